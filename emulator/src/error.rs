@@ -1,0 +1,193 @@
+//! DynamoDB's error model.
+//!
+//! DynamoDB answers every failure with a JSON body `{"__type": "<namespace>#<Name>", "message": ...}`
+//! and an HTTP status: 400 for client errors (the SDKs decide whether to retry from the type name, not
+//! the status), 500 for internal errors. See
+//! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html>.
+
+use crate::value::Item;
+use std::fmt;
+
+/// The error types DynamoDB returns, named exactly as on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Input failed a constraint (the most common error).
+    Validation,
+    /// The body was not valid JSON, or a member had the wrong JSON type.
+    Serialization,
+    /// `X-Amz-Target` named an operation DynamoDB does not have.
+    UnknownOperation,
+    /// The table or index does not exist (or is not ACTIVE yet for item operations).
+    ResourceNotFound,
+    /// The table exists already, or is being created/deleted.
+    ResourceInUse,
+    /// A ConditionExpression (or Expected) evaluated to false.
+    ConditionalCheckFailed,
+    /// Too many tables or concurrent control-plane operations.
+    LimitExceeded,
+    /// A provisioned table's partition ran out of tokens.
+    ProvisionedThroughputExceeded,
+    /// An on-demand table exceeded the account/table request limits.
+    Throttling,
+    /// A TransactWriteItems/TransactGetItems was cancelled.
+    TransactionCanceled,
+    /// Another transaction holds an item this request touches.
+    TransactionConflict,
+    /// A ClientRequestToken was reused with different parameters.
+    IdempotentParameterMismatch,
+    /// A local secondary index's item collection would exceed 10 GB.
+    ItemCollectionSizeLimitExceeded,
+    /// Authentication header missing (only when the emulator is told to require it).
+    MissingAuthenticationToken,
+    /// A bug in the emulator; never intended.
+    InternalServer,
+}
+
+impl ErrorKind {
+    /// The `__type` value: the namespace DynamoDB uses for the error followed by its name.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "com.amazon.coral.validate#ValidationException",
+            ErrorKind::Serialization => "com.amazon.coral.service#SerializationException",
+            ErrorKind::UnknownOperation => "com.amazon.coral.service#UnknownOperationException",
+            ErrorKind::MissingAuthenticationToken => {
+                "com.amazon.coral.service#MissingAuthenticationTokenException"
+            }
+            ErrorKind::InternalServer => "com.amazonaws.dynamodb.v20120810#InternalServerError",
+            other => match other {
+                ErrorKind::ResourceNotFound => {
+                    "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+                }
+                ErrorKind::ResourceInUse => "com.amazonaws.dynamodb.v20120810#ResourceInUseException",
+                ErrorKind::ConditionalCheckFailed => {
+                    "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
+                }
+                ErrorKind::LimitExceeded => "com.amazonaws.dynamodb.v20120810#LimitExceededException",
+                ErrorKind::ProvisionedThroughputExceeded => {
+                    "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
+                }
+                ErrorKind::Throttling => "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+                ErrorKind::TransactionCanceled => {
+                    "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
+                }
+                ErrorKind::TransactionConflict => {
+                    "com.amazonaws.dynamodb.v20120810#TransactionConflictException"
+                }
+                ErrorKind::IdempotentParameterMismatch => {
+                    "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException"
+                }
+                ErrorKind::ItemCollectionSizeLimitExceeded => {
+                    "com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException"
+                }
+                _ => unreachable!(),
+            },
+        }
+    }
+
+    /// The short name, as the SDKs match on it (`ValidationException`, ...).
+    pub fn short_name(self) -> &'static str {
+        let full = self.type_name();
+        &full[full.find('#').map(|i| i + 1).unwrap_or(0)..]
+    }
+
+    /// HTTP status DynamoDB answers with.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorKind::InternalServer => 500,
+            _ => 400,
+        }
+    }
+}
+
+/// One DynamoDB error: its kind, its message, and what some errors carry besides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamoError {
+    pub kind: ErrorKind,
+    pub message: String,
+    /// For ConditionalCheckFailedException with `ReturnValuesOnConditionCheckFailure=ALL_OLD`.
+    pub item: Option<Item>,
+}
+
+/// Result alias used across the emulator.
+pub type Result<T, E = DynamoError> = std::result::Result<T, E>;
+
+impl DynamoError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        DynamoError {
+            kind,
+            message: message.into(),
+            item: None,
+        }
+    }
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Validation, message)
+    }
+    /// `One or more parameter values were invalid: ...`, the prefix DynamoDB puts on most semantic
+    /// validation failures.
+    pub fn invalid_parameter(detail: impl fmt::Display) -> Self {
+        Self::validation(format!("One or more parameter values were invalid: {detail}"))
+    }
+    pub fn serialization(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Serialization, message)
+    }
+    /// The message DynamoDB gives for item operations on a table that does not exist.
+    pub fn table_not_found() -> Self {
+        Self::new(
+            ErrorKind::ResourceNotFound,
+            "Requested resource not found",
+        )
+    }
+    pub fn conditional_check_failed(item: Option<Item>) -> Self {
+        DynamoError {
+            kind: ErrorKind::ConditionalCheckFailed,
+            message: "The conditional request failed".into(),
+            item,
+        }
+    }
+}
+
+impl fmt::Display for DynamoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.short_name(), self.message)
+    }
+}
+
+impl std::error::Error for DynamoError {}
+
+/// Collects constraint violations the way DynamoDB reports them:
+/// `1 validation error detected: Value '...' at 'tableName' failed to satisfy constraint: ...`,
+/// with several joined by `; ` under `N validation errors detected: `.
+#[derive(Default)]
+pub struct Constraints {
+    errors: Vec<String>,
+}
+
+impl Constraints {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Record a violation: `value` is the already-rendered value (`null`, `'abc'`, `[...]`).
+    pub fn add(&mut self, value: impl fmt::Display, member: &str, constraint: &str) {
+        self.errors.push(format!(
+            "Value {value} at '{member}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+    pub fn not_null(&mut self, present: bool, member: &str) {
+        if !present {
+            self.add("null", member, "Member must not be null");
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+    pub fn into_result(self) -> Result<()> {
+        match self.errors.len() {
+            0 => Ok(()),
+            n => Err(DynamoError::validation(format!(
+                "{n} validation error{} detected: {}",
+                if n == 1 { "" } else { "s" },
+                self.errors.join("; ")
+            ))),
+        }
+    }
+}

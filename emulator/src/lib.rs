@@ -1,0 +1,17 @@
+//! An embeddable, in-memory DynamoDB emulator.
+//!
+//! The crate is organised by DynamoDB concept: [`value`] (the data model), [`expression`] (the
+//! expression language), [`storage`] (tables, keys and items), [`operations`] (one module per API
+//! family), [`server`] (the JSON wire protocol over HTTP) and [`embed`] (the API a test uses).
+
+pub mod clock;
+pub mod embed;
+pub mod error;
+pub mod expression;
+pub mod operations;
+pub mod server;
+pub mod storage;
+pub mod value;
+
+
+pub use error::{DynamoError, ErrorKind};
