@@ -5,6 +5,7 @@
 //! family), [`server`] (the JSON wire protocol over HTTP) and [`embed`] (the API a test uses).
 
 pub mod clock;
+pub mod engine;
 pub mod embed;
 pub mod error;
 pub mod expression;
@@ -14,4 +15,6 @@ pub mod storage;
 pub mod value;
 
 
+pub use embed::{Emulator, EmulatorBuilder, InProcess};
+pub use engine::{Engine, Options};
 pub use error::{DynamoError, ErrorKind};

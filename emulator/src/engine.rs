@@ -1,0 +1,76 @@
+//! The emulator's state: its tables, its clock and its seeded random number generator.
+//!
+//! The HTTP server and the in-process API are both thin shells over one [`Engine`].
+
+use crate::clock::Clock;
+use crate::storage::Catalog;
+use parking_lot::Mutex;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::time::Duration;
+
+/// Options fixed when the emulator starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How long tables stay CREATING/UPDATING/DELETING (DynamoDB Local's `-delayTransientStatuses`).
+    /// Zero (the default) makes transitions instant.
+    pub transient_status_delay: Duration,
+    /// Account id used in ARNs.
+    pub account_id: String,
+    /// Maximum tables per emulator (DynamoDB's default quota is 2,500 per region).
+    pub max_tables: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            transient_status_delay: Duration::ZERO,
+            account_id: "000000000000".into(),
+            max_tables: 2500,
+        }
+    }
+}
+
+/// Everything an operation can touch.
+pub struct Engine {
+    pub catalog: Catalog,
+    pub clock: Clock,
+    pub options: Options,
+    rng: Mutex<ChaCha8Rng>,
+}
+
+impl Engine {
+    pub fn new(seed: u64, clock: Clock, options: Options) -> Engine {
+        Engine {
+            catalog: Catalog::default(),
+            clock,
+            options,
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+        }
+    }
+
+    /// Runs `f` with the seeded RNG: the only source of randomness in the emulator.
+    pub fn with_rng<T>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
+        f(&mut self.rng.lock())
+    }
+
+    /// A request id in DynamoDB's format: 52 upper-case letters and digits, from the seeded RNG.
+    pub fn request_id(&self) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        self.with_rng(|r| {
+            (0..52)
+                .map(|_| ALPHABET[r.gen_range(0..ALPHABET.len())] as char)
+                .collect()
+        })
+    }
+
+    /// A UUID (version 4 layout) from the seeded RNG, for TableId.
+    pub fn uuid(&self) -> String {
+        let b: [u8; 16] = self.with_rng(|r| r.gen());
+        format!(
+            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-4{:01x}{:02x}-{:01x}{:01x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+            b[0], b[1], b[2], b[3], b[4], b[5], b[6] & 0xf, b[7], 8 | (b[8] & 0x3), b[8] >> 4, b[9],
+            b[10], b[11], b[12], b[13], b[14], b[15]
+        )
+    }
+}

@@ -1,0 +1,64 @@
+//! The table namespace of one emulator (DynamoDB: one per account and region; the emulator, like
+//! DynamoDB Local in shared-db mode, keeps one for every caller).
+
+use super::table::Table;
+use parking_lot::RwLock;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A shared handle on one table.
+pub type TableRef = Arc<RwLock<Table>>;
+
+/// All tables, by name. Ordered, because ListTables returns names in order.
+#[derive(Default)]
+pub struct Catalog {
+    tables: RwLock<BTreeMap<String, TableRef>>,
+}
+
+impl Catalog {
+    pub fn get(&self, name: &str) -> Option<TableRef> {
+        self.tables.read().get(name).cloned()
+    }
+
+    /// Adds a table unless one of that name exists; returns false if it does.
+    pub fn insert(&self, table: Table) -> bool {
+        let mut tables = self.tables.write();
+        if tables.contains_key(&table.name) {
+            return false;
+        }
+        tables.insert(table.name.clone(), Arc::new(RwLock::new(table)));
+        true
+    }
+
+    pub fn remove(&self, name: &str) -> Option<TableRef> {
+        self.tables.write().remove(name)
+    }
+
+    pub fn len(&self) -> usize {
+        self.tables.read().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Table names in order, starting after `after`.
+    pub fn names_after(&self, after: Option<&str>) -> Vec<String> {
+        let tables = self.tables.read();
+        match after {
+            Some(a) => tables
+                .range::<str, _>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
+                .map(|(k, _)| k.clone())
+                .collect(),
+            None => tables.keys().cloned().collect(),
+        }
+    }
+
+    pub fn all(&self) -> Vec<TableRef> {
+        self.tables.read().values().cloned().collect()
+    }
+
+    pub fn clear(&self) {
+        self.tables.write().clear();
+    }
+}

@@ -1,0 +1,210 @@
+//! Primary keys: schema, typed key values and their order.
+//!
+//! DynamoDB sorts sort keys by type: numbers numerically, strings and binaries by their bytes
+//! (UTF-8 bytes for strings). Partition keys are not ordered; they are hashed to choose a
+//! partition. See <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.Partitions.html>.
+
+use crate::error::{DynamoError, Result};
+use crate::value::{AttributeValue, Item, Number, ScalarType};
+use std::cmp::Ordering;
+
+/// A key attribute: its name and scalar type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyAttribute {
+    pub name: String,
+    pub ty: ScalarType,
+}
+
+/// A table's or index's key schema: a partition (HASH) key and an optional sort (RANGE) key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySchema {
+    pub hash: KeyAttribute,
+    pub range: Option<KeyAttribute>,
+}
+
+/// A scalar key value. Values of one key attribute always have the same type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyValue {
+    B(Vec<u8>),
+    N(Number),
+    S(String),
+}
+
+impl KeyValue {
+    pub fn to_attribute(&self) -> AttributeValue {
+        match self {
+            KeyValue::S(s) => AttributeValue::S(s.clone()),
+            KeyValue::N(n) => AttributeValue::N(*n),
+            KeyValue::B(b) => AttributeValue::B(b.clone()),
+        }
+    }
+
+    fn from_attribute(v: &AttributeValue) -> Option<KeyValue> {
+        match v {
+            AttributeValue::S(s) => Some(KeyValue::S(s.clone())),
+            AttributeValue::N(n) => Some(KeyValue::N(*n)),
+            AttributeValue::B(b) => Some(KeyValue::B(b.clone())),
+            _ => None,
+        }
+    }
+
+    /// A stable 64-bit hash (FNV-1a over a type tag and the value's canonical bytes). It decides
+    /// the partition an item lives in and the order Scan returns partitions in. Stable across runs,
+    /// platforms and versions, unlike `std`'s hasher, so scan order is reproducible.
+    pub fn stable_hash(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for b in bytes {
+                h ^= *b as u64;
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        match self {
+            KeyValue::S(s) => {
+                feed(b"S");
+                feed(s.as_bytes());
+            }
+            KeyValue::N(n) => {
+                feed(b"N");
+                feed(n.to_string().as_bytes());
+            }
+            KeyValue::B(b) => {
+                feed(b"B");
+                feed(b);
+            }
+        }
+        h
+    }
+}
+
+/// The position of an item in a table's ordered storage.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StoredKey {
+    pub token: u64,
+    pub hash: KeyValue,
+    pub range: Option<KeyValue>,
+}
+
+impl StoredKey {
+    pub fn new(hash: KeyValue, range: Option<KeyValue>) -> StoredKey {
+        StoredKey {
+            token: hash.stable_hash(),
+            hash,
+            range,
+        }
+    }
+}
+
+impl Ord for StoredKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.token
+            .cmp(&other.token)
+            .then_with(|| self.hash.cmp(&other.hash))
+            .then_with(|| self.range.cmp(&other.range))
+    }
+}
+
+impl PartialOrd for StoredKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl KeySchema {
+    /// Names of the key attributes, partition key first.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.hash.name.as_str()).chain(self.range.as_ref().map(|r| r.name.as_str()))
+    }
+
+    pub fn is_key_attribute(&self, name: &str) -> bool {
+        self.hash.name == name || self.range.as_ref().is_some_and(|r| r.name == name)
+    }
+
+    /// Extracts the primary key of a request's `Key` parameter, which must name exactly the key
+    /// attributes with their types (DynamoDB: "The provided key element does not match the schema").
+    pub fn key_from_request(&self, key: &Item) -> Result<StoredKey> {
+        let mismatch = || DynamoError::validation("The provided key element does not match the schema");
+        let expected = 1 + usize::from(self.range.is_some());
+        if key.len() != expected {
+            return Err(mismatch());
+        }
+        let hash = typed(key.get(&self.hash.name).ok_or_else(mismatch)?, &self.hash, mismatch)?;
+        let range = match &self.range {
+            Some(r) => Some(typed(key.get(&r.name).ok_or_else(mismatch)?, r, mismatch)?),
+            None => None,
+        };
+        check_not_empty(&self.hash.name, &hash)?;
+        if let (Some(r), Some(v)) = (&self.range, &range) {
+            check_not_empty(&r.name, v)?;
+        }
+        Ok(StoredKey::new(hash, range))
+    }
+
+    /// Extracts the primary key of a full item (PutItem), with DynamoDB's messages for missing or
+    /// mistyped key attributes.
+    pub fn key_from_item(&self, item: &Item) -> Result<StoredKey> {
+        let hash = item_key(item, &self.hash)?;
+        let range = match &self.range {
+            Some(r) => Some(item_key(item, r)?),
+            None => None,
+        };
+        Ok(StoredKey::new(hash, range))
+    }
+
+    /// The key attributes of an item, as a `Key` map.
+    pub fn key_item(&self, key: &StoredKey) -> Item {
+        let mut m = Item::new();
+        m.insert(self.hash.name.clone(), key.hash.to_attribute());
+        if let (Some(r), Some(v)) = (&self.range, &key.range) {
+            m.insert(r.name.clone(), v.to_attribute());
+        }
+        m
+    }
+}
+
+fn typed(v: &AttributeValue, attr: &KeyAttribute, mismatch: impl Fn() -> DynamoError) -> Result<KeyValue> {
+    match KeyValue::from_attribute(v) {
+        Some(k) if v.scalar_type() == Some(attr.ty) => Ok(k),
+        _ => Err(mismatch()),
+    }
+}
+
+fn check_not_empty(name: &str, v: &KeyValue) -> Result<()> {
+    let empty = match v {
+        KeyValue::S(s) => s.is_empty(),
+        KeyValue::B(b) => b.is_empty(),
+        KeyValue::N(_) => false,
+    };
+    if empty {
+        let what = if matches!(v, KeyValue::S(_)) { "string" } else { "binary" };
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {what} value. Key: {name}"
+        )));
+    }
+    Ok(())
+}
+
+fn item_key(item: &Item, attr: &KeyAttribute) -> Result<KeyValue> {
+    let v = item
+        .get(&attr.name)
+        .ok_or_else(|| DynamoError::invalid_parameter(format!("Missing the key {} in the item", attr.name)))?;
+    if v.scalar_type() != Some(attr.ty) {
+        return Err(DynamoError::invalid_parameter(format!(
+            "Type mismatch for key {} expected: {} actual: {}",
+            attr.name,
+            attr.ty.as_str(),
+            v.type_name()
+        )));
+    }
+    let k = KeyValue::from_attribute(v).expect("scalar");
+    check_not_empty(&attr.name, &k)?;
+    Ok(k)
+}
+
+/// The key value of an index key attribute in an item, if the item has it with the right type
+/// (items without it are absent from the index: sparse indexes).
+pub fn index_key_value(item: &Item, attr: &KeyAttribute) -> Option<KeyValue> {
+    item.get(&attr.name)
+        .filter(|v| v.scalar_type() == Some(attr.ty))
+        .and_then(KeyValue::from_attribute)
+}
