@@ -4,6 +4,7 @@
 //! expression language), [`storage`] (tables, keys and items), [`operations`] (one module per API
 //! family), [`server`] (the JSON wire protocol over HTTP) and [`embed`] (the API a test uses).
 
+pub mod capacity;
 pub mod clock;
 pub mod engine;
 pub mod embed;

@@ -5,7 +5,7 @@
 //! no effect (DynamoDB's rule, and the emulator's).
 
 mod control;
-//mod item;
+mod item;
 mod table;
 mod wire;
 
@@ -73,10 +73,10 @@ pub fn dispatch(engine: &Engine, ctx: &RequestContext, operation: &str, body: &[
         "ListTagsOfResource" => run(body, |i| control::list_tags_of_resource(engine, i)),
         "DescribeLimits" => run(body, |i| control::describe_limits(engine, i)),
         "DescribeEndpoints" => run(body, |i| control::describe_endpoints(engine, ctx, i)),
-        //"PutItem" => run(body, |i| item::put_item(engine, i)),
-        //"GetItem" => run(body, |i| item::get_item(engine, i)),
-        //"UpdateItem" => run(body, |i| item::update_item(engine, i)),
-        //"DeleteItem" => run(body, |i| item::delete_item(engine, i)),
+        "PutItem" => run(body, |i| item::put_item(engine, i)),
+        "GetItem" => run(body, |i| item::get_item(engine, i)),
+        "UpdateItem" => run(body, |i| item::update_item(engine, i)),
+        "DeleteItem" => run(body, |i| item::delete_item(engine, i)),
         _ => Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
     }
 }

@@ -290,6 +290,13 @@ impl Table {
         }
     }
 
+    /// Whether some item's TTL has passed at `now` (cheap: the schedule is ordered by expiry).
+    pub fn has_expired_items(&self, now: Duration) -> bool {
+        self.ttl_schedule
+            .first()
+            .is_some_and(|(e, _)| *e <= now.as_secs())
+    }
+
     /// Rebuilds the TTL schedule after TTL settings change.
     pub fn reschedule_ttl(&mut self) {
         let mut schedule = BTreeSet::new();

@@ -1,6 +1,6 @@
 //! DynamoDB's data model: attribute values, numbers, items and their sizes.
 
-mod attribute;
+pub mod attribute;
 mod number;
 mod size;
 
