@@ -30,7 +30,7 @@ fn operations(c: &mut Criterion) {
     c.bench_function("in_process/GetItem", |b| {
         b.iter(|| black_box(emu.call("GetItem", black_box(get)).unwrap()))
     });
-    let get_proj = br#"{"TableName":"bench","Key":{"pk":{"S":"user#4242"}},"ProjectionExpression":"#n, tags","ExpressionAttributeNames":{"#n":"name"}}"#;
+    let get_proj = br##"{"TableName":"bench","Key":{"pk":{"S":"user#4242"}},"ProjectionExpression":"#n, tags","ExpressionAttributeNames":{"#n":"name"}}"##;
     c.bench_function("in_process/GetItem+projection", |b| {
         b.iter(|| black_box(emu.call("GetItem", black_box(get_proj)).unwrap()))
     });
@@ -38,7 +38,7 @@ fn operations(c: &mut Criterion) {
     c.bench_function("in_process/PutItem", |b| {
         b.iter(|| black_box(emu.call("PutItem", black_box(put)).unwrap()))
     });
-    let update = br#"{"TableName":"bench","Key":{"pk":{"S":"user#78"}},"UpdateExpression":"SET #n = :n ADD hits :one","ConditionExpression":"attribute_not_exists(locked)","ExpressionAttributeNames":{"#n":"name"},"ExpressionAttributeValues":{":n":{"S":"x"},":one":{"N":"1"}}}"#;
+    let update = br##"{"TableName":"bench","Key":{"pk":{"S":"user#78"}},"UpdateExpression":"SET #n = :n ADD hits :one","ConditionExpression":"attribute_not_exists(locked)","ExpressionAttributeNames":{"#n":"name"},"ExpressionAttributeValues":{":n":{"S":"x"},":one":{"N":"1"}}}"##;
     c.bench_function("in_process/UpdateItem", |b| {
         b.iter(|| black_box(emu.call("UpdateItem", black_box(update)).unwrap()))
     });

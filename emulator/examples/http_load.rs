@@ -17,10 +17,17 @@ struct Conn {
 
 impl Conn {
     fn open(endpoint: &str) -> Conn {
-        let host = endpoint.trim_start_matches("http://").trim_end_matches('/').to_string();
+        let host = endpoint
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
         let stream = TcpStream::connect(&host).expect("connect");
         stream.set_nodelay(true).unwrap();
-        Conn { reader: BufReader::new(stream.try_clone().unwrap()), writer: stream, host }
+        Conn {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
+            host,
+        }
     }
 
     /// One request; returns (status, body).
@@ -33,7 +40,11 @@ impl Conn {
         self.writer.write_all(req.as_bytes()).unwrap();
         let mut line = String::new();
         self.reader.read_line(&mut line).unwrap();
-        let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let status: u16 = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let mut len = 0usize;
         loop {
             line.clear();
@@ -55,12 +66,16 @@ impl Conn {
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
-    let requests: usize = arg("--requests").and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let requests: usize = arg("--requests")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
     let (endpoint, _guard) = match arg("--endpoint") {
         Some(e) => (e, None),
         None => {

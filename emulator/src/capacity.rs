@@ -27,7 +27,11 @@ pub fn consumed(table: &str, units: f64, mode: Option<&str>, read: bool) -> Opti
     match mode {
         Some("TOTAL") => Some(json!({"TableName": table, "CapacityUnits": units})),
         Some("INDEXES") => {
-            let key = if read { "ReadCapacityUnits" } else { "WriteCapacityUnits" };
+            let key = if read {
+                "ReadCapacityUnits"
+            } else {
+                "WriteCapacityUnits"
+            };
             Some(json!({
                 "TableName": table,
                 "CapacityUnits": units,

@@ -112,8 +112,15 @@ impl InProcess {
     }
 
     /// Like [`InProcess::call`] with `serde_json` values.
-    pub fn call_json(&self, operation: &str, body: &serde_json::Value) -> Result<serde_json::Value, DynamoError> {
-        let out = self.call(operation, &serde_json::to_vec(body).expect("a JSON value serialises"))?;
+    pub fn call_json(
+        &self,
+        operation: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, DynamoError> {
+        let out = self.call(
+            operation,
+            &serde_json::to_vec(body).expect("a JSON value serialises"),
+        )?;
         Ok(serde_json::from_slice(&out).expect("the emulator writes valid JSON"))
     }
 

@@ -58,11 +58,15 @@ impl ErrorKind {
                 ErrorKind::ResourceNotFound => {
                     "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
                 }
-                ErrorKind::ResourceInUse => "com.amazonaws.dynamodb.v20120810#ResourceInUseException",
+                ErrorKind::ResourceInUse => {
+                    "com.amazonaws.dynamodb.v20120810#ResourceInUseException"
+                }
                 ErrorKind::ConditionalCheckFailed => {
                     "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
                 }
-                ErrorKind::LimitExceeded => "com.amazonaws.dynamodb.v20120810#LimitExceededException",
+                ErrorKind::LimitExceeded => {
+                    "com.amazonaws.dynamodb.v20120810#LimitExceededException"
+                }
                 ErrorKind::ProvisionedThroughputExceeded => {
                     "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
                 }
@@ -125,17 +129,16 @@ impl DynamoError {
     /// `One or more parameter values were invalid: ...`, the prefix DynamoDB puts on most semantic
     /// validation failures.
     pub fn invalid_parameter(detail: impl fmt::Display) -> Self {
-        Self::validation(format!("One or more parameter values were invalid: {detail}"))
+        Self::validation(format!(
+            "One or more parameter values were invalid: {detail}"
+        ))
     }
     pub fn serialization(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Serialization, message)
     }
     /// The message DynamoDB gives for item operations on a table that does not exist.
     pub fn table_not_found() -> Self {
-        Self::new(
-            ErrorKind::ResourceNotFound,
-            "Requested resource not found",
-        )
+        Self::new(ErrorKind::ResourceNotFound, "Requested resource not found")
     }
     pub fn conditional_check_failed(item: Option<Item>) -> Self {
         DynamoError {

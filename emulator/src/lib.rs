@@ -6,15 +6,14 @@
 
 pub mod capacity;
 pub mod clock;
-pub mod engine;
 pub mod embed;
+pub mod engine;
 pub mod error;
 pub mod expression;
 pub mod operations;
 pub mod server;
 pub mod storage;
 pub mod value;
-
 
 pub use embed::{Emulator, EmulatorBuilder, InProcess};
 pub use engine::{Engine, Options};

@@ -28,7 +28,11 @@ const MAX_BODY: usize = 16 * 1024 * 1024 + 64 * 1024;
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 
 /// Serves `engine` on `listener` until `shutdown` turns true.
-pub async fn serve(engine: Arc<Engine>, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(
+    engine: Arc<Engine>,
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -51,14 +55,22 @@ pub async fn serve(engine: Arc<Engine>, listener: TcpListener, mut shutdown: wat
     connections.shutdown().await;
 }
 
-async fn handle(engine: Arc<Engine>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    engine: Arc<Engine>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let request_id = engine.request_id();
     if req.method() == Method::GET {
         // DynamoDB answers health checks on GET /.
-        let body = Bytes::from(format!("healthy: dynamodb.{}.amazonaws.com ", region_of(&req)));
+        let body = Bytes::from(format!(
+            "healthy: dynamodb.{}.amazonaws.com ",
+            region_of(&req)
+        ));
         return Ok(respond(StatusCode::OK, body, &request_id, "text/plain"));
     }
-    let ctx = RequestContext { region: region_of(&req) };
+    let ctx = RequestContext {
+        region: region_of(&req),
+    };
     let target = req
         .headers()
         .get("x-amz-target")
@@ -77,7 +89,9 @@ async fn handle(engine: Arc<Engine>, req: Request<Incoming>) -> Result<Response<
             return Ok(error_response(&e, &request_id));
         }
     };
-    let operation = target.as_deref().and_then(|t| t.strip_prefix(TARGET_PREFIX));
+    let operation = target
+        .as_deref()
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX));
     let result = match operation {
         Some(op) if operations::OPERATIONS.contains(&op) => {
             let engine = engine.clone();
@@ -117,27 +131,42 @@ pub fn error_body(e: &DynamoError) -> Vec<u8> {
     body.insert("__type".into(), e.kind.type_name().into());
     if !e.message.is_empty() || e.kind != ErrorKind::UnknownOperation {
         let key = match e.kind {
-            ErrorKind::Validation | ErrorKind::Serialization | ErrorKind::MissingAuthenticationToken => "Message",
+            ErrorKind::Validation
+            | ErrorKind::Serialization
+            | ErrorKind::MissingAuthenticationToken => "Message",
             _ => "message",
         };
         body.insert(key.into(), e.message.clone().into());
     }
     if let Some(item) = &e.item {
-        body.insert("Item".into(), serde_json::to_value(item).unwrap_or_default());
+        body.insert(
+            "Item".into(),
+            serde_json::to_value(item).unwrap_or_default(),
+        );
     }
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
 fn error_response(e: &DynamoError, request_id: &str) -> Response<Full<Bytes>> {
     let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut resp = respond(status, Bytes::from(error_body(e)), request_id, "application/x-amz-json-1.0");
+    let mut resp = respond(
+        status,
+        Bytes::from(error_body(e)),
+        request_id,
+        "application/x-amz-json-1.0",
+    );
     if let Ok(v) = HeaderValue::from_str(e.kind.short_name()) {
         resp.headers_mut().insert("x-amzn-errortype", v);
     }
     resp
 }
 
-fn respond(status: StatusCode, body: Bytes, request_id: &str, content_type: &'static str) -> Response<Full<Bytes>> {
+fn respond(
+    status: StatusCode,
+    body: Bytes,
+    request_id: &str,
+    content_type: &'static str,
+) -> Response<Full<Bytes>> {
     let crc = crc32fast::hash(&body);
     let len = body.len();
     let mut resp = Response::new(Full::new(body));

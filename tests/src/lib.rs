@@ -52,12 +52,23 @@ pub fn n(v: &str) -> AttributeValue {
 }
 
 /// Creates an on-demand table with a string partition key and an optional sort key of `range`'s type.
-pub async fn create_table(client: &Client, name: &str, hash: &str, range: Option<(&str, ScalarAttributeType)>) {
+pub async fn create_table(
+    client: &Client,
+    name: &str,
+    hash: &str,
+    range: Option<(&str, ScalarAttributeType)>,
+) {
     let mut req = client
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(KeySchemaElement::builder().attribute_name(hash).key_type(KeyType::Hash).build().unwrap())
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(hash)
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
         .attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name(hash)
@@ -67,8 +78,20 @@ pub async fn create_table(client: &Client, name: &str, hash: &str, range: Option
         );
     if let Some((r, ty)) = range {
         req = req
-            .key_schema(KeySchemaElement::builder().attribute_name(r).key_type(KeyType::Range).build().unwrap())
-            .attribute_definitions(AttributeDefinition::builder().attribute_name(r).attribute_type(ty).build().unwrap());
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(r)
+                    .key_type(KeyType::Range)
+                    .build()
+                    .unwrap(),
+            )
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(r)
+                    .attribute_type(ty)
+                    .build()
+                    .unwrap(),
+            );
     }
     req.send().await.expect("create table");
 }
@@ -79,7 +102,9 @@ where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::fmt::Debug,
     R: std::fmt::Debug,
 {
-    let meta = err.as_service_error().unwrap_or_else(|| panic!("not a service error: {err:?}"));
+    let meta = err
+        .as_service_error()
+        .unwrap_or_else(|| panic!("not a service error: {err:?}"));
     (
         meta.code().unwrap_or_default().to_string(),
         meta.message().unwrap_or_default().to_string(),
@@ -88,7 +113,11 @@ where
 
 /// A raw HTTP/1.1 POST, for wire-level checks the SDK hides (headers, malformed bodies).
 /// Returns (status, headers lower-cased, body).
-pub fn raw_post(endpoint: &str, target: Option<&str>, body: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+pub fn raw_post(
+    endpoint: &str,
+    target: Option<&str>,
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let addr = endpoint.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
     let mut req = format!(
@@ -103,10 +132,20 @@ pub fn raw_post(endpoint: &str, target: Option<&str>, body: &[u8]) -> (u16, Vec<
     stream.write_all(body).unwrap();
     let mut resp = Vec::new();
     stream.read_to_end(&mut resp).unwrap();
-    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").expect("header end");
+    let split = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
     let head = String::from_utf8_lossy(&resp[..split]).to_string();
     let mut lines = head.lines();
-    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))

@@ -4,21 +4,33 @@
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate,
     KeySchemaElement, KeyType, LocalSecondaryIndex, Projection, ProjectionType,
-    ProvisionedThroughput, ScalarAttributeType, Tag, TimeToLiveSpecification, TableStatus,
+    ProvisionedThroughput, ScalarAttributeType, TableStatus, Tag, TimeToLiveSpecification,
 };
 use e2e_tests::*;
 use std::time::Duration;
 
 fn ks(name: &str, ty: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder().attribute_name(name).key_type(ty).build().unwrap()
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(ty)
+        .build()
+        .unwrap()
 }
 
 fn ad(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder().attribute_name(name).attribute_type(ty).build().unwrap()
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ty)
+        .build()
+        .unwrap()
 }
 
 fn throughput(r: i64, w: i64) -> ProvisionedThroughput {
-    ProvisionedThroughput::builder().read_capacity_units(r).write_capacity_units(w).build().unwrap()
+    ProvisionedThroughput::builder()
+        .read_capacity_units(r)
+        .write_capacity_units(w)
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -39,11 +51,25 @@ async fn create_describe_list_delete() {
     let d = out.table_description().unwrap();
     assert_eq!(d.table_name(), Some("Orders"));
     assert_eq!(d.table_status(), Some(&TableStatus::Active));
-    assert_eq!(d.table_arn(), Some("arn:aws:dynamodb:us-east-1:000000000000:table/Orders"));
-    assert_eq!(d.provisioned_throughput().unwrap().read_capacity_units(), Some(5));
-    assert_eq!(d.provisioned_throughput().unwrap().write_capacity_units(), Some(7));
+    assert_eq!(
+        d.table_arn(),
+        Some("arn:aws:dynamodb:us-east-1:000000000000:table/Orders")
+    );
+    assert_eq!(
+        d.provisioned_throughput().unwrap().read_capacity_units(),
+        Some(5)
+    );
+    assert_eq!(
+        d.provisioned_throughput().unwrap().write_capacity_units(),
+        Some(7)
+    );
 
-    let desc = c.describe_table().table_name("Orders").send().await.unwrap();
+    let desc = c
+        .describe_table()
+        .table_name("Orders")
+        .send()
+        .await
+        .unwrap();
     let t = desc.table().unwrap();
     assert_eq!(t.key_schema().len(), 2);
     assert_eq!(t.item_count(), Some(0));
@@ -55,12 +81,20 @@ async fn create_describe_list_delete() {
         create_table(c, name, "id", None).await;
     }
     let all = c.list_tables().send().await.unwrap();
-    assert_eq!(all.table_names(), ["Orders", "a-table", "b.table", "c_table"]);
+    assert_eq!(
+        all.table_names(),
+        ["Orders", "a-table", "b.table", "c_table"]
+    );
     assert!(all.last_evaluated_table_name().is_none());
     let page = c.list_tables().limit(2).send().await.unwrap();
     assert_eq!(page.table_names(), ["Orders", "a-table"]);
     assert_eq!(page.last_evaluated_table_name(), Some("a-table"));
-    let rest = c.list_tables().exclusive_start_table_name("a-table").send().await.unwrap();
+    let rest = c
+        .list_tables()
+        .exclusive_start_table_name("a-table")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(rest.table_names(), ["b.table", "c_table"]);
     // The SDK's paginator walks every page.
     let names: Vec<String> = c
@@ -75,13 +109,29 @@ async fn create_describe_list_delete() {
     assert_eq!(names.len(), 4);
 
     let del = c.delete_table().table_name("Orders").send().await.unwrap();
-    assert_eq!(del.table_description().unwrap().table_status(), Some(&TableStatus::Deleting));
-    let err = c.describe_table().table_name("Orders").send().await.unwrap_err();
+    assert_eq!(
+        del.table_description().unwrap().table_status(),
+        Some(&TableStatus::Deleting)
+    );
+    let err = c
+        .describe_table()
+        .table_name("Orders")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(
         error_of(&err),
-        ("ResourceNotFoundException".into(), "Requested resource not found: Table: Orders not found".into())
+        (
+            "ResourceNotFoundException".into(),
+            "Requested resource not found: Table: Orders not found".into()
+        )
     );
-    let err = c.delete_table().table_name("Orders").send().await.unwrap_err();
+    let err = c
+        .delete_table()
+        .table_name("Orders")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_of(&err).0, "ResourceNotFoundException");
 }
 
@@ -99,7 +149,13 @@ async fn create_table_errors() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error_of(&err), ("ResourceInUseException".into(), "Table already exists: Existing".into()));
+    assert_eq!(
+        error_of(&err),
+        (
+            "ResourceInUseException".into(),
+            "Table already exists: Existing".into()
+        )
+    );
 
     // Name constraints.
     let err = c
@@ -131,7 +187,10 @@ async fn create_table_errors() {
         .unwrap_err();
     let (code, msg) = error_of(&err);
     assert_eq!(code, "ValidationException");
-    assert!(msg.contains("Some index key attributes are not defined in AttributeDefinitions"), "{msg}");
+    assert!(
+        msg.contains("Some index key attributes are not defined in AttributeDefinitions"),
+        "{msg}"
+    );
 
     // A definition no key uses.
     let err = c
@@ -144,7 +203,9 @@ async fn create_table_errors() {
         .send()
         .await
         .unwrap_err();
-    assert!(error_of(&err).1.contains("Number of attributes in KeySchema does not exactly match"));
+    assert!(error_of(&err)
+        .1
+        .contains("Number of attributes in KeySchema does not exactly match"));
 
     // Provisioned without throughput, on-demand with it.
     let err = c
@@ -155,7 +216,9 @@ async fn create_table_errors() {
         .send()
         .await
         .unwrap_err();
-    assert!(error_of(&err).1.contains("ReadCapacityUnits and WriteCapacityUnits must both be specified"));
+    assert!(error_of(&err)
+        .1
+        .contains("ReadCapacityUnits and WriteCapacityUnits must both be specified"));
     let err = c
         .create_table()
         .table_name("Bad")
@@ -166,7 +229,9 @@ async fn create_table_errors() {
         .send()
         .await
         .unwrap_err();
-    assert!(error_of(&err).1.contains("Neither ReadCapacityUnits nor WriteCapacityUnits"));
+    assert!(error_of(&err)
+        .1
+        .contains("Neither ReadCapacityUnits nor WriteCapacityUnits"));
 
     // Range key first.
     let err = c
@@ -178,7 +243,10 @@ async fn create_table_errors() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error_of(&err).1, "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+    assert_eq!(
+        error_of(&err).1,
+        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
+    );
 
     // LSI on a table without a range key.
     let err = c
@@ -193,16 +261,25 @@ async fn create_table_errors() {
                 .index_name("lsi")
                 .key_schema(ks("id", KeyType::Hash))
                 .key_schema(ks("x", KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .unwrap(),
         )
         .send()
         .await
         .unwrap_err();
-    assert!(error_of(&err).1.contains("Table KeySchema does not have a range key"));
+    assert!(error_of(&err)
+        .1
+        .contains("Table KeySchema does not have a range key"));
     // None of the failed creates left a table behind.
-    assert_eq!(c.list_tables().send().await.unwrap().table_names(), ["Existing"]);
+    assert_eq!(
+        c.list_tables().send().await.unwrap().table_names(),
+        ["Existing"]
+    );
 }
 
 #[tokio::test]
@@ -222,7 +299,11 @@ async fn indexes_are_described_and_backfilled() {
                 .index_name("byYear")
                 .key_schema(ks("artist", KeyType::Hash))
                 .key_schema(ks("year", KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
                 .build()
                 .unwrap(),
         )
@@ -230,7 +311,11 @@ async fn indexes_are_described_and_backfilled() {
         .await
         .unwrap();
     for (i, year) in ["1970", "1971", ""].iter().enumerate() {
-        let mut put = c.put_item().table_name("Music").item("artist", s("a")).item("song", s(&format!("s{i}")));
+        let mut put = c
+            .put_item()
+            .table_name("Music")
+            .item("artist", s("a"))
+            .item("song", s(&format!("s{i}")));
         if !year.is_empty() {
             put = put.item("year", n(year)).item("genre", s("rock"));
         }
@@ -246,7 +331,11 @@ async fn indexes_are_described_and_backfilled() {
                     CreateGlobalSecondaryIndexAction::builder()
                         .index_name("byGenre")
                         .key_schema(ks("genre", KeyType::Hash))
-                        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::All)
+                                .build(),
+                        )
                         .build()
                         .unwrap(),
                 )
@@ -265,7 +354,10 @@ async fn indexes_are_described_and_backfilled() {
     assert_eq!(gsi.index_name(), Some("byGenre"));
     assert_eq!(gsi.item_count(), Some(2));
     assert!(gsi.index_size_bytes().unwrap() > 0);
-    assert_eq!(gsi.index_arn(), Some("arn:aws:dynamodb:us-east-1:000000000000:table/Music/index/byGenre"));
+    assert_eq!(
+        gsi.index_arn(),
+        Some("arn:aws:dynamodb:us-east-1:000000000000:table/Music/index/byGenre")
+    );
 
     // A put whose GSI key has the wrong type is rejected and changes nothing.
     let err = c
@@ -303,7 +395,9 @@ async fn update_table_throughput_and_billing() {
         .send()
         .await
         .unwrap_err();
-    assert!(error_of(&err).1.starts_with("The provisioned throughput for the table will not change"));
+    assert!(error_of(&err)
+        .1
+        .starts_with("The provisioned throughput for the table will not change"));
     let out = c
         .update_table()
         .table_name("Prov")
@@ -311,8 +405,15 @@ async fn update_table_throughput_and_billing() {
         .send()
         .await
         .unwrap();
-    let pt = out.table_description().unwrap().provisioned_throughput().unwrap();
-    assert_eq!((pt.read_capacity_units(), pt.write_capacity_units()), (Some(10), Some(20)));
+    let pt = out
+        .table_description()
+        .unwrap()
+        .provisioned_throughput()
+        .unwrap();
+    assert_eq!(
+        (pt.read_capacity_units(), pt.write_capacity_units()),
+        (Some(10), Some(20))
+    );
     assert!(pt.last_increase_date_time().is_some());
     let out = c
         .update_table()
@@ -322,8 +423,16 @@ async fn update_table_throughput_and_billing() {
         .await
         .unwrap();
     let d = out.table_description().unwrap();
-    assert_eq!(d.billing_mode_summary().unwrap().billing_mode(), Some(&BillingMode::PayPerRequest));
-    let err = c.update_table().table_name("Prov").send().await.unwrap_err();
+    assert_eq!(
+        d.billing_mode_summary().unwrap().billing_mode(),
+        Some(&BillingMode::PayPerRequest)
+    );
+    let err = c
+        .update_table()
+        .table_name("Prov")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_of(&err).0, "ValidationException");
     let err = c
         .update_table()
@@ -340,34 +449,85 @@ async fn time_to_live_expires_items_on_the_emulator_clock() {
     let env = start_with(dynamodb_emulator::Emulator::builder().virtual_clock()).await;
     let c = &env.client;
     create_table(c, "Sessions", "id", None).await;
-    let before = c.describe_time_to_live().table_name("Sessions").send().await.unwrap();
+    let before = c
+        .describe_time_to_live()
+        .table_name("Sessions")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        before.time_to_live_description().unwrap().time_to_live_status().unwrap().as_str(),
+        before
+            .time_to_live_description()
+            .unwrap()
+            .time_to_live_status()
+            .unwrap()
+            .as_str(),
         "DISABLED"
     );
     c.update_time_to_live()
         .table_name("Sessions")
-        .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name("expires").build().unwrap())
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
     let err = c
         .update_time_to_live()
         .table_name("Sessions")
-        .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name("expires").build().unwrap())
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error_of(&err), ("ValidationException".into(), "TimeToLive is already enabled".into()));
-    let d = c.describe_time_to_live().table_name("Sessions").send().await.unwrap();
+    assert_eq!(
+        error_of(&err),
+        (
+            "ValidationException".into(),
+            "TimeToLive is already enabled".into()
+        )
+    );
+    let d = c
+        .describe_time_to_live()
+        .table_name("Sessions")
+        .send()
+        .await
+        .unwrap();
     let d = d.time_to_live_description().unwrap();
     assert_eq!(d.time_to_live_status().unwrap().as_str(), "ENABLED");
     assert_eq!(d.attribute_name(), Some("expires"));
 
     let now = env.emulator.clock().now().as_secs();
-    c.put_item().table_name("Sessions").item("id", s("short")).item("expires", n(&(now + 10).to_string())).send().await.unwrap();
-    c.put_item().table_name("Sessions").item("id", s("long")).item("expires", n(&(now + 1000).to_string())).send().await.unwrap();
-    c.put_item().table_name("Sessions").item("id", s("never")).item("expires", s("not a number")).send().await.unwrap();
+    c.put_item()
+        .table_name("Sessions")
+        .item("id", s("short"))
+        .item("expires", n(&(now + 10).to_string()))
+        .send()
+        .await
+        .unwrap();
+    c.put_item()
+        .table_name("Sessions")
+        .item("id", s("long"))
+        .item("expires", n(&(now + 1000).to_string()))
+        .send()
+        .await
+        .unwrap();
+    c.put_item()
+        .table_name("Sessions")
+        .item("id", s("never"))
+        .item("expires", s("not a number"))
+        .send()
+        .await
+        .unwrap();
     let get = |id: &'static str| c.get_item().table_name("Sessions").key("id", s(id)).send();
     assert!(get("short").await.unwrap().item().is_some());
     env.emulator.clock().advance(Duration::from_secs(11));
@@ -391,11 +551,26 @@ async fn tags_limits_and_endpoints() {
         .send()
         .await
         .unwrap();
-    let tags = c.list_tags_of_resource().resource_arn(arn).send().await.unwrap();
+    let tags = c
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap();
     let pairs: Vec<(&str, &str)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
     assert_eq!(pairs, [("env", "test"), ("team", "storage")]);
-    c.untag_resource().resource_arn(arn).tag_keys("env").send().await.unwrap();
-    let tags = c.list_tags_of_resource().resource_arn(arn).send().await.unwrap();
+    c.untag_resource()
+        .resource_arn(arn)
+        .tag_keys("env")
+        .send()
+        .await
+        .unwrap();
+    let tags = c
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tags.tags().len(), 1);
     let err = c
         .list_tags_of_resource()
@@ -408,7 +583,10 @@ async fn tags_limits_and_endpoints() {
     let limits = c.describe_limits().send().await.unwrap();
     assert_eq!(limits.table_max_read_capacity_units(), Some(40000));
     let endpoints = c.describe_endpoints().send().await.unwrap();
-    assert_eq!(endpoints.endpoints()[0].address(), "dynamodb.us-east-1.amazonaws.com");
+    assert_eq!(
+        endpoints.endpoints()[0].address(),
+        "dynamodb.us-east-1.amazonaws.com"
+    );
 }
 
 #[tokio::test]
@@ -420,9 +598,18 @@ async fn delayed_status_transitions_are_waited_for() {
     let c = &env.client;
     create_table(c, "Slow", "id", None).await;
     let d = c.describe_table().table_name("Slow").send().await.unwrap();
-    assert_eq!(d.table().unwrap().table_status(), Some(&TableStatus::Creating));
+    assert_eq!(
+        d.table().unwrap().table_status(),
+        Some(&TableStatus::Creating)
+    );
     // Item operations on a CREATING table fail as on DynamoDB.
-    let err = c.get_item().table_name("Slow").key("id", s("x")).send().await.unwrap_err();
+    let err = c
+        .get_item()
+        .table_name("Slow")
+        .key("id", s("x"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_of(&err).0, "ResourceNotFoundException");
     // Poll as clients that wait for ACTIVE do (the SDK's waiter would too, but its 20 s minimum
     // delay is too slow for a unit test).
@@ -438,5 +625,8 @@ async fn delayed_status_transitions_are_waited_for() {
     }
     assert!(polls > 0);
     let d = c.describe_table().table_name("Slow").send().await.unwrap();
-    assert_eq!(d.table().unwrap().table_status(), Some(&TableStatus::Active));
+    assert_eq!(
+        d.table().unwrap().table_status(),
+        Some(&TableStatus::Active)
+    );
 }

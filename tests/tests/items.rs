@@ -3,8 +3,9 @@
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
-    AttributeAction, AttributeValue, AttributeValueUpdate, ComparisonOperator, ExpectedAttributeValue,
-    ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, ReturnConsumedCapacity,
+    AttributeAction, AttributeValue, AttributeValueUpdate, ComparisonOperator,
+    ExpectedAttributeValue, ReturnConsumedCapacity, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
 };
 use e2e_tests::*;
 use std::collections::HashMap;
@@ -30,17 +31,46 @@ async fn every_type_round_trips() {
         ("empty".to_string(), s("")),
         ("n".to_string(), n("-12.50")),
         ("big".to_string(), n("1E+125")),
-        ("b".to_string(), AttributeValue::B(Blob::new(vec![0u8, 1, 255]))),
+        (
+            "b".to_string(),
+            AttributeValue::B(Blob::new(vec![0u8, 1, 255])),
+        ),
         ("t".to_string(), AttributeValue::Bool(true)),
         ("nul".to_string(), AttributeValue::Null(true)),
-        ("ss".to_string(), AttributeValue::Ss(vec!["b".into(), "a".into()])),
-        ("ns".to_string(), AttributeValue::Ns(vec!["10".into(), "2".into()])),
-        ("bs".to_string(), AttributeValue::Bs(vec![Blob::new(vec![2u8]), Blob::new(vec![1u8])])),
-        ("l".to_string(), AttributeValue::L(vec![s("x"), n("1"), AttributeValue::L(vec![])])),
-        ("m".to_string(), AttributeValue::M(HashMap::from([("k".to_string(), s("v"))]))),
+        (
+            "ss".to_string(),
+            AttributeValue::Ss(vec!["b".into(), "a".into()]),
+        ),
+        (
+            "ns".to_string(),
+            AttributeValue::Ns(vec!["10".into(), "2".into()]),
+        ),
+        (
+            "bs".to_string(),
+            AttributeValue::Bs(vec![Blob::new(vec![2u8]), Blob::new(vec![1u8])]),
+        ),
+        (
+            "l".to_string(),
+            AttributeValue::L(vec![s("x"), n("1"), AttributeValue::L(vec![])]),
+        ),
+        (
+            "m".to_string(),
+            AttributeValue::M(HashMap::from([("k".to_string(), s("v"))])),
+        ),
     ]);
-    c.put_item().table_name("T").set_item(Some(item)).send().await.unwrap();
-    let got = c.get_item().table_name("T").set_key(Some(key("all", "1"))).send().await.unwrap();
+    c.put_item()
+        .table_name("T")
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    let got = c
+        .get_item()
+        .table_name("T")
+        .set_key(Some(key("all", "1")))
+        .send()
+        .await
+        .unwrap();
     let got = got.item().unwrap();
     assert_eq!(got["s"], s("héllo"));
     assert_eq!(got["empty"], s(""));
@@ -57,10 +87,22 @@ async fn every_type_round_trips() {
     assert_eq!(got["l"].as_l().unwrap().len(), 3);
     assert_eq!(got["m"].as_m().unwrap()["k"], s("v"));
     // Numbers are keys by value: 1.0 is the same key as 1.
-    let same = c.get_item().table_name("T").set_key(Some(key("all", "1.0"))).send().await.unwrap();
+    let same = c
+        .get_item()
+        .table_name("T")
+        .set_key(Some(key("all", "1.0")))
+        .send()
+        .await
+        .unwrap();
     assert!(same.item().is_some());
     // Missing item: no Item member at all.
-    let none = c.get_item().table_name("T").set_key(Some(key("none", "1"))).send().await.unwrap();
+    let none = c
+        .get_item()
+        .table_name("T")
+        .set_key(Some(key("none", "1")))
+        .send()
+        .await
+        .unwrap();
     assert!(none.item().is_none());
 }
 
@@ -71,7 +113,9 @@ async fn invalid_values_and_keys_are_rejected() {
     let put = |item: Vec<(&str, AttributeValue)>| {
         c.put_item()
             .table_name("T")
-            .set_item(Some(item.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+            .set_item(Some(
+                item.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            ))
             .send()
     };
     let cases: Vec<(Vec<(&str, AttributeValue)>, &str)> = vec![
@@ -108,22 +152,50 @@ async fn invalid_values_and_keys_are_rejected() {
     ];
     for (item, expected) in cases {
         let err = put(item).await.unwrap_err();
-        assert_eq!(error_of(&err), ("ValidationException".to_string(), expected.to_string()));
+        assert_eq!(
+            error_of(&err),
+            ("ValidationException".to_string(), expected.to_string())
+        );
     }
     // Key parameter errors.
     for k in [
         HashMap::from([("pk".to_string(), s("a"))]),
         HashMap::from([("pk".to_string(), s("a")), ("sk".to_string(), s("1"))]),
-        HashMap::from([("pk".to_string(), s("a")), ("sk".to_string(), n("1")), ("x".to_string(), n("1"))]),
+        HashMap::from([
+            ("pk".to_string(), s("a")),
+            ("sk".to_string(), n("1")),
+            ("x".to_string(), n("1")),
+        ]),
     ] {
-        let err = c.get_item().table_name("T").set_key(Some(k)).send().await.unwrap_err();
+        let err = c
+            .get_item()
+            .table_name("T")
+            .set_key(Some(k))
+            .send()
+            .await
+            .unwrap_err();
         assert_eq!(
             error_of(&err),
-            ("ValidationException".into(), "The provided key element does not match the schema".into())
+            (
+                "ValidationException".into(),
+                "The provided key element does not match the schema".into()
+            )
         );
     }
-    let err = c.get_item().table_name("Missing").set_key(Some(key("a", "1"))).send().await.unwrap_err();
-    assert_eq!(error_of(&err), ("ResourceNotFoundException".into(), "Requested resource not found".into()));
+    let err = c
+        .get_item()
+        .table_name("Missing")
+        .set_key(Some(key("a", "1")))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err),
+        (
+            "ResourceNotFoundException".into(),
+            "Requested resource not found".into()
+        )
+    );
     // Nothing was written by any failing request.
     let t = c.describe_table().table_name("T").send().await.unwrap();
     assert_eq!(t.table().unwrap().item_count(), Some(0));
@@ -153,14 +225,23 @@ async fn conditional_writes() {
         .unwrap_err();
     assert_eq!(
         error_of(&err),
-        ("ConditionalCheckFailedException".into(), "The conditional request failed".into())
+        (
+            "ConditionalCheckFailedException".into(),
+            "The conditional request failed".into()
+        )
     );
     let ccf = err.into_service_error();
     let ccf = match ccf {
-        aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(e) => e,
+        aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(e) => {
+            e
+        }
         other => panic!("{other:?}"),
     };
-    assert_eq!(ccf.item().unwrap()["v"], n("1"), "the failing request returns the old item");
+    assert_eq!(
+        ccf.item().unwrap()["v"],
+        n("1"),
+        "the failing request returns the old item"
+    );
     // Placeholders, functions and comparisons.
     c.update_item()
         .table_name("T")
@@ -174,7 +255,13 @@ async fn conditional_writes() {
         .send()
         .await
         .unwrap();
-    let got = c.get_item().table_name("T").set_key(Some(key("a", "1"))).send().await.unwrap();
+    let got = c
+        .get_item()
+        .table_name("T")
+        .set_key(Some(key("a", "1")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.item().unwrap()["v"], n("2"));
     // A failing delete condition leaves the item.
     let err = c
@@ -198,7 +285,13 @@ async fn conditional_writes() {
         .await
         .unwrap();
     assert_eq!(del.attributes().unwrap()["v"], n("2"));
-    let gone = c.get_item().table_name("T").set_key(Some(key("a", "1"))).send().await.unwrap();
+    let gone = c
+        .get_item()
+        .table_name("T")
+        .set_key(Some(key("a", "1")))
+        .send()
+        .await
+        .unwrap();
     assert!(gone.item().is_none());
 }
 
@@ -216,7 +309,10 @@ async fn update_expressions_and_return_values() {
     let out = upd("SET a = :a, l = :l, m = :m, cnt = if_not_exists(cnt, :zero)")
         .expression_attribute_values(":a", s("x"))
         .expression_attribute_values(":l", AttributeValue::L(vec![n("1"), n("2"), n("3")]))
-        .expression_attribute_values(":m", AttributeValue::M(HashMap::from([("inner".to_string(), s("v"))])))
+        .expression_attribute_values(
+            ":m",
+            AttributeValue::M(HashMap::from([("inner".to_string(), s("v"))])),
+        )
         .expression_attribute_values(":zero", n("0"))
         .return_values(ReturnValue::AllNew)
         .send()
@@ -238,7 +334,10 @@ async fn update_expressions_and_return_values() {
     assert_eq!(updated["cnt"], n("5"));
     assert_eq!(updated["l"].as_l().unwrap().len(), 4);
     assert_eq!(updated["m"].as_m().unwrap()["inner"], s("w"));
-    assert!(!updated.contains_key("a"), "UPDATED_NEW has only updated attributes that exist");
+    assert!(
+        !updated.contains_key("a"),
+        "UPDATED_NEW has only updated attributes that exist"
+    );
     assert!(!updated.contains_key("pk"));
     let out = upd("REMOVE l[0] DELETE tags :red")
         .expression_attribute_values(":red", AttributeValue::Ss(vec!["red".into()]))
@@ -254,7 +353,13 @@ async fn update_expressions_and_return_values() {
         .await
         .unwrap();
     assert_eq!(out.attributes().unwrap()["cnt"], n("5"));
-    let got = c.get_item().table_name("T").set_key(Some(key("u", "1"))).send().await.unwrap();
+    let got = c
+        .get_item()
+        .table_name("T")
+        .set_key(Some(key("u", "1")))
+        .send()
+        .await
+        .unwrap();
     let item = got.item().unwrap();
     assert_eq!(item["cnt"], n("4"));
     assert_eq!(item["l"].as_l().unwrap(), &[n("2"), n("3"), n("4")]);
@@ -262,7 +367,11 @@ async fn update_expressions_and_return_values() {
     assert!(!item.contains_key("a"));
 
     // Errors.
-    let err = upd("SET pk = :v").expression_attribute_values(":v", s("x")).send().await.unwrap_err();
+    let err = upd("SET pk = :v")
+        .expression_attribute_values(":v", s("x"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(
         error_of(&err).1,
         "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"
@@ -272,18 +381,48 @@ async fn update_expressions_and_return_values() {
         error_of(&err).1,
         "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :v"
     );
-    let err = upd("SET a = :v").expression_attribute_values(":v", s("x")).expression_attribute_values(":w", s("y")).send().await.unwrap_err();
-    assert_eq!(error_of(&err).1, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}");
-    let err = upd("SET status = :v").expression_attribute_values(":v", s("x")).send().await.unwrap_err();
+    let err = upd("SET a = :v")
+        .expression_attribute_values(":v", s("x"))
+        .expression_attribute_values(":w", s("y"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}"
+    );
+    let err = upd("SET status = :v")
+        .expression_attribute_values(":v", s("x"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(
         error_of(&err).1,
         "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status"
     );
-    let err = upd("SET a = :v, a.b = :v").expression_attribute_values(":v", s("x")).send().await.unwrap_err();
-    assert!(error_of(&err).1.contains("Two document paths overlap with each other"), "{:?}", error_of(&err));
-    let err = upd("SET cnt = cnt + :s").expression_attribute_values(":s", s("x")).send().await.unwrap_err();
+    let err = upd("SET a = :v, a.b = :v")
+        .expression_attribute_values(":v", s("x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error_of(&err)
+            .1
+            .contains("Two document paths overlap with each other"),
+        "{:?}",
+        error_of(&err)
+    );
+    let err = upd("SET cnt = cnt + :s")
+        .expression_attribute_values(":s", s("x"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_of(&err).0, "ValidationException");
-    let err = upd("ADD l :one").expression_attribute_values(":one", n("1")).send().await.unwrap_err();
+    let err = upd("ADD l :one")
+        .expression_attribute_values(":one", n("1"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_of(&err).0, "ValidationException");
     let err = c
         .put_item()
@@ -308,7 +447,10 @@ async fn projections() {
             "m",
             AttributeValue::M(HashMap::from([
                 ("x".to_string(), n("1")),
-                ("y".to_string(), AttributeValue::L(vec![s("a"), s("b"), s("c")])),
+                (
+                    "y".to_string(),
+                    AttributeValue::L(vec![s("a"), s("b"), s("c")]),
+                ),
             ])),
         )
         .send()
@@ -362,20 +504,32 @@ async fn projections() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error_of(&err).1, "Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}");
+    assert_eq!(
+        error_of(&err).1,
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}"
+    );
 }
 
 #[tokio::test]
 async fn legacy_expected_and_attribute_updates() {
     let env = env_with_table().await;
     let c = &env.client;
-    c.put_item().table_name("T").set_item(Some(key("l", "1"))).item("v", n("5")).send().await.unwrap();
+    c.put_item()
+        .table_name("T")
+        .set_item(Some(key("l", "1")))
+        .item("v", n("5"))
+        .send()
+        .await
+        .unwrap();
     // Expected with Exists and with a comparison operator.
     let err = c
         .put_item()
         .table_name("T")
         .set_item(Some(key("l", "1")))
-        .expected("pk", ExpectedAttributeValue::builder().exists(false).build())
+        .expected(
+            "pk",
+            ExpectedAttributeValue::builder().exists(false).build(),
+        )
         .send()
         .await
         .unwrap_err();
@@ -390,19 +544,42 @@ async fn legacy_expected_and_attribute_updates() {
                 .attribute_value_list(n("4"))
                 .build(),
         )
-        .attribute_updates("v", AttributeValueUpdate::builder().action(AttributeAction::Add).value(n("10")).build())
-        .attribute_updates("s", AttributeValueUpdate::builder().action(AttributeAction::Put).value(s("new")).build())
+        .attribute_updates(
+            "v",
+            AttributeValueUpdate::builder()
+                .action(AttributeAction::Add)
+                .value(n("10"))
+                .build(),
+        )
+        .attribute_updates(
+            "s",
+            AttributeValueUpdate::builder()
+                .action(AttributeAction::Put)
+                .value(s("new"))
+                .build(),
+        )
         .send()
         .await
         .unwrap();
-    let got = c.get_item().table_name("T").set_key(Some(key("l", "1"))).send().await.unwrap();
+    let got = c
+        .get_item()
+        .table_name("T")
+        .set_key(Some(key("l", "1")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.item().unwrap()["v"], n("15"));
     assert_eq!(got.item().unwrap()["s"], s("new"));
     let err = c
         .update_item()
         .table_name("T")
         .set_key(Some(key("l", "1")))
-        .attribute_updates("s", AttributeValueUpdate::builder().action(AttributeAction::Delete).build())
+        .attribute_updates(
+            "s",
+            AttributeValueUpdate::builder()
+                .action(AttributeAction::Delete)
+                .build(),
+        )
         .condition_expression("attribute_exists(v)")
         .send()
         .await

@@ -12,10 +12,18 @@ async fn responses_carry_crc32_and_request_id() {
     .await
     .unwrap();
     assert_eq!(status, 200);
-    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     assert_eq!(header("x-amz-crc32").unwrap(), crc32(&body).to_string());
     assert_eq!(header("x-amzn-requestid").unwrap().len(), 52);
-    assert_eq!(header("content-type").unwrap(), "application/x-amz-json-1.0");
+    assert_eq!(
+        header("content-type").unwrap(),
+        "application/x-amz-json-1.0"
+    );
     assert_eq!(body, br#"{"TableNames":[]}"#);
 }
 
@@ -25,7 +33,11 @@ fn crc32(data: &[u8]) -> u32 {
     for b in data {
         crc ^= *b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -36,18 +48,40 @@ async fn malformed_requests_get_dynamodb_errors() {
     let env = start().await;
     let url = env.emulator.endpoint_url();
     let cases: Vec<(Option<&'static str>, &'static [u8], &'static str)> = vec![
-        (Some("DynamoDB_20120810.ListTables"), b"{not json", "SerializationException"),
-        (Some("DynamoDB_20120810.GetItem"), br#"{"TableName": 5}"#, "SerializationException"),
-        (Some("DynamoDB_20120810.Nope"), b"{}", "UnknownOperationException"),
+        (
+            Some("DynamoDB_20120810.ListTables"),
+            b"{not json",
+            "SerializationException",
+        ),
+        (
+            Some("DynamoDB_20120810.GetItem"),
+            br#"{"TableName": 5}"#,
+            "SerializationException",
+        ),
+        (
+            Some("DynamoDB_20120810.Nope"),
+            b"{}",
+            "UnknownOperationException",
+        ),
         (None, b"{}", "UnknownOperationException"),
-        (Some("DynamoDB_20120810.GetItem"), br#"{"TableName":"abc","Key":{"k":{"S":"a","N":"1"}}}"#, "ValidationException"),
+        (
+            Some("DynamoDB_20120810.GetItem"),
+            br#"{"TableName":"abc","Key":{"k":{"S":"a","N":"1"}}}"#,
+            "ValidationException",
+        ),
     ];
     for (target, body, expected) in cases {
         let u = url.clone();
-        let (status, _, resp) = tokio::task::spawn_blocking(move || raw_post(&u, target, body)).await.unwrap();
+        let (status, _, resp) = tokio::task::spawn_blocking(move || raw_post(&u, target, body))
+            .await
+            .unwrap();
         assert_eq!(status, 400);
         let v: serde_like::Value = serde_like::parse(&resp);
-        assert!(v.type_name.ends_with(&format!("#{expected}")), "{target:?}: {}", String::from_utf8_lossy(&resp));
+        assert!(
+            v.type_name.ends_with(&format!("#{expected}")),
+            "{target:?}: {}",
+            String::from_utf8_lossy(&resp)
+        );
     }
     // The server survives all of it.
     env.client.list_tables().send().await.unwrap();
@@ -62,6 +96,8 @@ mod serde_like {
         let text = String::from_utf8_lossy(body);
         let start = text.find("\"__type\":\"").expect("__type") + 10;
         let end = text[start..].find('"').unwrap() + start;
-        Value { type_name: text[start..end].to_string() }
+        Value {
+            type_name: text[start..end].to_string(),
+        }
     }
 }

@@ -45,7 +45,10 @@ pub fn update_time_to_live(engine: &Engine, input: UpdateTimeToLiveInput) -> Res
     match &input.time_to_live_specification {
         None => c.not_null(false, "timeToLiveSpecification"),
         Some(s) => {
-            c.not_null(s.attribute_name.is_some(), "timeToLiveSpecification.attributeName");
+            c.not_null(
+                s.attribute_name.is_some(),
+                "timeToLiveSpecification.attributeName",
+            );
             c.not_null(s.enabled.is_some(), "timeToLiveSpecification.enabled");
             if let Some(a) = &s.attribute_name {
                 if a.is_empty() || a.len() > 255 {
@@ -65,8 +68,14 @@ pub fn update_time_to_live(engine: &Engine, input: UpdateTimeToLiveInput) -> Res
     c.into_result()?;
     let name = input.table_name.as_deref().expect("checked");
     let spec = input.time_to_live_specification.expect("checked");
-    let (enabled, attribute) = (spec.enabled.expect("checked"), spec.attribute_name.expect("checked"));
-    let table = engine.catalog.get(name).ok_or_else(|| table_not_found(name))?;
+    let (enabled, attribute) = (
+        spec.enabled.expect("checked"),
+        spec.attribute_name.expect("checked"),
+    );
+    let table = engine
+        .catalog
+        .get(name)
+        .ok_or_else(|| table_not_found(name))?;
     let mut t = table.write();
     match (&t.ttl, enabled) {
         (Some(cur), true) if cur.enabled => {
@@ -74,7 +83,9 @@ pub fn update_time_to_live(engine: &Engine, input: UpdateTimeToLiveInput) -> Res
         }
         (Some(cur), false) if cur.enabled && cur.attribute != attribute => {
             return Err(DynamoError::validation(
-                "TimeToLive is active on a different AttributeName: current AttributeName is ".to_string() + &cur.attribute,
+                "TimeToLive is active on a different AttributeName: current AttributeName is "
+                    .to_string()
+                    + &cur.attribute,
             ));
         }
         (None, false) => return Err(DynamoError::validation("TimeToLive is already disabled")),
@@ -94,7 +105,10 @@ pub fn update_time_to_live(engine: &Engine, input: UpdateTimeToLiveInput) -> Res
 
 pub fn describe_time_to_live(engine: &Engine, input: DescribeTimeToLiveInput) -> Result<Value> {
     let name = table_name(input.table_name.as_deref())?;
-    let table = engine.catalog.get(name).ok_or_else(|| table_not_found(name))?;
+    let table = engine
+        .catalog
+        .get(name)
+        .ok_or_else(|| table_not_found(name))?;
     let t = table.read();
     Ok(match &t.ttl {
         Some(ttl) if ttl.enabled => json!({"TimeToLiveDescription": {
@@ -149,7 +163,11 @@ fn table_by_arn(engine: &Engine, arn: &str) -> Result<TableRef> {
         .and_then(|rest| rest.split_once(":table/"))
         .map(|(_, name)| name)
         .filter(|n| !n.is_empty() && !n.contains('/'))
-        .ok_or_else(|| DynamoError::validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}")))?;
+        .ok_or_else(|| {
+            DynamoError::validation(format!(
+                "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
+            ))
+        })?;
     let table = engine.catalog.get(name).filter(|t| t.read().arn == arn);
     table.ok_or_else(|| {
         DynamoError::new(

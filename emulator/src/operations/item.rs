@@ -120,7 +120,10 @@ fn enum_check(c: &mut Constraints, v: Option<&str>, member: &str, allowed: &[&st
             c.add(
                 format!("'{v}'"),
                 member,
-                &format!("Member must satisfy enum value set: [{}]", allowed.join(", ")),
+                &format!(
+                    "Member must satisfy enum value set: [{}]",
+                    allowed.join(", ")
+                ),
             );
         }
     }
@@ -130,9 +133,24 @@ impl Common<'_> {
     fn constraints(&self, c: &mut Constraints) {
         check_name(c, self.table_name, "tableName", true);
         enum_check(c, self.return_values, "returnValues", RETURN_VALUES);
-        enum_check(c, self.return_consumed_capacity, "returnConsumedCapacity", &["INDEXES", "TOTAL", "NONE"]);
-        enum_check(c, self.return_item_collection_metrics, "returnItemCollectionMetrics", &["SIZE", "NONE"]);
-        enum_check(c, self.conditional_operator, "conditionalOperator", &["AND", "OR"]);
+        enum_check(
+            c,
+            self.return_consumed_capacity,
+            "returnConsumedCapacity",
+            &["INDEXES", "TOTAL", "NONE"],
+        );
+        enum_check(
+            c,
+            self.return_item_collection_metrics,
+            "returnItemCollectionMetrics",
+            &["SIZE", "NONE"],
+        );
+        enum_check(
+            c,
+            self.conditional_operator,
+            "conditionalOperator",
+            &["AND", "OR"],
+        );
         enum_check(
             c,
             self.return_values_on_condition_check_failure,
@@ -144,7 +162,9 @@ impl Common<'_> {
 
 /// Validates ExpressionAttributeValues, prefixing errors as DynamoDB does.
 fn expression_values(values: Option<WireMap>) -> Result<Option<HashMap<String, AttributeValue>>> {
-    let Some(values) = values else { return Ok(None) };
+    let Some(values) = values else {
+        return Ok(None);
+    };
     let mut out = HashMap::with_capacity(values.len());
     for (k, v) in values {
         let v = v.validate().map_err(|e| {
@@ -161,7 +181,11 @@ fn expression_values(values: Option<WireMap>) -> Result<Option<HashMap<String, A
 /// `Can not use both expression and non-expression parameters in the same request: ...`
 fn check_mixing(legacy: &[(&str, bool)], expressions: &[(&str, bool)]) -> Result<()> {
     let l: Vec<&str> = legacy.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect();
-    let e: Vec<&str> = expressions.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect();
+    let e: Vec<&str> = expressions
+        .iter()
+        .filter(|(_, p)| *p)
+        .map(|(n, _)| *n)
+        .collect();
     if !l.is_empty() && !e.is_empty() {
         return Err(DynamoError::validation(format!(
             "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
@@ -183,7 +207,10 @@ fn check_conditional_operator(op: Option<&str>, has_expected: bool) -> Result<()
 
 /// Looks up a table for an item operation: it must exist and be ACTIVE (or UPDATING).
 pub fn active_table(engine: &Engine, name: &str) -> Result<TableRef> {
-    let table = engine.catalog.get(name).ok_or_else(DynamoError::table_not_found)?;
+    let table = engine
+        .catalog
+        .get(name)
+        .ok_or_else(DynamoError::table_not_found)?;
     if table.read().status(engine.clock.now()) == TableStatus::Creating {
         return Err(DynamoError::table_not_found());
     }
@@ -227,7 +254,11 @@ fn write_condition(
     p: &mut Placeholders,
 ) -> Result<Option<Condition>> {
     if let Some(text) = condition_expression {
-        return Ok(Some(expression::parse_condition(text, p, "ConditionExpression")?));
+        return Ok(Some(expression::parse_condition(
+            text,
+            p,
+            "ConditionExpression",
+        )?));
     }
     match expected {
         Some(e) if !e.is_empty() => Ok(Some(expected_to_condition(e, conditional_operator)?)),
@@ -277,7 +308,9 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
         return_consumed_capacity: input.return_consumed_capacity.as_deref(),
         return_item_collection_metrics: input.return_item_collection_metrics.as_deref(),
         conditional_operator: input.conditional_operator.as_deref(),
-        return_values_on_condition_check_failure: input.return_values_on_condition_check_failure.as_deref(),
+        return_values_on_condition_check_failure: input
+            .return_values_on_condition_check_failure
+            .as_deref(),
     }
     .constraints(&mut c);
     c.not_null(input.item.is_some(), "item");
@@ -288,7 +321,10 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
         &[("Expected", input.expected.is_some())],
         &[("ConditionExpression", input.condition_expression.is_some())],
     )?;
-    check_conditional_operator(input.conditional_operator.as_deref(), input.expected.is_some())?;
+    check_conditional_operator(
+        input.conditional_operator.as_deref(),
+        input.expected.is_some(),
+    )?;
     let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref());
     p.check_preconditions(input.condition_expression.is_some())?;
     let condition = write_condition(
@@ -300,7 +336,11 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
     p.finish()?;
     match input.return_values.as_deref() {
         None | Some("NONE") | Some("ALL_OLD") => {}
-        Some(_) => return Err(DynamoError::validation("ReturnValues can only be ALL_OLD or NONE")),
+        Some(_) => {
+            return Err(DynamoError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            ))
+        }
     }
     let name = input.table_name.as_deref().expect("checked");
     let table = active_table(engine, name)?;
@@ -310,7 +350,11 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
     check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
     check_index_keys(&t, &item)?;
     let old = t.get(&key);
-    check_condition(condition.as_ref(), old, input.return_values_on_condition_check_failure.as_deref())?;
+    check_condition(
+        condition.as_ref(),
+        old,
+        input.return_values_on_condition_check_failure.as_deref(),
+    )?;
     let new_size = item_size(&item);
     let old = t.put(key, item);
     let units = capacity::write_units(new_size.max(old.as_ref().map(item_size).unwrap_or(0)));
@@ -319,7 +363,12 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
             Some("ALL_OLD") => old,
             _ => None,
         },
-        consumed_capacity: capacity::consumed(name, units, input.return_consumed_capacity.as_deref(), false),
+        consumed_capacity: capacity::consumed(
+            name,
+            units,
+            input.return_consumed_capacity.as_deref(),
+            false,
+        ),
         ..Default::default()
     })
 }
@@ -332,16 +381,28 @@ pub fn get_item(engine: &Engine, input: GetItemInput) -> Result<ItemOutput> {
     let mut c = Constraints::new();
     check_name(&mut c, input.table_name.as_deref(), "tableName", true);
     c.not_null(input.key.is_some(), "key");
-    enum_check(&mut c, input.return_consumed_capacity.as_deref(), "returnConsumedCapacity", &["INDEXES", "TOTAL", "NONE"]);
+    enum_check(
+        &mut c,
+        input.return_consumed_capacity.as_deref(),
+        "returnConsumedCapacity",
+        &["INDEXES", "TOTAL", "NONE"],
+    );
     if let Some(a) = &input.attributes_to_get {
         if a.is_empty() {
-            c.add("[]", "attributesToGet", "Member must have length greater than or equal to 1");
+            c.add(
+                "[]",
+                "attributesToGet",
+                "Member must have length greater than or equal to 1",
+            );
         }
     }
     c.into_result()?;
     check_mixing(
         &[("AttributesToGet", input.attributes_to_get.is_some())],
-        &[("ProjectionExpression", input.projection_expression.is_some())],
+        &[(
+            "ProjectionExpression",
+            input.projection_expression.is_some(),
+        )],
     )?;
     let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), None);
     p.check_preconditions(input.projection_expression.is_some())?;
@@ -393,7 +454,9 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
         return_consumed_capacity: input.return_consumed_capacity.as_deref(),
         return_item_collection_metrics: input.return_item_collection_metrics.as_deref(),
         conditional_operator: input.conditional_operator.as_deref(),
-        return_values_on_condition_check_failure: input.return_values_on_condition_check_failure.as_deref(),
+        return_values_on_condition_check_failure: input
+            .return_values_on_condition_check_failure
+            .as_deref(),
     }
     .constraints(&mut c);
     c.not_null(input.key.is_some(), "key");
@@ -409,14 +472,20 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
             ("ConditionExpression", input.condition_expression.is_some()),
         ],
     )?;
-    check_conditional_operator(input.conditional_operator.as_deref(), input.expected.is_some())?;
+    check_conditional_operator(
+        input.conditional_operator.as_deref(),
+        input.expected.is_some(),
+    )?;
     let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref());
-    p.check_preconditions(input.update_expression.is_some() || input.condition_expression.is_some())?;
-    let update: Option<UpdateExpression> = match (&input.update_expression, &input.attribute_updates) {
-        (Some(text), _) => Some(expression::parse_update(text, &mut p)?),
-        (None, Some(u)) if !u.is_empty() => Some(attribute_updates_to_update(u)?),
-        _ => None,
-    };
+    p.check_preconditions(
+        input.update_expression.is_some() || input.condition_expression.is_some(),
+    )?;
+    let update: Option<UpdateExpression> =
+        match (&input.update_expression, &input.attribute_updates) {
+            (Some(text), _) => Some(expression::parse_update(text, &mut p)?),
+            (None, Some(u)) if !u.is_empty() => Some(attribute_updates_to_update(u)?),
+            _ => None,
+        };
     let condition = write_condition(
         input.condition_expression.as_deref(),
         input.expected.as_ref(),
@@ -439,12 +508,19 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
         }
     }
     let old = t.get(&key);
-    check_condition(condition.as_ref(), old, input.return_values_on_condition_check_failure.as_deref())?;
+    check_condition(
+        condition.as_ref(),
+        old,
+        input.return_values_on_condition_check_failure.as_deref(),
+    )?;
     let mut new_item = old.cloned().unwrap_or_else(|| key_item.clone());
     if let Some(u) = &update {
         u.apply(&mut new_item)?;
     }
-    check_item_size(&new_item, "Item size to update has exceeded the maximum allowed size")?;
+    check_item_size(
+        &new_item,
+        "Item size to update has exceeded the maximum allowed size",
+    )?;
     check_index_keys(&t, &new_item)?;
     let attributes = match input.return_values.as_deref() {
         Some("ALL_OLD") => old.cloned(),
@@ -483,7 +559,9 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
         return_consumed_capacity: input.return_consumed_capacity.as_deref(),
         return_item_collection_metrics: input.return_item_collection_metrics.as_deref(),
         conditional_operator: input.conditional_operator.as_deref(),
-        return_values_on_condition_check_failure: input.return_values_on_condition_check_failure.as_deref(),
+        return_values_on_condition_check_failure: input
+            .return_values_on_condition_check_failure
+            .as_deref(),
     }
     .constraints(&mut c);
     c.not_null(input.key.is_some(), "key");
@@ -493,7 +571,10 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
         &[("Expected", input.expected.is_some())],
         &[("ConditionExpression", input.condition_expression.is_some())],
     )?;
-    check_conditional_operator(input.conditional_operator.as_deref(), input.expected.is_some())?;
+    check_conditional_operator(
+        input.conditional_operator.as_deref(),
+        input.expected.is_some(),
+    )?;
     let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref());
     p.check_preconditions(input.condition_expression.is_some())?;
     let condition = write_condition(
@@ -505,7 +586,11 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
     p.finish()?;
     match input.return_values.as_deref() {
         None | Some("NONE") | Some("ALL_OLD") => {}
-        Some(_) => return Err(DynamoError::validation("ReturnValues can only be ALL_OLD or NONE")),
+        Some(_) => {
+            return Err(DynamoError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            ))
+        }
     }
     let name = input.table_name.as_deref().expect("checked");
     let table = active_table(engine, name)?;
@@ -513,7 +598,11 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
     t.expire(engine.clock.now());
     let (key, _) = key_of(&t, input.key.expect("checked"))?;
     let old = t.get(&key);
-    check_condition(condition.as_ref(), old, input.return_values_on_condition_check_failure.as_deref())?;
+    check_condition(
+        condition.as_ref(),
+        old,
+        input.return_values_on_condition_check_failure.as_deref(),
+    )?;
     let old = t.delete(&key);
     let units = capacity::write_units(old.as_ref().map(item_size).unwrap_or(0));
     Ok(ItemOutput {
@@ -521,8 +610,12 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
             Some("ALL_OLD") => old,
             _ => None,
         },
-        consumed_capacity: capacity::consumed(name, units, input.return_consumed_capacity.as_deref(), false),
+        consumed_capacity: capacity::consumed(
+            name,
+            units,
+            input.return_consumed_capacity.as_deref(),
+            false,
+        ),
         ..Default::default()
     })
 }
-

@@ -54,11 +54,17 @@ fn run<I: DeserializeOwned, O: Serialize>(
 ) -> Result<Vec<u8>> {
     let input: I = wire::from_json(body)?;
     let output = f(input)?;
-    serde_json::to_vec(&output).map_err(|e| DynamoError::new(ErrorKind::InternalServer, e.to_string()))
+    serde_json::to_vec(&output)
+        .map_err(|e| DynamoError::new(ErrorKind::InternalServer, e.to_string()))
 }
 
 /// Runs one operation: JSON in, JSON out, or a DynamoDB error.
-pub fn dispatch(engine: &Engine, ctx: &RequestContext, operation: &str, body: &[u8]) -> Result<Vec<u8>> {
+pub fn dispatch(
+    engine: &Engine,
+    ctx: &RequestContext,
+    operation: &str,
+    body: &[u8],
+) -> Result<Vec<u8>> {
     engine.clock.on_request();
     match operation {
         "CreateTable" => run(body, |i| table::create_table(engine, ctx, i)),

@@ -140,7 +140,10 @@ pub fn check_name(c: &mut Constraints, name: Option<&str>, member: &str, require
             }
         }
         Some(n) => {
-            if !n.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.') {
+            if !n
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.')
+            {
                 c.add(
                     format!("'{n}'"),
                     member,
@@ -179,7 +182,10 @@ fn enum_constraint(c: &mut Constraints, value: Option<&str>, member: &str, allow
             c.add(
                 format!("'{v}'"),
                 member,
-                &format!("Member must satisfy enum value set: [{}]", allowed.join(", ")),
+                &format!(
+                    "Member must satisfy enum value set: [{}]",
+                    allowed.join(", ")
+                ),
             );
         }
     }
@@ -210,14 +216,33 @@ fn key_schema_constraints(c: &mut Constraints, ks: Option<&Vec<KeySchemaElementW
                 let m = format!("{member}.{}.member", i + 1);
                 c.not_null(k.attribute_name.is_some(), &format!("{m}.attributeName"));
                 c.not_null(k.key_type.is_some(), &format!("{m}.keyType"));
-                enum_constraint(c, k.key_type.as_deref(), &format!("{m}.keyType"), &["HASH", "RANGE"]);
+                enum_constraint(
+                    c,
+                    k.key_type.as_deref(),
+                    &format!("{m}.keyType"),
+                    &["HASH", "RANGE"],
+                );
             }
             if ks.is_empty() {
-                c.add("[]", member, "Member must have length greater than or equal to 1");
+                c.add(
+                    "[]",
+                    member,
+                    "Member must have length greater than or equal to 1",
+                );
             }
             if ks.len() > 2 {
                 c.add(
-                    format!("[{}]", ks.iter().map(|k| format!("KeySchemaElement(attributeName={}, keyType={})", k.attribute_name.as_deref().unwrap_or("null"), k.key_type.as_deref().unwrap_or("null"))).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "[{}]",
+                        ks.iter()
+                            .map(|k| format!(
+                                "KeySchemaElement(attributeName={}, keyType={})",
+                                k.attribute_name.as_deref().unwrap_or("null"),
+                                k.key_type.as_deref().unwrap_or("null")
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     member,
                     "Member must have length less than or equal to 2",
                 );
@@ -262,8 +287,12 @@ fn typed_schema(
     let first = &ks[0];
     if first.key_type.as_deref() != Some("HASH") {
         return Err(DynamoError::validation(match index {
-            None => "Invalid KeySchema: The first KeySchemaElement is not a HASH key type".to_string(),
-            Some(_) => "Invalid KeySchema: The first KeySchemaElement is not a HASH key type".to_string(),
+            None => {
+                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type".to_string()
+            }
+            Some(_) => {
+                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type".to_string()
+            }
         }));
     }
     if ks.len() == 2 {
@@ -350,9 +379,12 @@ fn attribute_definitions(defs: &[AttributeDefinitionW]) -> Result<BTreeMap<Strin
     let mut map = BTreeMap::new();
     for d in defs {
         let name = d.attribute_name.clone().unwrap_or_default();
-        let ty = ScalarType::parse(d.attribute_type.as_deref().unwrap_or("")).expect("constraint checked");
+        let ty = ScalarType::parse(d.attribute_type.as_deref().unwrap_or(""))
+            .expect("constraint checked");
         if map.insert(name, ty).is_some() {
-            return Err(DynamoError::validation("Cannot have two attributes with the same name"));
+            return Err(DynamoError::validation(
+                "Cannot have two attributes with the same name",
+            ));
         }
     }
     Ok(map)
@@ -366,7 +398,12 @@ fn attribute_definition_constraints(c: &mut Constraints, defs: Option<&Vec<Attri
                 let m = format!("attributeDefinitions.{}.member", i + 1);
                 c.not_null(d.attribute_name.is_some(), &format!("{m}.attributeName"));
                 c.not_null(d.attribute_type.is_some(), &format!("{m}.attributeType"));
-                enum_constraint(c, d.attribute_type.as_deref(), &format!("{m}.attributeType"), &["B", "N", "S"]);
+                enum_constraint(
+                    c,
+                    d.attribute_type.as_deref(),
+                    &format!("{m}.attributeType"),
+                    &["B", "N", "S"],
+                );
             }
         }
     }
@@ -376,7 +413,11 @@ fn attribute_definition_constraints(c: &mut Constraints, defs: Option<&Vec<Attri
 // CreateTable
 // ---------------------------------------------------------------------------------------------
 
-pub fn create_table(engine: &Engine, ctx: &RequestContext, input: CreateTableInput) -> Result<Value> {
+pub fn create_table(
+    engine: &Engine,
+    ctx: &RequestContext,
+    input: CreateTableInput,
+) -> Result<Value> {
     let mut c = Constraints::new();
     check_name(&mut c, input.table_name.as_deref(), "tableName", true);
     attribute_definition_constraints(&mut c, input.attribute_definitions.as_ref());
@@ -390,10 +431,23 @@ pub fn create_table(engine: &Engine, ctx: &RequestContext, input: CreateTableInp
     if let Some(g) = &input.global_secondary_indexes {
         index_constraints(&mut c, g, "globalSecondaryIndexes", true);
     }
-    enum_constraint(&mut c, input.billing_mode.as_deref(), "billingMode", &["PROVISIONED", "PAY_PER_REQUEST"]);
-    enum_constraint(&mut c, input.table_class.as_deref(), "tableClass", &["STANDARD", "STANDARD_INFREQUENT_ACCESS"]);
+    enum_constraint(
+        &mut c,
+        input.billing_mode.as_deref(),
+        "billingMode",
+        &["PROVISIONED", "PAY_PER_REQUEST"],
+    );
+    enum_constraint(
+        &mut c,
+        input.table_class.as_deref(),
+        "tableClass",
+        &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
+    );
     if let Some(s) = &input.stream_specification {
-        c.not_null(s.stream_enabled.is_some(), "streamSpecification.streamEnabled");
+        c.not_null(
+            s.stream_enabled.is_some(),
+            "streamSpecification.streamEnabled",
+        );
         enum_constraint(
             &mut c,
             s.stream_view_type.as_deref(),
@@ -431,7 +485,9 @@ pub fn create_table(engine: &Engine, ctx: &RequestContext, input: CreateTableInp
     let mut lsis = Vec::new();
     if let Some(l) = &input.local_secondary_indexes {
         if l.is_empty() {
-            return Err(DynamoError::invalid_parameter("List of LocalSecondaryIndexes is empty"));
+            return Err(DynamoError::invalid_parameter(
+                "List of LocalSecondaryIndexes is empty",
+            ));
         }
         if schema.range.is_none() {
             return Err(DynamoError::invalid_parameter(
@@ -440,7 +496,8 @@ pub fn create_table(engine: &Engine, ctx: &RequestContext, input: CreateTableInp
         }
         for x in l {
             let iname = x.index_name.clone().expect("checked");
-            let ischema = typed_schema(x.key_schema.as_ref().expect("checked"), &defs, Some(&iname))?;
+            let ischema =
+                typed_schema(x.key_schema.as_ref().expect("checked"), &defs, Some(&iname))?;
             if ischema.range.is_none() {
                 return Err(DynamoError::invalid_parameter(format!(
                     "Index KeySchema does not have a range key for index: {iname}"
@@ -454,7 +511,9 @@ pub fn create_table(engine: &Engine, ctx: &RequestContext, input: CreateTableInp
             }
             let proj = typed_projection(x.projection.as_ref().expect("checked"), &iname)?;
             if !names.insert(iname.clone()) {
-                return Err(DynamoError::invalid_parameter(format!("Duplicate index name: {iname}")));
+                return Err(DynamoError::invalid_parameter(format!(
+                    "Duplicate index name: {iname}"
+                )));
             }
             used_attrs.extend(ischema.names().map(str::to_string));
             lsis.push(IndexDefinition::new(iname, ischema, proj, None));
@@ -468,11 +527,14 @@ pub fn create_table(engine: &Engine, ctx: &RequestContext, input: CreateTableInp
     let mut gsis = Vec::new();
     if let Some(g) = &input.global_secondary_indexes {
         if g.is_empty() {
-            return Err(DynamoError::invalid_parameter("List of GlobalSecondaryIndexes is empty"));
+            return Err(DynamoError::invalid_parameter(
+                "List of GlobalSecondaryIndexes is empty",
+            ));
         }
         for x in g {
             let iname = x.index_name.clone().expect("checked");
-            let ischema = typed_schema(x.key_schema.as_ref().expect("checked"), &defs, Some(&iname))?;
+            let ischema =
+                typed_schema(x.key_schema.as_ref().expect("checked"), &defs, Some(&iname))?;
             let proj = typed_projection(x.projection.as_ref().expect("checked"), &iname)?;
             let t = match (billing, &x.provisioned_throughput) {
                 (BillingMode::Provisioned, None) => {
@@ -489,7 +551,9 @@ pub fn create_table(engine: &Engine, ctx: &RequestContext, input: CreateTableInp
                 (BillingMode::PayPerRequest, None) => None,
             };
             if !names.insert(iname.clone()) {
-                return Err(DynamoError::invalid_parameter(format!("Duplicate index name: {iname}")));
+                return Err(DynamoError::invalid_parameter(format!(
+                    "Duplicate index name: {iname}"
+                )));
             }
             used_attrs.extend(ischema.names().map(str::to_string));
             gsis.push(IndexDefinition::new(iname, ischema, proj, t));
@@ -519,7 +583,10 @@ pub fn create_table(engine: &Engine, ctx: &RequestContext, input: CreateTableInp
     if let Some(t) = &input.tags {
         validate_tags(t)?;
         for tag in t {
-            tags.insert(tag.key.clone().unwrap_or_default(), tag.value.clone().unwrap_or_default());
+            tags.insert(
+                tag.key.clone().unwrap_or_default(),
+                tag.value.clone().unwrap_or_default(),
+            );
         }
     }
 
@@ -576,7 +643,10 @@ pub fn create_table(engine: &Engine, ctx: &RequestContext, input: CreateTableInp
         stream,
         tags,
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
-        table_class: input.table_class.clone().unwrap_or_else(|| "STANDARD".into()),
+        table_class: input
+            .table_class
+            .clone()
+            .unwrap_or_else(|| "STANDARD".into()),
     });
     table.billing_mode_changed_at = input.billing_mode.as_ref().map(|_| now);
     let delay = engine.options.transient_status_delay;
@@ -602,13 +672,25 @@ pub fn validate_tags(tags: &[TagW]) -> Result<()> {
         let m = format!("tags.{}.member", i + 1);
         match &t.key {
             None => c.not_null(false, &format!("{m}.key")),
-            Some(k) if k.is_empty() => c.add(format!("'{k}'"), &format!("{m}.key"), "Member must have length greater than or equal to 1"),
-            Some(k) if k.chars().count() > 128 => c.add(format!("'{k}'"), &format!("{m}.key"), "Member must have length less than or equal to 128"),
+            Some(k) if k.is_empty() => c.add(
+                format!("'{k}'"),
+                &format!("{m}.key"),
+                "Member must have length greater than or equal to 1",
+            ),
+            Some(k) if k.chars().count() > 128 => c.add(
+                format!("'{k}'"),
+                &format!("{m}.key"),
+                "Member must have length less than or equal to 128",
+            ),
             _ => {}
         }
         match &t.value {
             None => c.not_null(false, &format!("{m}.value")),
-            Some(v) if v.chars().count() > 256 => c.add(format!("'{v}'"), &format!("{m}.value"), "Member must have length less than or equal to 256"),
+            Some(v) if v.chars().count() > 256 => c.add(
+                format!("'{v}'"),
+                &format!("{m}.value"),
+                "Member must have length less than or equal to 256",
+            ),
             _ => {}
         }
     }
@@ -783,17 +865,32 @@ pub fn describe_table(engine: &Engine, input: TableNameInput) -> Result<Value> {
 
 pub fn list_tables(engine: &Engine, input: ListTablesInput) -> Result<Value> {
     let mut c = Constraints::new();
-    check_name(&mut c, input.exclusive_start_table_name.as_deref(), "exclusiveStartTableName", false);
+    check_name(
+        &mut c,
+        input.exclusive_start_table_name.as_deref(),
+        "exclusiveStartTableName",
+        false,
+    );
     if let Some(l) = input.limit {
         if l < 1 {
-            c.add(format!("'{l}'"), "limit", "Member must have value greater than or equal to 1");
+            c.add(
+                format!("'{l}'"),
+                "limit",
+                "Member must have value greater than or equal to 1",
+            );
         } else if l > 100 {
-            c.add(format!("'{l}'"), "limit", "Member must have value less than or equal to 100");
+            c.add(
+                format!("'{l}'"),
+                "limit",
+                "Member must have value less than or equal to 100",
+            );
         }
     }
     c.into_result()?;
     let limit = input.limit.unwrap_or(100) as usize;
-    let names = engine.catalog.names_after(input.exclusive_start_table_name.as_deref());
+    let names = engine
+        .catalog
+        .names_after(input.exclusive_start_table_name.as_deref());
     let page: Vec<String> = names.iter().take(limit).cloned().collect();
     let mut out = json!({ "TableNames": page });
     if names.len() > limit {
@@ -857,8 +954,18 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
     if let Some(t) = &input.provisioned_throughput {
         throughput_constraints(&mut c, t, "provisionedThroughput");
     }
-    enum_constraint(&mut c, input.billing_mode.as_deref(), "billingMode", &["PROVISIONED", "PAY_PER_REQUEST"]);
-    enum_constraint(&mut c, input.table_class.as_deref(), "tableClass", &["STANDARD", "STANDARD_INFREQUENT_ACCESS"]);
+    enum_constraint(
+        &mut c,
+        input.billing_mode.as_deref(),
+        "billingMode",
+        &["PROVISIONED", "PAY_PER_REQUEST"],
+    );
+    enum_constraint(
+        &mut c,
+        input.table_class.as_deref(),
+        "tableClass",
+        &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
+    );
     if input.attribute_definitions.is_some() {
         attribute_definition_constraints(&mut c, input.attribute_definitions.as_ref());
     }
@@ -866,16 +973,35 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
         for (i, u) in updates.iter().enumerate() {
             let m = format!("globalSecondaryIndexUpdates.{}.member", i + 1);
             if let Some(cr) = &u.create {
-                index_constraints(&mut c, std::slice::from_ref(cr), &format!("{m}.create"), true);
+                index_constraints(
+                    &mut c,
+                    std::slice::from_ref(cr),
+                    &format!("{m}.create"),
+                    true,
+                );
             }
             if let Some(d) = &u.delete {
-                check_name(&mut c, d.index_name.as_deref(), &format!("{m}.delete.indexName"), true);
+                check_name(
+                    &mut c,
+                    d.index_name.as_deref(),
+                    &format!("{m}.delete.indexName"),
+                    true,
+                );
             }
             if let Some(up) = &u.update {
-                check_name(&mut c, up.index_name.as_deref(), &format!("{m}.update.indexName"), true);
+                check_name(
+                    &mut c,
+                    up.index_name.as_deref(),
+                    &format!("{m}.update.indexName"),
+                    true,
+                );
                 match &up.provisioned_throughput {
                     None => c.not_null(false, &format!("{m}.update.provisionedThroughput")),
-                    Some(t) => throughput_constraints(&mut c, t, &format!("{m}.update.provisionedThroughput")),
+                    Some(t) => throughput_constraints(
+                        &mut c,
+                        t,
+                        &format!("{m}.update.provisionedThroughput"),
+                    ),
                 }
             }
         }
@@ -983,12 +1109,18 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
             }
             if let Some(cr) = &u.create {
                 let iname = cr.index_name.clone().expect("checked");
-                if t.index(&iname).is_some() || creates.iter().any(|i: &IndexDefinition| i.name == iname) {
+                if t.index(&iname).is_some()
+                    || creates.iter().any(|i: &IndexDefinition| i.name == iname)
+                {
                     return Err(DynamoError::invalid_parameter(format!(
                         "Attempting to create an index which already exists: {iname}"
                     )));
                 }
-                let ischema = typed_schema(cr.key_schema.as_ref().expect("checked"), &defs, Some(&iname))?;
+                let ischema = typed_schema(
+                    cr.key_schema.as_ref().expect("checked"),
+                    &defs,
+                    Some(&iname),
+                )?;
                 let proj = typed_projection(cr.projection.as_ref().expect("checked"), &iname)?;
                 let tp = match (new_billing, &cr.provisioned_throughput) {
                     (BillingMode::Provisioned, None) => {
@@ -1029,7 +1161,10 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
                         "ProvisionedThroughput cannot be specified for index when BillingMode is PAY_PER_REQUEST",
                     ));
                 }
-                gsi_throughput.push((iname, typed_throughput(up.provisioned_throughput.as_ref().expect("checked"))));
+                gsi_throughput.push((
+                    iname,
+                    typed_throughput(up.provisioned_throughput.as_ref().expect("checked")),
+                ));
             }
         }
         if creates.len() + deletes.len() > 1 {
@@ -1065,14 +1200,14 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
                 )));
             }
             Some(s.stream_view_type.clone().ok_or_else(|| {
-                DynamoError::invalid_parameter("StreamViewType is required when StreamEnabled is true")
+                DynamoError::invalid_parameter(
+                    "StreamViewType is required when StreamEnabled is true",
+                )
             })?)
         }
         Some(_) => {
             if t.stream.is_none() {
-                return Err(DynamoError::validation(
-                    "Table already has stream disabled",
-                ));
+                return Err(DynamoError::validation("Table already has stream disabled"));
             }
             None
         }

@@ -31,7 +31,10 @@ fn serialization_message(serde_msg: &str) -> String {
         if core.contains("integer") && core.contains("expected a boolean") {
             return "NUMBER_VALUE cannot be converted to Boolean".into();
         }
-        if core.contains("expected a sequence") || core.contains("expected a map") || core.contains("struct") {
+        if core.contains("expected a sequence")
+            || core.contains("expected a map")
+            || core.contains("struct")
+        {
             return "Unexpected value type in payload".into();
         }
     }

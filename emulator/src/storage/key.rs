@@ -123,12 +123,17 @@ impl KeySchema {
     /// Extracts the primary key of a request's `Key` parameter, which must name exactly the key
     /// attributes with their types (DynamoDB: "The provided key element does not match the schema").
     pub fn key_from_request(&self, key: &Item) -> Result<StoredKey> {
-        let mismatch = || DynamoError::validation("The provided key element does not match the schema");
+        let mismatch =
+            || DynamoError::validation("The provided key element does not match the schema");
         let expected = 1 + usize::from(self.range.is_some());
         if key.len() != expected {
             return Err(mismatch());
         }
-        let hash = typed(key.get(&self.hash.name).ok_or_else(mismatch)?, &self.hash, mismatch)?;
+        let hash = typed(
+            key.get(&self.hash.name).ok_or_else(mismatch)?,
+            &self.hash,
+            mismatch,
+        )?;
         let range = match &self.range {
             Some(r) => Some(typed(key.get(&r.name).ok_or_else(mismatch)?, r, mismatch)?),
             None => None,
@@ -162,7 +167,11 @@ impl KeySchema {
     }
 }
 
-fn typed(v: &AttributeValue, attr: &KeyAttribute, mismatch: impl Fn() -> DynamoError) -> Result<KeyValue> {
+fn typed(
+    v: &AttributeValue,
+    attr: &KeyAttribute,
+    mismatch: impl Fn() -> DynamoError,
+) -> Result<KeyValue> {
     match KeyValue::from_attribute(v) {
         Some(k) if v.scalar_type() == Some(attr.ty) => Ok(k),
         _ => Err(mismatch()),
@@ -176,7 +185,11 @@ fn check_not_empty(name: &str, v: &KeyValue) -> Result<()> {
         KeyValue::N(_) => false,
     };
     if empty {
-        let what = if matches!(v, KeyValue::S(_)) { "string" } else { "binary" };
+        let what = if matches!(v, KeyValue::S(_)) {
+            "string"
+        } else {
+            "binary"
+        };
         return Err(DynamoError::validation(format!(
             "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {what} value. Key: {name}"
         )));
@@ -185,9 +198,9 @@ fn check_not_empty(name: &str, v: &KeyValue) -> Result<()> {
 }
 
 fn item_key(item: &Item, attr: &KeyAttribute) -> Result<KeyValue> {
-    let v = item
-        .get(&attr.name)
-        .ok_or_else(|| DynamoError::invalid_parameter(format!("Missing the key {} in the item", attr.name)))?;
+    let v = item.get(&attr.name).ok_or_else(|| {
+        DynamoError::invalid_parameter(format!("Missing the key {} in the item", attr.name))
+    })?;
     if v.scalar_type() != Some(attr.ty) {
         return Err(DynamoError::invalid_parameter(format!(
             "Type mismatch for key {} expected: {} actual: {}",

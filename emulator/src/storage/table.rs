@@ -92,7 +92,12 @@ pub struct IndexDefinition {
 }
 
 impl IndexDefinition {
-    pub fn new(name: String, schema: KeySchema, projection: Projection, throughput: Option<Throughput>) -> Self {
+    pub fn new(
+        name: String,
+        schema: KeySchema,
+        projection: Projection,
+        throughput: Option<Throughput>,
+    ) -> Self {
         IndexDefinition {
             name,
             schema,
@@ -132,7 +137,8 @@ impl IndexDefinition {
 
     fn add(&mut self, table_key: &StoredKey, item: &Item, table_schema: &KeySchema) {
         if let Some(k) = self.entry_key(item) {
-            self.size_bytes += item_size(&self.project(item, table_schema)) as u64 + INDEX_ITEM_OVERHEAD;
+            self.size_bytes +=
+                item_size(&self.project(item, table_schema)) as u64 + INDEX_ITEM_OVERHEAD;
             self.entries.insert((k, table_key.clone()));
         }
     }
@@ -140,7 +146,8 @@ impl IndexDefinition {
     fn remove(&mut self, table_key: &StoredKey, item: &Item, table_schema: &KeySchema) {
         if let Some(k) = self.entry_key(item) {
             if self.entries.remove(&(k, table_key.clone())) {
-                let size = item_size(&self.project(item, table_schema)) as u64 + INDEX_ITEM_OVERHEAD;
+                let size =
+                    item_size(&self.project(item, table_schema)) as u64 + INDEX_ITEM_OVERHEAD;
                 self.size_bytes = self.size_bytes.saturating_sub(size);
             }
         }
@@ -332,7 +339,10 @@ impl Table {
     }
 
     pub fn index(&self, name: &str) -> Option<&IndexDefinition> {
-        self.gsis.iter().chain(self.lsis.iter()).find(|i| i.name == name)
+        self.gsis
+            .iter()
+            .chain(self.lsis.iter())
+            .find(|i| i.name == name)
     }
 
     /// Type of an attribute named in AttributeDefinitions.

@@ -288,7 +288,9 @@ impl WireValue {
         }
         if let Some(l) = self.l {
             return Ok(AttributeValue::L(
-                l.into_iter().map(WireValue::validate).collect::<Result<_>>()?,
+                l.into_iter()
+                    .map(WireValue::validate)
+                    .collect::<Result<_>>()?,
             ));
         }
         let m = self.m.expect("one type is set");
@@ -298,15 +300,18 @@ impl WireValue {
 
 /// Validates every value of a wire map (an item, a key, ExpressionAttributeValues).
 pub fn validate_map(m: BTreeMap<String, WireValue>) -> Result<Item> {
-    m.into_iter()
-        .map(|(k, v)| Ok((k, v.validate()?)))
-        .collect()
+    m.into_iter().map(|(k, v)| Ok((k, v.validate()?))).collect()
 }
 
 fn decode_b64<E: de::Error>(s: &str) -> std::result::Result<Vec<u8>, E> {
     base64::engine::general_purpose::STANDARD
         .decode(s)
-        .map_err(|_| E::custom("Base64 encoded length is expected a multiple of 4 bytes but found: ".to_string() + &s.len().to_string()))
+        .map_err(|_| {
+            E::custom(
+                "Base64 encoded length is expected a multiple of 4 bytes but found: ".to_string()
+                    + &s.len().to_string(),
+            )
+        })
 }
 
 struct B64List(Vec<Vec<u8>>);
@@ -314,7 +319,9 @@ impl<'de> Deserialize<'de> for B64List {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let v: Vec<String> = Vec::deserialize(d)?;
         Ok(B64List(
-            v.iter().map(|s| decode_b64(s)).collect::<std::result::Result<_, _>>()?,
+            v.iter()
+                .map(|s| decode_b64(s))
+                .collect::<std::result::Result<_, _>>()?,
         ))
     }
 }
@@ -327,7 +334,10 @@ impl<'de> Deserialize<'de> for WireValue {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an AttributeValue structure")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<WireValue, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<WireValue, A::Error> {
                 let mut w = WireValue::default();
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                     match key.as_ref() {
@@ -399,10 +409,22 @@ mod tests {
     #[test]
     fn rejects_what_dynamodb_rejects() {
         assert!(parse(r#"{}"#).unwrap_err().message.contains("is empty"));
-        assert!(parse(r#"{"S":"a","N":"1"}"#).unwrap_err().message.contains("more than one"));
-        assert!(parse(r#"{"SS":[]}"#).unwrap_err().message.contains("may not be empty"));
-        assert!(parse(r#"{"SS":["a","a"]}"#).unwrap_err().message.contains("contains duplicates"));
-        assert!(parse(r#"{"NS":["1","1.0"]}"#).unwrap_err().message.contains("contains duplicates"));
+        assert!(parse(r#"{"S":"a","N":"1"}"#)
+            .unwrap_err()
+            .message
+            .contains("more than one"));
+        assert!(parse(r#"{"SS":[]}"#)
+            .unwrap_err()
+            .message
+            .contains("may not be empty"));
+        assert!(parse(r#"{"SS":["a","a"]}"#)
+            .unwrap_err()
+            .message
+            .contains("contains duplicates"));
+        assert!(parse(r#"{"NS":["1","1.0"]}"#)
+            .unwrap_err()
+            .message
+            .contains("contains duplicates"));
         assert!(parse(r#"{"NULL":false}"#).is_err());
         assert!(parse(r#"{"N":"x"}"#).is_err());
         assert!(serde_json::from_str::<WireValue>(r#"{"S":1}"#).is_err());

@@ -176,19 +176,15 @@ impl Number {
         digit_count(self.mantissa)
     }
 
-    /// Bytes DynamoDB counts for this number in item size: its digits are stored in base 100
-    /// (two per byte, aligned on the decimal point), plus one byte of exponent, plus one for a
-    /// negative sign.
+    /// Bytes DynamoDB counts for this number in item size. DynamoDB stores the digits in base 100
+    /// (two per byte, aligned on the decimal point) after an exponent byte; measured against
+    /// DynamoDB (dynalite's `itemSize`), a number takes `ceil(digits / 2)` bytes plus 1 when its
+    /// scientific exponent is odd and 2 when it is even. Zero counts as one digit.
     pub fn storage_size(&self) -> usize {
-        if self.is_zero() {
-            return 1;
-        }
-        let digits = self.significant_digits() as i64;
-        // Align to base-100 pairs: an odd exponent leaves the last pair half filled.
-        let odd_tail = self.exponent.rem_euclid(2) as i64;
-        let odd_head = (self.exponent as i64 + digits).rem_euclid(2);
-        let size = (digits + odd_tail + odd_head) / 2 + 1;
-        size as usize + usize::from(self.negative)
+        let digits = self.significant_digits() as usize;
+        let scientific = self.exponent as i64 + digits as i64 - 1;
+        let scientific = if self.is_zero() { 0 } else { scientific };
+        digits.div_ceil(2) + if scientific.rem_euclid(2) == 1 { 1 } else { 2 }
     }
 
     fn negated(self) -> Number {
@@ -277,7 +273,8 @@ impl Digits {
         let mut out = Vec::with_capacity(n + 1);
         let mut carry = 0;
         for i in 0..n {
-            let s = self.0.get(i).copied().unwrap_or(0) + other.0.get(i).copied().unwrap_or(0) + carry;
+            let s =
+                self.0.get(i).copied().unwrap_or(0) + other.0.get(i).copied().unwrap_or(0) + carry;
             out.push(s % 10);
             carry = s / 10;
         }
@@ -418,9 +415,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_syntax() {
-        for bad in ["", "-", ".", "abc", "1e", "1e+", "1..2", "1 ", " 1", "1x", "0x10", "NaN", "Infinity"] {
+        for bad in [
+            "", "-", ".", "abc", "1e", "1e+", "1..2", "1 ", " 1", "1x", "0x10", "NaN", "Infinity",
+        ] {
             let e = Number::parse(bad).unwrap_err();
-            assert!(e.message.starts_with("The parameter cannot be converted"), "{bad}: {e}");
+            assert!(
+                e.message.starts_with("The parameter cannot be converted"),
+                "{bad}: {e}"
+            );
         }
     }
 
@@ -433,18 +435,26 @@ mod tests {
         // Trailing zeros do not count.
         assert!(Number::parse(&format!("{}000", d38)).is_ok());
         assert!(Number::parse("9.9999999999999999999999999999999999999E+125").is_ok());
-        assert!(Number::parse("1E+126").unwrap_err().message.contains("overflow"));
+        assert!(Number::parse("1E+126")
+            .unwrap_err()
+            .message
+            .contains("overflow"));
         assert!(Number::parse("1E-130").is_ok());
-        assert!(Number::parse("1E-131").unwrap_err().message.contains("underflow"));
+        assert!(Number::parse("1E-131")
+            .unwrap_err()
+            .message
+            .contains("underflow"));
         assert!(Number::parse("0E-999").is_ok());
     }
 
     #[test]
     fn orders_numerically() {
-        let mut v: Vec<Number> = ["10", "-1", "2.5", "-10.5", "0", "1E-130", "-1E-130", "9E+125", "2.50001"]
-            .iter()
-            .map(|s| n(s))
-            .collect();
+        let mut v: Vec<Number> = [
+            "10", "-1", "2.5", "-10.5", "0", "1E-130", "-1E-130", "9E+125", "2.50001",
+        ]
+        .iter()
+        .map(|s| n(s))
+        .collect();
         v.sort();
         let s: Vec<String> = v.iter().map(|x| x.to_string()).collect();
         assert_eq!(s[0], "-10.5");
@@ -461,19 +471,35 @@ mod tests {
         assert_eq!(n("5").sub(&n("7.5")).unwrap(), n("-2.5"));
         assert_eq!(n("-5").add(&n("5")).unwrap(), Number::ZERO);
         let big = n(&"9".repeat(38));
-        assert!(big.add(&n("1")).is_err());
-        assert!(n("1E+40").add(&n("1")).unwrap_err().message.contains("38 significant"));
-        assert!(n("9E+125").add(&n("9E+125")).unwrap_err().message.contains("overflow"));
+        assert_eq!(big.add(&n("1")).unwrap(), n("1E+38"));
+        assert!(big
+            .add(&n("0.1"))
+            .unwrap_err()
+            .message
+            .contains("38 significant"));
+        assert!(n("1E+40")
+            .add(&n("1"))
+            .unwrap_err()
+            .message
+            .contains("38 significant"));
+        assert!(n("9E+125")
+            .add(&n("9E+125"))
+            .unwrap_err()
+            .message
+            .contains("overflow"));
     }
 
     #[test]
-    fn storage_size_counts_base100_pairs() {
-        assert_eq!(n("0").storage_size(), 1);
-        assert_eq!(n("1").storage_size(), 2);
+    fn storage_size_matches_dynamodb() {
+        assert_eq!(n("0").storage_size(), 3);
+        assert_eq!(n("1").storage_size(), 3);
         assert_eq!(n("12").storage_size(), 2);
-        assert_eq!(n("123").storage_size(), 3);
+        assert_eq!(n("123").storage_size(), 4);
         assert_eq!(n("-1").storage_size(), 3);
         assert_eq!(n("10").storage_size(), 2);
         assert_eq!(n("1.5").storage_size(), 3);
+        assert_eq!(n("0.01").storage_size(), 3);
+        assert_eq!(n("0.1").storage_size(), 2);
+        assert_eq!(n(&"9".repeat(38)).storage_size(), 20);
     }
 }

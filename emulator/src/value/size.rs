@@ -50,13 +50,13 @@ mod tests {
         item.insert("ok".into(), AttributeValue::Bool(true));
         assert_eq!(item_size(&item), 8);
         item.insert("n".into(), AttributeValue::N(Number::parse("123").unwrap()));
-        assert_eq!(item_size(&item), 8 + 1 + 3);
+        assert_eq!(item_size(&item), 8 + 1 + 4);
         let mut m = Item::new();
         m.insert("k".into(), AttributeValue::S("v".into()));
         item.insert("m".into(), AttributeValue::M(m));
         // "m" + 3 overhead + (1 + "k" + "v")
-        assert_eq!(item_size(&item), 12 + 1 + 3 + 3);
+        assert_eq!(item_size(&item), 13 + 1 + 3 + 3);
         item.insert("l".into(), AttributeValue::L(vec![AttributeValue::Null]));
-        assert_eq!(item_size(&item), 19 + 1 + 3 + 2);
+        assert_eq!(item_size(&item), 20 + 1 + 3 + 2);
     }
 }
