@@ -7,6 +7,7 @@ use crate::storage::Catalog;
 use parking_lot::Mutex;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Options fixed when the emulator starts.
@@ -36,7 +37,18 @@ pub struct Engine {
     pub catalog: Catalog,
     pub clock: Clock,
     pub options: Options,
+    /// TransactWriteItems ClientRequestTokens seen in the last 10 minutes.
+    pub idempotency: Mutex<HashMap<String, IdempotentEntry>>,
     rng: Mutex<ChaCha8Rng>,
+}
+
+/// A remembered transaction: what it asked (canonical JSON without the token), when, and what
+/// it answered.
+#[derive(Debug, Clone)]
+pub struct IdempotentEntry {
+    pub fingerprint: String,
+    pub at: Duration,
+    pub response: serde_json::Value,
 }
 
 impl Engine {
@@ -45,6 +57,7 @@ impl Engine {
             catalog: Catalog::default(),
             clock,
             options,
+            idempotency: Mutex::new(HashMap::new()),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
         }
     }

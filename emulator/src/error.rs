@@ -110,6 +110,8 @@ pub struct DynamoError {
     pub message: String,
     /// For ConditionalCheckFailedException with `ReturnValuesOnConditionCheckFailure=ALL_OLD`.
     pub item: Option<Item>,
+    /// For TransactionCanceledException: one reason per action, in request order.
+    pub cancellation_reasons: Option<Vec<serde_json::Value>>,
 }
 
 /// Result alias used across the emulator.
@@ -121,6 +123,7 @@ impl DynamoError {
             kind,
             message: message.into(),
             item: None,
+            cancellation_reasons: None,
         }
     }
     pub fn validation(message: impl Into<String>) -> Self {
@@ -145,6 +148,7 @@ impl DynamoError {
             kind: ErrorKind::ConditionalCheckFailed,
             message: "The conditional request failed".into(),
             item,
+            cancellation_reasons: None,
         }
     }
 }

@@ -138,6 +138,9 @@ pub fn error_body(e: &DynamoError) -> Vec<u8> {
         };
         body.insert(key.into(), e.message.clone().into());
     }
+    if let Some(reasons) = &e.cancellation_reasons {
+        body.insert("CancellationReasons".into(), reasons.clone().into());
+    }
     if let Some(item) = &e.item {
         body.insert(
             "Item".into(),

@@ -12,7 +12,13 @@ use std::collections::HashMap;
 
 async fn env_with_table() -> TestEnv {
     let env = start().await;
-    create_table(&env.client, "T", "pk", Some(("sk", ScalarAttributeType::N))).await;
+    create_table(
+        &env.client,
+        "Items",
+        "pk",
+        Some(("sk", ScalarAttributeType::N)),
+    )
+    .await;
     env
 }
 
@@ -59,14 +65,14 @@ async fn every_type_round_trips() {
         ),
     ]);
     c.put_item()
-        .table_name("T")
+        .table_name("Items")
         .set_item(Some(item))
         .send()
         .await
         .unwrap();
     let got = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("all", "1")))
         .send()
         .await
@@ -89,7 +95,7 @@ async fn every_type_round_trips() {
     // Numbers are keys by value: 1.0 is the same key as 1.
     let same = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("all", "1.0")))
         .send()
         .await
@@ -98,7 +104,7 @@ async fn every_type_round_trips() {
     // Missing item: no Item member at all.
     let none = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("none", "1")))
         .send()
         .await
@@ -112,7 +118,7 @@ async fn invalid_values_and_keys_are_rejected() {
     let c = &env.client;
     let put = |item: Vec<(&str, AttributeValue)>| {
         c.put_item()
-            .table_name("T")
+            .table_name("Items")
             .set_item(Some(
                 item.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
             ))
@@ -169,7 +175,7 @@ async fn invalid_values_and_keys_are_rejected() {
     ] {
         let err = c
             .get_item()
-            .table_name("T")
+            .table_name("Items")
             .set_key(Some(k))
             .send()
             .await
@@ -197,7 +203,7 @@ async fn invalid_values_and_keys_are_rejected() {
         )
     );
     // Nothing was written by any failing request.
-    let t = c.describe_table().table_name("T").send().await.unwrap();
+    let t = c.describe_table().table_name("Items").send().await.unwrap();
     assert_eq!(t.table().unwrap().item_count(), Some(0));
 }
 
@@ -206,7 +212,7 @@ async fn conditional_writes() {
     let env = env_with_table().await;
     let c = &env.client;
     c.put_item()
-        .table_name("T")
+        .table_name("Items")
         .set_item(Some(key("a", "1")))
         .item("v", n("1"))
         .condition_expression("attribute_not_exists(pk)")
@@ -215,7 +221,7 @@ async fn conditional_writes() {
         .unwrap();
     let err = c
         .put_item()
-        .table_name("T")
+        .table_name("Items")
         .set_item(Some(key("a", "1")))
         .item("v", n("2"))
         .condition_expression("attribute_not_exists(pk)")
@@ -244,7 +250,7 @@ async fn conditional_writes() {
     );
     // Placeholders, functions and comparisons.
     c.update_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("a", "1")))
         .update_expression("SET #v = #v + :one")
         .condition_expression("#v < :ten AND begins_with(pk, :p) AND size(pk) = :one")
@@ -257,7 +263,7 @@ async fn conditional_writes() {
         .unwrap();
     let got = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("a", "1")))
         .send()
         .await
@@ -266,7 +272,7 @@ async fn conditional_writes() {
     // A failing delete condition leaves the item.
     let err = c
         .delete_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("a", "1")))
         .condition_expression("v = :x")
         .expression_attribute_values(":x", n("3"))
@@ -276,7 +282,7 @@ async fn conditional_writes() {
     assert_eq!(error_of(&err).0, "ConditionalCheckFailedException");
     let del = c
         .delete_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("a", "1")))
         .condition_expression("v = :x")
         .expression_attribute_values(":x", n("2"))
@@ -287,7 +293,7 @@ async fn conditional_writes() {
     assert_eq!(del.attributes().unwrap()["v"], n("2"));
     let gone = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("a", "1")))
         .send()
         .await
@@ -301,7 +307,7 @@ async fn update_expressions_and_return_values() {
     let c = &env.client;
     let upd = |expr: &str| {
         c.update_item()
-            .table_name("T")
+            .table_name("Items")
             .set_key(Some(key("u", "1")))
             .update_expression(expr)
     };
@@ -311,7 +317,7 @@ async fn update_expressions_and_return_values() {
         .expression_attribute_values(":l", AttributeValue::L(vec![n("1"), n("2"), n("3")]))
         .expression_attribute_values(
             ":m",
-            AttributeValue::M(HashMap::from([("inner".to_string(), s("v"))])),
+            AttributeValue::M(HashMap::from([("deep".to_string(), s("v"))])),
         )
         .expression_attribute_values(":zero", n("0"))
         .return_values(ReturnValue::AllNew)
@@ -321,7 +327,7 @@ async fn update_expressions_and_return_values() {
     let all = out.attributes().unwrap();
     assert_eq!(all["pk"], s("u"));
     assert_eq!(all["cnt"], n("0"));
-    let out = upd("SET l = list_append(l, :more), m.inner = :w REMOVE a ADD cnt :five, tags :t")
+    let out = upd("SET l = list_append(l, :more), m.deep = :w REMOVE a ADD cnt :five, tags :t")
         .expression_attribute_values(":more", AttributeValue::L(vec![n("4")]))
         .expression_attribute_values(":w", s("w"))
         .expression_attribute_values(":five", n("5"))
@@ -333,7 +339,7 @@ async fn update_expressions_and_return_values() {
     let updated = out.attributes().unwrap();
     assert_eq!(updated["cnt"], n("5"));
     assert_eq!(updated["l"].as_l().unwrap().len(), 4);
-    assert_eq!(updated["m"].as_m().unwrap()["inner"], s("w"));
+    assert_eq!(updated["m"].as_m().unwrap()["deep"], s("w"));
     assert!(
         !updated.contains_key("a"),
         "UPDATED_NEW has only updated attributes that exist"
@@ -355,7 +361,7 @@ async fn update_expressions_and_return_values() {
     assert_eq!(out.attributes().unwrap()["cnt"], n("5"));
     let got = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("u", "1")))
         .send()
         .await
@@ -426,7 +432,7 @@ async fn update_expressions_and_return_values() {
     assert_eq!(error_of(&err).0, "ValidationException");
     let err = c
         .put_item()
-        .table_name("T")
+        .table_name("Items")
         .set_item(Some(key("u", "2")))
         .return_values(ReturnValue::AllNew)
         .send()
@@ -440,7 +446,7 @@ async fn projections() {
     let env = env_with_table().await;
     let c = &env.client;
     c.put_item()
-        .table_name("T")
+        .table_name("Items")
         .set_item(Some(key("p", "1")))
         .item("a", s("x"))
         .item(
@@ -458,7 +464,7 @@ async fn projections() {
         .unwrap();
     let got = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("p", "1")))
         .projection_expression("#m.y[1], a, nope")
         .expression_attribute_names("#m", "m")
@@ -474,7 +480,7 @@ async fn projections() {
     // Legacy AttributesToGet.
     let got = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("p", "1")))
         .attributes_to_get("a")
         .send()
@@ -484,7 +490,7 @@ async fn projections() {
     // Mixing legacy and expression parameters.
     let err = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("p", "1")))
         .attributes_to_get("a")
         .projection_expression("a")
@@ -497,7 +503,7 @@ async fn projections() {
     );
     let err = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("p", "1")))
         .projection_expression("a")
         .expression_attribute_names("#unused", "x")
@@ -515,7 +521,7 @@ async fn legacy_expected_and_attribute_updates() {
     let env = env_with_table().await;
     let c = &env.client;
     c.put_item()
-        .table_name("T")
+        .table_name("Items")
         .set_item(Some(key("l", "1")))
         .item("v", n("5"))
         .send()
@@ -524,7 +530,7 @@ async fn legacy_expected_and_attribute_updates() {
     // Expected with Exists and with a comparison operator.
     let err = c
         .put_item()
-        .table_name("T")
+        .table_name("Items")
         .set_item(Some(key("l", "1")))
         .expected(
             "pk",
@@ -535,7 +541,7 @@ async fn legacy_expected_and_attribute_updates() {
         .unwrap_err();
     assert_eq!(error_of(&err).0, "ConditionalCheckFailedException");
     c.update_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("l", "1")))
         .expected(
             "v",
@@ -563,7 +569,7 @@ async fn legacy_expected_and_attribute_updates() {
         .unwrap();
     let got = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("l", "1")))
         .send()
         .await
@@ -572,7 +578,7 @@ async fn legacy_expected_and_attribute_updates() {
     assert_eq!(got.item().unwrap()["s"], s("new"));
     let err = c
         .update_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("l", "1")))
         .attribute_updates(
             "s",
@@ -596,7 +602,7 @@ async fn consumed_capacity_is_reported() {
     let c = &env.client;
     let out = c
         .put_item()
-        .table_name("T")
+        .table_name("Items")
         .set_item(Some(key("c", "1")))
         .item("data", s(&"x".repeat(1500)))
         .return_consumed_capacity(ReturnConsumedCapacity::Total)
@@ -606,7 +612,7 @@ async fn consumed_capacity_is_reported() {
     assert_eq!(out.consumed_capacity().unwrap().capacity_units(), Some(2.0));
     let out = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("c", "1")))
         .return_consumed_capacity(ReturnConsumedCapacity::Total)
         .send()
@@ -615,7 +621,7 @@ async fn consumed_capacity_is_reported() {
     assert_eq!(out.consumed_capacity().unwrap().capacity_units(), Some(0.5));
     let out = c
         .get_item()
-        .table_name("T")
+        .table_name("Items")
         .set_key(Some(key("c", "1")))
         .consistent_read(true)
         .return_consumed_capacity(ReturnConsumedCapacity::Total)

@@ -1,1 +1,182 @@
+//! DynamoDB's expression language: condition, filter, key-condition, update and projection
+//! expressions, their placeholders, and the legacy parameters that predate them.
+//!
+//! Each expression is parsed once per request into a syntax tree ([`ast`]) with placeholders
+//! resolved; evaluation then works on typed values only.
 
+pub mod ast;
+mod condition;
+mod legacy;
+mod parser;
+mod projection;
+mod reserved;
+mod update;
+
+pub use ast::{Comparator, Condition, Operand, Path, PathElem, UpdateAction};
+pub use condition::{compare, resolve};
+pub use legacy::{
+    attribute_updates_to_update, attributes_to_get_projection, expected_to_condition,
+    filter_to_condition, AttributeValueUpdate, ExpectedAttributeValue, LegacyCondition,
+};
+pub use projection::Projection;
+pub use reserved::is_reserved;
+pub use update::UpdateExpression;
+
+use crate::error::{DynamoError, Result};
+use crate::value::AttributeValue;
+use parser::{Kind, Parser};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+
+/// The ExpressionAttributeNames and ExpressionAttributeValues of one request, and which of them
+/// its expressions used (DynamoDB rejects unused ones).
+pub struct Placeholders<'a> {
+    names: Option<&'a HashMap<String, String>>,
+    values: Option<&'a HashMap<String, AttributeValue>>,
+    used_names: RefCell<BTreeSet<String>>,
+    used_values: RefCell<BTreeSet<String>>,
+}
+
+impl<'a> Placeholders<'a> {
+    pub fn new(
+        names: Option<&'a HashMap<String, String>>,
+        values: Option<&'a HashMap<String, AttributeValue>>,
+    ) -> Self {
+        Placeholders {
+            names,
+            values,
+            used_names: RefCell::new(BTreeSet::new()),
+            used_values: RefCell::new(BTreeSet::new()),
+        }
+    }
+
+    /// Checks made before any expression is parsed: maps must not be empty, keys must look like
+    /// placeholders, and there must be an expression to use them.
+    pub fn check_preconditions(&self, any_expression: bool) -> Result<()> {
+        if let Some(n) = self.names {
+            if n.is_empty() {
+                return Err(DynamoError::validation(
+                    "ExpressionAttributeNames must not be empty",
+                ));
+            }
+            if !any_expression {
+                return Err(DynamoError::validation(
+                    "ExpressionAttributeNames can only be specified when using expressions",
+                ));
+            }
+            let mut keys: Vec<&String> = n.keys().collect();
+            keys.sort();
+            for k in keys {
+                if !k.starts_with('#') || k.len() < 2 {
+                    return Err(DynamoError::validation(format!(
+                        "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\""
+                    )));
+                }
+            }
+        }
+        if let Some(v) = self.values {
+            if v.is_empty() {
+                return Err(DynamoError::validation(
+                    "ExpressionAttributeValues must not be empty",
+                ));
+            }
+            if !any_expression {
+                return Err(DynamoError::validation(
+                    "ExpressionAttributeValues can only be specified when using expressions",
+                ));
+            }
+            let mut keys: Vec<&String> = v.keys().collect();
+            keys.sort();
+            for k in keys {
+                if !k.starts_with(':') || k.len() < 2 {
+                    return Err(DynamoError::validation(format!(
+                        "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\""
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn name(&self, placeholder: &str) -> std::result::Result<String, String> {
+        match self.names.and_then(|n| n.get(placeholder)) {
+            Some(v) => {
+                self.used_names.borrow_mut().insert(placeholder.to_string());
+                Ok(v.clone())
+            }
+            None => Err(format!(
+                "An expression attribute name used in the document path is not defined; attribute name: {placeholder}"
+            )),
+        }
+    }
+
+    fn value(&self, placeholder: &str) -> std::result::Result<AttributeValue, String> {
+        match self.values.and_then(|v| v.get(placeholder)) {
+            Some(v) => {
+                self.used_values.borrow_mut().insert(placeholder.to_string());
+                Ok(v.clone())
+            }
+            None => Err(format!(
+                "An expression attribute value used in expression is not defined; attribute value: {placeholder}"
+            )),
+        }
+    }
+
+    /// After every expression of the request is parsed: unused placeholders are an error.
+    pub fn finish(&self) -> Result<()> {
+        if let Some(n) = self.names {
+            let used = self.used_names.borrow();
+            let mut unused: Vec<&String> = n.keys().filter(|k| !used.contains(*k)).collect();
+            if !unused.is_empty() {
+                unused.sort();
+                return Err(DynamoError::validation(format!(
+                    "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
+                    unused.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        if let Some(v) = self.values {
+            let used = self.used_values.borrow();
+            let mut unused: Vec<&String> = v.keys().filter(|k| !used.contains(*k)).collect();
+            if !unused.is_empty() {
+                unused.sort();
+                return Err(DynamoError::validation(format!(
+                    "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
+                    unused.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a ConditionExpression or FilterExpression (`param` names which, for error messages).
+pub fn parse_condition(text: &str, p: &mut Placeholders, param: &str) -> Result<Condition> {
+    let kind = match param {
+        "FilterExpression" => Kind::Filter,
+        "KeyConditionExpression" => Kind::KeyCondition,
+        _ => Kind::Condition,
+    };
+    let mut parser = Parser::new(text, kind, p)?;
+    let c = parser.condition()?;
+    parser.expect_end()?;
+    Ok(c)
+}
+
+/// Parses an UpdateExpression.
+pub fn parse_update(text: &str, p: &mut Placeholders) -> Result<UpdateExpression> {
+    let mut parser = Parser::new(text, Kind::Update, p)?;
+    let actions = parser.update()?;
+    Ok(UpdateExpression { actions })
+}
+
+/// Parses a ProjectionExpression.
+pub fn parse_projection(text: &str, p: &mut Placeholders) -> Result<Projection> {
+    let mut parser = Parser::new(text, Kind::Projection, p)?;
+    Ok(Projection {
+        paths: parser.projection()?,
+    })
+}
+
+#[cfg(test)]
+mod tests;

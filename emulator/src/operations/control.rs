@@ -142,7 +142,7 @@ pub struct ListTagsInput {
 fn arn_constraints(c: &mut Constraints, arn: Option<&str>) {
     match arn {
         None => c.not_null(false, "resourceArn"),
-        Some(a) if a.is_empty() => c.add(
+        Some("") => c.add(
             "''",
             "resourceArn",
             "Member must have length greater than or equal to 1",

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
-type WireMap = BTreeMap<String, WireValue>;
+pub(super) type WireMap = BTreeMap<String, WireValue>;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -114,7 +114,7 @@ struct Common<'a> {
     return_values_on_condition_check_failure: Option<&'a str>,
 }
 
-fn enum_check(c: &mut Constraints, v: Option<&str>, member: &str, allowed: &[&str]) {
+pub(super) fn enum_check(c: &mut Constraints, v: Option<&str>, member: &str, allowed: &[&str]) {
     if let Some(v) = v {
         if !allowed.contains(&v) {
             c.add(
@@ -161,7 +161,9 @@ impl Common<'_> {
 }
 
 /// Validates ExpressionAttributeValues, prefixing errors as DynamoDB does.
-fn expression_values(values: Option<WireMap>) -> Result<Option<HashMap<String, AttributeValue>>> {
+pub(super) fn expression_values(
+    values: Option<WireMap>,
+) -> Result<Option<HashMap<String, AttributeValue>>> {
     let Some(values) = values else {
         return Ok(None);
     };
@@ -179,7 +181,7 @@ fn expression_values(values: Option<WireMap>) -> Result<Option<HashMap<String, A
 }
 
 /// `Can not use both expression and non-expression parameters in the same request: ...`
-fn check_mixing(legacy: &[(&str, bool)], expressions: &[(&str, bool)]) -> Result<()> {
+pub(super) fn check_mixing(legacy: &[(&str, bool)], expressions: &[(&str, bool)]) -> Result<()> {
     let l: Vec<&str> = legacy.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect();
     let e: Vec<&str> = expressions
         .iter()
@@ -196,7 +198,7 @@ fn check_mixing(legacy: &[(&str, bool)], expressions: &[(&str, bool)]) -> Result
     Ok(())
 }
 
-fn check_conditional_operator(op: Option<&str>, has_expected: bool) -> Result<()> {
+pub(super) fn check_conditional_operator(op: Option<&str>, has_expected: bool) -> Result<()> {
     if op.is_some() && !has_expected {
         return Err(DynamoError::validation(
             "ConditionalOperator can only be used when Expected or KeyConditions or QueryFilter or ScanFilter is present",
@@ -247,7 +249,7 @@ pub fn check_index_keys(table: &Table, item: &Item) -> Result<()> {
 }
 
 /// The condition of a write: a parsed ConditionExpression or converted Expected, or none.
-fn write_condition(
+pub(super) fn write_condition(
     condition_expression: Option<&str>,
     expected: Option<&HashMap<String, ExpectedAttributeValue>>,
     conditional_operator: Option<&str>,
@@ -266,7 +268,7 @@ fn write_condition(
     }
 }
 
-fn check_condition(
+pub(super) fn check_condition(
     condition: Option<&Condition>,
     old: Option<&Item>,
     return_on_failure: Option<&str>,
@@ -283,14 +285,14 @@ fn check_condition(
     Err(DynamoError::conditional_check_failed(item))
 }
 
-fn check_item_size(item: &Item, message: &str) -> Result<()> {
+pub(super) fn check_item_size(item: &Item, message: &str) -> Result<()> {
     if item_size(item) > MAX_ITEM_SIZE {
         return Err(DynamoError::validation(message));
     }
     Ok(())
 }
 
-fn key_of(table: &Table, key: WireMap) -> Result<(StoredKey, Item)> {
+pub(super) fn key_of(table: &Table, key: WireMap) -> Result<(StoredKey, Item)> {
     let key = validate_map(key)?;
     let stored = table.schema.key_from_request(&key)?;
     Ok((stored, key))

@@ -4,9 +4,11 @@
 //! Each operation validates its whole input before it changes anything, so a failed request has
 //! no effect (DynamoDB's rule, and the emulator's).
 
+mod batch;
 mod control;
 mod item;
 mod table;
+mod transact;
 mod wire;
 
 use crate::error::{DynamoError, ErrorKind, Result};
@@ -30,6 +32,8 @@ impl Default for RequestContext {
 
 /// The operations the emulator implements, by `X-Amz-Target` name.
 pub const OPERATIONS: &[&str] = &[
+    "BatchGetItem",
+    "BatchWriteItem",
     "CreateTable",
     "DeleteItem",
     "DeleteTable",
@@ -42,6 +46,8 @@ pub const OPERATIONS: &[&str] = &[
     "ListTagsOfResource",
     "PutItem",
     "TagResource",
+    "TransactGetItems",
+    "TransactWriteItems",
     "UntagResource",
     "UpdateItem",
     "UpdateTable",
@@ -83,6 +89,13 @@ pub fn dispatch(
         "GetItem" => run(body, |i| item::get_item(engine, i)),
         "UpdateItem" => run(body, |i| item::update_item(engine, i)),
         "DeleteItem" => run(body, |i| item::delete_item(engine, i)),
+        "BatchGetItem" => run(body, |i| batch::batch_get_item(engine, i)),
+        "BatchWriteItem" => run(body, |i| batch::batch_write_item(engine, i)),
+        "TransactGetItems" => run(body, |i| transact::transact_get_items(engine, i)),
+        "TransactWriteItems" => {
+            let raw: serde_json::Value = wire::from_json(body)?;
+            run(body, |i| transact::transact_write_items(engine, i, &raw))
+        }
         _ => Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
     }
 }

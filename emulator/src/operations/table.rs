@@ -1217,11 +1217,12 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
     if new_throughput.read > t.throughput.read || new_throughput.write > t.throughput.write {
         t.last_increase = Some(now);
     }
-    if new_throughput.read < t.throughput.read || new_throughput.write < t.throughput.write {
-        if t.billing_mode == BillingMode::Provisioned && new_billing == BillingMode::Provisioned {
-            t.last_decrease = Some(now);
-            t.decreases_today += 1;
-        }
+    if (new_throughput.read < t.throughput.read || new_throughput.write < t.throughput.write)
+        && t.billing_mode == BillingMode::Provisioned
+        && new_billing == BillingMode::Provisioned
+    {
+        t.last_decrease = Some(now);
+        t.decreases_today += 1;
     }
     if new_billing != t.billing_mode {
         t.billing_mode_changed_at = Some(now);

@@ -368,12 +368,12 @@ impl fmt::Display for Number {
         }
         if self.exponent >= 0 {
             out.push_str(&digits);
-            out.extend(std::iter::repeat('0').take(self.exponent as usize));
+            out.extend(std::iter::repeat_n('0', self.exponent as usize));
         } else {
             let frac = (-self.exponent) as usize;
             if frac >= digits.len() {
                 out.push_str("0.");
-                out.extend(std::iter::repeat('0').take(frac - digits.len()));
+                out.extend(std::iter::repeat_n('0', frac - digits.len()));
                 out.push_str(&digits);
             } else {
                 let split = digits.len() - frac;

@@ -1,0 +1,108 @@
+//! The expression language's syntax tree, after placeholders are resolved.
+
+use crate::value::AttributeValue;
+use std::fmt;
+
+/// One step of a document path: a map key (attribute name) or a list index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PathElem {
+    Name(String),
+    Index(usize),
+}
+
+/// A document path such as `a.b[2].c`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Path(pub Vec<PathElem>);
+
+impl Path {
+    pub fn top(&self) -> &str {
+        match &self.0[0] {
+            PathElem::Name(n) => n,
+            PathElem::Index(_) => "",
+        }
+    }
+    pub fn attribute(name: &str) -> Path {
+        Path(vec![PathElem::Name(name.to_string())])
+    }
+}
+
+/// DynamoDB prints paths in errors as `[a, b, [2]]`.
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| match e {
+                PathElem::Name(n) => n.clone(),
+                PathElem::Index(i) => format!("[{i}]"),
+            })
+            .collect();
+        write!(f, "[{}]", parts.join(", "))
+    }
+}
+
+/// A value-producing operand.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Path(Path),
+    Value(AttributeValue),
+    /// `size(path)`
+    Size(Path),
+    /// `if_not_exists(path, operand)` (updates only)
+    IfNotExists(Path, Box<Operand>),
+    /// `list_append(a, b)` (updates only)
+    ListAppend(Box<Operand>, Box<Operand>),
+    /// `a + b` (updates only)
+    Plus(Box<Operand>, Box<Operand>),
+    /// `a - b` (updates only)
+    Minus(Box<Operand>, Box<Operand>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparator {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// A condition (ConditionExpression, FilterExpression, and the converted legacy forms).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    Compare(Operand, Comparator, Operand),
+    Between(Operand, Operand, Operand),
+    In(Operand, Vec<Operand>),
+    And(Box<Condition>, Box<Condition>),
+    Or(Box<Condition>, Box<Condition>),
+    Not(Box<Condition>),
+    AttributeExists(Path),
+    AttributeNotExists(Path),
+    AttributeType(Path, Operand),
+    BeginsWith(Operand, Operand),
+    Contains(Operand, Operand),
+    /// Always true (an empty legacy Expected map).
+    True,
+}
+
+/// One action of an update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpdateAction {
+    Set(Path, Operand),
+    Remove(Path),
+    /// `ADD path value`; `append_lists` is the legacy AttributeUpdates ADD, which appends lists.
+    Add(Path, Operand, bool),
+    Delete(Path, Operand),
+}
+
+impl UpdateAction {
+    pub fn path(&self) -> &Path {
+        match self {
+            UpdateAction::Set(p, _)
+            | UpdateAction::Remove(p)
+            | UpdateAction::Add(p, _, _)
+            | UpdateAction::Delete(p, _) => p,
+        }
+    }
+}

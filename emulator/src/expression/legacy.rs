@@ -1,0 +1,297 @@
+//! The legacy (pre-expression) parameters older clients still send: `Expected`,
+//! `AttributeUpdates`, `AttributesToGet`, and `QueryFilter`/`ScanFilter`/`KeyConditions`
+//! conditions. Each converts to the same syntax tree as its expression counterpart. See
+//! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/LegacyConditionalParameters.html>.
+
+use super::ast::{Comparator, Condition, Operand, Path, UpdateAction};
+use super::parser::type_word;
+use super::projection::Projection;
+use super::update::UpdateExpression;
+use crate::error::{DynamoError, Result};
+use crate::value::AttributeValue;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// One entry of `Expected`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ExpectedAttributeValue {
+    pub value: Option<AttributeValue>,
+    pub exists: Option<bool>,
+    pub comparison_operator: Option<String>,
+    pub attribute_value_list: Option<Vec<AttributeValue>>,
+}
+
+/// One entry of `AttributeUpdates`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeValueUpdate {
+    pub value: Option<AttributeValue>,
+    pub action: Option<String>,
+}
+
+/// One entry of `QueryFilter`, `ScanFilter` or `KeyConditions`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LegacyCondition {
+    pub comparison_operator: Option<String>,
+    pub attribute_value_list: Option<Vec<AttributeValue>>,
+}
+
+fn invalid(detail: impl std::fmt::Display) -> DynamoError {
+    DynamoError::invalid_parameter(detail)
+}
+
+/// A ComparisonOperator applied to attribute `name` with its argument list.
+fn comparison(name: &str, op: &str, args: &[AttributeValue]) -> Result<Condition> {
+    let expected = match op {
+        "EQ" | "NE" | "LE" | "LT" | "GE" | "GT" | "CONTAINS" | "NOT_CONTAINS" | "BEGINS_WITH" => {
+            Some(1)
+        }
+        "NULL" | "NOT_NULL" => Some(0),
+        "BETWEEN" => Some(2),
+        "IN" => None,
+        other => return Err(invalid(format!("Unsupported ComparisonOperator: {other}"))),
+    };
+    let count_ok = match expected {
+        Some(n) => args.len() == n,
+        None => !args.is_empty(),
+    };
+    if !count_ok {
+        return Err(invalid(format!(
+            "Invalid number of argument(s) for the {op} ComparisonOperator"
+        )));
+    }
+    let scalar_only = |v: &AttributeValue| -> Result<()> {
+        if v.scalar_type().is_none() {
+            return Err(invalid(format!(
+                "ComparisonOperator {op} is not valid for {} AttributeValue type",
+                type_word(v)
+            )));
+        }
+        Ok(())
+    };
+    let path = Path::attribute(name);
+    let p = || Operand::Path(path.clone());
+    let v = |i: usize| Operand::Value(args[i].clone());
+    Ok(match op {
+        "EQ" => Condition::Compare(p(), Comparator::Eq, v(0)),
+        "NE" => Condition::Compare(p(), Comparator::Ne, v(0)),
+        "LE" | "LT" | "GE" | "GT" => {
+            scalar_only(&args[0])?;
+            let c = match op {
+                "LE" => Comparator::Le,
+                "LT" => Comparator::Lt,
+                "GE" => Comparator::Ge,
+                _ => Comparator::Gt,
+            };
+            Condition::Compare(p(), c, v(0))
+        }
+        "CONTAINS" | "NOT_CONTAINS" => {
+            scalar_only(&args[0])?;
+            let c = Condition::Contains(p(), v(0));
+            if op == "CONTAINS" {
+                c
+            } else {
+                // NOT_CONTAINS is true only for an attribute that exists and lacks the value.
+                Condition::And(
+                    Box::new(Condition::AttributeExists(path.clone())),
+                    Box::new(Condition::Not(Box::new(c))),
+                )
+            }
+        }
+        "BEGINS_WITH" => {
+            if !matches!(args[0], AttributeValue::S(_) | AttributeValue::B(_)) {
+                return Err(invalid(format!(
+                    "ComparisonOperator {op} is not valid for {} AttributeValue type",
+                    type_word(&args[0])
+                )));
+            }
+            Condition::BeginsWith(p(), v(0))
+        }
+        "NULL" => Condition::AttributeNotExists(path),
+        "NOT_NULL" => Condition::AttributeExists(path),
+        "BETWEEN" => {
+            scalar_only(&args[0])?;
+            scalar_only(&args[1])?;
+            if args[0].type_name() != args[1].type_name() {
+                return Err(invalid(
+                    "AttributeValues inside AttributeValueList must be of same type",
+                ));
+            }
+            if super::condition::compare(&args[0], &args[1]) == Some(std::cmp::Ordering::Greater) {
+                return Err(invalid(
+                    "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound",
+                ));
+            }
+            Condition::Between(p(), v(0), v(1))
+        }
+        _ => {
+            for a in args {
+                scalar_only(a)?;
+            }
+            Condition::In(p(), (0..args.len()).map(v).collect())
+        }
+    })
+}
+
+fn combine(conds: Vec<Condition>, operator: Option<&str>) -> Condition {
+    let or = operator == Some("OR");
+    conds
+        .into_iter()
+        .reduce(|a, b| {
+            if or {
+                Condition::Or(Box::new(a), Box::new(b))
+            } else {
+                Condition::And(Box::new(a), Box::new(b))
+            }
+        })
+        .unwrap_or(Condition::True)
+}
+
+fn sorted<T>(m: &HashMap<String, T>) -> Vec<(&String, &T)> {
+    let mut v: Vec<(&String, &T)> = m.iter().collect();
+    v.sort_by(|a, b| a.0.cmp(b.0));
+    v
+}
+
+/// `Expected` (with `ConditionalOperator`) as a condition.
+pub fn expected_to_condition(
+    expected: &HashMap<String, ExpectedAttributeValue>,
+    conditional_operator: Option<&str>,
+) -> Result<Condition> {
+    let mut conds = Vec::new();
+    for (name, e) in sorted(expected) {
+        if let Some(op) = &e.comparison_operator {
+            if e.exists.is_some() {
+                return Err(invalid(format!(
+                    "Exists and ComparisonOperator cannot be used together for Attribute: {name}"
+                )));
+            }
+            if e.value.is_some() && e.attribute_value_list.is_some() {
+                return Err(invalid(format!(
+                    "Value and AttributeValueList cannot be used together for Attribute: {name}"
+                )));
+            }
+            let args: Vec<AttributeValue> = match (&e.attribute_value_list, &e.value) {
+                (Some(l), _) => l.clone(),
+                (None, Some(v)) => vec![v.clone()],
+                _ => Vec::new(),
+            };
+            conds.push(comparison(name, op, &args)?);
+            continue;
+        }
+        if e.attribute_value_list.is_some() {
+            return Err(invalid(format!(
+                "AttributeValueList can only be used with a ComparisonOperator for Attribute: {name}"
+            )));
+        }
+        match (e.exists, &e.value) {
+            (Some(false), Some(_)) => {
+                return Err(invalid(format!(
+                    "Value cannot be used when Exists is false for Attribute: {name}"
+                )))
+            }
+            (Some(false), None) => conds.push(Condition::AttributeNotExists(Path::attribute(name))),
+            (_, Some(v)) => conds.push(Condition::Compare(
+                Operand::Path(Path::attribute(name)),
+                Comparator::Eq,
+                Operand::Value(v.clone()),
+            )),
+            (Some(true), None) => {
+                return Err(invalid(format!(
+                    "Value must be provided when Exists is true for Attribute: {name}"
+                )))
+            }
+            (None, None) => {
+                return Err(invalid(format!(
+                    "Value must be provided when Exists is null for Attribute: {name}"
+                )))
+            }
+        }
+    }
+    Ok(combine(conds, conditional_operator))
+}
+
+/// `QueryFilter`/`ScanFilter` (with `ConditionalOperator`) as a condition.
+pub fn filter_to_condition(
+    filter: &HashMap<String, LegacyCondition>,
+    conditional_operator: Option<&str>,
+) -> Result<Condition> {
+    let mut conds = Vec::new();
+    for (name, c) in sorted(filter) {
+        let op = c.comparison_operator.as_deref().ok_or_else(|| {
+            DynamoError::validation(
+                "1 validation error detected: Value null at 'comparisonOperator' failed to satisfy constraint: Member must not be null",
+            )
+        })?;
+        conds.push(comparison(
+            name,
+            op,
+            c.attribute_value_list.as_deref().unwrap_or(&[]),
+        )?);
+    }
+    Ok(combine(conds, conditional_operator))
+}
+
+/// `AttributeUpdates` as an update.
+pub fn attribute_updates_to_update(
+    updates: &HashMap<String, AttributeValueUpdate>,
+) -> Result<UpdateExpression> {
+    let mut actions = Vec::new();
+    for (name, u) in sorted(updates) {
+        let path = Path::attribute(name);
+        let action = u.action.as_deref().unwrap_or("PUT");
+        match (action, &u.value) {
+            ("PUT", Some(v)) => actions.push(UpdateAction::Set(path, Operand::Value(v.clone()))),
+            ("PUT", None) => {
+                return Err(invalid(format!(
+                    "Only DELETE action is allowed when no attribute value is specified: {name}"
+                )))
+            }
+            ("DELETE", None) => actions.push(UpdateAction::Remove(path)),
+            ("DELETE", Some(v)) => {
+                if !matches!(v, AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)) {
+                    return Err(invalid("DELETE action with value is not supported for the type ".to_string() + type_word(v)));
+                }
+                actions.push(UpdateAction::Delete(path, Operand::Value(v.clone())))
+            }
+            ("ADD", Some(v)) => {
+                if !matches!(
+                    v,
+                    AttributeValue::N(_) | AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_) | AttributeValue::L(_)
+                ) {
+                    return Err(invalid(format!(
+                        "ADD action is not supported for the type {}",
+                        type_word(v)
+                    )));
+                }
+                actions.push(UpdateAction::Add(path, Operand::Value(v.clone()), true))
+            }
+            ("ADD", None) => {
+                return Err(invalid(format!(
+                    "Only DELETE action is allowed when no attribute value is specified: {name}"
+                )))
+            }
+            (other, _) => {
+                return Err(DynamoError::validation(format!(
+                    "1 validation error detected: Value '{other}' at 'attributeUpdates.{name}.member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]"
+                )))
+            }
+        }
+    }
+    Ok(UpdateExpression { actions })
+}
+
+/// `AttributesToGet` as a projection.
+pub fn attributes_to_get_projection(names: &[String]) -> Result<Projection> {
+    let mut seen = std::collections::HashSet::new();
+    for n in names {
+        if !seen.insert(n) {
+            return Err(invalid(format!("Duplicate value in attribute name: {n}")));
+        }
+    }
+    Ok(Projection {
+        paths: names.iter().map(|n| Path::attribute(n)).collect(),
+    })
+}
