@@ -292,8 +292,7 @@ pub(super) fn check_item_size(item: &Item, message: &str) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn key_of(table: &Table, key: WireMap) -> Result<(StoredKey, Item)> {
-    let key = validate_map(key)?;
+fn key_of(table: &Table, key: Item) -> Result<(StoredKey, Item)> {
     let stored = table.schema.key_from_request(&key)?;
     Ok((stored, key))
 }
@@ -399,6 +398,7 @@ pub fn get_item(engine: &Engine, input: GetItemInput) -> Result<ItemOutput> {
         }
     }
     c.into_result()?;
+    let key = validate_map(input.key.expect("checked"))?;
     check_mixing(
         &[("AttributesToGet", input.attributes_to_get.is_some())],
         &[(
@@ -424,7 +424,7 @@ pub fn get_item(engine: &Engine, input: GetItemInput) -> Result<ItemOutput> {
         table.write().expire(now);
         t = table.read();
     }
-    let (key, _) = key_of(&t, input.key.expect("checked"))?;
+    let (key, _) = key_of(&t, key)?;
     let found = t.get(&key);
     let size = found.map(item_size).unwrap_or(0);
     let item = found.map(|i| match &projection {
@@ -463,6 +463,7 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
     .constraints(&mut c);
     c.not_null(input.key.is_some(), "key");
     c.into_result()?;
+    let key = validate_map(input.key.expect("checked"))?;
     let values = expression_values(input.expression_attribute_values)?;
     check_mixing(
         &[
@@ -499,7 +500,7 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
     let table = active_table(engine, name)?;
     let mut t = table.write();
     t.expire(engine.clock.now());
-    let (key, key_item) = key_of(&t, input.key.expect("checked"))?;
+    let (key, key_item) = key_of(&t, key)?;
     if let Some(u) = &update {
         for attr in u.top_level_names() {
             if t.schema.is_key_attribute(attr) {
@@ -568,6 +569,7 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
     .constraints(&mut c);
     c.not_null(input.key.is_some(), "key");
     c.into_result()?;
+    let key = validate_map(input.key.expect("checked"))?;
     let values = expression_values(input.expression_attribute_values)?;
     check_mixing(
         &[("Expected", input.expected.is_some())],
@@ -598,7 +600,7 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
     let table = active_table(engine, name)?;
     let mut t = table.write();
     t.expire(engine.clock.now());
-    let (key, _) = key_of(&t, input.key.expect("checked"))?;
+    let (key, _) = key_of(&t, key)?;
     let old = t.get(&key);
     check_condition(
         condition.as_ref(),
