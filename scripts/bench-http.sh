@@ -21,5 +21,7 @@ for _ in $(seq 1 100); do
   curl -s -o /dev/null "http://127.0.0.1:$port" && break
   sleep 0.1
 done
-"$load" --label emulator --requests "$requests"
+"$load" --label emulator --requests "$requests" --floor
+"$load" --label emulator --requests "$requests" --connections 4
 "$load" --label dynalite --endpoint "http://127.0.0.1:$port" --requests "$((requests / 4))"
+"$load" --label dynalite --endpoint "http://127.0.0.1:$port" --requests "$((requests / 4))" --connections 4

@@ -2,7 +2,9 @@
 //! or any DynamoDB-compatible endpoint, so peers are measured by the same client in the same run.
 //!
 //! `cargo run --release -p dynamodb-emulator --example http_load -- [--endpoint URL] [--requests N]`
-//! Without `--endpoint` an emulator is started in-process on a free port.
+//! Without `--endpoint` an emulator is started in-process on a free port. `--connections N`
+//! spreads the requests over N keep-alive connections (one client thread each). `--floor` also
+//! measures a bare TCP echo round trip, the transport floor of the machine.
 
 use dynamodb_emulator::Emulator;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -76,6 +78,15 @@ async fn main() {
     let requests: usize = arg("--requests")
         .and_then(|s| s.parse().ok())
         .unwrap_or(20_000);
+    let connections: usize = arg("--connections")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    if std::env::args().any(|a| a == "--floor") {
+        println!(
+            "tcp echo floor: {:.0} round trips/s (one connection)",
+            echo_floor(requests)
+        );
+    }
     let (endpoint, _guard) = match arg("--endpoint") {
         Some(e) => (e, None),
         None => {
@@ -107,22 +118,63 @@ async fn main() {
         for _ in 0..requests / 10 {
             c.call("GetItem", &get);
         }
-        let start = Instant::now();
-        for _ in 0..requests {
-            let (st, _) = c.call("GetItem", &get);
-            assert_eq!(st, 200);
-        }
-        let get_rate = requests as f64 / start.elapsed().as_secs_f64();
-        let start = Instant::now();
-        for _ in 0..requests {
-            let (st, _) = c.call("PutItem", &put);
-            assert_eq!(st, 200);
-        }
-        let put_rate = requests as f64 / start.elapsed().as_secs_f64();
+        let get_rate = timed(&endpoint, connections, requests, "GetItem", &get);
+        let put_rate = timed(&endpoint, connections, requests, "PutItem", &put);
         c.call("DeleteTable", &format!(r#"{{"TableName":"{table}"}}"#));
         (get_rate, put_rate)
     })
     .await
     .unwrap();
-    println!("{label}: GetItem {:.0}/s, PutItem {:.0}/s (one keep-alive connection, {requests} requests each)", result.0, result.1);
+    println!(
+        "{label}: GetItem {:.0}/s, PutItem {:.0}/s ({connections} keep-alive connection(s), {requests} requests each)",
+        result.0, result.1
+    );
+}
+
+/// Requests per second for `requests` calls spread over `connections` connections.
+fn timed(endpoint: &str, connections: usize, requests: usize, op: &str, body: &str) -> f64 {
+    let per = requests / connections;
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..connections {
+            s.spawn(|| {
+                let mut c = Conn::open(endpoint);
+                for _ in 0..per {
+                    let (st, _) = c.call(op, body);
+                    assert_eq!(st, 200);
+                }
+            });
+        }
+    });
+    (per * connections) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Round trips per second of a bare TCP echo on loopback: what no HTTP server can beat.
+fn echo_floor(n: usize) -> f64 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_nodelay(true).unwrap();
+        let mut buf = [0u8; 4096];
+        loop {
+            let k = s.read(&mut buf).unwrap_or(0);
+            if k == 0 || s.write_all(&buf[..k]).is_err() {
+                break;
+            }
+        }
+    });
+    let mut c = TcpStream::connect(addr).unwrap();
+    c.set_nodelay(true).unwrap();
+    let msg = [b'x'; 200];
+    let mut buf = [0u8; 4096];
+    let start = Instant::now();
+    for _ in 0..n {
+        c.write_all(&msg).unwrap();
+        let mut got = 0;
+        while got < msg.len() {
+            got += c.read(&mut buf).unwrap();
+        }
+    }
+    n as f64 / start.elapsed().as_secs_f64()
 }
