@@ -106,3 +106,63 @@ impl UpdateAction {
         }
     }
 }
+
+impl Operand {
+    fn collect_paths<'a>(&'a self, out: &mut Vec<&'a Path>) {
+        match self {
+            Operand::Path(p) | Operand::Size(p) => out.push(p),
+            Operand::Value(_) => {}
+            Operand::IfNotExists(p, o) => {
+                out.push(p);
+                o.collect_paths(out);
+            }
+            Operand::ListAppend(a, b) | Operand::Plus(a, b) | Operand::Minus(a, b) => {
+                a.collect_paths(out);
+                b.collect_paths(out);
+            }
+        }
+    }
+}
+
+impl Condition {
+    /// Every document path the condition reads (for checks such as "no key attributes in a
+    /// Query filter").
+    pub fn paths(&self) -> Vec<&Path> {
+        let mut out = Vec::new();
+        self.collect_paths(&mut out);
+        out
+    }
+
+    fn collect_paths<'a>(&'a self, out: &mut Vec<&'a Path>) {
+        match self {
+            Condition::Compare(a, _, b)
+            | Condition::BeginsWith(a, b)
+            | Condition::Contains(a, b) => {
+                a.collect_paths(out);
+                b.collect_paths(out);
+            }
+            Condition::Between(a, b, c) => {
+                a.collect_paths(out);
+                b.collect_paths(out);
+                c.collect_paths(out);
+            }
+            Condition::In(a, list) => {
+                a.collect_paths(out);
+                for o in list {
+                    o.collect_paths(out);
+                }
+            }
+            Condition::And(a, b) | Condition::Or(a, b) => {
+                a.collect_paths(out);
+                b.collect_paths(out);
+            }
+            Condition::Not(a) => a.collect_paths(out),
+            Condition::AttributeExists(p) | Condition::AttributeNotExists(p) => out.push(p),
+            Condition::AttributeType(p, o) => {
+                out.push(p);
+                o.collect_paths(out);
+            }
+            Condition::True => {}
+        }
+    }
+}

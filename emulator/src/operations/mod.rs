@@ -7,6 +7,7 @@
 mod batch;
 mod control;
 mod item;
+mod query;
 mod table;
 mod transact;
 mod wire;
@@ -45,6 +46,8 @@ pub const OPERATIONS: &[&str] = &[
     "ListTables",
     "ListTagsOfResource",
     "PutItem",
+    "Query",
+    "Scan",
     "TagResource",
     "TransactGetItems",
     "TransactWriteItems",
@@ -89,6 +92,8 @@ pub fn dispatch(
         "GetItem" => run(body, |i| item::get_item(engine, i)),
         "UpdateItem" => run(body, |i| item::update_item(engine, i)),
         "DeleteItem" => run(body, |i| item::delete_item(engine, i)),
+        "Query" => run(body, |i| query::query(engine, i)),
+        "Scan" => run(body, |i| query::scan(engine, i)),
         "BatchGetItem" => run(body, |i| batch::batch_get_item(engine, i)),
         "BatchWriteItem" => run(body, |i| batch::batch_write_item(engine, i)),
         "TransactGetItems" => run(body, |i| transact::transact_get_items(engine, i)),

@@ -28,6 +28,10 @@ pub enum KeyValue {
     B(Vec<u8>),
     N(Number),
     S(String),
+    /// Greater than every stored value: only ever used as the upper bound of a range seek, never
+    /// stored (so a reverse Query can start from the end of a partition in O(log n)).
+    #[doc(hidden)]
+    Max,
 }
 
 impl KeyValue {
@@ -36,7 +40,23 @@ impl KeyValue {
             KeyValue::S(s) => AttributeValue::S(s.clone()),
             KeyValue::N(n) => AttributeValue::N(*n),
             KeyValue::B(b) => AttributeValue::B(b.clone()),
+            KeyValue::Max => unreachable!("the Max sentinel is never stored"),
         }
+    }
+
+    /// Whether this key value has the given scalar type.
+    pub fn has_type(&self, ty: ScalarType) -> bool {
+        matches!(
+            (self, ty),
+            (KeyValue::S(_), ScalarType::S)
+                | (KeyValue::N(_), ScalarType::N)
+                | (KeyValue::B(_), ScalarType::B)
+        )
+    }
+
+    /// Converts a scalar attribute value (S, N or B) to a key value.
+    pub fn from_scalar(v: &AttributeValue) -> Option<KeyValue> {
+        Self::from_attribute(v)
     }
 
     fn from_attribute(v: &AttributeValue) -> Option<KeyValue> {
@@ -72,6 +92,7 @@ impl KeyValue {
                 feed(b"B");
                 feed(b);
             }
+            KeyValue::Max => feed(b"\xff"),
         }
         h
     }
@@ -86,6 +107,24 @@ pub struct StoredKey {
 }
 
 impl StoredKey {
+    /// Smaller than every stored key.
+    pub fn min() -> StoredKey {
+        StoredKey {
+            token: 0,
+            hash: KeyValue::B(Vec::new()),
+            range: None,
+        }
+    }
+
+    /// Greater than every stored key.
+    pub fn max() -> StoredKey {
+        StoredKey {
+            token: u64::MAX,
+            hash: KeyValue::Max,
+            range: Some(KeyValue::Max),
+        }
+    }
+
     pub fn new(hash: KeyValue, range: Option<KeyValue>) -> StoredKey {
         StoredKey {
             token: hash.stable_hash(),
@@ -182,7 +221,7 @@ fn check_not_empty(name: &str, v: &KeyValue) -> Result<()> {
     let empty = match v {
         KeyValue::S(s) => s.is_empty(),
         KeyValue::B(b) => b.is_empty(),
-        KeyValue::N(_) => false,
+        KeyValue::N(_) | KeyValue::Max => false,
     };
     if empty {
         let what = if matches!(v, KeyValue::S(_)) {

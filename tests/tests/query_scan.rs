@@ -1,0 +1,815 @@
+//! Query and Scan through a real SDK client: key conditions on every sort-key type, order,
+//! paging (Limit and 1 MB), filters and counts, Select, parallel scan, secondary indexes, and
+//! the errors DynamoDB gives.
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, ComparisonOperator, Condition,
+    GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
+    ProjectionType, ScalarAttributeType, Select,
+};
+use aws_sdk_dynamodb::Client;
+use e2e_tests::*;
+use std::collections::{HashMap, HashSet};
+
+fn ks(name: &str, ty: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(ty)
+        .build()
+        .unwrap()
+}
+
+fn ad(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ty)
+        .build()
+        .unwrap()
+}
+
+/// Expression attribute values of one test case.
+type Values<'a> = Vec<(&'a str, AttributeValue)>;
+
+fn b(bytes: &[u8]) -> AttributeValue {
+    AttributeValue::B(Blob::new(bytes.to_vec()))
+}
+
+/// Runs `KeyConditionExpression` on partition "p" and returns the sort keys, in order.
+async fn sort_keys(
+    c: &Client,
+    table: &str,
+    cond: &str,
+    values: Vec<(&str, AttributeValue)>,
+    forward: bool,
+) -> Vec<AttributeValue> {
+    let mut q = c
+        .query()
+        .table_name(table)
+        .key_condition_expression(cond)
+        .expression_attribute_values(":p", s("p"))
+        .scan_index_forward(forward);
+    for (k, v) in values {
+        q = q.expression_attribute_values(k, v);
+    }
+    let out = q.send().await.unwrap_or_else(|e| panic!("{cond}: {e:?}"));
+    out.items().iter().map(|i| i["sk"].clone()).collect()
+}
+
+#[tokio::test]
+async fn key_conditions_on_number_string_and_binary_sort_keys() {
+    let env = start().await;
+    let c = &env.client;
+    create_table(c, "Nums", "pk", Some(("sk", ScalarAttributeType::N))).await;
+    create_table(c, "Strs", "pk", Some(("sk", ScalarAttributeType::S))).await;
+    create_table(c, "Bins", "pk", Some(("sk", ScalarAttributeType::B))).await;
+    for v in ["-5", "2", "10", "1.5", "100"] {
+        c.put_item()
+            .table_name("Nums")
+            .item("pk", s("p"))
+            .item("sk", n(v))
+            .send()
+            .await
+            .unwrap();
+    }
+    for v in ["apple", "apricot", "banana", "Zebra", "ab"] {
+        c.put_item()
+            .table_name("Strs")
+            .item("pk", s("p"))
+            .item("sk", s(v))
+            .send()
+            .await
+            .unwrap();
+    }
+    for v in [&[0x01u8][..], &[0xff], &[0x01, 0x02], &[0x7f]] {
+        c.put_item()
+            .table_name("Bins")
+            .item("pk", s("p"))
+            .item("sk", b(v))
+            .send()
+            .await
+            .unwrap();
+    }
+    // Another partition that must never show up.
+    c.put_item()
+        .table_name("Nums")
+        .item("pk", s("other"))
+        .item("sk", n("3"))
+        .send()
+        .await
+        .unwrap();
+
+    // Numbers order numerically, not as strings.
+    let all = sort_keys(c, "Nums", "pk = :p", vec![], true).await;
+    assert_eq!(all, ["-5", "1.5", "2", "10", "100"].map(n));
+    let rev = sort_keys(c, "Nums", "pk = :p", vec![], false).await;
+    assert_eq!(rev, ["100", "10", "2", "1.5", "-5"].map(n));
+    let cases: Vec<(&str, Values, Vec<&str>)> = vec![
+        ("pk = :p AND sk = :v", vec![(":v", n("2.0"))], vec!["2"]),
+        (
+            "pk = :p AND sk < :v",
+            vec![(":v", n("2"))],
+            vec!["-5", "1.5"],
+        ),
+        (
+            "pk = :p AND sk <= :v",
+            vec![(":v", n("2"))],
+            vec!["-5", "1.5", "2"],
+        ),
+        (
+            "pk = :p AND sk > :v",
+            vec![(":v", n("2"))],
+            vec!["10", "100"],
+        ),
+        (
+            "pk = :p AND sk >= :v",
+            vec![(":v", n("10"))],
+            vec!["10", "100"],
+        ),
+        (
+            "pk = :p AND sk BETWEEN :a AND :b",
+            vec![(":a", n("0")), (":b", n("10"))],
+            vec!["1.5", "2", "10"],
+        ),
+        (":v > sk AND pk = :p", vec![(":v", n("0"))], vec!["-5"]),
+    ];
+    for (cond, values, expected) in cases {
+        let got = sort_keys(c, "Nums", cond, values.clone(), true).await;
+        assert_eq!(
+            got,
+            expected.iter().map(|v| n(v)).collect::<Vec<_>>(),
+            "{cond}"
+        );
+        let mut back = sort_keys(c, "Nums", cond, values, false).await;
+        back.reverse();
+        assert_eq!(back, got, "{cond} reversed");
+    }
+    // Strings order by UTF-8 bytes (upper case first).
+    let all = sort_keys(c, "Strs", "pk = :p", vec![], true).await;
+    assert_eq!(all, ["Zebra", "ab", "apple", "apricot", "banana"].map(s));
+    let got = sort_keys(
+        c,
+        "Strs",
+        "pk = :p AND begins_with(sk, :x)",
+        vec![(":x", s("ap"))],
+        true,
+    )
+    .await;
+    assert_eq!(got, ["apple", "apricot"].map(s));
+    let got = sort_keys(
+        c,
+        "Strs",
+        "pk = :p AND begins_with(sk, :x)",
+        vec![(":x", s("ap"))],
+        false,
+    )
+    .await;
+    assert_eq!(got, ["apricot", "apple"].map(s));
+    let got = sort_keys(
+        c,
+        "Strs",
+        "pk = :p AND sk BETWEEN :a AND :b",
+        vec![(":a", s("ab")), (":b", s("apz"))],
+        true,
+    )
+    .await;
+    assert_eq!(got, ["ab", "apple", "apricot"].map(s));
+    // Binaries order bytewise (unsigned).
+    let all = sort_keys(c, "Bins", "pk = :p", vec![], true).await;
+    assert_eq!(
+        all,
+        vec![b(&[0x01]), b(&[0x01, 0x02]), b(&[0x7f]), b(&[0xff])]
+    );
+    let got = sort_keys(
+        c,
+        "Bins",
+        "pk = :p AND begins_with(sk, :x)",
+        vec![(":x", b(&[0x01]))],
+        true,
+    )
+    .await;
+    assert_eq!(got, vec![b(&[0x01]), b(&[0x01, 0x02])]);
+    let got = sort_keys(
+        c,
+        "Bins",
+        "pk = :p AND sk > :x",
+        vec![(":x", b(&[0x7f]))],
+        true,
+    )
+    .await;
+    assert_eq!(got, vec![b(&[0xff])]);
+
+    // Legacy KeyConditions.
+    let out = c
+        .query()
+        .table_name("Nums")
+        .key_conditions(
+            "pk",
+            Condition::builder()
+                .comparison_operator(ComparisonOperator::Eq)
+                .attribute_value_list(s("p"))
+                .build()
+                .unwrap(),
+        )
+        .key_conditions(
+            "sk",
+            Condition::builder()
+                .comparison_operator(ComparisonOperator::Between)
+                .attribute_value_list(n("2"))
+                .attribute_value_list(n("10"))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.count(), 2);
+}
+
+#[tokio::test]
+async fn key_condition_errors() {
+    let env = start().await;
+    let c = &env.client;
+    create_table(c, "Errs", "pk", Some(("sk", ScalarAttributeType::N))).await;
+    let cases: Vec<(&str, Values, &str)> = vec![
+        ("sk = :n", vec![(":n", n("1"))], "Query condition missed key schema element: pk"),
+        ("pk = :p OR sk = :n", vec![(":p", s("p")), (":n", n("1"))], "Invalid operator used in KeyConditionExpression: OR"),
+        ("pk = :p AND sk > :n AND sk < :n", vec![(":p", s("p")), (":n", n("1"))], "KeyConditionExpressions must only contain one condition per key"),
+        ("pk = :p AND extra = :n", vec![(":p", s("p")), (":n", n("1"))], "Query key condition not supported"),
+        ("pk > :p", vec![(":p", s("p"))], "Query key condition not supported"),
+        ("pk = :n", vec![(":n", n("1"))], "One or more parameter values were invalid: Condition parameter type does not match schema type"),
+        ("pk = :p AND attribute_exists(sk)", vec![(":p", s("p"))], "Invalid operator used in KeyConditionExpression: attribute_exists"),
+        ("pk = :p AND sk.x = :n", vec![(":p", s("p")), (":n", n("1"))], "KeyConditionExpressions cannot have conditions on nested attributes"),
+        ("pk = :p AND begins_with(sk, :s)", vec![(":p", s("p")), (":s", s("1"))], "One or more parameter values were invalid: Condition parameter type does not match schema type"),
+    ];
+    for (cond, values, expected) in cases {
+        let mut q = c.query().table_name("Errs").key_condition_expression(cond);
+        for (k, v) in values {
+            q = q.expression_attribute_values(k, v);
+        }
+        let err = q.send().await.unwrap_err();
+        assert_eq!(
+            error_of(&err),
+            ("ValidationException".into(), expected.into()),
+            "{cond}"
+        );
+    }
+    let err = c.query().table_name("Errs").send().await.unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
+    );
+    let err = c
+        .query()
+        .table_name("Errs")
+        .key_condition_expression("pk = :p")
+        .filter_expression("sk > :n")
+        .expression_attribute_values(":p", s("p"))
+        .expression_attribute_values(":n", n("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"
+    );
+    let err = c
+        .query()
+        .table_name("Errs")
+        .index_name("nope")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("p"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "The table does not have the specified index: nope"
+    );
+    let err = c
+        .query()
+        .table_name("Errs")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("p"))
+        .select(Select::Count)
+        .projection_expression("pk")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "Cannot specify the ProjectionExpression when choosing to get COUNT"
+    );
+    let err = c
+        .query()
+        .table_name("Errs")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("p"))
+        .limit(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error_of(&err)
+        .1
+        .contains("Member must have value greater than or equal to 1"));
+}
+
+/// Collects every page of a Query with the given Limit, checking each item comes exactly once.
+async fn drain_query(c: &Client, table: &str, limit: Option<i32>) -> (Vec<String>, usize) {
+    let mut start: Option<HashMap<String, AttributeValue>> = None;
+    let mut ids = Vec::new();
+    let mut pages = 0;
+    loop {
+        let out = c
+            .query()
+            .table_name(table)
+            .key_condition_expression("pk = :p")
+            .expression_attribute_values(":p", s("p"))
+            .set_limit(limit)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .unwrap();
+        pages += 1;
+        if let Some(l) = limit {
+            assert!(out.items().len() <= l as usize);
+        }
+        ids.extend(out.items().iter().map(|i| i["sk"].as_n().unwrap().clone()));
+        match out.last_evaluated_key() {
+            Some(k) => start = Some(k.clone()),
+            None => break,
+        }
+        assert!(pages < 1000);
+    }
+    (ids, pages)
+}
+
+#[tokio::test]
+async fn pagination_by_limit_and_by_one_megabyte() {
+    let env = start().await;
+    let c = &env.client;
+    create_table(c, "Pages", "pk", Some(("sk", ScalarAttributeType::N))).await;
+    // 30 items of ~100 KB: 3 MB in one partition.
+    let blob = "x".repeat(100 * 1024);
+    for i in 0..30 {
+        c.put_item()
+            .table_name("Pages")
+            .item("pk", s("p"))
+            .item("sk", n(&i.to_string()))
+            .item("data", s(&blob))
+            .send()
+            .await
+            .unwrap();
+    }
+    let expected: Vec<String> = (0..30).map(|i| i.to_string()).collect();
+    for limit in [None, Some(1), Some(7), Some(10), Some(30), Some(100)] {
+        let (ids, pages) = drain_query(c, "Pages", limit).await;
+        assert_eq!(ids, expected, "limit {limit:?}");
+        match limit {
+            // ~100 KB items: a 1 MB page holds 10 or 11 of them, so 1 MB cuts before Limit 30.
+            None | Some(30) | Some(100) => assert_eq!(pages, 3, "{pages} pages"),
+            Some(l) => assert!(pages >= 30 / l as usize),
+        }
+    }
+    // Limit exactly at the last item returns LastEvaluatedKey; the next page is empty.
+    c.put_item()
+        .table_name("Pages")
+        .item("pk", s("small"))
+        .item("sk", n("1"))
+        .send()
+        .await
+        .unwrap();
+    let out = c
+        .query()
+        .table_name("Pages")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("small"))
+        .limit(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.count(), 1);
+    let lek = out
+        .last_evaluated_key()
+        .expect("Limit reached: LastEvaluatedKey even at the end")
+        .clone();
+    let next = c
+        .query()
+        .table_name("Pages")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("small"))
+        .limit(1)
+        .set_exclusive_start_key(Some(lek))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(next.count(), 0);
+    assert!(next.last_evaluated_key().is_none());
+    // The SDK's paginator sees every item.
+    let items: Vec<_> = c
+        .query()
+        .table_name("Pages")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("p"))
+        .limit(4)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 30);
+    // A full Scan pages at 1 MB too, and sees every item once.
+    let mut start = None;
+    let mut seen = HashSet::new();
+    let mut pages = 0;
+    loop {
+        let out = c
+            .scan()
+            .table_name("Pages")
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .unwrap();
+        pages += 1;
+        for i in out.items() {
+            assert!(seen.insert((
+                i["pk"].as_s().unwrap().clone(),
+                i["sk"].as_n().unwrap().clone()
+            )));
+        }
+        match out.last_evaluated_key() {
+            Some(k) => start = Some(k.clone()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 31);
+    assert!(pages >= 3);
+}
+
+#[tokio::test]
+async fn filters_counts_and_select() {
+    let env = start().await;
+    let c = &env.client;
+    create_table(c, "Filt", "pk", Some(("sk", ScalarAttributeType::N))).await;
+    for i in 0..20 {
+        c.put_item()
+            .table_name("Filt")
+            .item("pk", s("p"))
+            .item("sk", n(&i.to_string()))
+            .item("even", AttributeValue::Bool(i % 2 == 0))
+            .send()
+            .await
+            .unwrap();
+    }
+    let out = c
+        .query()
+        .table_name("Filt")
+        .key_condition_expression("pk = :p")
+        .filter_expression("even = :t")
+        .expression_attribute_values(":p", s("p"))
+        .expression_attribute_values(":t", AttributeValue::Bool(true))
+        .limit(5)
+        .send()
+        .await
+        .unwrap();
+    // Limit counts items evaluated before the filter.
+    assert_eq!(out.scanned_count(), 5);
+    assert_eq!(out.count(), 3);
+    assert!(out.last_evaluated_key().is_some());
+    let out = c
+        .scan()
+        .table_name("Filt")
+        .filter_expression("sk >= :ten")
+        .expression_attribute_values(":ten", n("10"))
+        .select(Select::Count)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((out.count(), out.scanned_count()), (10, 20));
+    assert!(out.items().is_empty());
+    // Legacy ScanFilter and AttributesToGet.
+    let out = c
+        .scan()
+        .table_name("Filt")
+        .scan_filter(
+            "sk",
+            Condition::builder()
+                .comparison_operator(ComparisonOperator::Lt)
+                .attribute_value_list(n("3"))
+                .build()
+                .unwrap(),
+        )
+        .attributes_to_get("sk")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.count(), 3);
+    assert!(out.items().iter().all(|i| i.len() == 1));
+}
+
+#[tokio::test]
+async fn parallel_scan_segments_cover_the_table_once() {
+    let env = start().await;
+    let c = &env.client;
+    create_table(c, "Par", "pk", None).await;
+    for i in 0..200 {
+        c.put_item()
+            .table_name("Par")
+            .item("pk", s(&format!("k{i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    for total in [1, 3, 8] {
+        let mut seen = HashSet::new();
+        for seg in 0..total {
+            let mut start = None;
+            loop {
+                let out = c
+                    .scan()
+                    .table_name("Par")
+                    .segment(seg)
+                    .total_segments(total)
+                    .limit(17)
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .unwrap();
+                for i in out.items() {
+                    assert!(seen.insert(i["pk"].as_s().unwrap().clone()), "item twice");
+                }
+                match out.last_evaluated_key() {
+                    Some(k) => start = Some(k.clone()),
+                    None => break,
+                }
+            }
+        }
+        assert_eq!(seen.len(), 200, "{total} segments");
+    }
+    let err = c
+        .scan()
+        .table_name("Par")
+        .segment(3)
+        .total_segments(3)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 3 is not less than TotalSegments: 3"
+    );
+    let err = c
+        .scan()
+        .table_name("Par")
+        .segment(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error_of(&err)
+        .1
+        .starts_with("The TotalSegments parameter is required"));
+    // Scan order follows partitions, not insertion or key order.
+    let out = c.scan().table_name("Par").send().await.unwrap();
+    let order: Vec<String> = out
+        .items()
+        .iter()
+        .map(|i| i["pk"].as_s().unwrap().clone())
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_ne!(order, sorted);
+}
+
+#[tokio::test]
+async fn secondary_indexes() {
+    let env = start().await;
+    let c = &env.client;
+    c.create_table()
+        .table_name("Games")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(ks("user", KeyType::Hash))
+        .key_schema(ks("game", KeyType::Range))
+        .attribute_definitions(ad("user", ScalarAttributeType::S))
+        .attribute_definitions(ad("game", ScalarAttributeType::S))
+        .attribute_definitions(ad("score", ScalarAttributeType::N))
+        .attribute_definitions(ad("level", ScalarAttributeType::S))
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name("byScore")
+                .key_schema(ks("user", KeyType::Hash))
+                .key_schema(ks("score", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byLevel")
+                .key_schema(ks("level", KeyType::Hash))
+                .key_schema(ks("score", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::Include)
+                        .non_key_attributes("title")
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("all")
+                .key_schema(ks("level", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let rows = [
+        ("u1", "g1", "30", Some("hard")),
+        ("u1", "g2", "10", Some("easy")),
+        ("u1", "g3", "20", None),
+        ("u2", "g1", "30", Some("hard")),
+    ];
+    for (u, g, sc, lvl) in rows {
+        let mut p = c
+            .put_item()
+            .table_name("Games")
+            .item("user", s(u))
+            .item("game", s(g))
+            .item("score", n(sc))
+            .item("title", s(&format!("{u}-{g}")))
+            .item("secret", s("x"));
+        if let Some(l) = lvl {
+            p = p.item("level", s(l));
+        }
+        p.send().await.unwrap();
+    }
+    // LSI, KEYS_ONLY: ordered by score; default Select returns only keys.
+    let out = c
+        .query()
+        .table_name("Games")
+        .index_name("byScore")
+        .key_condition_expression("#u = :u AND score > :s")
+        .expression_attribute_names("#u", "user")
+        .expression_attribute_values(":u", s("u1"))
+        .expression_attribute_values(":s", n("15"))
+        .send()
+        .await
+        .unwrap();
+    let games: Vec<&str> = out
+        .items()
+        .iter()
+        .map(|i| i["game"].as_s().unwrap().as_str())
+        .collect();
+    assert_eq!(games, ["g3", "g1"]);
+    assert!(out
+        .items()
+        .iter()
+        .all(|i| i.len() == 3 && !i.contains_key("title")));
+    // LSI with ALL_ATTRIBUTES fetches from the table.
+    let out = c
+        .query()
+        .table_name("Games")
+        .index_name("byScore")
+        .key_condition_expression("#u = :u")
+        .expression_attribute_names("#u", "user")
+        .expression_attribute_values(":u", s("u1"))
+        .select(Select::AllAttributes)
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.items().iter().all(|i| i.contains_key("secret")));
+    // GSI, INCLUDE: sparse (u1/g3 has no level), projected attributes only.
+    let out = c
+        .query()
+        .table_name("Games")
+        .index_name("byLevel")
+        .key_condition_expression("#l = :l")
+        .expression_attribute_names("#l", "level")
+        .expression_attribute_values(":l", s("hard"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.count(), 2, "duplicate index keys are allowed");
+    assert!(out
+        .items()
+        .iter()
+        .all(|i| i.contains_key("title") && !i.contains_key("secret")));
+    let lek_check = c
+        .query()
+        .table_name("Games")
+        .index_name("byLevel")
+        .key_condition_expression("#l = :l")
+        .expression_attribute_names("#l", "level")
+        .expression_attribute_values(":l", s("hard"))
+        .limit(1)
+        .send()
+        .await
+        .unwrap();
+    let lek = lek_check.last_evaluated_key().unwrap();
+    let mut names: Vec<&String> = lek.keys().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["game", "level", "score", "user"],
+        "LastEvaluatedKey holds table and index keys"
+    );
+    let rest = c
+        .query()
+        .table_name("Games")
+        .index_name("byLevel")
+        .key_condition_expression("#l = :l")
+        .expression_attribute_names("#l", "level")
+        .expression_attribute_values(":l", s("hard"))
+        .set_exclusive_start_key(Some(lek.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.count(), 1);
+    let scan = c
+        .scan()
+        .table_name("Games")
+        .index_name("byLevel")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scan.count(), 3);
+    let scan = c
+        .scan()
+        .table_name("Games")
+        .index_name("all")
+        .send()
+        .await
+        .unwrap();
+    assert!(scan.items().iter().all(|i| i.contains_key("secret")));
+
+    // Errors: consistent reads and unprojected attributes on a GSI, ALL_ATTRIBUTES on INCLUDE.
+    let q = || {
+        c.query()
+            .table_name("Games")
+            .index_name("byLevel")
+            .key_condition_expression("#l = :l")
+            .expression_attribute_names("#l", "level")
+            .expression_attribute_values(":l", s("hard"))
+    };
+    let err = q().consistent_read(true).send().await.unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "Consistent reads are not supported on global secondary indexes"
+    );
+    let err = q()
+        .projection_expression("secret")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_of(&err).0, "ValidationException");
+    let err = q().select(Select::AllAttributes).send().await.unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index byLevel because its projection type is not ALL"
+    );
+    // Index maintenance: moving an item's index key moves it in the index; deleting removes it.
+    c.update_item()
+        .table_name("Games")
+        .key("user", s("u1"))
+        .key("game", s("g1"))
+        .update_expression("SET #l = :e")
+        .expression_attribute_names("#l", "level")
+        .expression_attribute_values(":e", s("easy"))
+        .send()
+        .await
+        .unwrap();
+    c.delete_item()
+        .table_name("Games")
+        .key("user", s("u2"))
+        .key("game", s("g1"))
+        .send()
+        .await
+        .unwrap();
+    let hard = q().send().await.unwrap();
+    assert_eq!(hard.count(), 0);
+    let easy = c
+        .query()
+        .table_name("Games")
+        .index_name("byLevel")
+        .key_condition_expression("#l = :l")
+        .expression_attribute_names("#l", "level")
+        .expression_attribute_values(":l", s("easy"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(easy.count(), 2);
+}
