@@ -10,6 +10,7 @@
 use crate::clock::{Clock, DEFAULT_VIRTUAL_START};
 use crate::error::DynamoError;
 use crate::operations::{self, RequestContext};
+use crate::replication::{Consistency, LagModel};
 use crate::{Engine, Options};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -59,6 +60,38 @@ impl EmulatorBuilder {
     /// Keeps tables CREATING/UPDATING for this long, so code that waits for ACTIVE is exercised.
     pub fn transient_status_delay(mut self, delay: Duration) -> Self {
         self.options.transient_status_delay = delay;
+        self
+    }
+
+    /// How eventually consistent reads behave (default: [`Consistency::Realistic`]).
+    pub fn consistency(mut self, c: Consistency) -> Self {
+        self.options.replication.consistency = c;
+        self
+    }
+
+    /// The lag of the replica that does not acknowledge writes.
+    pub fn lag(mut self, lag: LagModel) -> Self {
+        self.options.replication.table_lag = lag;
+        self
+    }
+
+    /// The lag of global secondary indexes behind their table.
+    pub fn gsi_lag(mut self, lag: LagModel) -> Self {
+        self.options.replication.gsi_lag = lag;
+        self
+    }
+
+    /// Partition size before a split (DynamoDB: 10 GB); small values make splits visible in
+    /// small tests.
+    pub fn partition_size(mut self, bytes: u64) -> Self {
+        self.options.replication.partition_bytes = bytes;
+        self
+    }
+
+    /// Adds `x-emulator-replica`, `x-emulator-stale` and `x-emulator-behind-ms` headers to
+    /// read responses.
+    pub fn debug_headers(mut self, on: bool) -> Self {
+        self.options.debug_headers = on;
         self
     }
 
@@ -133,6 +166,34 @@ impl InProcess {
     pub fn clock(&self) -> &Clock {
         &self.engine.clock
     }
+
+    /// Moves a virtual clock forward (replication, TTL and idempotency windows follow it).
+    pub fn advance(&self, by: Duration) {
+        self.engine.clock.advance(by);
+    }
+
+    /// Switches the consistency preset at run time.
+    pub fn set_consistency(&self, c: Consistency) {
+        self.engine.replication.update(|s| s.consistency = c);
+    }
+
+    /// Applies every pending replicated write now: every replica becomes current.
+    pub fn settle(&self) {
+        self.engine.settle();
+    }
+
+    /// Runs a control action (see [`crate::operations::emulator_control`]) with JSON.
+    pub fn control(
+        &self,
+        action: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, DynamoError> {
+        crate::operations::emulator_control::control(
+            &self.engine,
+            action,
+            &serde_json::to_vec(body).expect("JSON"),
+        )
+    }
 }
 
 /// A running emulator. Dropping it shuts the server down.
@@ -164,6 +225,30 @@ impl Emulator {
 
     pub fn clock(&self) -> &Clock {
         self.local.clock()
+    }
+
+    /// Moves a virtual clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.local.advance(by);
+    }
+
+    /// Switches the consistency preset at run time.
+    pub fn set_consistency(&self, c: Consistency) {
+        self.local.set_consistency(c);
+    }
+
+    /// Applies every pending replicated write now.
+    pub fn settle(&self) {
+        self.local.settle();
+    }
+
+    /// Runs a control action with JSON (the same as `X-Amz-Target: Emulator.<Action>`).
+    pub fn control(
+        &self,
+        action: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, DynamoError> {
+        self.local.control(action, body)
     }
 
     /// Stops the server and waits for it.

@@ -3,11 +3,13 @@
 //! The HTTP server and the in-process API are both thin shells over one [`Engine`].
 
 use crate::clock::Clock;
+use crate::replication::{ReplicationConfig, Settings};
 use crate::storage::Catalog;
 use parking_lot::Mutex;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Options fixed when the emulator starts.
@@ -20,6 +22,10 @@ pub struct Options {
     pub account_id: String,
     /// Maximum tables per emulator (DynamoDB's default quota is 2,500 per region).
     pub max_tables: usize,
+    /// Initial replication settings (consistency preset, lags, partition size).
+    pub replication: Settings,
+    /// Add `x-emulator-*` debug headers (replica served, staleness) to responses.
+    pub debug_headers: bool,
 }
 
 impl Default for Options {
@@ -28,6 +34,8 @@ impl Default for Options {
             transient_status_delay: Duration::ZERO,
             account_id: "000000000000".into(),
             max_tables: 2500,
+            replication: Settings::default(),
+            debug_headers: false,
         }
     }
 }
@@ -37,6 +45,8 @@ pub struct Engine {
     pub catalog: Catalog,
     pub clock: Clock,
     pub options: Options,
+    /// Replication settings shared by every table (consistency preset, lags).
+    pub replication: Arc<ReplicationConfig>,
     /// TransactWriteItems ClientRequestTokens seen in the last 10 minutes.
     pub idempotency: Mutex<HashMap<String, IdempotentEntry>>,
     rng: Mutex<ChaCha8Rng>,
@@ -54,6 +64,7 @@ pub struct IdempotentEntry {
 impl Engine {
     pub fn new(seed: u64, clock: Clock, options: Options) -> Engine {
         Engine {
+            replication: Arc::new(ReplicationConfig::new(options.replication.clone())),
             catalog: Catalog::default(),
             clock,
             options,
@@ -75,6 +86,13 @@ impl Engine {
                 .map(|_| ALPHABET[r.gen_range(0..ALPHABET.len())] as char)
                 .collect()
         })
+    }
+
+    /// Applies every pending replicated write on every table now.
+    pub fn settle(&self) {
+        for t in self.catalog.all() {
+            t.write().settle();
+        }
     }
 
     /// A UUID (version 4 layout) from the seeded RNG, for TableId.

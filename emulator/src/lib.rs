@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod expression;
 pub mod operations;
+pub mod replication;
 pub mod server;
 pub mod storage;
 pub mod value;

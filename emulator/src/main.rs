@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
+use dynamodb_emulator::replication::{Consistency, LagModel};
 use dynamodb_emulator::Emulator;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -25,6 +26,22 @@ struct Args {
     /// Milliseconds tables stay CREATING/UPDATING (DynamoDB Local's -delayTransientStatuses).
     #[arg(long, default_value_t = 0)]
     transient_status_delay_ms: u64,
+    /// Eventually consistent reads: `strong` (always current, like DynamoDB Local),
+    /// `realistic` (replicas lag), or `worst-case` (oldest state the lag window allows).
+    #[arg(long, default_value = "realistic")]
+    consistency: String,
+    /// Replica lag: `fixed:100ms`, `uniform:0ms..200ms`, `exponential:20ms` or `exponential:20ms..500ms`.
+    #[arg(long)]
+    lag: Option<String>,
+    /// Global secondary index lag, same syntax as --lag.
+    #[arg(long)]
+    gsi_lag: Option<String>,
+    /// Partition size in bytes before a split (DynamoDB: 10 GB).
+    #[arg(long)]
+    partition_size: Option<u64>,
+    /// Add x-emulator-replica / x-emulator-stale / x-emulator-behind-ms headers to reads.
+    #[arg(long)]
+    debug_headers: bool,
 }
 
 #[tokio::main]
@@ -38,7 +55,36 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let emulator = Emulator::builder()
+    let Some(consistency) = Consistency::parse(&args.consistency) else {
+        eprintln!(
+            "unknown --consistency {}: use strong, realistic or worst-case",
+            args.consistency
+        );
+        std::process::exit(2);
+    };
+    let lag = |flag: &str, v: &Option<String>| -> Option<LagModel> {
+        v.as_ref().map(|s| {
+            LagModel::parse(s).unwrap_or_else(|| {
+                eprintln!(
+                    "invalid {flag} {s}: use fixed:100ms, uniform:0ms..200ms or exponential:20ms"
+                );
+                std::process::exit(2);
+            })
+        })
+    };
+    let mut builder = Emulator::builder()
+        .consistency(consistency)
+        .debug_headers(args.debug_headers);
+    if let Some(l) = lag("--lag", &args.lag) {
+        builder = builder.lag(l);
+    }
+    if let Some(l) = lag("--gsi-lag", &args.gsi_lag) {
+        builder = builder.gsi_lag(l);
+    }
+    if let Some(p) = args.partition_size {
+        builder = builder.partition_size(p);
+    }
+    let emulator = builder
         .seed(args.seed)
         .clock(clock)
         .transient_status_delay(Duration::from_millis(args.transient_status_delay_ms))

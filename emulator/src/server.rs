@@ -7,7 +7,7 @@
 //! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html>.
 
 use crate::error::{DynamoError, ErrorKind};
-use crate::operations::{self, RequestContext};
+use crate::operations::{self, emulator_control, RequestContext};
 use crate::Engine;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -26,6 +26,8 @@ use tokio::task::JoinSet;
 /// Largest request body accepted (DynamoDB's largest requests, BatchWriteItem, are 16 MB).
 const MAX_BODY: usize = 16 * 1024 * 1024 + 64 * 1024;
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+/// The emulator's own control namespace (see [`emulator_control`]).
+const CONTROL_PREFIX: &str = "Emulator.";
 
 /// Serves `engine` on `listener` until `shutdown` turns true.
 pub async fn serve(
@@ -92,24 +94,51 @@ async fn handle(
     let operation = target
         .as_deref()
         .and_then(|t| t.strip_prefix(TARGET_PREFIX));
-    let result = match operation {
-        Some(op) if operations::OPERATIONS.contains(&op) => {
-            let engine = engine.clone();
-            let op = op.to_string();
-            // Operations are CPU-bound and short; run them inline on the connection's task.
-            operations::dispatch(&engine, &ctx, &op, &body)
+    let control = target
+        .as_deref()
+        .and_then(|t| t.strip_prefix(CONTROL_PREFIX));
+    // Operations are CPU-bound and short; they run inline on the connection's task.
+    let result = match (operation, control) {
+        (Some(op), _) if operations::OPERATIONS.contains(&op) => {
+            operations::dispatch(&engine, &ctx, op, &body)
+        }
+        (_, Some(action)) if emulator_control::ACTIONS.contains(&action) => {
+            emulator_control::control(&engine, action, &body)
+                .map(|v| serde_json::to_vec(&v).unwrap_or_default())
         }
         _ => Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
     };
+    let read = crate::replication::take_read();
     let ct = if content_type.contains("1.1") {
         "application/x-amz-json-1.1"
     } else {
         "application/x-amz-json-1.0"
     };
-    Ok(match result {
+    let mut resp = match result {
         Ok(json) => respond(StatusCode::OK, Bytes::from(json), &request_id, ct),
         Err(e) => error_response(&e, &request_id),
-    })
+    };
+    // The Date header comes from the emulator's clock, so responses are reproducible.
+    if let Ok(v) = HeaderValue::from_str(&http_date(engine.clock.now())) {
+        resp.headers_mut().insert(hyper::header::DATE, v);
+    }
+    if engine.options.debug_headers {
+        if let Some(info) = read {
+            let h = resp.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(&info.replica) {
+                h.insert("x-emulator-replica", v);
+            }
+            h.insert(
+                "x-emulator-stale",
+                HeaderValue::from_static(if info.stale { "true" } else { "false" }),
+            );
+            h.insert(
+                "x-emulator-behind-ms",
+                HeaderValue::from(info.behind.as_millis() as u64),
+            );
+        }
+    }
+    Ok(resp)
 }
 
 /// The region named in a SigV4 `Authorization` header's credential scope
@@ -182,4 +211,23 @@ fn respond(
         h.insert("x-amzn-requestid", v);
     }
     resp
+}
+
+/// An IMF-fixdate (`Tue, 24 Nov 2026 22:08:53 GMT`) for a time since the epoch.
+fn http_date(t: std::time::Duration) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let iso = crate::operations::iso8601(t); // YYYY-MM-DDTHH:MM:SS.mmm
+    let days = t.as_secs() / 86_400;
+    let month: usize = iso[5..7].parse().unwrap_or(1);
+    format!(
+        "{}, {} {} {} {} GMT",
+        DAYS[(days % 7) as usize],
+        &iso[8..10],
+        MONTHS[month - 1],
+        &iso[0..4],
+        &iso[11..19]
+    )
 }

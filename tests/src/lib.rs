@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
+use dynamodb_emulator::replication::Consistency;
 use dynamodb_emulator::{Emulator, EmulatorBuilder};
 use std::io::{Read, Write};
 
@@ -31,9 +32,10 @@ pub fn client_for(endpoint: &str) -> Client {
     Client::from_conf(config)
 }
 
-/// Starts an emulator with default options.
+/// Starts an emulator whose eventual reads are always current (the `strong` preset), for tests
+/// of item semantics; consistency tests pick their preset with [`start_with`].
 pub async fn start() -> TestEnv {
-    start_with(Emulator::builder()).await
+    start_with(Emulator::builder().consistency(Consistency::Strong)).await
 }
 
 /// Starts an emulator from a configured builder.

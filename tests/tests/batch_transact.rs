@@ -341,7 +341,12 @@ async fn transactions_are_all_or_nothing() {
 
 #[tokio::test]
 async fn client_request_tokens_are_idempotent() {
-    let env = start_with(dynamodb_emulator::Emulator::builder().virtual_clock()).await;
+    let env = start_with(
+        dynamodb_emulator::Emulator::builder()
+            .virtual_clock()
+            .consistency(dynamodb_emulator::replication::Consistency::Strong),
+    )
+    .await;
     let c = &env.client;
     create_table(c, "Ctr", "id", None).await;
     let bump = |token: &str, by: &str| {

@@ -446,7 +446,12 @@ async fn update_table_throughput_and_billing() {
 
 #[tokio::test]
 async fn time_to_live_expires_items_on_the_emulator_clock() {
-    let env = start_with(dynamodb_emulator::Emulator::builder().virtual_clock()).await;
+    let env = start_with(
+        dynamodb_emulator::Emulator::builder()
+            .virtual_clock()
+            .consistency(dynamodb_emulator::replication::Consistency::Strong),
+    )
+    .await;
     let c = &env.client;
     create_table(c, "Sessions", "id", None).await;
     let before = c
@@ -592,7 +597,9 @@ async fn tags_limits_and_endpoints() {
 #[tokio::test]
 async fn delayed_status_transitions_are_waited_for() {
     let env = start_with(
-        dynamodb_emulator::Emulator::builder().transient_status_delay(Duration::from_millis(300)),
+        dynamodb_emulator::Emulator::builder()
+            .consistency(dynamodb_emulator::replication::Consistency::Strong)
+            .transient_status_delay(Duration::from_millis(300)),
     )
     .await;
     let c = &env.client;

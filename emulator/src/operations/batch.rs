@@ -210,7 +210,8 @@ pub fn batch_get_item(engine: &Engine, input: BatchGetItemInput) -> Result<Value
                 left.push(serde_json::to_value(&key_item).expect("serialisable"));
                 continue;
             }
-            let found = t.get(&key);
+            let mut view = t.read_view(plan.consistent, false, now);
+            let found = t.get_in(&mut view, &key, now);
             let size = found.map(item_size).unwrap_or(0);
             // BatchGetItem rounds each item up to 4 KB separately.
             *units.entry(plan.table.clone()).or_default() +=
@@ -371,11 +372,11 @@ pub fn batch_write_item(engine: &Engine, input: BatchWriteItemInput) -> Result<V
             let u = match w {
                 Write::Put(key, item) => {
                     let new = item_size(&item);
-                    let old = t.put(key, item);
+                    let old = t.put(key, item, now);
                     capacity::write_units(new.max(old.as_ref().map(item_size).unwrap_or(0)))
                 }
                 Write::Delete(key) => {
-                    let old = t.delete(&key);
+                    let old = t.delete(&key, now);
                     capacity::write_units(old.as_ref().map(item_size).unwrap_or(0))
                 }
             };

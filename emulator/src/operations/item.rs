@@ -346,7 +346,8 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
     let name = input.table_name.as_deref().expect("checked");
     let table = active_table(engine, name)?;
     let mut t = table.write();
-    t.expire(engine.clock.now());
+    let now = engine.clock.now();
+    t.expire(now);
     let key = t.schema.key_from_item(&item)?;
     check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
     check_index_keys(&t, &item)?;
@@ -357,7 +358,7 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
         input.return_values_on_condition_check_failure.as_deref(),
     )?;
     let new_size = item_size(&item);
-    let old = t.put(key, item);
+    let old = t.put(key, item, now);
     let units = capacity::write_units(new_size.max(old.as_ref().map(item_size).unwrap_or(0)));
     Ok(ItemOutput {
         attributes: match input.return_values.as_deref() {
@@ -425,7 +426,9 @@ pub fn get_item(engine: &Engine, input: GetItemInput) -> Result<ItemOutput> {
         t = table.read();
     }
     let (key, _) = key_of(&t, key)?;
-    let found = t.get(&key);
+    let mut view = t.read_view(consistent, false, now);
+    let found = t.get_in(&mut view, &key, now);
+    crate::replication::note_read(view.info.clone());
     let size = found.map(item_size).unwrap_or(0);
     let item = found.map(|i| match &projection {
         Some(p) => p.apply(i),
@@ -499,7 +502,8 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
     let name = input.table_name.as_deref().expect("checked");
     let table = active_table(engine, name)?;
     let mut t = table.write();
-    t.expire(engine.clock.now());
+    let now = engine.clock.now();
+    t.expire(now);
     let (key, key_item) = key_of(&t, key)?;
     if let Some(u) = &update {
         for attr in u.top_level_names() {
@@ -537,7 +541,7 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
     }
     .filter(|a| !a.is_empty());
     let size = item_size(&new_item).max(old.map(item_size).unwrap_or(0));
-    t.put(key, new_item);
+    t.put(key, new_item, now);
     Ok(ItemOutput {
         attributes,
         consumed_capacity: capacity::consumed(
@@ -599,7 +603,8 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
     let name = input.table_name.as_deref().expect("checked");
     let table = active_table(engine, name)?;
     let mut t = table.write();
-    t.expire(engine.clock.now());
+    let now = engine.clock.now();
+    t.expire(now);
     let (key, _) = key_of(&t, key)?;
     let old = t.get(&key);
     check_condition(
@@ -607,7 +612,7 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
         old,
         input.return_values_on_condition_check_failure.as_deref(),
     )?;
-    let old = t.delete(&key);
+    let old = t.delete(&key, now);
     let units = capacity::write_units(old.as_ref().map(item_size).unwrap_or(0));
     Ok(ItemOutput {
         attributes: match input.return_values.as_deref() {

@@ -6,9 +6,11 @@
 
 mod batch;
 mod control;
+pub mod emulator_control;
 mod item;
 mod query;
 mod table;
+pub use table::iso8601;
 mod transact;
 mod wire;
 

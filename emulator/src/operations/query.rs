@@ -900,6 +900,8 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Value> {
         consistent,
     };
     let forward = input.scan_index_forward.unwrap_or(true);
+    let view = t.read_view(consistent, index.is_some_and(|i| is_global(&t, i)), now);
+    crate::replication::note_read(view.info.clone());
     let token = kc.hash.stable_hash();
     let key_at = |range: Bound<KeyValue>, low: bool| -> Bound<StoredKey> {
         let mk = |r: Option<KeyValue>| StoredKey {
@@ -943,22 +945,13 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Value> {
             if !bounds_valid(&lo, &hi) {
                 empty_page()
             } else {
-                let range = t.items.range((lo, hi));
-                if forward {
-                    run_page(
-                        range.filter(|(k, _)| sort_ok(k)).map(|(_, v)| v),
-                        &t,
-                        None,
-                        &plan,
-                    )
-                } else {
-                    run_page(
-                        range.rev().filter(|(k, _)| sort_ok(k)).map(|(_, v)| v),
-                        &t,
-                        None,
-                        &plan,
-                    )
-                }
+                let range = t.range_in(&view, lo, hi, !forward, now);
+                run_page(
+                    range.filter(|(k, _)| sort_ok(k)).map(|(_, v)| v),
+                    &t,
+                    None,
+                    &plan,
+                )
             }
         }
         Some(idx) => {
@@ -983,19 +976,13 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Value> {
             if !bounds_valid(&lo_e, &hi_e) {
                 empty_page()
             } else {
-                let range = idx.entries.range((lo_e, hi_e));
-                let fetch = |(ik, tk): &(StoredKey, StoredKey)| -> Option<&Item> {
-                    if sort_ok(ik) {
-                        t.items.get(tk)
-                    } else {
-                        None
-                    }
-                };
-                if forward {
-                    run_page(range.filter_map(fetch), &t, Some(idx), &plan)
-                } else {
-                    run_page(range.rev().filter_map(fetch), &t, Some(idx), &plan)
-                }
+                let range = t.index_range_in(&view, idx, lo_e, hi_e, !forward, now);
+                run_page(
+                    range.filter(|(ik, _)| sort_ok(ik)).map(|(_, v)| v),
+                    &t,
+                    Some(idx),
+                    &plan,
+                )
             }
         }
     };
@@ -1175,6 +1162,8 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Value> {
         None => (0, None),
     };
     let in_segment = |k: &StoredKey| tok_hi.is_none_or(|hi| k.token < hi);
+    let view = t.read_view(consistent, index.is_some_and(|i| is_global(&t, i)), now);
+    crate::replication::note_read(view.info.clone());
     let seg_start = StoredKey {
         token: tok_lo,
         ..StoredKey::min()
@@ -1185,7 +1174,7 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Value> {
                 Some((tk, _)) if tk.token >= tok_lo => Bound::Excluded(tk),
                 _ => Bound::Included(seg_start),
             };
-            let range = t.items.range((lo, Bound::Unbounded));
+            let range = t.range_in(&view, lo, Bound::Unbounded, false, now);
             run_page(
                 range.take_while(|(k, _)| in_segment(k)).map(|(_, v)| v),
                 &t,
@@ -1198,11 +1187,9 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Value> {
                 Some((tk, Some(ik))) if ik.token >= tok_lo => Bound::Excluded((ik, tk)),
                 _ => Bound::Included((seg_start, StoredKey::min())),
             };
-            let range = idx.entries.range((lo, Bound::Unbounded));
+            let range = t.index_range_in(&view, idx, lo, Bound::Unbounded, false, now);
             run_page(
-                range
-                    .take_while(|(ik, _)| in_segment(ik))
-                    .filter_map(|(_, tk)| t.items.get(tk)),
+                range.take_while(|(ik, _)| in_segment(ik)).map(|(_, v)| v),
                 &t,
                 Some(idx),
                 &plan,

@@ -647,6 +647,8 @@ pub fn create_table(
             .table_class
             .clone()
             .unwrap_or_else(|| "STANDARD".into()),
+        replication: engine.replication.clone(),
+        seed: engine.with_rng(|r| rand::Rng::gen(r)),
     });
     table.billing_mode_changed_at = input.billing_mode.as_ref().map(|_| now);
     let delay = engine.options.transient_status_delay;

@@ -422,10 +422,10 @@ pub fn transact_write_items(
             2.0 * capacity::write_units(old_size.max(new_size));
         match new {
             Some(Some(item)) => {
-                t.put(a.key.clone(), item);
+                t.put(a.key.clone(), item, now);
             }
             Some(None) => {
-                t.delete(&a.key);
+                t.delete(&a.key, now);
             }
             None => {}
         }

@@ -5,8 +5,18 @@
 //! the table size and the TTL schedule in step with the items.
 
 use super::key::{index_key_value, KeySchema, StoredKey};
+use crate::replication::partition::REPLICAS;
+use crate::replication::{
+    Consistency, PartitionInfo, PartitionMap, ReadInfo, ReplicaInfo, ReplicationConfig,
+    VersionChains,
+};
 use crate::value::{item_size, AttributeValue, Item, ScalarType};
-use std::collections::{BTreeMap, BTreeSet};
+use parking_lot::Mutex;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// DynamoDB adds 100 bytes of overhead per item to an index's size.
@@ -110,7 +120,7 @@ impl IndexDefinition {
     }
 
     /// The index entry for an item, if the item has the index's key attributes (sparse index).
-    fn entry_key(&self, item: &Item) -> Option<StoredKey> {
+    pub fn entry_key(&self, item: &Item) -> Option<StoredKey> {
         let hash = index_key_value(item, &self.schema.hash)?;
         let range = match &self.schema.range {
             Some(r) => Some(index_key_value(item, r)?),
@@ -189,6 +199,15 @@ pub struct Table {
     pub size_bytes: u64,
     /// (expiry epoch seconds, key) for items whose TTL attribute is a number.
     ttl_schedule: BTreeSet<(u64, StoredKey)>,
+    /// Replication: the write log position, partitions with their replicas, older versions.
+    lsn: u64,
+    partitions: PartitionMap,
+    versions: VersionChains,
+    replication: Arc<ReplicationConfig>,
+    /// Replica choice and lag draws, seeded from the emulator's RNG when the table was created.
+    rng: Mutex<ChaCha8Rng>,
+    /// Scripted staleness: key → eventual reads still to serve stale.
+    scripted: Mutex<HashMap<StoredKey, u32>>,
 }
 
 /// Everything CreateTable decides about a new table.
@@ -207,6 +226,39 @@ pub struct TableSpec {
     pub tags: BTreeMap<String, String>,
     pub deletion_protection: bool,
     pub table_class: String,
+    pub replication: Arc<ReplicationConfig>,
+    /// Seed of the table's own RNG (drawn from the emulator's).
+    pub seed: u64,
+}
+
+/// Partitions a table starts with: DynamoDB's rule of thumb of 3,000 RCU and 1,000 WCU per
+/// partition (on-demand tables start sized for 12,000 RCU and 4,000 WCU).
+pub fn initial_partitions(billing: BillingMode, t: Throughput) -> usize {
+    let (r, w) = match billing {
+        BillingMode::PayPerRequest => (12_000, 4_000),
+        BillingMode::Provisioned => (t.read, t.write),
+    };
+    ((r as f64 / 3000.0 + w as f64 / 1000.0).ceil() as usize).max(1)
+}
+
+/// Where a read is served from.
+#[derive(Debug, Clone)]
+pub struct ReadView {
+    kind: ViewKind,
+    /// What the debug headers report.
+    pub info: ReadInfo,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ViewKind {
+    /// The leader: every write.
+    Current,
+    /// Replica `r` of each partition, at its applied position.
+    Replica(usize),
+    /// Only writes committed at or before the cutoff (None: nothing recent at all).
+    WorstCase(Option<Duration>),
+    /// The global secondary index feed at a position.
+    Gsi(u64),
 }
 
 impl Table {
@@ -235,6 +287,12 @@ impl Table {
             items: BTreeMap::new(),
             size_bytes: 0,
             ttl_schedule: BTreeSet::new(),
+            lsn: 0,
+            partitions: PartitionMap::new(initial_partitions(spec.billing_mode, spec.throughput)),
+            versions: VersionChains::default(),
+            replication: spec.replication,
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(spec.seed)),
+            scripted: Mutex::new(HashMap::new()),
         }
     }
 
@@ -254,10 +312,28 @@ impl Table {
         self.items.get(key)
     }
 
-    /// Stores an item (replacing any previous one), maintaining indexes, size and TTL schedule.
-    pub fn put(&mut self, key: StoredKey, item: Item) -> Option<Item> {
-        let old = self.delete(&key);
-        self.size_bytes += item_size(&item) as u64;
+    /// Stores an item (replacing any previous one) as of `now`, maintaining indexes, size, TTL
+    /// schedule and replication.
+    pub fn put(&mut self, key: StoredKey, item: Item, now: Duration) -> Option<Item> {
+        let old = self.unlink(&key);
+        self.link(key.clone(), item);
+        self.replicate(&key, old.clone(), now);
+        old
+    }
+
+    /// Removes an item as of `now`, maintaining indexes, size, TTL schedule and replication.
+    pub fn delete(&mut self, key: &StoredKey, now: Duration) -> Option<Item> {
+        let old = self.unlink(key)?;
+        self.replicate(key, Some(old.clone()), now);
+        Some(old)
+    }
+
+    fn link(&mut self, key: StoredKey, item: Item) {
+        let size = item_size(&item) as u64;
+        self.size_bytes += size;
+        let p = self.partitions.index_of(key.token);
+        self.partitions.parts[p].bytes += size;
+        self.partitions.parts[p].items += 1;
         let schema = &self.schema;
         for idx in self.gsis.iter_mut().chain(self.lsis.iter_mut()) {
             idx.add(&key, &item, schema);
@@ -266,13 +342,16 @@ impl Table {
             self.ttl_schedule.insert((expiry, key.clone()));
         }
         self.items.insert(key, item);
-        old
     }
 
-    /// Removes an item, maintaining indexes, size and TTL schedule.
-    pub fn delete(&mut self, key: &StoredKey) -> Option<Item> {
+    fn unlink(&mut self, key: &StoredKey) -> Option<Item> {
         let old = self.items.remove(key)?;
-        self.size_bytes = self.size_bytes.saturating_sub(item_size(&old) as u64);
+        let size = item_size(&old) as u64;
+        self.size_bytes = self.size_bytes.saturating_sub(size);
+        let p = self.partitions.index_of(key.token);
+        let part = &mut self.partitions.parts[p];
+        part.bytes = part.bytes.saturating_sub(size);
+        part.items = part.items.saturating_sub(1);
         let schema = &self.schema;
         for idx in self.gsis.iter_mut().chain(self.lsis.iter_mut()) {
             idx.remove(key, &old, schema);
@@ -281,6 +360,431 @@ impl Table {
             self.ttl_schedule.remove(&(expiry, key.clone()));
         }
         Some(old)
+    }
+
+    /// Records a write for the replicas: the leader and one follower have it at once, the other
+    /// follower after a drawn lag, the GSI feed after its own lag.
+    fn replicate(&mut self, key: &StoredKey, before: Option<Item>, now: Duration) {
+        self.lsn += 1;
+        let lsn = self.lsn;
+        let settings = self.replication.settings();
+        let scripted = self.scripted.lock().get(key).is_some_and(|n| *n > 0);
+        if settings.consistency == Consistency::Strong && !scripted {
+            self.settle();
+            self.maybe_split(key.token, &settings);
+            return;
+        }
+        self.versions.record(key, lsn, before);
+        let p = self.partitions.index_of(key.token);
+        {
+            let mut rng = self.rng.lock();
+            let part = &mut self.partitions.parts[p];
+            let sync = rng.gen_range(1..REPLICAS);
+            part.replicas[0].push(lsn, now);
+            for r in 1..REPLICAS {
+                let lag = if r == sync {
+                    Duration::ZERO
+                } else {
+                    settings.table_lag.draw(&mut rng)
+                };
+                part.replicas[r].push(lsn, now + lag);
+            }
+            part.commits.push(lsn, now);
+            let gsi_lag = settings.gsi_lag.draw(&mut rng);
+            self.partitions.gsi_feed.push(lsn, now + gsi_lag);
+            self.partitions.gsi_commits.push(lsn, now);
+        }
+        self.collect(now, &settings);
+        self.maybe_split(key.token, &settings);
+    }
+
+    /// Drops versions and queue entries no reader can see any more.
+    fn collect(&mut self, now: Duration, settings: &crate::replication::Settings) {
+        let table_cutoff = now.checked_sub(settings.table_lag.window());
+        let gsi_cutoff = now.checked_sub(settings.gsi_lag.window());
+        let mut frontier = self.lsn;
+        for part in &mut self.partitions.parts {
+            for r in &mut part.replicas {
+                r.advance(now);
+                frontier = frontier.min(r.position(now));
+            }
+            part.commits.advance(table_cutoff);
+            frontier = frontier.min(part.commits.position_at(table_cutoff));
+        }
+        self.partitions.gsi_feed.advance(now);
+        self.partitions.gsi_commits.advance(gsi_cutoff);
+        frontier = frontier
+            .min(self.partitions.gsi_feed.position(now))
+            .min(self.partitions.gsi_commits.position_at(gsi_cutoff));
+        let scripted = self.scripted.lock();
+        self.versions
+            .collect(frontier, |k| scripted.get(k).is_some_and(|n| *n > 0));
+    }
+
+    /// Applies every pending write on every replica now (the emulator's `settle`).
+    pub fn settle(&mut self) {
+        let lsn = self.lsn;
+        for part in &mut self.partitions.parts {
+            for r in &mut part.replicas {
+                r.settle(lsn);
+            }
+            part.commits.settle(lsn);
+        }
+        self.partitions.gsi_feed.settle(lsn);
+        self.partitions.gsi_commits.settle(lsn);
+        let scripted = self.scripted.lock();
+        if scripted.values().all(|n| *n == 0) {
+            drop(scripted);
+            self.versions.clear();
+        } else {
+            self.versions
+                .collect(lsn, |k| scripted.get(k).is_some_and(|n| *n > 0));
+        }
+    }
+
+    /// Splits a partition that outgrew the partition size, at its median item.
+    fn maybe_split(&mut self, token: u64, settings: &crate::replication::Settings) {
+        let p = self.partitions.index_of(token);
+        if self.partitions.parts[p].bytes <= settings.partition_bytes
+            || self.partitions.parts[p].items < 2
+        {
+            return;
+        }
+        let (start, end) = self.partitions.range_of(p);
+        let lo = StoredKey {
+            token: start,
+            ..StoredKey::min()
+        };
+        let hi = match end {
+            Some(e) => Bound::Excluded(StoredKey {
+                token: e,
+                ..StoredKey::min()
+            }),
+            None => Bound::Unbounded,
+        };
+        let tokens: Vec<(u64, u64)> = self
+            .items
+            .range((Bound::Included(lo), hi))
+            .map(|(k, v)| (k.token, item_size(v) as u64))
+            .collect();
+        let half = self.partitions.parts[p].bytes / 2;
+        let mut acc = 0;
+        for (i, (t, size)) in tokens.iter().enumerate() {
+            acc += size;
+            if acc >= half && i + 1 < tokens.len() && tokens[i + 1].0 > *t {
+                let split_at = tokens[i + 1].0;
+                let right: Vec<&(u64, u64)> =
+                    tokens.iter().filter(|(tk, _)| *tk >= split_at).collect();
+                let bytes_right = right.iter().map(|(_, s)| s).sum();
+                self.partitions
+                    .split(p, split_at, bytes_right, right.len() as u64);
+                return;
+            }
+        }
+    }
+
+    /// Makes the next `reads` eventually consistent reads of `key` return the version before
+    /// its latest write.
+    pub fn script_stale_reads(&self, key: StoredKey, reads: u32) {
+        self.scripted.lock().insert(key, reads);
+    }
+
+    // ----- reads -----
+
+    /// Chooses where a read is served from: the leader for strongly consistent reads, else by
+    /// the consistency preset (a random replica, or the worst-case window), or the GSI feed.
+    pub fn read_view(&self, consistent: bool, gsi: bool, now: Duration) -> ReadView {
+        let settings = self.replication.settings();
+        let leader = || ReadView {
+            kind: ViewKind::Current,
+            info: ReadInfo {
+                replica: "leader".into(),
+                ..Default::default()
+            },
+        };
+        if consistent
+            || settings.consistency == Consistency::Strong
+            || self.versions.is_empty() && !gsi
+        {
+            return leader();
+        }
+        match (settings.consistency, gsi) {
+            (Consistency::WorstCase, false) => ReadView {
+                kind: ViewKind::WorstCase(now.checked_sub(settings.table_lag.window())),
+                info: ReadInfo {
+                    replica: "worst-case".into(),
+                    ..Default::default()
+                },
+            },
+            (Consistency::WorstCase, true) => {
+                let pos = self
+                    .partitions
+                    .gsi_commits
+                    .position_at(now.checked_sub(settings.gsi_lag.window()));
+                ReadView {
+                    kind: ViewKind::Gsi(pos),
+                    info: self.info_for(
+                        "gsi",
+                        pos,
+                        now,
+                        self.partitions.gsi_commits.first_after(pos),
+                    ),
+                }
+            }
+            (_, true) => {
+                let pos = self.partitions.gsi_feed.position(now);
+                ReadView {
+                    kind: ViewKind::Gsi(pos),
+                    info: self.info_for(
+                        "gsi",
+                        pos,
+                        now,
+                        self.partitions.gsi_commits.first_after(pos),
+                    ),
+                }
+            }
+            _ => {
+                let r = self.rng.lock().gen_range(0..REPLICAS);
+                ReadView {
+                    kind: ViewKind::Replica(r),
+                    info: ReadInfo {
+                        replica: if r == 0 {
+                            "leader".into()
+                        } else {
+                            format!("replica-{r}")
+                        },
+                        ..Default::default()
+                    },
+                }
+            }
+        }
+    }
+
+    fn info_for(
+        &self,
+        replica: &str,
+        pos: u64,
+        now: Duration,
+        first_missed: Option<Duration>,
+    ) -> ReadInfo {
+        ReadInfo {
+            replica: replica.into(),
+            stale: pos < self.lsn,
+            behind: if pos < self.lsn {
+                first_missed
+                    .map(|t| now.saturating_sub(t))
+                    .unwrap_or_default()
+            } else {
+                Duration::ZERO
+            },
+        }
+    }
+
+    /// The log position a view sees for the partition holding `token` (None: current).
+    fn position(&self, view: &ReadView, token: u64, now: Duration) -> Option<u64> {
+        match view.kind {
+            ViewKind::Current => None,
+            ViewKind::Gsi(pos) => Some(pos),
+            ViewKind::Replica(r) => {
+                let part = &self.partitions.parts[self.partitions.index_of(token)];
+                Some(part.replicas[r].position(now))
+            }
+            ViewKind::WorstCase(cutoff) => {
+                let part = &self.partitions.parts[self.partitions.index_of(token)];
+                Some(part.commits.position_at(cutoff))
+            }
+        }
+    }
+
+    /// GetItem through a view, with scripted staleness; updates `view.info` for this key.
+    pub fn get_in(&self, view: &mut ReadView, key: &StoredKey, now: Duration) -> Option<&Item> {
+        let current = self.items.get(key);
+        if !matches!(view.kind, ViewKind::Current) || self.scripted.lock().contains_key(key) {
+            let mut scripted = self.scripted.lock();
+            if let Some(n) = scripted.get_mut(key).filter(|n| **n > 0) {
+                *n -= 1;
+                if let Some(latest) = self.versions.latest_write(key) {
+                    view.info = ReadInfo {
+                        replica: "scripted".into(),
+                        stale: true,
+                        behind: Duration::ZERO,
+                    };
+                    return self.versions.at(key, latest - 1, current);
+                }
+            }
+        }
+        match self.position(view, key.token, now) {
+            None => current,
+            Some(pos) => {
+                let part = &self.partitions.parts[self.partitions.index_of(key.token)];
+                if let ViewKind::Replica(r) = view.kind {
+                    view.info = self.info_for(
+                        &view.info.replica.clone(),
+                        pos,
+                        now,
+                        part.commits.first_after(pos),
+                    );
+                    let _ = r;
+                } else if let ViewKind::WorstCase(_) = view.kind {
+                    view.info =
+                        self.info_for("worst-case", pos, now, part.commits.first_after(pos));
+                }
+                view.info.stale = self.versions.latest_write(key).is_some_and(|l| l > pos);
+                self.versions.at(key, pos, current)
+            }
+        }
+    }
+
+    /// Items of a key range as a view sees them, in key order (reversed if asked).
+    pub fn range_in<'a>(
+        &'a self,
+        view: &ReadView,
+        lo: Bound<StoredKey>,
+        hi: Bound<StoredKey>,
+        reverse: bool,
+        now: Duration,
+    ) -> Box<dyn Iterator<Item = (&'a StoredKey, &'a Item)> + 'a> {
+        if matches!(view.kind, ViewKind::Current)
+            || self
+                .versions
+                .keys_in((lo.clone(), hi.clone()))
+                .next()
+                .is_none()
+        {
+            let r = self.items.range((lo, hi));
+            return if reverse {
+                Box::new(r.rev())
+            } else {
+                Box::new(r)
+            };
+        }
+        // Union of current keys and keys with older versions, each at the view's position.
+        let mut keys: BTreeSet<&'a StoredKey> = self
+            .items
+            .range((lo.clone(), hi.clone()))
+            .map(|(k, _)| k)
+            .collect();
+        keys.extend(self.versions.keys_in((lo, hi)));
+        let view = view.clone();
+        let resolved: Vec<(&'a StoredKey, &'a Item)> = keys
+            .into_iter()
+            .filter_map(|k| {
+                let pos = self.position(&view, k.token, now)?;
+                self.versions.at(k, pos, self.items.get(k)).map(|v| (k, v))
+            })
+            .collect();
+        if reverse {
+            Box::new(resolved.into_iter().rev())
+        } else {
+            Box::new(resolved.into_iter())
+        }
+    }
+
+    /// Entries of a secondary index range as a view sees them: (index key, item), in index order
+    /// (reversed if asked).
+    pub fn index_range_in<'a>(
+        &'a self,
+        view: &ReadView,
+        idx: &'a IndexDefinition,
+        lo: Bound<(StoredKey, StoredKey)>,
+        hi: Bound<(StoredKey, StoredKey)>,
+        reverse: bool,
+        now: Duration,
+    ) -> Box<dyn Iterator<Item = (StoredKey, &'a Item)> + 'a> {
+        if matches!(view.kind, ViewKind::Current) || self.versions.is_empty() {
+            let r = idx.entries.range((lo, hi));
+            let items = &self.items;
+            let it = r.filter_map(move |(ik, tk)| items.get(tk).map(|v| (ik.clone(), v)));
+            return if reverse {
+                Box::new(it.rev())
+            } else {
+                Box::new(it)
+            };
+        }
+        let in_range = |k: &(StoredKey, StoredKey)| {
+            (match &lo {
+                Bound::Included(l) => k >= l,
+                Bound::Excluded(l) => k > l,
+                Bound::Unbounded => true,
+            }) && (match &hi {
+                Bound::Included(h) => k <= h,
+                Bound::Excluded(h) => k < h,
+                Bound::Unbounded => true,
+            })
+        };
+        // Entries as they are now, kept if the view sees the same version; plus entries that
+        // only exist in the past (the item changed its index key, or was deleted, since).
+        let mut out: Vec<((StoredKey, StoredKey), &'a Item)> = Vec::new();
+        for (ik, tk) in idx.entries.range((lo.clone(), hi.clone())) {
+            let v = match self.position(view, tk.token, now) {
+                None => self.items.get(tk),
+                Some(pos) => self.versions.at(tk, pos, self.items.get(tk)),
+            };
+            if let Some(v) = v {
+                if idx.entry_key(v).as_ref() == Some(ik) {
+                    out.push(((ik.clone(), tk.clone()), v));
+                }
+            }
+        }
+        for tk in self.versions.keys_in(..) {
+            let Some(pos) = self.position(view, tk.token, now) else {
+                continue;
+            };
+            let Some(v) = self.versions.at(tk, pos, self.items.get(tk)) else {
+                continue;
+            };
+            let Some(ik) = idx.entry_key(v) else { continue };
+            let current_ik = self.items.get(tk).and_then(|c| idx.entry_key(c));
+            if current_ik.as_ref() == Some(&ik) {
+                continue;
+            }
+            let entry = (ik, tk.clone());
+            if in_range(&entry) {
+                out.push((entry, v));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        if reverse {
+            out.reverse();
+        }
+        Box::new(out.into_iter().map(|((ik, _), v)| (ik, v)))
+    }
+
+    /// Partitions and replicas, for the inspection API.
+    pub fn describe_partitions(&self, now: Duration) -> Vec<PartitionInfo> {
+        (0..self.partitions.parts.len())
+            .map(|i| {
+                let (start, end) = self.partitions.range_of(i);
+                let part = &self.partitions.parts[i];
+                PartitionInfo {
+                    index: i,
+                    token_start: format!("{start:016x}"),
+                    token_end: end.map(|e| format!("{e:016x}")),
+                    item_count: part.items,
+                    size_bytes: part.bytes,
+                    replicas: part
+                        .replicas
+                        .iter()
+                        .enumerate()
+                        .map(|(r, q)| ReplicaInfo {
+                            name: if r == 0 {
+                                "leader".into()
+                            } else {
+                                format!("replica-{r}")
+                            },
+                            applied_position: q.position(now),
+                            pending_writes: q.pending_at(now),
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// Write log position, versions kept and their bytes (inspection and memory figures).
+    pub fn replication_stats(&self) -> (u64, usize, usize) {
+        let (n, b) = self.versions.stats();
+        (self.lsn, n, b)
     }
 
     /// The TTL expiry of an item: its TTL attribute as a number of epoch seconds. Items without it,
@@ -325,7 +829,7 @@ impl Table {
                 break;
             }
             self.ttl_schedule.pop_first();
-            self.delete(&key);
+            self.delete(&key, now);
             n += 1;
         }
         n

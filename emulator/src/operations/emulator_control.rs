@@ -1,0 +1,160 @@
+//! The emulator's own control API, beside DynamoDB's and never inside its namespace:
+//! `X-Amz-Target: Emulator.<Action>` with a JSON body. It lets non-Rust users do what the Rust
+//! embedding API does: move the virtual clock, pick a consistency preset and lags, settle
+//! replication, script stale reads, and inspect partitions and replicas.
+//!
+//! | Action | Body | Effect |
+//! | --- | --- | --- |
+//! | `AdvanceClock` | `{"Milliseconds": 1500}` | moves a virtual clock |
+//! | `GetState` | `{}` | clock, preset, lags |
+//! | `SetConsistency` | `{"Consistency": "worst-case", "Lag": "fixed:200ms", "GsiLag": "exponential:50ms"}` | changes replication settings |
+//! | `Settle` | `{}` | applies every pending write on every replica |
+//! | `ScriptStaleReads` | `{"TableName": "t", "Key": {...}, "Reads": 2}` | the next N eventual reads of the key are stale |
+//! | `DescribePartitions` | `{"TableName": "t"}` | partitions, replicas, applied positions, pending writes |
+//! | `Reset` | `{}` | deletes every table |
+
+use crate::error::{DynamoError, ErrorKind, Result};
+use crate::replication::{lag::parse_duration, Consistency, LagModel};
+use crate::value::attribute::{validate_map, WireValue};
+use crate::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The control actions, by name.
+pub const ACTIONS: &[&str] = &[
+    "AdvanceClock",
+    "DescribePartitions",
+    "GetState",
+    "Reset",
+    "ScriptStaleReads",
+    "SetConsistency",
+    "Settle",
+];
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct ControlInput {
+    milliseconds: Option<u64>,
+    duration: Option<String>,
+    consistency: Option<String>,
+    lag: Option<String>,
+    gsi_lag: Option<String>,
+    table_name: Option<String>,
+    key: Option<BTreeMap<String, WireValue>>,
+    reads: Option<u32>,
+}
+
+fn bad(msg: impl Into<String>) -> DynamoError {
+    DynamoError::validation(msg)
+}
+
+/// Runs one control action.
+pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
+    let input: ControlInput = super::wire::from_json(body)?;
+    let table = |input: &ControlInput| -> Result<crate::storage::catalog::TableRef> {
+        let name = input
+            .table_name
+            .as_deref()
+            .ok_or_else(|| bad("TableName is required"))?;
+        engine
+            .catalog
+            .get(name)
+            .ok_or_else(DynamoError::table_not_found)
+    };
+    match action {
+        "AdvanceClock" => {
+            let by = match (&input.milliseconds, &input.duration) {
+                (Some(ms), _) => Duration::from_millis(*ms),
+                (None, Some(d)) => {
+                    parse_duration(d).ok_or_else(|| bad(format!("Invalid Duration: {d}")))?
+                }
+                _ => return Err(bad("Milliseconds or Duration is required")),
+            };
+            if !engine.clock.is_virtual() {
+                return Err(bad(
+                    "The clock is real time: start the emulator with a virtual clock to advance it",
+                ));
+            }
+            engine.clock.advance(by);
+            Ok(state(engine))
+        }
+        "GetState" => Ok(state(engine)),
+        "SetConsistency" => {
+            let consistency = input
+                .consistency
+                .as_deref()
+                .map(|c| {
+                    Consistency::parse(c).ok_or_else(|| {
+                        bad(format!(
+                            "Unknown Consistency: {c} (strong, realistic, worst-case)"
+                        ))
+                    })
+                })
+                .transpose()?;
+            let lag = input
+                .lag
+                .as_deref()
+                .map(|l| LagModel::parse(l).ok_or_else(|| bad(format!("Invalid Lag: {l}"))))
+                .transpose()?;
+            let gsi_lag = input
+                .gsi_lag
+                .as_deref()
+                .map(|l| LagModel::parse(l).ok_or_else(|| bad(format!("Invalid GsiLag: {l}"))))
+                .transpose()?;
+            engine.replication.update(|s| {
+                if let Some(c) = consistency {
+                    s.consistency = c;
+                }
+                if let Some(l) = lag {
+                    s.table_lag = l;
+                }
+                if let Some(l) = gsi_lag {
+                    s.gsi_lag = l;
+                }
+            });
+            Ok(state(engine))
+        }
+        "Settle" => {
+            engine.settle();
+            Ok(state(engine))
+        }
+        "ScriptStaleReads" => {
+            let t = table(&input)?;
+            let key = validate_map(input.key.clone().ok_or_else(|| bad("Key is required"))?)?;
+            let t = t.read();
+            let key = t.schema.key_from_request(&key)?;
+            t.script_stale_reads(key, input.reads.unwrap_or(1));
+            Ok(json!({}))
+        }
+        "DescribePartitions" => {
+            let t = table(&input)?;
+            let t = t.read();
+            let (lsn, versions, bytes) = t.replication_stats();
+            Ok(json!({
+                "TableName": t.name,
+                "WritePosition": lsn,
+                "VersionsKept": versions,
+                "VersionBytes": bytes,
+                "Partitions": t.describe_partitions(engine.clock.now()),
+            }))
+        }
+        "Reset" => {
+            engine.catalog.clear();
+            Ok(json!({}))
+        }
+        _ => Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
+    }
+}
+
+fn state(engine: &Engine) -> Value {
+    let s = engine.replication.settings();
+    json!({
+        "ClockMilliseconds": engine.clock.now().as_millis() as u64,
+        "VirtualClock": engine.clock.is_virtual(),
+        "Consistency": s.consistency.as_str(),
+        "Lag": format!("{:?}", s.table_lag),
+        "GsiLag": format!("{:?}", s.gsi_lag),
+    })
+}

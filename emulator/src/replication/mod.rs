@@ -1,0 +1,137 @@
+//! Replication: partitions, replicas, replication lag and the consistency of reads.
+//!
+//! DynamoDB keeps every partition on three replicas. A write is acknowledged once the leader and
+//! one follower have it; the third replica applies it a little later. A strongly consistent read
+//! goes to the leader and always sees the latest write; an eventually consistent read (the
+//! default) goes to any replica and may miss recent writes. Global secondary indexes are fed
+//! asynchronously, so their reads can lag further. See
+//! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html>.
+//!
+//! The model keeps no copy of the table per replica: every item has one chain of versions
+//! ([`versions`]), every partition a queue of when each replica applies each write
+//! ([`partition`]), and a read resolves "what does replica r see at time t" to a log position.
+//! Lags are drawn from a seeded RNG and time comes from the emulator's clock, so the same
+//! requests under the same seed and virtual clock give the same stale reads every run.
+
+pub mod lag;
+pub mod partition;
+pub mod versions;
+
+pub use lag::LagModel;
+pub use partition::{PartitionInfo, PartitionMap, ReplicaInfo};
+pub use versions::VersionChains;
+
+use parking_lot::RwLock;
+use std::time::Duration;
+
+/// How eventually consistent reads behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consistency {
+    /// Every read is current, as DynamoDB Local behaves.
+    Strong,
+    /// Replicas lag by a drawn delay; an eventual read picks a replica at random (the default).
+    Realistic,
+    /// Every eventual read sees the oldest state the lag window allows: nothing written in the
+    /// last `window` is visible. The setting for testing code paths that must survive staleness.
+    WorstCase,
+}
+
+impl Consistency {
+    pub fn parse(s: &str) -> Option<Consistency> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "strong" => Some(Consistency::Strong),
+            "realistic" => Some(Consistency::Realistic),
+            "worst-case" | "worstcase" => Some(Consistency::WorstCase),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consistency::Strong => "strong",
+            Consistency::Realistic => "realistic",
+            Consistency::WorstCase => "worst-case",
+        }
+    }
+}
+
+/// Replication settings, shared by every table of an emulator and changeable at run time.
+#[derive(Debug, Default)]
+pub struct ReplicationConfig {
+    inner: RwLock<Settings>,
+}
+
+/// The changeable part of [`ReplicationConfig`].
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub consistency: Consistency,
+    /// Lag of the follower that does not acknowledge a write.
+    pub table_lag: LagModel,
+    /// Lag of global secondary indexes behind their table.
+    pub gsi_lag: LagModel,
+    /// Largest partition before it splits (DynamoDB: 10 GB).
+    pub partition_bytes: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            consistency: Consistency::Realistic,
+            table_lag: LagModel::Exponential {
+                mean: Duration::from_millis(20),
+                max: Duration::from_millis(500),
+            },
+            gsi_lag: LagModel::Exponential {
+                mean: Duration::from_millis(50),
+                max: Duration::from_millis(1000),
+            },
+            partition_bytes: 10 * 1024 * 1024 * 1024,
+        }
+    }
+}
+
+impl ReplicationConfig {
+    pub fn new(settings: Settings) -> Self {
+        ReplicationConfig {
+            inner: RwLock::new(settings),
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.inner.read().clone()
+    }
+
+    pub fn consistency(&self) -> Consistency {
+        self.inner.read().consistency
+    }
+
+    pub fn update(&self, f: impl FnOnce(&mut Settings)) {
+        f(&mut self.inner.write());
+    }
+}
+
+/// Which replica served a read and how stale it was: the emulator's debug headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadInfo {
+    /// `leader`, `replica-1`, `replica-2`, `gsi`, or `scripted`.
+    pub replica: String,
+    /// Whether the answer missed at least one acknowledged write.
+    pub stale: bool,
+    /// How far behind the leader the served view was.
+    pub behind: Duration,
+}
+
+thread_local! {
+    static LAST_READ: std::cell::RefCell<Option<ReadInfo>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Records how the current request's read was served (operations run on one thread per request,
+/// so the server can pick it up for the debug headers after the operation returns).
+pub fn note_read(info: ReadInfo) {
+    LAST_READ.with(|r| *r.borrow_mut() = Some(info));
+}
+
+/// Takes what [`note_read`] recorded for this thread's current request.
+pub fn take_read() -> Option<ReadInfo> {
+    LAST_READ.with(|r| r.borrow_mut().take())
+}
