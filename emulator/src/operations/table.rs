@@ -648,7 +648,7 @@ pub fn create_table(
             .clone()
             .unwrap_or_else(|| "STANDARD".into()),
         replication: engine.replication.clone(),
-        seed: engine.with_rng(|r| rand::Rng::gen(r)),
+        seed: engine.with_rng(rand::Rng::gen),
     });
     table.billing_mode_changed_at = input.billing_mode.as_ref().map(|_| now);
     let delay = engine.options.transient_status_delay;

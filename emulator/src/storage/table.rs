@@ -245,6 +245,8 @@ pub fn initial_partitions(billing: BillingMode, t: Throughput) -> usize {
 #[derive(Debug, Clone)]
 pub struct ReadView {
     kind: ViewKind,
+    /// A strongly consistent read: never scripted stale.
+    consistent: bool,
     /// What the debug headers report.
     pub info: ReadInfo,
 }
@@ -484,7 +486,9 @@ impl Table {
     }
 
     /// Makes the next `reads` eventually consistent reads of `key` return the version before
-    /// its latest write.
+    /// its latest write. Under the `strong` preset, which keeps no history, only writes made
+    /// after the script keep the version it needs; other presets keep versions for their lag
+    /// window, so a write just before the script works too.
     pub fn script_stale_reads(&self, key: StoredKey, reads: u32) {
         self.scripted.lock().insert(key, reads);
     }
@@ -497,6 +501,7 @@ impl Table {
         let settings = self.replication.settings();
         let leader = || ReadView {
             kind: ViewKind::Current,
+            consistent,
             info: ReadInfo {
                 replica: "leader".into(),
                 ..Default::default()
@@ -511,6 +516,7 @@ impl Table {
         match (settings.consistency, gsi) {
             (Consistency::WorstCase, false) => ReadView {
                 kind: ViewKind::WorstCase(now.checked_sub(settings.table_lag.window())),
+                consistent,
                 info: ReadInfo {
                     replica: "worst-case".into(),
                     ..Default::default()
@@ -523,6 +529,7 @@ impl Table {
                     .position_at(now.checked_sub(settings.gsi_lag.window()));
                 ReadView {
                     kind: ViewKind::Gsi(pos),
+                    consistent,
                     info: self.info_for(
                         "gsi",
                         pos,
@@ -535,6 +542,7 @@ impl Table {
                 let pos = self.partitions.gsi_feed.position(now);
                 ReadView {
                     kind: ViewKind::Gsi(pos),
+                    consistent,
                     info: self.info_for(
                         "gsi",
                         pos,
@@ -547,6 +555,7 @@ impl Table {
                 let r = self.rng.lock().gen_range(0..REPLICAS);
                 ReadView {
                     kind: ViewKind::Replica(r),
+                    consistent,
                     info: ReadInfo {
                         replica: if r == 0 {
                             "leader".into()
@@ -599,7 +608,7 @@ impl Table {
     /// GetItem through a view, with scripted staleness; updates `view.info` for this key.
     pub fn get_in(&self, view: &mut ReadView, key: &StoredKey, now: Duration) -> Option<&Item> {
         let current = self.items.get(key);
-        if !matches!(view.kind, ViewKind::Current) || self.scripted.lock().contains_key(key) {
+        if !view.consistent {
             let mut scripted = self.scripted.lock();
             if let Some(n) = scripted.get_mut(key).filter(|n| **n > 0) {
                 *n -= 1;

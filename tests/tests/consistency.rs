@@ -1,0 +1,385 @@
+//! The replication model through a real SDK client: eventual reads can be stale, strong reads
+//! never are, staleness is bounded by the lag window, GSIs lag separately, and a fixed seed with
+//! a virtual clock replays the same stale reads.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+use dynamodb_emulator::replication::{Consistency, LagModel};
+use dynamodb_emulator::Emulator;
+use e2e_tests::*;
+use std::time::Duration;
+
+async fn get_v(env: &TestEnv, id: &str, consistent: bool) -> Option<String> {
+    let out = env
+        .client
+        .get_item()
+        .table_name("Docs")
+        .key("id", s(id))
+        .consistent_read(consistent)
+        .send()
+        .await
+        .unwrap();
+    out.item().map(|i| i["v"].as_s().unwrap().clone())
+}
+
+async fn put_v(env: &TestEnv, id: &str, v: &str) {
+    env.client
+        .put_item()
+        .table_name("Docs")
+        .item("id", s(id))
+        .item("v", s(v))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn worst_case_eventual_reads_are_stale_strong_reads_are_not() {
+    let env = start_with(
+        Emulator::builder()
+            .virtual_clock()
+            .consistency(Consistency::WorstCase)
+            .lag(LagModel::Fixed(Duration::from_millis(500))),
+    )
+    .await;
+    create_table(&env.client, "Docs", "id", None).await;
+    put_v(&env, "a", "v1").await;
+    // Nothing older than the window yet: the item does not exist for an eventual read.
+    assert_eq!(get_v(&env, "a", false).await, None);
+    assert_eq!(get_v(&env, "a", true).await.as_deref(), Some("v1"));
+    env.emulator.advance(Duration::from_millis(501));
+    assert_eq!(get_v(&env, "a", false).await.as_deref(), Some("v1"));
+    put_v(&env, "a", "v2").await;
+    // The user story: after a write, an eventual read returns the old item, a strong read the new.
+    assert_eq!(get_v(&env, "a", false).await.as_deref(), Some("v1"));
+    assert_eq!(get_v(&env, "a", true).await.as_deref(), Some("v2"));
+    // Query and Scan pages see the same stale view unless ConsistentRead is set.
+    let scan = env.client.scan().table_name("Docs").send().await.unwrap();
+    assert_eq!(scan.items()[0]["v"], s("v1"));
+    let scan = env
+        .client
+        .scan()
+        .table_name("Docs")
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scan.items()[0]["v"], s("v2"));
+    // After the lag window, every replica has the write.
+    env.emulator.advance(Duration::from_millis(500));
+    assert_eq!(get_v(&env, "a", false).await.as_deref(), Some("v2"));
+    // settle() applies pending writes at once.
+    put_v(&env, "a", "v3").await;
+    assert_eq!(get_v(&env, "a", false).await.as_deref(), Some("v2"));
+    env.emulator.settle();
+    assert_eq!(get_v(&env, "a", false).await.as_deref(), Some("v3"));
+    // Deletes replicate too.
+    env.client
+        .delete_item()
+        .table_name("Docs")
+        .key("id", s("a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get_v(&env, "a", false).await.as_deref(), Some("v3"));
+    assert_eq!(get_v(&env, "a", true).await, None);
+}
+
+#[tokio::test]
+async fn realistic_staleness_is_bounded_and_strong_reads_are_current() {
+    let lag = Duration::from_millis(200);
+    let env = start_with(
+        Emulator::builder()
+            .seed(42)
+            .virtual_clock()
+            .consistency(Consistency::Realistic)
+            .lag(LagModel::Uniform {
+                min: Duration::from_millis(50),
+                max: lag,
+            }),
+    )
+    .await;
+    create_table(&env.client, "Docs", "id", None).await;
+    let mut stale = 0;
+    for round in 0..40 {
+        let v = format!("v{round}");
+        put_v(&env, "k", &v).await;
+        for _ in 0..3 {
+            assert_eq!(
+                get_v(&env, "k", true).await.as_deref(),
+                Some(v.as_str()),
+                "strong reads are never stale"
+            );
+            let eventual = get_v(&env, "k", false).await;
+            if eventual.as_deref() != Some(v.as_str()) {
+                stale += 1;
+                // Stale reads return the previous acknowledged version, never anything older:
+                // the previous write is older than the lag bound.
+                let prev = if round == 0 {
+                    None
+                } else {
+                    Some(format!("v{}", round - 1))
+                };
+                assert_eq!(eventual, prev);
+            }
+        }
+        // Past the lag bound every replica is current.
+        env.emulator.advance(lag + Duration::from_millis(1));
+        assert_eq!(get_v(&env, "k", false).await.as_deref(), Some(v.as_str()));
+    }
+    // One replica in three lags: some reads were stale, most were not.
+    assert!(stale > 10 && stale < 80, "{stale} stale reads of 120");
+}
+
+/// The same seed and the same requests under a virtual clock give the same answers.
+async fn transcript(seed: u64) -> Vec<Option<String>> {
+    let env = start_with(
+        Emulator::builder()
+            .seed(seed)
+            .virtual_clock()
+            .consistency(Consistency::Realistic)
+            .lag(LagModel::Exponential {
+                mean: Duration::from_millis(30),
+                max: Duration::from_millis(300),
+            }),
+    )
+    .await;
+    create_table(&env.client, "Docs", "id", None).await;
+    let mut out = Vec::new();
+    for i in 0..60 {
+        let id = format!("k{}", i % 4);
+        put_v(&env, &id, &format!("v{i}")).await;
+        out.push(get_v(&env, &id, false).await);
+        env.emulator.advance(Duration::from_millis(7 * (i % 5)));
+        out.push(get_v(&env, &format!("k{}", (i + 1) % 4), false).await);
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_fixed_seed_replays_the_same_stale_reads() {
+    let a = transcript(7).await;
+    let b = transcript(7).await;
+    assert_eq!(a, b);
+    let c = transcript(8).await;
+    assert_ne!(a, c, "another seed draws other lags and replicas");
+}
+
+#[tokio::test]
+async fn global_secondary_indexes_lag_separately() {
+    let env = start_with(
+        Emulator::builder()
+            .virtual_clock()
+            .consistency(Consistency::Realistic)
+            .lag(LagModel::Fixed(Duration::ZERO))
+            .gsi_lag(LagModel::Fixed(Duration::from_secs(2))),
+    )
+    .await;
+    let c = &env.client;
+    c.create_table()
+        .table_name("Docs")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("v")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byV")
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name("v")
+                        .key_type(KeyType::Hash)
+                        .build()
+                        .unwrap(),
+                )
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    put_v(&env, "a", "red").await;
+    let by_v = |v: &'static str| {
+        c.query()
+            .table_name("Docs")
+            .index_name("byV")
+            .key_condition_expression("v = :v")
+            .expression_attribute_values(":v", s(v))
+            .send()
+    };
+    // The table's replicas have it (lag 0), the GSI does not yet.
+    assert_eq!(get_v(&env, "a", false).await.as_deref(), Some("red"));
+    assert_eq!(by_v("red").await.unwrap().count(), 0);
+    env.emulator.advance(Duration::from_secs(2));
+    assert_eq!(by_v("red").await.unwrap().count(), 1);
+    // An update that moves the index key: the GSI shows the old entry until its lag passes.
+    put_v(&env, "a", "blue").await;
+    assert_eq!(by_v("red").await.unwrap().count(), 1);
+    assert_eq!(by_v("blue").await.unwrap().count(), 0);
+    env.emulator.advance(Duration::from_secs(2));
+    assert_eq!(by_v("red").await.unwrap().count(), 0);
+    assert_eq!(by_v("blue").await.unwrap().count(), 1);
+}
+
+#[tokio::test]
+async fn control_api_over_http_scripted_staleness_and_debug_headers() {
+    let env = start_with(
+        Emulator::builder()
+            .virtual_clock()
+            .consistency(Consistency::Strong)
+            .debug_headers(true),
+    )
+    .await;
+    create_table(&env.client, "Docs", "id", None).await;
+    put_v(&env, "a", "v1").await;
+    let url = env.emulator.endpoint_url();
+    let post = |target: &'static str, body: String| {
+        let u = url.clone();
+        tokio::task::spawn_blocking(move || raw_post(&u, Some(target), body.as_bytes()))
+    };
+    // The next two eventual reads of "a" are stale, whatever the preset (under `strong`, which
+    // keeps no history, the script must come before the write it hides).
+    let (st, _, body) = post(
+        "Emulator.ScriptStaleReads",
+        r#"{"TableName":"Docs","Key":{"id":{"S":"a"}},"Reads":2}"#.into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&body));
+    put_v(&env, "a", "v2").await;
+    assert_eq!(
+        get_v(&env, "a", true).await.as_deref(),
+        Some("v2"),
+        "strong reads are not scripted"
+    );
+    let (_, headers, body) = post(
+        "DynamoDB_20120810.GetItem",
+        r#"{"TableName":"Docs","Key":{"id":{"S":"a"}}}"#.into(),
+    )
+    .await
+    .unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("v1"));
+    let h = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(h("x-emulator-replica").as_deref(), Some("scripted"));
+    assert_eq!(h("x-emulator-stale").as_deref(), Some("true"));
+    assert_eq!(get_v(&env, "a", false).await.as_deref(), Some("v1"));
+    assert_eq!(
+        get_v(&env, "a", false).await.as_deref(),
+        Some("v2"),
+        "the script is used up"
+    );
+    // Other control actions.
+    let (st, _, body) = post("Emulator.AdvanceClock", r#"{"Milliseconds":1500}"#.into())
+        .await
+        .unwrap();
+    assert_eq!(st, 200);
+    assert!(String::from_utf8_lossy(&body).contains("\"ClockMilliseconds\":1704067201500"));
+    let (st, _, body) = post(
+        "Emulator.SetConsistency",
+        r#"{"Consistency":"worst-case","Lag":"fixed:1s"}"#.into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&body));
+    put_v(&env, "a", "v3").await;
+    assert_eq!(get_v(&env, "a", false).await.as_deref(), Some("v2"));
+    let (st, _, body) = post(
+        "Emulator.DescribePartitions",
+        r#"{"TableName":"Docs"}"#.into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(st, 200);
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        text.contains("\"Partitions\"") && text.contains("replica-2"),
+        "{text}"
+    );
+    let (st, _, _) = post("Emulator.Settle", "{}".into()).await.unwrap();
+    assert_eq!(st, 200);
+    assert_eq!(get_v(&env, "a", false).await.as_deref(), Some("v3"));
+    let (st, _, body) = post(
+        "Emulator.SetConsistency",
+        r#"{"Consistency":"sometimes"}"#.into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(st, 400);
+    assert!(String::from_utf8_lossy(&body).contains("Unknown Consistency"));
+}
+
+#[tokio::test]
+async fn partitions_split_as_the_table_grows() {
+    let env = start_with(
+        Emulator::builder()
+            .consistency(Consistency::Strong)
+            .partition_size(64 * 1024),
+    )
+    .await;
+    create_table(&env.client, "Docs", "id", None).await;
+    let before = env
+        .emulator
+        .control(
+            "DescribePartitions",
+            &serde_json::json!({"TableName": "Docs"}),
+        )
+        .unwrap();
+    let n0 = before["Partitions"].as_array().unwrap().len();
+    for i in 0..64 {
+        env.client
+            .put_item()
+            .table_name("Docs")
+            .item("id", s(&format!("k{i}")))
+            .item("v", s(&"x".repeat(4000)))
+            .send()
+            .await
+            .unwrap();
+    }
+    let after = env
+        .emulator
+        .control(
+            "DescribePartitions",
+            &serde_json::json!({"TableName": "Docs"}),
+        )
+        .unwrap();
+    let parts = after["Partitions"].as_array().unwrap();
+    assert!(parts.len() > n0, "{n0} -> {}", parts.len());
+    let items: u64 = parts.iter().map(|p| p["ItemCount"].as_u64().unwrap()).sum();
+    assert_eq!(items, 64);
+    assert!(parts
+        .iter()
+        .all(|p| p["SizeBytes"].as_u64().unwrap() <= 64 * 1024 + 4100));
+    // Splits do not change what reads see.
+    let scan = env.client.scan().table_name("Docs").send().await.unwrap();
+    assert_eq!(scan.count(), 64);
+}
