@@ -1,31 +1,49 @@
-//! In-process operation throughput: the cost of the emulator itself, without HTTP.
+//! In-process operation costs: the emulator itself, without HTTP.
 //! Run: `cargo bench -p dynamodb-emulator --bench operations`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
 use dynamodb_emulator::embed::InProcess;
+use dynamodb_emulator::replication::{Consistency, LagModel};
 use dynamodb_emulator::Emulator;
 use std::hint::black_box;
+use std::time::Duration;
 
-fn setup(items: usize) -> InProcess {
-    let emu = Emulator::builder().seed(1).build();
-    emu.call(
-        "CreateTable",
-        br#"{"TableName":"bench","BillingMode":"PAY_PER_REQUEST",
+fn emulator(consistency: Consistency) -> InProcess {
+    Emulator::builder()
+        .seed(1)
+        .clock(Clock::virtual_at(DEFAULT_VIRTUAL_START))
+        .consistency(consistency)
+        .lag(LagModel::Fixed(Duration::from_secs(3600)))
+        .build()
+}
+
+fn create(emu: &InProcess, range: bool) {
+    let body = if range {
+        r#"{"TableName":"bench","BillingMode":"PAY_PER_REQUEST",
+            "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
+            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"}]}"#
+    } else {
+        r#"{"TableName":"bench","BillingMode":"PAY_PER_REQUEST",
             "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
-            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}]}"#,
-    )
-    .unwrap();
+            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}]}"#
+    };
+    emu.call("CreateTable", body.as_bytes()).unwrap();
+}
+
+fn fill(emu: &InProcess, items: usize) {
     for i in 0..items {
         let body = format!(
             r#"{{"TableName":"bench","Item":{{"pk":{{"S":"user#{i}"}},"name":{{"S":"name {i}"}},"n":{{"N":"{i}"}},"tags":{{"SS":["a","b"]}}}}}}"#
         );
         emu.call("PutItem", body.as_bytes()).unwrap();
     }
-    emu
 }
 
-fn operations(c: &mut Criterion) {
-    let emu = setup(10_000);
+fn item_operations(c: &mut Criterion) {
+    let emu = emulator(Consistency::Strong);
+    create(&emu, false);
+    fill(&emu, 10_000);
     let get = br#"{"TableName":"bench","Key":{"pk":{"S":"user#4242"}}}"#;
     c.bench_function("in_process/GetItem", |b| {
         b.iter(|| black_box(emu.call("GetItem", black_box(get)).unwrap()))
@@ -44,5 +62,60 @@ fn operations(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, operations);
+/// Eventual GetItem with the replica model (pending versions on the key, a replica drawn per
+/// read) against the `strong` preset on the same data.
+fn replica_model(c: &mut Criterion) {
+    let mut group = c.benchmark_group("eventual_GetItem");
+    for consistency in [
+        Consistency::Strong,
+        Consistency::Realistic,
+        Consistency::WorstCase,
+    ] {
+        let emu = emulator(consistency);
+        create(&emu, false);
+        fill(&emu, 10_000);
+        // Rewrite a thousand items: with an hour of lag and a frozen clock they all stay pending.
+        fill(&emu, 1_000);
+        let get = br#"{"TableName":"bench","Key":{"pk":{"S":"user#420"}}}"#;
+        group.bench_function(consistency.as_str(), |b| {
+            b.iter(|| black_box(emu.call("GetItem", black_box(get)).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+/// Query of 100 items and a 1 MB Scan page, on tables of 10k and 1M items: the page cost must not
+/// grow with the table.
+fn pages(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pages");
+    group.sample_size(20);
+    for total in [10_000usize, 1_000_000] {
+        let emu = emulator(Consistency::Strong);
+        create(&emu, true);
+        // One hot partition of 100 items, the rest spread over many partition keys.
+        for i in 0..total {
+            let (pk, sk) = if i < 100 {
+                ("hot".to_string(), i)
+            } else {
+                (format!("p{}", i % (total / 10)), i)
+            };
+            let body = format!(
+                r#"{{"TableName":"bench","Item":{{"pk":{{"S":"{pk}"}},"sk":{{"N":"{sk}"}},"payload":{{"S":"{}"}}}}}}"#,
+                "x".repeat(150)
+            );
+            emu.call("PutItem", body.as_bytes()).unwrap();
+        }
+        let query = br#"{"TableName":"bench","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"hot"}}}"#;
+        group.bench_with_input(BenchmarkId::new("Query100", total), &total, |b, _| {
+            b.iter(|| black_box(emu.call("Query", black_box(query)).unwrap()))
+        });
+        let scan = br#"{"TableName":"bench"}"#;
+        group.bench_with_input(BenchmarkId::new("Scan1MB", total), &total, |b, _| {
+            b.iter(|| black_box(emu.call("Scan", black_box(scan)).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, item_operations, replica_model, pages);
 criterion_main!(benches);

@@ -100,7 +100,7 @@ async fn main() {
         let mut c = Conn::open(&endpoint);
         let (st, body) = c.call(
             "CreateTable",
-            &format!(r#"{{"TableName":"{table}","KeySchema":[{{"AttributeName":"pk","KeyType":"HASH"}}],"AttributeDefinitions":[{{"AttributeName":"pk","AttributeType":"S"}}],"ProvisionedThroughput":{{"ReadCapacityUnits":100000,"WriteCapacityUnits":100000}}}}"#),
+            &format!(r#"{{"TableName":"{table}","KeySchema":[{{"AttributeName":"pk","KeyType":"HASH"}},{{"AttributeName":"sk","KeyType":"RANGE"}}],"AttributeDefinitions":[{{"AttributeName":"pk","AttributeType":"S"}},{{"AttributeName":"sk","AttributeType":"N"}}],"ProvisionedThroughput":{{"ReadCapacityUnits":100000,"WriteCapacityUnits":100000}}}}"#),
         );
         assert_eq!(st, 200, "{}", String::from_utf8_lossy(&body));
         // Wait until ACTIVE (peers may delay it).
@@ -111,23 +111,29 @@ async fn main() {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        let put = format!(r#"{{"TableName":"{table}","Item":{{"pk":{{"S":"user#1"}},"name":{{"S":"Chuck Norris"}},"n":{{"N":"42"}},"tags":{{"SS":["a","b"]}}}}}}"#);
+        let put = format!(r#"{{"TableName":"{table}","Item":{{"pk":{{"S":"user#1"}},"sk":{{"N":"0"}},"name":{{"S":"Chuck Norris"}},"n":{{"N":"42"}},"tags":{{"SS":["a","b"]}}}}}}"#);
         let (st, body) = c.call("PutItem", &put);
         assert_eq!(st, 200, "{}", String::from_utf8_lossy(&body));
-        let get = format!(r#"{{"TableName":"{table}","Key":{{"pk":{{"S":"user#1"}}}}}}"#);
+        let get = format!(r#"{{"TableName":"{table}","Key":{{"pk":{{"S":"user#1"}},"sk":{{"N":"0"}}}}}}"#);
+        for i in 0..100 {
+            let item = format!(r#"{{"TableName":"{table}","Item":{{"pk":{{"S":"hot"}},"sk":{{"N":"{i}"}},"name":{{"S":"item {i}"}}}}}}"#);
+            assert_eq!(c.call("PutItem", &item).0, 200);
+        }
+        let query = format!(r#"{{"TableName":"{table}","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{{":p":{{"S":"hot"}}}}}}"#);
         for _ in 0..requests / 10 {
             c.call("GetItem", &get);
         }
         let get_rate = timed(&endpoint, connections, requests, "GetItem", &get);
         let put_rate = timed(&endpoint, connections, requests, "PutItem", &put);
+        let query_rate = timed(&endpoint, connections, (requests / 10).max(connections), "Query", &query);
         c.call("DeleteTable", &format!(r#"{{"TableName":"{table}"}}"#));
-        (get_rate, put_rate)
+        (get_rate, put_rate, query_rate)
     })
     .await
     .unwrap();
     println!(
-        "{label}: GetItem {:.0}/s, PutItem {:.0}/s ({connections} keep-alive connection(s), {requests} requests each)",
-        result.0, result.1
+        "{label}: GetItem {:.0}/s, PutItem {:.0}/s, Query of 100 items {:.0}/s ({connections} keep-alive connection(s))",
+        result.0, result.1, result.2
     );
 }
 

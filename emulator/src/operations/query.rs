@@ -21,8 +21,10 @@ use crate::storage::{KeySchema, KeyValue, ProjectionType, StoredKey, Table};
 use crate::value::attribute::validate_map;
 use crate::value::{item_size, AttributeValue, Item};
 use crate::Engine;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 
@@ -571,8 +573,8 @@ fn last_key(item: &Item, t: &Table, index: Option<&IndexDefinition>) -> Item {
         .collect()
 }
 
-struct PageResult {
-    items: Vec<Item>,
+struct PageResult<'t> {
+    items: Vec<Cow<'t, Item>>,
     count: usize,
     scanned: usize,
     last_evaluated: Option<Item>,
@@ -585,7 +587,7 @@ fn run_page<'t>(
     t: &Table,
     index: Option<&IndexDefinition>,
     plan: &ReadPlan,
-) -> PageResult {
+) -> PageResult<'t> {
     let mut out = PageResult {
         items: Vec::new(),
         count: 0,
@@ -596,11 +598,11 @@ fn run_page<'t>(
     let mut candidates = candidates.peekable();
     while let Some(item) = candidates.next() {
         // What the index holds of the item (GSIs and KEYS_ONLY/INCLUDE LSIs).
-        let view: std::borrow::Cow<'_, Item> = match index {
+        let view: Cow<'t, Item> = match index {
             Some(idx) if idx.projection.ty != ProjectionType::All => {
-                std::borrow::Cow::Owned(idx.project(item, &t.schema))
+                Cow::Owned(idx.project(item, &t.schema))
             }
-            _ => std::borrow::Cow::Borrowed(item),
+            _ => Cow::Borrowed(item),
         };
         out.bytes_read += item_size(&view);
         out.scanned += 1;
@@ -618,11 +620,12 @@ fn run_page<'t>(
             out.count += 1;
             match plan.select {
                 Select::Count => {}
-                Select::Specific => out
-                    .items
-                    .push(plan.projection.as_ref().expect("checked").apply(source)),
-                Select::All => out.items.push(source.clone()),
-                Select::AllProjected => out.items.push(view.clone().into_owned()),
+                Select::Specific => out.items.push(Cow::Owned(
+                    plan.projection.as_ref().expect("checked").apply(source),
+                )),
+                // ALL_ATTRIBUTES is only allowed where the source is the whole item.
+                Select::All => out.items.push(Cow::Borrowed(item)),
+                Select::AllProjected => out.items.push(view.clone()),
             }
         }
         let by_limit = plan.limit.is_some_and(|l| out.scanned >= l);
@@ -639,30 +642,44 @@ fn is_global(t: &Table, idx: &IndexDefinition) -> bool {
     t.gsis.iter().any(|g| g.name == idx.name)
 }
 
+/// A Query or Scan response, serialised straight from borrowed items.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PageOutput<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    items: Option<&'a [Cow<'a, Item>]>,
+    count: usize,
+    scanned_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_evaluated_key: Option<&'a Item>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumed_capacity: Option<Value>,
+}
+
 fn output(
-    page: PageResult,
+    page: PageResult<'_>,
     select: Select,
     table: &str,
     consistent: bool,
     rcc: Option<&str>,
-) -> Value {
-    let mut out = json!({ "Count": page.count, "ScannedCount": page.scanned });
-    if select != Select::Count {
-        out["Items"] = serde_json::to_value(&page.items).expect("serialisable");
-    }
-    if let Some(k) = page.last_evaluated {
-        out["LastEvaluatedKey"] = serde_json::to_value(&k).expect("serialisable");
-    }
-    // Query and Scan round the whole page's bytes up once.
-    if let Some(cc) = capacity::consumed(
-        table,
-        capacity::read_units(page.bytes_read, consistent),
-        rcc,
-        true,
-    ) {
-        out["ConsumedCapacity"] = cc;
-    }
-    out
+) -> Result<Box<RawValue>> {
+    let out = PageOutput {
+        items: (select != Select::Count).then_some(page.items.as_slice()),
+        count: page.count,
+        scanned_count: page.scanned,
+        last_evaluated_key: page.last_evaluated.as_ref(),
+        // Query and Scan round the whole page's bytes up once.
+        consumed_capacity: capacity::consumed(
+            table,
+            capacity::read_units(page.bytes_read, consistent),
+            rcc,
+            true,
+        ),
+    };
+    let internal = |e: serde_json::Error| {
+        DynamoError::new(crate::error::ErrorKind::InternalServer, e.to_string())
+    };
+    RawValue::from_string(serde_json::to_string(&out).map_err(internal)?).map_err(internal)
 }
 
 struct Common<'a> {
@@ -772,7 +789,7 @@ fn check_projected(
 // Query
 // ---------------------------------------------------------------------------------------------
 
-pub fn query(engine: &Engine, input: QueryInput) -> Result<Value> {
+pub fn query(engine: &Engine, input: QueryInput) -> Result<Box<RawValue>> {
     let mut c = Constraints::new();
     Common {
         table_name: input.table_name.as_deref(),
@@ -986,16 +1003,16 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Value> {
             }
         }
     };
-    Ok(output(
+    output(
         page,
         plan.select,
         name,
         plan.consistent,
         input.return_consumed_capacity.as_deref(),
-    ))
+    )
 }
 
-fn empty_page() -> PageResult {
+fn empty_page() -> PageResult<'static> {
     PageResult {
         items: Vec::new(),
         count: 0,
@@ -1021,7 +1038,7 @@ fn bounds_valid<T: Ord>(lo: &Bound<T>, hi: &Bound<T>) -> bool {
 // Scan
 // ---------------------------------------------------------------------------------------------
 
-pub fn scan(engine: &Engine, input: ScanInput) -> Result<Value> {
+pub fn scan(engine: &Engine, input: ScanInput) -> Result<Box<RawValue>> {
     let mut c = Constraints::new();
     Common {
         table_name: input.table_name.as_deref(),
@@ -1196,11 +1213,11 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Value> {
             )
         }
     };
-    Ok(output(
+    output(
         page,
         plan.select,
         name,
         plan.consistent,
         input.return_consumed_capacity.as_deref(),
-    ))
+    )
 }
