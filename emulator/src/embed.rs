@@ -95,6 +95,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Throttle requests past provisioned or on-demand capacity (default on); off behaves like
+    /// DynamoDB Local.
+    pub fn throttling(mut self, on: bool) -> Self {
+        self.options.throttling = on;
+        self
+    }
+
     /// Address to listen on (default `127.0.0.1:0`: a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;

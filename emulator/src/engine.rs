@@ -26,6 +26,8 @@ pub struct Options {
     pub replication: Settings,
     /// Add `x-emulator-*` debug headers (replica served, staleness) to responses.
     pub debug_headers: bool,
+    /// Throttle requests past provisioned or on-demand capacity (off: DynamoDB Local's behaviour).
+    pub throttling: bool,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
             max_tables: 2500,
             replication: Settings::default(),
             debug_headers: false,
+            throttling: true,
         }
     }
 }
@@ -47,6 +50,8 @@ pub struct Engine {
     pub options: Options,
     /// Replication settings shared by every table (consistency preset, lags).
     pub replication: Arc<ReplicationConfig>,
+    /// Whether throttling is on.
+    pub capacity: Arc<crate::capacity::CapacityConfig>,
     /// TransactWriteItems ClientRequestTokens seen in the last 10 minutes.
     pub idempotency: Mutex<HashMap<String, IdempotentEntry>>,
     rng: Mutex<ChaCha8Rng>,
@@ -65,6 +70,7 @@ impl Engine {
     pub fn new(seed: u64, clock: Clock, options: Options) -> Engine {
         Engine {
             replication: Arc::new(ReplicationConfig::new(options.replication.clone())),
+            capacity: Arc::new(crate::capacity::CapacityConfig::new(options.throttling)),
             catalog: Catalog::default(),
             clock,
             options,

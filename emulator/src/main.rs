@@ -42,6 +42,9 @@ struct Args {
     /// Add x-emulator-replica / x-emulator-stale / x-emulator-behind-ms headers to reads.
     #[arg(long)]
     debug_headers: bool,
+    /// Never throttle (DynamoDB Local's behaviour).
+    #[arg(long)]
+    no_throttling: bool,
 }
 
 #[tokio::main]
@@ -74,7 +77,8 @@ async fn main() {
     };
     let mut builder = Emulator::builder()
         .consistency(consistency)
-        .debug_headers(args.debug_headers);
+        .debug_headers(args.debug_headers)
+        .throttling(!args.no_throttling);
     if let Some(l) = lag("--lag", &args.lag) {
         builder = builder.lag(l);
     }

@@ -32,10 +32,16 @@ pub fn client_for(endpoint: &str) -> Client {
     Client::from_conf(config)
 }
 
-/// Starts an emulator whose eventual reads are always current (the `strong` preset), for tests
-/// of item semantics; consistency tests pick their preset with [`start_with`].
+/// Starts an emulator whose eventual reads are always current (the `strong` preset) and that
+/// never throttles, for tests of item semantics; consistency and capacity tests configure their
+/// own with [`start_with`].
 pub async fn start() -> TestEnv {
-    start_with(Emulator::builder().consistency(Consistency::Strong)).await
+    start_with(
+        Emulator::builder()
+            .consistency(Consistency::Strong)
+            .throttling(false),
+    )
+    .await
 }
 
 /// Starts an emulator from a configured builder.

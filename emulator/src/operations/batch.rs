@@ -8,7 +8,7 @@
 
 use super::item::{active_table, check_index_keys, check_item_size, enum_check, WireMap};
 use super::table::check_name;
-use crate::capacity;
+use crate::capacity::{self, Kind};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{self, attributes_to_get_projection, Placeholders, Projection};
 use crate::storage::StoredKey;
@@ -199,23 +199,33 @@ pub fn batch_get_item(engine: &Engine, input: BatchGetItemInput) -> Result<Value
     let mut units: BTreeMap<String, f64> = BTreeMap::new();
     let mut response_bytes = 0usize;
     let now = engine.clock.now();
+    let (mut processed, mut throttled) = (0usize, 0usize);
+    let mut throttle_error = None;
     for plan in plans {
         let table = active_table(engine, &plan.table)?;
         table.write().expire(now);
         let t = table.read();
+        throttle_error.get_or_insert_with(|| t.throttled());
         let mut items = Vec::new();
         let mut left = Vec::new();
         for (key, key_item) in plan.keys {
-            if response_bytes >= MAX_BATCH_GET_RESPONSE {
+            if response_bytes >= MAX_BATCH_GET_RESPONSE
+                || t.admit(key.token, Kind::Read, now).is_err()
+            {
+                if response_bytes < MAX_BATCH_GET_RESPONSE {
+                    throttled += 1;
+                }
                 left.push(serde_json::to_value(&key_item).expect("serialisable"));
                 continue;
             }
+            processed += 1;
             let mut view = t.read_view(plan.consistent, false, now);
             let found = t.get_in(&mut view, &key, now);
             let size = found.map(item_size).unwrap_or(0);
             // BatchGetItem rounds each item up to 4 KB separately.
-            *units.entry(plan.table.clone()).or_default() +=
-                capacity::read_units(size, plan.consistent);
+            let u = capacity::read_units(size, plan.consistent);
+            t.charge(key.token, Kind::Read, u, now);
+            *units.entry(plan.table.clone()).or_default() += u;
             if let Some(item) = found {
                 let out = match &plan.projection {
                     Some(p) => p.apply(item),
@@ -242,6 +252,9 @@ pub fn batch_get_item(engine: &Engine, input: BatchGetItemInput) -> Result<Value
             }
             unprocessed.insert(plan.table, ka);
         }
+    }
+    if processed == 0 && throttled > 0 {
+        return Err(throttle_error.expect("a table was read"));
     }
     let mut out = json!({ "Responses": responses, "UnprocessedKeys": unprocessed });
     if let Some(cc) = consumed_list(&units, input.return_consumed_capacity.as_deref(), true) {
@@ -364,26 +377,58 @@ pub fn batch_write_item(engine: &Engine, input: BatchWriteItemInput) -> Result<V
 
     let mut units: BTreeMap<String, f64> = BTreeMap::new();
     let now = engine.clock.now();
+    let (mut processed, mut throttled) = (0usize, 0usize);
+    let mut unprocessed = Map::new();
+    let mut throttle_error = DynamoError::table_not_found();
     for (name, writes) in plans {
         let table = active_table(engine, &name)?;
         let mut t = table.write();
         t.expire(now);
+        throttle_error = t.throttled();
+        let mut left = Vec::new();
         for w in writes {
-            let u = match w {
+            let key = match &w {
+                Write::Put(k, _) | Write::Delete(k) => k.clone(),
+            };
+            // A throttled partition leaves its writes unprocessed; the client retries them.
+            if t.admit(key.token, Kind::Write, now).is_err() {
+                throttled += 1;
+                left.push(match w {
+                    Write::Put(_, item) => json!({"PutRequest": {"Item": item}}),
+                    Write::Delete(k) => json!({"DeleteRequest": {"Key": t.schema.key_item(&k)}}),
+                });
+                continue;
+            }
+            processed += 1;
+            let cost = match w {
                 Write::Put(key, item) => {
-                    let new = item_size(&item);
-                    let old = t.put(key, item, now);
-                    capacity::write_units(new.max(old.as_ref().map(item_size).unwrap_or(0)))
+                    let old = t.get(&key);
+                    let mut c = t.index_write_cost(old, Some(&item));
+                    c.table = capacity::write_units(
+                        item_size(&item).max(old.map(item_size).unwrap_or(0)),
+                    );
+                    t.put(key, item, now);
+                    c
                 }
                 Write::Delete(key) => {
-                    let old = t.delete(&key, now);
-                    capacity::write_units(old.as_ref().map(item_size).unwrap_or(0))
+                    let old = t.get(&key);
+                    let mut c = t.index_write_cost(old, None);
+                    c.table = capacity::write_units(old.map(item_size).unwrap_or(0));
+                    t.delete(&key, now);
+                    c
                 }
             };
-            *units.entry(name.clone()).or_default() += u;
+            t.charge(key.token, Kind::Write, cost.total(), now);
+            *units.entry(name.clone()).or_default() += cost.total();
+        }
+        if !left.is_empty() {
+            unprocessed.insert(name.clone(), Value::Array(left));
         }
     }
-    let mut out = json!({ "UnprocessedItems": {} });
+    if processed == 0 && throttled > 0 {
+        return Err(throttle_error);
+    }
+    let mut out = json!({ "UnprocessedItems": unprocessed });
     if let Some(cc) = consumed_list(&units, input.return_consumed_capacity.as_deref(), false) {
         out["ConsumedCapacity"] = cc;
     }

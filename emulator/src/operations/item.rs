@@ -7,7 +7,7 @@
 //! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html>.
 
 use super::table::check_name;
-use crate::capacity;
+use crate::capacity::{self, Kind};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{
     self, attribute_updates_to_update, attributes_to_get_projection, expected_to_condition,
@@ -268,6 +268,26 @@ pub(super) fn write_condition(
     }
 }
 
+/// Checks a write's condition; a write whose condition fails is still charged, as DynamoDB
+/// charges it (the write units of the item as it is).
+fn charged_condition(
+    t: &Table,
+    token: u64,
+    condition: Option<&Condition>,
+    old: Option<&Item>,
+    return_on_failure: Option<&str>,
+    now: std::time::Duration,
+) -> Result<()> {
+    check_condition(condition, old, return_on_failure).inspect_err(|_| {
+        t.charge(
+            token,
+            Kind::Write,
+            capacity::write_units(old.map(item_size).unwrap_or(0)),
+            now,
+        );
+    })
+}
+
 pub(super) fn check_condition(
     condition: Option<&Condition>,
     old: Option<&Item>,
@@ -351,26 +371,27 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
     let key = t.schema.key_from_item(&item)?;
     check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
     check_index_keys(&t, &item)?;
+    let token = key.token;
+    t.admit(token, Kind::Write, now)?;
     let old = t.get(&key);
-    check_condition(
+    charged_condition(
+        &t,
+        token,
         condition.as_ref(),
         old,
         input.return_values_on_condition_check_failure.as_deref(),
+        now,
     )?;
-    let new_size = item_size(&item);
+    let mut cost = t.index_write_cost(old, Some(&item));
+    cost.table = capacity::write_units(item_size(&item).max(old.map(item_size).unwrap_or(0)));
     let old = t.put(key, item, now);
-    let units = capacity::write_units(new_size.max(old.as_ref().map(item_size).unwrap_or(0)));
+    t.charge(token, Kind::Write, cost.total(), now);
     Ok(ItemOutput {
         attributes: match input.return_values.as_deref() {
             Some("ALL_OLD") => old,
             _ => None,
         },
-        consumed_capacity: capacity::consumed(
-            name,
-            units,
-            input.return_consumed_capacity.as_deref(),
-            false,
-        ),
+        consumed_capacity: cost.to_json(name, input.return_consumed_capacity.as_deref(), false),
         ..Default::default()
     })
 }
@@ -426,6 +447,7 @@ pub fn get_item(engine: &Engine, input: GetItemInput) -> Result<ItemOutput> {
         t = table.read();
     }
     let (key, _) = key_of(&t, key)?;
+    t.admit(key.token, Kind::Read, now)?;
     let mut view = t.read_view(consistent, false, now);
     let found = t.get_in(&mut view, &key, now);
     crate::replication::note_read(view.info.clone());
@@ -434,6 +456,12 @@ pub fn get_item(engine: &Engine, input: GetItemInput) -> Result<ItemOutput> {
         Some(p) => p.apply(i),
         None => i.clone(),
     });
+    t.charge(
+        key.token,
+        Kind::Read,
+        capacity::read_units(size, consistent),
+        now,
+    );
     drop(t);
     Ok(ItemOutput {
         item,
@@ -514,11 +542,16 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
             }
         }
     }
+    let token = key.token;
+    t.admit(token, Kind::Write, now)?;
     let old = t.get(&key);
-    check_condition(
+    charged_condition(
+        &t,
+        token,
         condition.as_ref(),
         old,
         input.return_values_on_condition_check_failure.as_deref(),
+        now,
     )?;
     let mut new_item = old.cloned().unwrap_or_else(|| key_item.clone());
     if let Some(u) = &update {
@@ -540,16 +573,13 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
         _ => None,
     }
     .filter(|a| !a.is_empty());
-    let size = item_size(&new_item).max(old.map(item_size).unwrap_or(0));
+    let mut cost = t.index_write_cost(old, Some(&new_item));
+    cost.table = capacity::write_units(item_size(&new_item).max(old.map(item_size).unwrap_or(0)));
     t.put(key, new_item, now);
+    t.charge(token, Kind::Write, cost.total(), now);
     Ok(ItemOutput {
         attributes,
-        consumed_capacity: capacity::consumed(
-            name,
-            capacity::write_units(size),
-            input.return_consumed_capacity.as_deref(),
-            false,
-        ),
+        consumed_capacity: cost.to_json(name, input.return_consumed_capacity.as_deref(), false),
         ..Default::default()
     })
 }
@@ -606,25 +636,26 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
     let now = engine.clock.now();
     t.expire(now);
     let (key, _) = key_of(&t, key)?;
+    t.admit(key.token, Kind::Write, now)?;
     let old = t.get(&key);
-    check_condition(
+    charged_condition(
+        &t,
+        key.token,
         condition.as_ref(),
         old,
         input.return_values_on_condition_check_failure.as_deref(),
+        now,
     )?;
+    let mut cost = t.index_write_cost(old, None);
+    cost.table = capacity::write_units(old.map(item_size).unwrap_or(0));
     let old = t.delete(&key, now);
-    let units = capacity::write_units(old.as_ref().map(item_size).unwrap_or(0));
+    t.charge(key.token, Kind::Write, cost.total(), now);
     Ok(ItemOutput {
         attributes: match input.return_values.as_deref() {
             Some("ALL_OLD") => old,
             _ => None,
         },
-        consumed_capacity: capacity::consumed(
-            name,
-            units,
-            input.return_consumed_capacity.as_deref(),
-            false,
-        ),
+        consumed_capacity: cost.to_json(name, input.return_consumed_capacity.as_deref(), false),
         ..Default::default()
     })
 }

@@ -10,7 +10,7 @@
 
 use super::item::{active_table, check_mixing, enum_check, expression_values, WireMap};
 use super::table::check_name;
-use crate::capacity;
+use crate::capacity::{self, Kind};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{
     self, attributes_to_get_projection, filter_to_condition, Comparator, Condition,
@@ -920,6 +920,7 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Box<RawValue>> {
     let view = t.read_view(consistent, index.is_some_and(|i| is_global(&t, i)), now);
     crate::replication::note_read(view.info.clone());
     let token = kc.hash.stable_hash();
+    t.admit(token, Kind::Read, now)?;
     let key_at = |range: Bound<KeyValue>, low: bool| -> Bound<StoredKey> {
         let mk = |r: Option<KeyValue>| StoredKey {
             token,
@@ -1003,6 +1004,12 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Box<RawValue>> {
             }
         }
     };
+    t.charge(
+        token,
+        Kind::Read,
+        capacity::read_units(page.bytes_read, plan.consistent),
+        now,
+    );
     output(
         page,
         plan.select,
@@ -1179,6 +1186,7 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Box<RawValue>> {
         None => (0, None),
     };
     let in_segment = |k: &StoredKey| tok_hi.is_none_or(|hi| k.token < hi);
+    t.admit(tok_lo, Kind::Read, now)?;
     let view = t.read_view(consistent, index.is_some_and(|i| is_global(&t, i)), now);
     crate::replication::note_read(view.info.clone());
     let seg_start = StoredKey {
@@ -1213,6 +1221,12 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Box<RawValue>> {
             )
         }
     };
+    t.charge(
+        tok_lo,
+        Kind::Read,
+        capacity::read_units(page.bytes_read, plan.consistent),
+        now,
+    );
     output(
         page,
         plan.select,

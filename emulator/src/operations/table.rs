@@ -649,6 +649,7 @@ pub fn create_table(
             .unwrap_or_else(|| "STANDARD".into()),
         replication: engine.replication.clone(),
         seed: engine.with_rng(rand::Rng::gen),
+        capacity: engine.capacity.clone(),
     });
     table.billing_mode_changed_at = input.billing_mode.as_ref().map(|_| now);
     let delay = engine.options.transient_status_delay;
@@ -1249,6 +1250,7 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
             g.throughput = None;
         }
     }
+    t.reprovision(now);
     t.gsis.retain(|g| !deletes.contains(&g.name));
     for mut idx in creates {
         t.backfill(&mut idx);

@@ -9,7 +9,7 @@
 
 use super::item::{check_index_keys, check_item_size, enum_check, expression_values, WireMap};
 use super::table::check_name;
-use crate::capacity;
+use crate::capacity::{self, Kind as Capacity};
 use crate::engine::IdempotentEntry;
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::expression::{self, Condition, Placeholders, Projection, UpdateExpression};
@@ -344,6 +344,15 @@ pub fn transact_write_items(
     let mut failed = false;
     let mut results: Vec<Option<Option<Item>>> = Vec::with_capacity(actions.len());
     for a in &actions {
+        if guards[&a.table]
+            .admit(a.key.token, Capacity::Write, now)
+            .is_err()
+        {
+            failed = true;
+            reasons.push(json!({"Code": "ThrottlingError", "Message": "Throughput exceeds the current capacity for one or more global secondary indexes or the table. DynamoDB is automatically scaling your table or index so please try again shortly."}));
+            results.push(None);
+            continue;
+        }
         let t = &guards[&a.table];
         let old = t.get(&a.key);
         let ok = a
@@ -412,14 +421,24 @@ pub fn transact_write_items(
     let mut units: BTreeMap<String, f64> = BTreeMap::new();
     for (a, new) in actions.iter().zip(results) {
         let t = guards.get_mut(&a.table).expect("locked");
-        let old_size = t.get(&a.key).map(item_size).unwrap_or(0);
-        let new_size = match &new {
-            Some(Some(i)) => item_size(i),
-            _ => 0,
+        let old = t.get(&a.key);
+        let new_item = match &new {
+            Some(Some(i)) => Some(i),
+            _ => None,
         };
+        let mut cost = match &new {
+            None => crate::capacity::Consumed::default(),
+            Some(_) => t.index_write_cost(old, new_item),
+        };
+        cost.table = capacity::write_units(
+            old.map(item_size)
+                .unwrap_or(0)
+                .max(new_item.map(item_size).unwrap_or(0)),
+        );
         // Transactional writes cost twice a standard write; a condition check is charged as a write.
-        *units.entry(a.table.clone()).or_default() +=
-            2.0 * capacity::write_units(old_size.max(new_size));
+        let cost = cost.scaled(2.0);
+        t.charge(a.key.token, Capacity::Write, cost.total(), now);
+        *units.entry(a.table.clone()).or_default() += cost.total();
         match new {
             Some(Some(item)) => {
                 t.put(a.key.clone(), item, now);

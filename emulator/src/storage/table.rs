@@ -5,6 +5,8 @@
 //! the table size and the TTL schedule in step with the items.
 
 use super::key::{index_key_value, KeySchema, StoredKey};
+use crate::capacity::{Buckets, CapacityConfig, Consumed, Kind};
+use crate::error::{DynamoError, ErrorKind, Result};
 use crate::replication::partition::REPLICAS;
 use crate::replication::{
     Consistency, PartitionInfo, PartitionMap, ReadInfo, ReplicaInfo, ReplicationConfig,
@@ -208,6 +210,9 @@ pub struct Table {
     rng: Mutex<ChaCha8Rng>,
     /// Scripted staleness: key → eventual reads still to serve stale.
     scripted: Mutex<HashMap<StoredKey, u32>>,
+    /// Read and write token buckets, one set per partition.
+    buckets: Mutex<Vec<Buckets>>,
+    capacity: Arc<CapacityConfig>,
 }
 
 /// Everything CreateTable decides about a new table.
@@ -229,6 +234,7 @@ pub struct TableSpec {
     pub replication: Arc<ReplicationConfig>,
     /// Seed of the table's own RNG (drawn from the emulator's).
     pub seed: u64,
+    pub capacity: Arc<CapacityConfig>,
 }
 
 /// Partitions a table starts with: DynamoDB's rule of thumb of 3,000 RCU and 1,000 WCU per
@@ -295,7 +301,103 @@ impl Table {
             replication: spec.replication,
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(spec.seed)),
             scripted: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Vec::new()),
+            capacity: spec.capacity,
         }
+        .with_buckets(spec.created_at)
+    }
+
+    fn with_buckets(self, now: Duration) -> Table {
+        let n = self.partitions.parts.len();
+        let share = self.partition_share(n);
+        *self.buckets.lock() = (0..n).map(|_| Buckets::new(share, now)).collect();
+        self
+    }
+
+    /// A partition's share of a provisioned table's throughput (None: on-demand).
+    fn partition_share(&self, partitions: usize) -> Option<(f64, f64)> {
+        match self.billing_mode {
+            BillingMode::Provisioned => Some((
+                self.throughput.read as f64 / partitions as f64,
+                self.throughput.write as f64 / partitions as f64,
+            )),
+            BillingMode::PayPerRequest => None,
+        }
+    }
+
+    /// Applies a throughput or billing change to every partition's buckets.
+    pub fn reprovision(&self, now: Duration) {
+        let mut buckets = self.buckets.lock();
+        let share = self.partition_share(buckets.len());
+        for b in buckets.iter_mut() {
+            b.reprovision(share, now);
+        }
+    }
+
+    /// Whether a read or write on the partition holding `token` may proceed, or DynamoDB's
+    /// throttling error.
+    pub fn admit(&self, token: u64, kind: Kind, now: Duration) -> Result<()> {
+        if !self.capacity.throttling() {
+            return Ok(());
+        }
+        let p = self.partitions.index_of(token);
+        if self.buckets.lock()[p].admit(kind, now) {
+            return Ok(());
+        }
+        Err(self.throttled())
+    }
+
+    /// The error a throttled request gets.
+    pub fn throttled(&self) -> DynamoError {
+        DynamoError::new(
+            ErrorKind::ProvisionedThroughputExceeded,
+            match self.billing_mode {
+                BillingMode::Provisioned => "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+                BillingMode::PayPerRequest => "Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling your table or index so please try again shortly. If exceptions persist, check if you have a hot key: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html.",
+            },
+        )
+    }
+
+    /// Charges `units` to the partition holding `token`.
+    pub fn charge(&self, token: u64, kind: Kind, units: f64, now: Duration) {
+        let p = self.partitions.index_of(token);
+        self.buckets.lock()[p].charge(kind, units, now);
+    }
+
+    /// Write units an item change costs on each secondary index: an entry added or removed is
+    /// one write of the projected size; a changed entry with the same key is one write; a moved
+    /// entry (its index key changed) is a delete plus a put; an untouched entry costs nothing.
+    pub fn index_write_cost(&self, old: Option<&Item>, new: Option<&Item>) -> Consumed {
+        let mut c = Consumed::default();
+        for (idx, global) in self
+            .gsis
+            .iter()
+            .map(|i| (i, true))
+            .chain(self.lsis.iter().map(|i| (i, false)))
+        {
+            let o = old.and_then(|i| idx.entry_key(i).map(|k| (k, idx.project(i, &self.schema))));
+            let n = new.and_then(|i| idx.entry_key(i).map(|k| (k, idx.project(i, &self.schema))));
+            let units = match (&o, &n) {
+                (None, None) => 0.0,
+                (Some((_, a)), None) => crate::capacity::write_units(item_size(a)),
+                (None, Some((_, b))) => crate::capacity::write_units(item_size(b)),
+                (Some((ka, a)), Some((kb, b))) => {
+                    if ka != kb {
+                        crate::capacity::write_units(item_size(a))
+                            + crate::capacity::write_units(item_size(b))
+                    } else if a != b {
+                        crate::capacity::write_units(item_size(a).max(item_size(b)))
+                    } else {
+                        0.0
+                    }
+                }
+            };
+            if units > 0.0 {
+                let map = if global { &mut c.gsis } else { &mut c.lsis };
+                *map.entry(idx.name.clone()).or_default() += units;
+            }
+        }
+        c
     }
 
     /// The status at `now`: transient statuses end when their delay has passed.
@@ -480,6 +582,10 @@ impl Table {
                 let bytes_right = right.iter().map(|(_, s)| s).sum();
                 self.partitions
                     .split(p, split_at, bytes_right, right.len() as u64);
+                let mut buckets = self.buckets.lock();
+                buckets[p].halve();
+                let copy = buckets[p].clone();
+                buckets.insert(p + 1, copy);
                 return;
             }
         }
