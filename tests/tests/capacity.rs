@@ -1,0 +1,508 @@
+//! Capacity through a real SDK client: consumed units by DynamoDB's rules, index breakdowns,
+//! transactions, and throttling of provisioned and on-demand tables on the emulator's clock.
+
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ProvisionedThroughput, PutRequest, ReturnConsumedCapacity, ScalarAttributeType,
+    TransactWriteItem, Update, WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+use dynamodb_emulator::replication::Consistency;
+use dynamodb_emulator::Emulator;
+use e2e_tests::*;
+use std::time::Duration;
+
+/// A client that does not retry, so throttling is visible to the test.
+fn no_retry(env: &TestEnv) -> Client {
+    let conf = env
+        .client
+        .config()
+        .to_builder()
+        .retry_config(RetryConfig::disabled())
+        .build();
+    Client::from_conf(conf)
+}
+
+async fn virtual_env() -> TestEnv {
+    start_with(
+        Emulator::builder()
+            .virtual_clock()
+            .consistency(Consistency::Strong),
+    )
+    .await
+}
+
+async fn provisioned(c: &Client, name: &str, rcu: i64, wcu: i64) {
+    c.create_table()
+        .table_name(name)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .provisioned_throughput(
+            ProvisionedThroughput::builder()
+                .read_capacity_units(rcu)
+                .write_capacity_units(wcu)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn read_and_write_units_follow_the_documented_rules() {
+    let env = virtual_env().await;
+    let c = &env.client;
+    create_table(c, "Units", "id", None).await;
+    // "id" + "a" + value: 3.9 KB and 4.1 KB items.
+    let small = 3900 - 2 - 1;
+    let large = 4200 - 2 - 1;
+    for (id, len) in [("small", small), ("large", large)] {
+        let out = c
+            .put_item()
+            .table_name("Units")
+            .item("id", s(id))
+            .item("a", s(&"x".repeat(len - id.len())))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .unwrap();
+        // Writes: 1 KB units, rounded up.
+        assert_eq!(
+            out.consumed_capacity().unwrap().capacity_units(),
+            Some(if id == "small" { 4.0 } else { 5.0 })
+        );
+    }
+    let read = |id: &'static str, consistent: bool| {
+        c.get_item()
+            .table_name("Units")
+            .key("id", s(id))
+            .consistent_read(consistent)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+    };
+    let units = |o: aws_sdk_dynamodb::operation::get_item::GetItemOutput| {
+        o.consumed_capacity().unwrap().capacity_units().unwrap()
+    };
+    assert_eq!(units(read("small", true).await.unwrap()), 1.0);
+    assert_eq!(units(read("large", true).await.unwrap()), 2.0);
+    assert_eq!(
+        units(read("small", false).await.unwrap()),
+        0.5,
+        "eventual reads cost half"
+    );
+    assert_eq!(units(read("large", false).await.unwrap()), 1.0);
+    assert_eq!(
+        units(read("missing", true).await.unwrap()),
+        1.0,
+        "a miss still costs one unit"
+    );
+
+    // A Query is charged for what it read, before the filter, rounded once per page.
+    create_table(c, "Rows", "pk", Some(("sk", ScalarAttributeType::N))).await;
+    for i in 0..40 {
+        c.put_item()
+            .table_name("Rows")
+            .item("pk", s("p"))
+            .item("sk", n(&i.to_string()))
+            .item("tag", n(&(i % 40).to_string()))
+            .item("pad", s(&"y".repeat(1000)))
+            .send()
+            .await
+            .unwrap();
+    }
+    let out = c
+        .query()
+        .table_name("Rows")
+        .key_condition_expression("pk = :p")
+        .filter_expression("tag = :one")
+        .expression_attribute_values(":p", s("p"))
+        .expression_attribute_values(":one", n("1"))
+        .consistent_read(true)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.count(), 1);
+    // 40 items of ~1,016 bytes = ~40.6 KB read: 10 units of 4 KB, though one item is returned.
+    assert_eq!(
+        out.consumed_capacity().unwrap().capacity_units(),
+        Some(10.0)
+    );
+    let out = c
+        .scan()
+        .table_name("Rows")
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.consumed_capacity().unwrap().capacity_units(),
+        Some(5.0),
+        "eventual: half"
+    );
+}
+
+#[tokio::test]
+async fn index_writes_and_transactions_are_charged() {
+    let env = virtual_env().await;
+    let c = &env.client;
+    c.create_table()
+        .table_name("Idx")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("g")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byG")
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name("g")
+                        .key_type(KeyType::Hash)
+                        .build()
+                        .unwrap(),
+                )
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let out = c
+        .put_item()
+        .table_name("Idx")
+        .item("id", s("a"))
+        .item("g", s("red"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let cc = out.consumed_capacity().unwrap();
+    assert_eq!(cc.capacity_units(), Some(2.0));
+    assert_eq!(cc.table().unwrap().capacity_units(), Some(1.0));
+    assert_eq!(
+        cc.global_secondary_indexes().unwrap()["byG"].capacity_units(),
+        Some(1.0)
+    );
+    // Moving the index key is a delete plus a put on the index.
+    let out = c
+        .update_item()
+        .table_name("Idx")
+        .key("id", s("a"))
+        .update_expression("SET g = :b")
+        .expression_attribute_values(":b", s("blue"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.consumed_capacity()
+            .unwrap()
+            .global_secondary_indexes()
+            .unwrap()["byG"]
+            .capacity_units(),
+        Some(2.0)
+    );
+    // A change to an attribute the index does not project costs the index nothing.
+    let out = c
+        .update_item()
+        .table_name("Idx")
+        .key("id", s("a"))
+        .update_expression("SET extra = :o")
+        .expression_attribute_values(":o", s("x"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let cc = out.consumed_capacity().unwrap();
+    assert_eq!(cc.capacity_units(), Some(1.0));
+    assert!(cc.global_secondary_indexes().is_none());
+    // Transactions cost twice.
+    let out = c
+        .transact_write_items()
+        .transact_items(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name("Idx")
+                        .key("id", s("a"))
+                        .update_expression("SET extra = :o")
+                        .expression_attribute_values(":o", s("y"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.consumed_capacity()[0].capacity_units(), Some(2.0));
+}
+
+#[tokio::test]
+async fn a_provisioned_table_throttles_after_its_burst_and_recovers() {
+    let env = virtual_env().await;
+    let c = no_retry(&env);
+    provisioned(&c, "Prov", 5, 5).await;
+    c.put_item()
+        .table_name("Prov")
+        .item("id", s("k"))
+        .send()
+        .await
+        .unwrap();
+    // 5 RCU keeps 300 s of burst: 1,500 strongly consistent reads of a small item, then throttled.
+    let mut ok = 0;
+    let err = loop {
+        match c
+            .get_item()
+            .table_name("Prov")
+            .key("id", s("k"))
+            .consistent_read(true)
+            .send()
+            .await
+        {
+            Ok(_) => ok += 1,
+            Err(e) => break e,
+        }
+        assert!(ok < 2000, "never throttled");
+    };
+    assert_eq!(ok, 1500);
+    let (code, msg) = error_of(&err);
+    assert_eq!(code, "ProvisionedThroughputExceededException");
+    assert!(msg
+        .starts_with("The level of configured provisioned throughput for the table was exceeded"));
+    let raw = err.raw_response().unwrap();
+    assert_eq!(raw.status().as_u16(), 400);
+    // Writes have their own capacity.
+    c.put_item()
+        .table_name("Prov")
+        .item("id", s("w"))
+        .send()
+        .await
+        .unwrap();
+    // The virtual clock refills 5 units a second.
+    env.emulator.advance(Duration::from_secs(1));
+    for _ in 0..5 {
+        c.get_item()
+            .table_name("Prov")
+            .key("id", s("k"))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+    }
+    assert!(c
+        .get_item()
+        .table_name("Prov")
+        .key("id", s("k"))
+        .consistent_read(true)
+        .send()
+        .await
+        .is_err());
+    // Raising the throughput takes effect.
+    c.update_table()
+        .table_name("Prov")
+        .provisioned_throughput(
+            ProvisionedThroughput::builder()
+                .read_capacity_units(100)
+                .write_capacity_units(5)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    env.emulator.advance(Duration::from_secs(1));
+    for _ in 0..50 {
+        c.get_item()
+            .table_name("Prov")
+            .key("id", s("k"))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+    }
+    // The SDK's standard retry treats the error as throttling and retries with backoff.
+    let retrying = env.client.clone();
+    env.emulator.advance(Duration::from_secs(10));
+    retrying
+        .get_item()
+        .table_name("Prov")
+        .key("id", s("k"))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn throttled_batch_work_comes_back_unprocessed_and_a_retry_loop_finishes_it() {
+    let env = virtual_env().await;
+    let c = no_retry(&env);
+    provisioned(&c, "Batch", 5, 1).await;
+    // 1 WCU = 300 units of burst; spend it with 15 items of 20 KB.
+    let blob = "z".repeat(20 * 1024);
+    for i in 0..15 {
+        c.put_item()
+            .table_name("Batch")
+            .item("id", s(&format!("pre{i}")))
+            .item("b", s(&blob))
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut pending: Vec<WriteRequest> = (0..20)
+        .map(|i| {
+            WriteRequest::builder()
+                .put_request(
+                    PutRequest::builder()
+                        .item("id", s(&format!("k{i}")))
+                        .item("b", s(&"q".repeat(100)))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        })
+        .collect();
+    let mut rounds = 0;
+    let mut throttled_rounds = 0;
+    while !pending.is_empty() {
+        rounds += 1;
+        assert!(rounds < 100);
+        match c
+            .batch_write_item()
+            .request_items("Batch", pending.clone())
+            .send()
+            .await
+        {
+            Ok(out) => {
+                pending = out
+                    .unprocessed_items()
+                    .and_then(|u| u.get("Batch"))
+                    .cloned()
+                    .unwrap_or_default();
+            }
+            Err(e) => {
+                assert_eq!(error_of(&e).0, "ProvisionedThroughputExceededException");
+                throttled_rounds += 1;
+            }
+        }
+        env.emulator.advance(Duration::from_secs(1));
+    }
+    assert!(
+        rounds > 1 && throttled_rounds > 0,
+        "{rounds} rounds, {throttled_rounds} throttled"
+    );
+    let scan = c.scan().table_name("Batch").send().await;
+    // The scan itself may be throttled by nothing here: reads have their own 5 RCU.
+    assert_eq!(scan.unwrap().count(), 35);
+}
+
+#[tokio::test]
+async fn on_demand_hot_partitions_are_throttled() {
+    let env = virtual_env().await;
+    let c = no_retry(&env);
+    create_table(&c, "Hot", "id", None).await;
+    // Every write goes to one key, so one partition: 1,000 WCU per second at most.
+    let mut ok = 0;
+    loop {
+        match c
+            .put_item()
+            .table_name("Hot")
+            .item("id", s("hot"))
+            .item("n", n(&ok.to_string()))
+            .send()
+            .await
+        {
+            Ok(_) => ok += 1,
+            Err(e) => {
+                let (code, msg) = error_of(&e);
+                assert_eq!(code, "ProvisionedThroughputExceededException");
+                assert!(msg.contains("hot key"), "{msg}");
+                break;
+            }
+        }
+        assert!(ok < 5000);
+    }
+    assert_eq!(ok, 1000);
+    // Other keys, in other partitions, are not affected.
+    let mut other_ok = 0;
+    for i in 0..50 {
+        if c.put_item()
+            .table_name("Hot")
+            .item("id", s(&format!("cold{i}")))
+            .send()
+            .await
+            .is_ok()
+        {
+            other_ok += 1;
+        }
+    }
+    assert!(other_ok >= 40, "{other_ok}");
+    env.emulator.advance(Duration::from_secs(1));
+    c.put_item()
+        .table_name("Hot")
+        .item("id", s("hot"))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn throttling_can_be_switched_off() {
+    let env = start_with(
+        Emulator::builder()
+            .virtual_clock()
+            .consistency(Consistency::Strong)
+            .throttling(false),
+    )
+    .await;
+    let c = no_retry(&env);
+    provisioned(&c, "Off", 1, 1).await;
+    for i in 0..2000 {
+        c.put_item()
+            .table_name("Off")
+            .item("id", s(&format!("k{}", i % 3)))
+            .send()
+            .await
+            .unwrap();
+    }
+}
