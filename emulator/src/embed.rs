@@ -189,6 +189,17 @@ impl InProcess {
         self.engine.settle();
     }
 
+    /// Units consumed, throttles, items read vs returned, a per-second series and a cost
+    /// estimate, per table and operation.
+    pub fn capacity_report(&self) -> serde_json::Value {
+        self.engine.capacity.usage.report()
+    }
+
+    /// The same as a readable summary.
+    pub fn capacity_summary(&self) -> String {
+        self.engine.capacity.usage.summary()
+    }
+
     /// Runs a control action (see [`crate::operations::emulator_control`]) with JSON.
     pub fn control(
         &self,
@@ -247,6 +258,16 @@ impl Emulator {
     /// Applies every pending replicated write now.
     pub fn settle(&self) {
         self.local.settle();
+    }
+
+    /// See [`InProcess::capacity_report`].
+    pub fn capacity_report(&self) -> serde_json::Value {
+        self.local.capacity_report()
+    }
+
+    /// See [`InProcess::capacity_summary`].
+    pub fn capacity_summary(&self) -> String {
+        self.local.capacity_summary()
     }
 
     /// Runs a control action with JSON (the same as `X-Amz-Target: Emulator.<Action>`).

@@ -104,5 +104,6 @@ async fn main() {
     };
     println!("dynamodb-emulator listening on {}", emulator.endpoint_url());
     let _ = tokio::signal::ctrl_c().await;
+    print!("{}", emulator.capacity_summary());
     emulator.shutdown().await;
 }

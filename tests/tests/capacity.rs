@@ -506,3 +506,51 @@ async fn throttling_can_be_switched_off() {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn usage_report_shows_units_throttles_and_the_cost_of_filters() {
+    let env = virtual_env().await;
+    let c = no_retry(&env);
+    provisioned(&c, "Report", 1, 1).await;
+    for i in 0..20 {
+        c.put_item()
+            .table_name("Report")
+            .item("id", s(&format!("k{i}")))
+            .item("even", boolean(i % 2 == 0))
+            .send()
+            .await
+            .unwrap();
+    }
+    let out = c
+        .scan()
+        .table_name("Report")
+        .filter_expression("even = :t")
+        .expression_attribute_values(":t", boolean(true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.count(), 10);
+    let report = env.emulator.capacity_report();
+    let t = &report["Tables"]["Report"];
+    assert_eq!(t["ItemsRead"], 20);
+    assert_eq!(t["ItemsReturned"], 10);
+    assert_eq!(t["WriteUnits"], 20.0);
+    assert_eq!(t["Operations"]["PutItem"]["Requests"], 20);
+    assert_eq!(t["Operations"]["Scan"]["ReadUnits"], 0.5);
+    assert!(t["OnDemandCostUsd"].as_f64().unwrap() > 0.0);
+    assert_eq!(t["Series"]["1704067200"]["WriteUnits"], 20.0);
+    // The same over the control API, and as the summary the binary prints on exit.
+    let url = env.emulator.endpoint_url();
+    let (st, _, body) =
+        tokio::task::spawn_blocking(move || raw_post(&url, Some("Emulator.CapacityReport"), b"{}"))
+            .await
+            .unwrap();
+    assert_eq!(st, 200);
+    assert!(String::from_utf8_lossy(&body).contains("\"ItemsReturned\":10"));
+    let summary = env.emulator.capacity_summary();
+    assert!(summary.contains("Report: 0.5 RCU, 20.0 WCU"), "{summary}");
+}
+
+fn boolean(b: bool) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::Bool(b)
+}

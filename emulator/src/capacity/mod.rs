@@ -10,9 +10,11 @@
 //! and <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/burst-adaptive-capacity.html>.
 
 mod consumed;
+pub mod report;
 mod throttle;
 mod units;
 
 pub use consumed::Consumed;
+pub use report::{PriceTable, Usage};
 pub use throttle::{Buckets, CapacityConfig, Kind};
 pub use units::{consumed, read_units, write_units};

@@ -7,12 +7,15 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct CapacityConfig {
     throttling: AtomicBool,
+    /// Running totals, throttles and the per-second series.
+    pub usage: super::Usage,
 }
 
 impl CapacityConfig {
     pub fn new(throttling: bool) -> Self {
         CapacityConfig {
             throttling: AtomicBool::new(throttling),
+            usage: super::Usage::default(),
         }
     }
     pub fn throttling(&self) -> bool {

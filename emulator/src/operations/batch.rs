@@ -206,6 +206,7 @@ pub fn batch_get_item(engine: &Engine, input: BatchGetItemInput) -> Result<Value
         table.write().expire(now);
         let t = table.read();
         throttle_error.get_or_insert_with(|| t.throttled());
+        t.record_request();
         let mut items = Vec::new();
         let mut left = Vec::new();
         for (key, key_item) in plan.keys {
@@ -385,6 +386,7 @@ pub fn batch_write_item(engine: &Engine, input: BatchWriteItemInput) -> Result<V
         let mut t = table.write();
         t.expire(now);
         throttle_error = t.throttled();
+        t.record_request();
         let mut left = Vec::new();
         for w in writes {
             let key = match &w {

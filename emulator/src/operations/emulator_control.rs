@@ -11,6 +11,7 @@
 //! | `Settle` | `{}` | applies every pending write on every replica |
 //! | `ScriptStaleReads` | `{"TableName": "t", "Key": {...}, "Reads": 2}` | the next N eventual reads of the key are stale |
 //! | `DescribePartitions` | `{"TableName": "t"}` | partitions, replicas, applied positions, pending writes |
+//! | `CapacityReport` | `{}` | units, throttles, items read vs returned, per-second series, cost |
 //! | `Reset` | `{}` | deletes every table |
 
 use crate::error::{DynamoError, ErrorKind, Result};
@@ -25,6 +26,7 @@ use std::time::Duration;
 /// The control actions, by name.
 pub const ACTIONS: &[&str] = &[
     "AdvanceClock",
+    "CapacityReport",
     "DescribePartitions",
     "GetState",
     "Reset",
@@ -140,6 +142,7 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
                 "Partitions": t.describe_partitions(engine.clock.now()),
             }))
         }
+        "CapacityReport" => Ok(engine.capacity.usage.report()),
         "Reset" => {
             engine.catalog.clear();
             Ok(json!({}))

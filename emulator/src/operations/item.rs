@@ -386,6 +386,8 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
     cost.table = capacity::write_units(item_size(&item).max(old.map(item_size).unwrap_or(0)));
     let old = t.put(key, item, now);
     t.charge(token, Kind::Write, cost.total(), now);
+    t.record_index_writes(&cost, now);
+    t.record_request();
     Ok(ItemOutput {
         attributes: match input.return_values.as_deref() {
             Some("ALL_OLD") => old,
@@ -462,6 +464,7 @@ pub fn get_item(engine: &Engine, input: GetItemInput) -> Result<ItemOutput> {
         capacity::read_units(size, consistent),
         now,
     );
+    t.record_request();
     drop(t);
     Ok(ItemOutput {
         item,
@@ -577,6 +580,8 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
     cost.table = capacity::write_units(item_size(&new_item).max(old.map(item_size).unwrap_or(0)));
     t.put(key, new_item, now);
     t.charge(token, Kind::Write, cost.total(), now);
+    t.record_index_writes(&cost, now);
+    t.record_request();
     Ok(ItemOutput {
         attributes,
         consumed_capacity: cost.to_json(name, input.return_consumed_capacity.as_deref(), false),
@@ -650,6 +655,8 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
     cost.table = capacity::write_units(old.map(item_size).unwrap_or(0));
     let old = t.delete(&key, now);
     t.charge(key.token, Kind::Write, cost.total(), now);
+    t.record_index_writes(&cost, now);
+    t.record_request();
     Ok(ItemOutput {
         attributes: match input.return_values.as_deref() {
             Some("ALL_OLD") => old,

@@ -69,14 +69,35 @@ fn run<I: DeserializeOwned, O: Serialize>(
         .map_err(|e| DynamoError::new(ErrorKind::InternalServer, e.to_string()))
 }
 
-/// Runs one operation: JSON in, JSON out, or a DynamoDB error.
+/// Runs one operation: JSON in, JSON out, or a DynamoDB error. A panic (an emulator bug) becomes
+/// an `InternalServerError` for that request instead of taking the connection or server down.
 pub fn dispatch(
     engine: &Engine,
     ctx: &RequestContext,
     operation: &str,
     body: &[u8],
 ) -> Result<Vec<u8>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        dispatch_inner(engine, ctx, operation, body)
+    }))
+    .unwrap_or_else(|_| {
+        Err(DynamoError::new(
+            ErrorKind::InternalServer,
+            "Internal server error (an emulator bug: please report it with the request)",
+        ))
+    })
+}
+
+fn dispatch_inner(
+    engine: &Engine,
+    ctx: &RequestContext,
+    operation: &str,
+    body: &[u8],
+) -> Result<Vec<u8>> {
     engine.clock.on_request();
+    if let Some(op) = OPERATIONS.iter().find(|o| **o == operation) {
+        crate::capacity::report::set_operation(op);
+    }
     match operation {
         "CreateTable" => run(body, |i| table::create_table(engine, ctx, i)),
         "DescribeTable" => run(body, |i| table::describe_table(engine, i)),
@@ -103,6 +124,23 @@ pub fn dispatch(
             let raw: serde_json::Value = wire::from_json(body)?;
             run(body, |i| transact::transact_write_items(engine, i, &raw))
         }
+        #[cfg(test)]
+        "__Panic" => panic!("a test-only operation that panics"),
         _ => Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+
+    #[test]
+    fn a_panic_is_an_internal_server_error_not_a_crash() {
+        let engine = Engine::new(0, Clock::real(), crate::Options::default());
+        let e = dispatch(&engine, &RequestContext::default(), "__Panic", b"{}").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InternalServer);
+        // The engine still serves requests afterwards.
+        assert!(dispatch(&engine, &RequestContext::default(), "ListTables", b"{}").is_ok());
     }
 }

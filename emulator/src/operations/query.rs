@@ -1010,6 +1010,8 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Box<RawValue>> {
         capacity::read_units(page.bytes_read, plan.consistent),
         now,
     );
+    t.record_page(page.scanned, page.count, page.bytes_read);
+    t.record_request();
     output(
         page,
         plan.select,
@@ -1227,6 +1229,8 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Box<RawValue>> {
         capacity::read_units(page.bytes_read, plan.consistent),
         now,
     );
+    t.record_page(page.scanned, page.count, page.bytes_read);
+    t.record_request();
     output(
         page,
         plan.select,

@@ -344,6 +344,9 @@ impl Table {
         if self.buckets.lock()[p].admit(kind, now) {
             return Ok(());
         }
+        self.capacity
+            .usage
+            .throttled(&self.name, kind == Kind::Read, now);
         Err(self.throttled())
     }
 
@@ -362,6 +365,30 @@ impl Table {
     pub fn charge(&self, token: u64, kind: Kind, units: f64, now: Duration) {
         let p = self.partitions.index_of(token);
         self.buckets.lock()[p].charge(kind, units, now);
+        self.capacity
+            .usage
+            .consumed(&self.name, kind == Kind::Read, units, &BTreeMap::new(), now);
+    }
+
+    /// Records per-index write units for the usage report.
+    pub fn record_index_writes(&self, cost: &Consumed, now: Duration) {
+        let mut idx = cost.gsis.clone();
+        idx.extend(cost.lsis.clone());
+        if !idx.is_empty() {
+            self.capacity
+                .usage
+                .consumed(&self.name, false, 0.0, &idx, now);
+        }
+    }
+
+    /// Records a Query or Scan page for the usage report.
+    pub fn record_page(&self, read: usize, returned: usize, bytes: usize) {
+        self.capacity.usage.page(&self.name, read, returned, bytes);
+    }
+
+    /// Counts one request on this table for the usage report.
+    pub fn record_request(&self) {
+        self.capacity.usage.request(&self.name);
     }
 
     /// Write units an item change costs on each secondary index: an entry added or removed is

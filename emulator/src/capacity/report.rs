@@ -1,0 +1,218 @@
+//! Running usage totals: what each table, index and operation consumed, what was throttled, how
+//! much was read versus returned (the cost of filters and scans made visible), a per-second series
+//! on the emulator's clock, and a money estimate from a price table.
+
+use parking_lot::Mutex;
+use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Prices in US dollars (us-east-1, standard table class, published on-demand and provisioned
+/// rates; set your own for other regions).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PriceTable {
+    pub per_million_write_request_units: f64,
+    pub per_million_read_request_units: f64,
+    pub per_wcu_hour: f64,
+    pub per_rcu_hour: f64,
+}
+
+impl Default for PriceTable {
+    fn default() -> Self {
+        PriceTable {
+            per_million_write_request_units: 0.625,
+            per_million_read_request_units: 0.125,
+            per_wcu_hour: 0.00065,
+            per_rcu_hour: 0.00013,
+        }
+    }
+}
+
+/// Totals for one operation kind on one table.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OperationUsage {
+    pub requests: u64,
+    pub read_units: f64,
+    pub write_units: f64,
+    pub throttled: u64,
+}
+
+/// One second of a table's usage.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Second {
+    pub read_units: f64,
+    pub write_units: f64,
+    pub throttled: u64,
+}
+
+/// Totals for one table.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TableUsage {
+    pub read_units: f64,
+    pub write_units: f64,
+    pub throttled_reads: u64,
+    pub throttled_writes: u64,
+    /// Items Query and Scan read (before filters) and returned (after): the cost of filtering.
+    pub items_read: u64,
+    pub items_returned: u64,
+    pub bytes_read: u64,
+    pub index_write_units: BTreeMap<String, f64>,
+    pub operations: BTreeMap<String, OperationUsage>,
+    /// Keyed by whole seconds of the emulator's clock.
+    pub series: BTreeMap<u64, Second>,
+}
+
+/// The usage of every table.
+#[derive(Debug, Default)]
+pub struct Usage {
+    tables: Mutex<BTreeMap<String, TableUsage>>,
+    pub prices: Mutex<PriceTable>,
+}
+
+thread_local! {
+    static OPERATION: RefCell<&'static str> = const { RefCell::new("") };
+}
+
+/// Names the operation running on this thread, so usage is attributed to it.
+pub fn set_operation(op: &'static str) {
+    OPERATION.with(|o| *o.borrow_mut() = op);
+}
+
+fn operation() -> &'static str {
+    OPERATION.with(|o| *o.borrow())
+}
+
+/// Maximum seconds kept in a table's series.
+const MAX_SERIES: usize = 3600;
+
+impl Usage {
+    fn with<T>(&self, table: &str, f: impl FnOnce(&mut TableUsage) -> T) -> T {
+        let mut t = self.tables.lock();
+        f(t.entry(table.to_string()).or_default())
+    }
+
+    /// Records consumed units.
+    pub fn consumed(
+        &self,
+        table: &str,
+        read: bool,
+        units: f64,
+        indexes: &BTreeMap<String, f64>,
+        now: Duration,
+    ) {
+        self.with(table, |u| {
+            let op = u.operations.entry(operation().to_string()).or_default();
+            let sec = u.series.entry(now.as_secs()).or_default();
+            if read {
+                u.read_units += units;
+                op.read_units += units;
+                sec.read_units += units;
+            } else {
+                u.write_units += units;
+                op.write_units += units;
+                sec.write_units += units;
+            }
+            for (k, v) in indexes {
+                *u.index_write_units.entry(k.clone()).or_default() += v;
+            }
+            trim(&mut u.series);
+        });
+    }
+
+    /// Counts a request (once per request, whatever it consumed).
+    pub fn request(&self, table: &str) {
+        self.with(table, |u| {
+            u.operations
+                .entry(operation().to_string())
+                .or_default()
+                .requests += 1
+        });
+    }
+
+    /// Records a throttled request.
+    pub fn throttled(&self, table: &str, read: bool, now: Duration) {
+        self.with(table, |u| {
+            if read {
+                u.throttled_reads += 1;
+            } else {
+                u.throttled_writes += 1;
+            }
+            u.operations
+                .entry(operation().to_string())
+                .or_default()
+                .throttled += 1;
+            u.series.entry(now.as_secs()).or_default().throttled += 1;
+            trim(&mut u.series);
+        });
+    }
+
+    /// Records a Query or Scan page: items read and returned, bytes read.
+    pub fn page(&self, table: &str, read: usize, returned: usize, bytes: usize) {
+        self.with(table, |u| {
+            u.items_read += read as u64;
+            u.items_returned += returned as u64;
+            u.bytes_read += bytes as u64;
+        });
+    }
+
+    /// Everything, as JSON, with the money estimate.
+    pub fn report(&self) -> serde_json::Value {
+        let prices = self.prices.lock().clone();
+        let tables = self.tables.lock();
+        let mut out = serde_json::Map::new();
+        for (name, u) in tables.iter() {
+            let mut v = serde_json::to_value(u).unwrap_or_default();
+            v["OnDemandCostUsd"] = serde_json::json!(
+                u.read_units / 1e6 * prices.per_million_read_request_units
+                    + u.write_units / 1e6 * prices.per_million_write_request_units
+            );
+            out.insert(name.clone(), v);
+        }
+        serde_json::json!({ "Tables": out, "Prices": prices })
+    }
+
+    /// A readable summary (printed by the binary when it stops).
+    pub fn summary(&self) -> String {
+        let prices = self.prices.lock().clone();
+        let tables = self.tables.lock();
+        let mut s = String::from("capacity used (emulated DynamoDB costs)\n");
+        for (name, u) in tables.iter() {
+            let idx: f64 = u.index_write_units.values().sum();
+            let cost = u.read_units / 1e6 * prices.per_million_read_request_units
+                + u.write_units / 1e6 * prices.per_million_write_request_units;
+            let _ = writeln!(
+                s,
+                                "  {name}: {:.1} RCU, {:.1} WCU ({:.1} of them on indexes), throttled {} reads / {} writes, \
+                 query/scan read {} items and returned {}, on-demand cost ${:.6}",
+                u.read_units, u.write_units, idx, u.throttled_reads, u.throttled_writes, u.items_read, u.items_returned, cost
+            );
+            for (op, o) in &u.operations {
+                if !op.is_empty() {
+                    let _ = writeln!(
+                        s,
+                        "    {op}: {} requests, {:.1} RCU, {:.1} WCU, {} throttled",
+                        o.requests, o.read_units, o.write_units, o.throttled
+                    );
+                }
+            }
+        }
+        s
+    }
+
+    /// Forgets a deleted table's usage.
+    pub fn forget(&self, table: &str) {
+        self.tables.lock().remove(table);
+    }
+}
+
+fn trim(series: &mut BTreeMap<u64, Second>) {
+    while series.len() > MAX_SERIES {
+        series.pop_first();
+    }
+}
