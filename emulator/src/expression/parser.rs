@@ -262,6 +262,11 @@ impl<'p, 'a> Parser<'p, 'a> {
 
     fn unexpected(&self) -> DynamoError {
         let (tok, at) = &self.toks[self.pos];
+        if *tok == Tok::Eof && self.pos > 0 {
+            // At the end of the input DynamoDB shows the last token as the context.
+            let (last, _) = &self.toks[self.pos - 1];
+            return syntax_error(self.kind, "<EOF>", &last.text());
+        }
         syntax_error(
             self.kind,
             &tok.text(),
@@ -678,15 +683,27 @@ impl<'p, 'a> Parser<'p, 'a> {
     fn set_value(&mut self) -> Result<Operand> {
         let left = self.set_operand()?;
         match self.peek() {
-            Tok::Plus => {
+            Tok::Plus | Tok::Minus => {
+                let plus = *self.peek() == Tok::Plus;
                 self.next();
                 let right = self.set_operand()?;
-                Ok(Operand::Plus(Box::new(left), Box::new(right)))
-            }
-            Tok::Minus => {
-                self.next();
-                let right = self.set_operand()?;
-                Ok(Operand::Minus(Box::new(left), Box::new(right)))
+                // A literal that is not a number is rejected before anything is read.
+                for o in [&left, &right] {
+                    if let Operand::Value(v) = o {
+                        if !matches!(v, AttributeValue::N(_)) {
+                            return Err(self.err(format!(
+                                "Incorrect operand type for operator or function; operator or function: {}, operand type: {}",
+                                if plus { "+" } else { "-" },
+                                type_word(v)
+                            )));
+                        }
+                    }
+                }
+                Ok(if plus {
+                    Operand::Plus(Box::new(left), Box::new(right))
+                } else {
+                    Operand::Minus(Box::new(left), Box::new(right))
+                })
             }
             _ => Ok(left),
         }

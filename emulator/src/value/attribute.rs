@@ -150,7 +150,7 @@ impl AttributeValue {
 fn duplicates(values: impl Iterator<Item = String>) -> DynamoError {
     let list: Vec<String> = values.collect();
     DynamoError::invalid_parameter(format!(
-        "Input collection [{}] contains duplicates.",
+        "Input collection [{}] contains duplicates",
         list.join(", ")
     ))
 }
