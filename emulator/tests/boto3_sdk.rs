@@ -1,0 +1,72 @@
+//! Another SDK than Rust's: boto3 (Python) against the `dynamodb-emulator` binary, through the
+//! wire protocol only. boto3 is installed once into a venv under the target directory.
+//! Set BOTO3_SKIP=1 where Python cannot reach PyPI.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn python_with_boto3() -> String {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py");
+    let python = venv.join("bin/python");
+    let has_boto3 = python.exists()
+        && Command::new(&python)
+            .args(["-c", "import boto3"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+    if !has_boto3 {
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3")
+            .success();
+        assert!(ok, "python3 -m venv failed");
+        let ok = Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "boto3"])
+            .status()
+            .expect("pip")
+            .success();
+        assert!(ok, "pip install boto3 failed");
+    }
+    python.to_string_lossy().into_owned()
+}
+
+#[test]
+fn boto3_works_against_the_binary() {
+    if std::env::var("BOTO3_SKIP").as_deref() == Ok("1") {
+        println!("BOTO3_SKIP=1: boto3 check skipped");
+        return;
+    }
+    let python = python_with_boto3();
+    let mut emulator = Command::new(env!("CARGO_BIN_EXE_dynamodb-emulator"))
+        .args(["--port", "0", "--consistency", "realistic"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the emulator binary");
+    let mut line = String::new();
+    BufReader::new(emulator.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/python/boto3_smoke.py"
+    );
+    let out = Command::new(python)
+        .arg(script)
+        .arg(&url)
+        .output()
+        .expect("run boto3 script");
+    let _ = emulator.kill();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(" 0 failed"));
+}
