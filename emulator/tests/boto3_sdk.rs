@@ -61,6 +61,7 @@ fn boto3_works_against_the_binary() {
         .output()
         .expect("run boto3 script");
     let _ = emulator.kill();
+    let _ = emulator.wait();
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     assert!(
