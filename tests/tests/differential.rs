@@ -161,6 +161,49 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "{\"Delete\"",
         "two actions on one item: #6",
     ),
+    (
+        "DescribeTable",
+        "\"Missing\"",
+        "non-existent table message: #1",
+    ),
+    (
+        "DeleteTable",
+        "\"Missing\"",
+        "non-existent table message: #1",
+    ),
+    (
+        "PutItem",
+        "\"lvl\":{\"N\":\"1\"}",
+        "index key type mismatch message: #3",
+    ),
+    (
+        "Query",
+        "\"IndexName\":\"byLvl\",\"KeyConditionExpression\":\"lvl = :l\"",
+        "order among GSI items with equal index keys: #7",
+    ),
+    ("Scan", "\"Segment\":2", "Segment out of range message: #8"),
+    ("Scan", "\"Limit\":0", "Limit constraint message: #8"),
+    (
+        "CreateTable",
+        "\"TableName\":\"Conf\"}",
+        "preexisting table message: #9",
+    ),
+    (
+        "CreateTable",
+        "\"TableName\":\"ab\"",
+        "table name constraint message: #9",
+    ),
+    (
+        "CreateTable",
+        "\"AttributeName\":\"zz\"",
+        "undefined key attribute message: #9",
+    ),
+    (
+        "CreateTable",
+        "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"TableName\":\"Bad\"}",
+        "missing throughput message: #9",
+    ),
+    ("DeleteTable", "\"Idx\"", "DeleteTable's TableStatus: #10"),
 ];
 
 fn scenario() -> Vec<(&'static str, Value)> {
@@ -320,6 +363,169 @@ fn scenario() -> Vec<(&'static str, Value)> {
             json!({"TableName": t, "Key": {"pk":{"S":"a"},"sk":{"N":"2"}}, "ReturnValues": "ALL_OLD"}),
         ),
         ("DescribeTable", json!({"TableName": t})),
+        // A second table with secondary indexes.
+        (
+            "CreateTable",
+            json!({"TableName": "Idx", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName":"u","KeyType":"HASH"},{"AttributeName":"g","KeyType":"RANGE"}],
+            "AttributeDefinitions": [{"AttributeName":"u","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"},
+                {"AttributeName":"score","AttributeType":"N"},{"AttributeName":"lvl","AttributeType":"S"}],
+            "LocalSecondaryIndexes": [{"IndexName":"byScore","KeySchema":[{"AttributeName":"u","KeyType":"HASH"},{"AttributeName":"score","KeyType":"RANGE"}],"Projection":{"ProjectionType":"KEYS_ONLY"}}],
+            "GlobalSecondaryIndexes": [{"IndexName":"byLvl","KeySchema":[{"AttributeName":"lvl","KeyType":"HASH"},{"AttributeName":"score","KeyType":"RANGE"}],"Projection":{"ProjectionType":"INCLUDE","NonKeyAttributes":["title"]}}]}),
+        ),
+        (
+            "BatchWriteItem",
+            json!({"RequestItems": {"Idx": [
+            {"PutRequest": {"Item": {"u":{"S":"u1"},"g":{"S":"g1"},"score":{"N":"30"},"lvl":{"S":"hard"},"title":{"S":"A"},"secret":{"S":"x"}}}},
+            {"PutRequest": {"Item": {"u":{"S":"u1"},"g":{"S":"g2"},"score":{"N":"10"},"lvl":{"S":"easy"},"title":{"S":"B"}}}},
+            {"PutRequest": {"Item": {"u":{"S":"u1"},"g":{"S":"g3"},"score":{"N":"20"},"title":{"S":"C"}}}},
+            {"PutRequest": {"Item": {"u":{"S":"u2"},"g":{"S":"g1"},"score":{"N":"30"},"lvl":{"S":"hard"},"title":{"S":"D"}}}}]}}),
+        ),
+        (
+            "Query",
+            json!({"TableName": "Idx", "IndexName": "byScore", "KeyConditionExpression": "u = :u AND score > :s", "ExpressionAttributeValues": {":u":{"S":"u1"},":s":{"N":"15"}}}),
+        ),
+        (
+            "Query",
+            json!({"TableName": "Idx", "IndexName": "byScore", "KeyConditionExpression": "u = :u", "ExpressionAttributeValues": {":u":{"S":"u1"}}, "Select": "ALL_ATTRIBUTES"}),
+        ),
+        (
+            "Query",
+            json!({"TableName": "Idx", "IndexName": "byLvl", "KeyConditionExpression": "lvl = :l", "ExpressionAttributeValues": {":l":{"S":"hard"}}}),
+        ),
+        (
+            "Query",
+            json!({"TableName": "Idx", "IndexName": "byLvl", "KeyConditionExpression": "lvl = :l", "ExpressionAttributeValues": {":l":{"S":"hard"}}, "Limit": 1}),
+        ),
+        (
+            "Query",
+            json!({"TableName": "Idx", "IndexName": "byLvl", "KeyConditionExpression": "lvl = :l", "ExpressionAttributeValues": {":l":{"S":"hard"}}, "ConsistentRead": true}),
+        ),
+        (
+            "Query",
+            json!({"TableName": "Idx", "IndexName": "byLvl", "KeyConditionExpression": "lvl = :l", "ExpressionAttributeValues": {":l":{"S":"hard"}}, "Select": "ALL_ATTRIBUTES"}),
+        ),
+        (
+            "Query",
+            json!({"TableName": "Idx", "IndexName": "nope", "KeyConditionExpression": "lvl = :l", "ExpressionAttributeValues": {":l":{"S":"hard"}}}),
+        ),
+        ("Scan", json!({"TableName": "Idx", "IndexName": "byLvl"})),
+        (
+            "PutItem",
+            json!({"TableName": "Idx", "Item": {"u":{"S":"u3"},"g":{"S":"g1"},"lvl":{"N":"1"}}}),
+        ),
+        // Legacy parameters.
+        (
+            "PutItem",
+            json!({"TableName": t, "Item": {"pk":{"S":"leg"},"sk":{"N":"1"},"v":{"N":"5"}}, "Expected": {"pk": {"Exists": false}}}),
+        ),
+        (
+            "PutItem",
+            json!({"TableName": t, "Item": {"pk":{"S":"leg"},"sk":{"N":"1"}}, "Expected": {"v": {"ComparisonOperator": "GT", "AttributeValueList": [{"N":"9"}]}}}),
+        ),
+        (
+            "PutItem",
+            json!({"TableName": t, "Item": {"pk":{"S":"leg"},"sk":{"N":"1"}}, "Expected": {"v": {"ComparisonOperator": "EQ", "AttributeValueList": []}}}),
+        ),
+        (
+            "UpdateItem",
+            json!({"TableName": t, "Key": {"pk":{"S":"leg"},"sk":{"N":"1"}}, "AttributeUpdates": {"v": {"Action": "ADD", "Value": {"N":"2"}}, "w": {"Action": "PUT", "Value": {"S":"x"}}}, "ReturnValues": "ALL_NEW"}),
+        ),
+        (
+            "UpdateItem",
+            json!({"TableName": t, "Key": {"pk":{"S":"leg"},"sk":{"N":"1"}}, "AttributeUpdates": {"w": {"Action": "DELETE"}}, "Expected": {"v": {"Value": {"N":"7"}}}, "ReturnValues": "UPDATED_OLD"}),
+        ),
+        (
+            "GetItem",
+            json!({"TableName": t, "Key": {"pk":{"S":"leg"},"sk":{"N":"1"}}, "AttributesToGet": ["v", "w"]}),
+        ),
+        (
+            "Query",
+            json!({"TableName": t, "KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S":"q"}]}, "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N":"12"},{"N":"14"}]}}}),
+        ),
+        (
+            "Scan",
+            json!({"TableName": t, "ScanFilter": {"sk": {"ComparisonOperator": "IN", "AttributeValueList": [{"N":"11"},{"N":"13"}]}}}),
+        ),
+        // Expression errors.
+        (
+            "GetItem",
+            json!({"TableName": t, "Key": {"pk":{"S":"a"},"sk":{"N":"1"}}, "ProjectionExpression": "a, a.b"}),
+        ),
+        (
+            "GetItem",
+            json!({"TableName": t, "Key": {"pk":{"S":"a"},"sk":{"N":"1"}}, "ProjectionExpression": "#x"}),
+        ),
+        (
+            "PutItem",
+            json!({"TableName": t, "Item": {"pk":{"S":"a"},"sk":{"N":"9"}}, "ConditionExpression": "size(a)"}),
+        ),
+        (
+            "PutItem",
+            json!({"TableName": t, "Item": {"pk":{"S":"a"},"sk":{"N":"9"}}, "ConditionExpression": "foo(a)"}),
+        ),
+        (
+            "PutItem",
+            json!({"TableName": t, "Item": {"pk":{"S":"a"},"sk":{"N":"9"}}, "ConditionExpression": "a BETWEEN :b AND :a", "ExpressionAttributeValues": {":a":{"N":"1"},":b":{"N":"2"}}}),
+        ),
+        (
+            "PutItem",
+            json!({"TableName": t, "Item": {"pk":{"S":"a"},"sk":{"N":"9"}}, "ConditionExpression": "attribute_type(a, :t)", "ExpressionAttributeValues": {":t":{"S":"X"}}}),
+        ),
+        (
+            "PutItem",
+            json!({"TableName": t, "Item": {"pk":{"S":"a"},"sk":{"N":"9"}}, "ConditionExpression": ""}),
+        ),
+        (
+            "PutItem",
+            json!({"TableName": t, "Item": {"pk":{"S":"a"},"sk":{"N":"9"}}, "ExpressionAttributeValues": {":a":{"N":"1"}}}),
+        ),
+        (
+            "UpdateItem",
+            json!({"TableName": t, "Key": {"pk":{"S":"a"},"sk":{"N":"9"}}, "UpdateExpression": "SET a = :v SET b = :v", "ExpressionAttributeValues": {":v":{"N":"1"}}}),
+        ),
+        (
+            "UpdateItem",
+            json!({"TableName": t, "Key": {"pk":{"S":"a"},"sk":{"N":"9"}}, "UpdateExpression": "ADD a :v", "ExpressionAttributeValues": {":v":{"S":"x"}}}),
+        ),
+        (
+            "UpdateItem",
+            json!({"TableName": t, "Key": {"pk":{"S":"a"},"sk":{"N":"9"}}, "UpdateExpression": "SET a[0] = :v REMOVE a.b", "ExpressionAttributeValues": {":v":{"N":"1"}}}),
+        ),
+        (
+            "Query",
+            json!({"TableName": t, "KeyConditionExpression": "pk = :p OR sk = :s", "ExpressionAttributeValues": {":p":{"S":"q"},":s":{"N":"1"}}}),
+        ),
+        (
+            "Query",
+            json!({"TableName": t, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p":{"N":"1"}}}),
+        ),
+        (
+            "Scan",
+            json!({"TableName": t, "Segment": 2, "TotalSegments": 2}),
+        ),
+        ("Scan", json!({"TableName": t, "Limit": 0})),
+        // Control-plane errors.
+        (
+            "CreateTable",
+            json!({"TableName": t, "BillingMode": "PAY_PER_REQUEST", "KeySchema": [{"AttributeName":"pk","KeyType":"HASH"}], "AttributeDefinitions": [{"AttributeName":"pk","AttributeType":"S"}]}),
+        ),
+        (
+            "CreateTable",
+            json!({"TableName": "ab", "BillingMode": "PAY_PER_REQUEST", "KeySchema": [{"AttributeName":"pk","KeyType":"HASH"}], "AttributeDefinitions": [{"AttributeName":"pk","AttributeType":"S"}]}),
+        ),
+        (
+            "CreateTable",
+            json!({"TableName": "Bad", "BillingMode": "PAY_PER_REQUEST", "KeySchema": [{"AttributeName":"pk","KeyType":"HASH"}], "AttributeDefinitions": [{"AttributeName":"zz","AttributeType":"S"}]}),
+        ),
+        (
+            "CreateTable",
+            json!({"TableName": "Bad", "KeySchema": [{"AttributeName":"pk","KeyType":"HASH"}], "AttributeDefinitions": [{"AttributeName":"pk","AttributeType":"S"}]}),
+        ),
+        ("DescribeTable", json!({"TableName": "Missing"})),
+        ("DeleteTable", json!({"TableName": "Missing"})),
+        ("ListTables", json!({"Limit": 1})),
+        ("DeleteTable", json!({"TableName": "Idx"})),
     ]
 }
 

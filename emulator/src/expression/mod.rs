@@ -35,6 +35,9 @@ pub struct Placeholders<'a> {
     values: Option<&'a HashMap<String, AttributeValue>>,
     used_names: RefCell<BTreeSet<String>>,
     used_values: RefCell<BTreeSet<String>>,
+    /// The operation's expression parameters that may use values (for DynamoDB's message when
+    /// values come without any of them).
+    value_params: &'static [&'static str],
 }
 
 impl<'a> Placeholders<'a> {
@@ -47,7 +50,14 @@ impl<'a> Placeholders<'a> {
             values,
             used_names: RefCell::new(BTreeSet::new()),
             used_values: RefCell::new(BTreeSet::new()),
+            value_params: &[],
         }
+    }
+
+    /// Names the expression parameters of the operation that may use values.
+    pub fn value_params(mut self, params: &'static [&'static str]) -> Self {
+        self.value_params = params;
+        self
     }
 
     /// Checks made before any expression is parsed: maps must not be empty, keys must look like
@@ -81,9 +91,14 @@ impl<'a> Placeholders<'a> {
                 ));
             }
             if !any_expression {
-                return Err(DynamoError::validation(
-                    "ExpressionAttributeValues can only be specified when using expressions",
-                ));
+                let suffix = match self.value_params {
+                    [] => String::new(),
+                    [one] => format!(": {one} is null"),
+                    [init @ .., last] => format!(": {} and {last} are null", init.join(", ")),
+                };
+                return Err(DynamoError::validation(format!(
+                    "ExpressionAttributeValues can only be specified when using expressions{suffix}"
+                )));
             }
             let mut keys: Vec<&String> = v.keys().collect();
             keys.sort();

@@ -486,7 +486,9 @@ impl<'p, 'a> Parser<'p, 'a> {
                 if let (Operand::Value(a), Operand::Value(b)) = (&low, &high) {
                     if super::condition::compare(a, b) == Some(std::cmp::Ordering::Greater) {
                         return Err(self.err(format!(
-                            "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {a:?}, upper bound operand: AttributeValue: {b:?}"
+                            "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                            brief(a),
+                            brief(b)
                         )));
                     }
                 }
@@ -563,7 +565,7 @@ impl<'p, 'a> Parser<'p, 'a> {
                 match &t {
                     Operand::Value(AttributeValue::S(s)) if !VALID_TYPES.contains(&s.as_str()) => {
                         return Err(self.err(format!(
-                            "Invalid attribute type name found; type: {s}, valid types: {{ B,BOOL,BS,L,M,N,NS,NULL,S,SS }}"
+                            "Invalid attribute type name found; type: {s}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
                         )));
                     }
                     Operand::Value(AttributeValue::S(_)) => {}
@@ -655,8 +657,8 @@ impl<'p, 'a> Parser<'p, 'a> {
                         };
                         if !ok {
                             return Err(self.err(format!(
-                                "Incorrect operand type for operator or function; operator: {clause}, operand type: {}",
-                                type_word(&v)
+                                "Incorrect operand type for operator or function; operator: {clause}, operand type: {}, typeSet: ALLOWED_FOR_{clause}_OPERAND",
+                                long_type_name(&v)
                             )));
                         }
                         actions.push(if clause == "ADD" {
@@ -790,6 +792,31 @@ pub(super) fn type_word(v: &AttributeValue) -> &'static str {
         AttributeValue::Bs(_) => "BS",
         AttributeValue::L(_) => "L",
         AttributeValue::M(_) => "M",
+    }
+}
+
+/// DynamoDB's long type names (its Java enum), used in some operand-type messages.
+fn long_type_name(v: &AttributeValue) -> &'static str {
+    match v {
+        AttributeValue::S(_) => "STRING",
+        AttributeValue::N(_) => "NUMBER",
+        AttributeValue::B(_) => "BINARY",
+        AttributeValue::Bool(_) => "BOOLEAN",
+        AttributeValue::Null => "NULL",
+        AttributeValue::Ss(_) => "STRING_SET",
+        AttributeValue::Ns(_) => "NUMBER_SET",
+        AttributeValue::Bs(_) => "BINARY_SET",
+        AttributeValue::L(_) => "LIST",
+        AttributeValue::M(_) => "MAP",
+    }
+}
+
+/// A scalar value as DynamoDB prints it in messages: `{N:2}`, `{S:abc}`.
+fn brief(v: &AttributeValue) -> String {
+    match v {
+        AttributeValue::S(s) => format!("{{S:{s}}}"),
+        AttributeValue::N(n) => format!("{{N:{n}}}"),
+        other => format!("{other:?}"),
     }
 }
 

@@ -250,7 +250,7 @@ fn update_errors() {
     );
     assert!(err(update("ADD l :one", &[(":one", n("1"))], &mut it)).contains("incorrect data type"));
     assert!(err(update("ADD a :s", &[(":s", s("x"))], &mut it))
-        .contains("Incorrect operand type for operator or function; operator: ADD"));
+        .contains("Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"));
     assert_eq!(
         err(update("SET a = :one SET b = :one", &[(":one", n("1"))], &mut it)),
         "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;"

@@ -346,7 +346,8 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
         input.conditional_operator.as_deref(),
         input.expected.is_some(),
     )?;
-    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref());
+    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref())
+        .value_params(&["ConditionExpression"]);
     p.check_preconditions(input.condition_expression.is_some())?;
     let condition = write_condition(
         input.condition_expression.as_deref(),
@@ -513,7 +514,8 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
         input.conditional_operator.as_deref(),
         input.expected.is_some(),
     )?;
-    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref());
+    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref())
+        .value_params(&["UpdateExpression", "ConditionExpression"]);
     p.check_preconditions(
         input.update_expression.is_some() || input.condition_expression.is_some(),
     )?;
@@ -618,7 +620,8 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
         input.conditional_operator.as_deref(),
         input.expected.is_some(),
     )?;
-    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref());
+    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref())
+        .value_params(&["ConditionExpression"]);
     p.check_preconditions(input.condition_expression.is_some())?;
     let condition = write_condition(
         input.condition_expression.as_deref(),

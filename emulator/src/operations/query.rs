@@ -827,7 +827,8 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Box<RawValue>> {
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
         ));
     }
-    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref());
+    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref())
+        .value_params(&["KeyConditionExpression", "FilterExpression"]);
     p.check_preconditions(
         input.key_condition_expression.is_some()
             || input.filter_expression.is_some()
@@ -1126,7 +1127,8 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Box<RawValue>> {
             ("FilterExpression", input.filter_expression.is_some()),
         ],
     )?;
-    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref());
+    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref())
+        .value_params(&["FilterExpression"]);
     p.check_preconditions(
         input.filter_expression.is_some() || input.projection_expression.is_some(),
     )?;

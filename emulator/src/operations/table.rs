@@ -634,7 +634,15 @@ pub fn create_table(
         arn,
         id: engine.uuid(),
         schema,
-        attribute_definitions: defs.into_iter().collect(),
+        // DynamoDB keeps the definitions in the order given.
+        attribute_definitions: defs_w
+            .iter()
+            .map(|d| {
+                let name = d.attribute_name.clone().unwrap_or_default();
+                let ty = defs[&name];
+                (name, ty)
+            })
+            .collect(),
         billing_mode: billing,
         throughput,
         created_at: now,
@@ -1232,7 +1240,13 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
     }
     t.billing_mode = new_billing;
     t.throughput = new_throughput;
-    t.attribute_definitions = defs.into_iter().collect();
+    let mut ordered = t.attribute_definitions.clone();
+    for (n, ty) in &defs {
+        if !ordered.iter().any(|(o, _)| o == n) {
+            ordered.push((n.clone(), *ty));
+        }
+    }
+    t.attribute_definitions = ordered;
     t.stream = stream;
     if let Some(class) = &input.table_class {
         t.table_class = class.clone();

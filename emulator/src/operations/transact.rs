@@ -174,7 +174,8 @@ fn plan_action(engine: &Engine, w: TransactWriteItemW) -> Result<Action> {
     }
     c.into_result()?;
     let values = expression_values(a.expression_attribute_values)?;
-    let mut p = Placeholders::new(a.expression_attribute_names.as_ref(), values.as_ref());
+    let mut p = Placeholders::new(a.expression_attribute_names.as_ref(), values.as_ref())
+        .value_params(&["UpdateExpression", "ConditionExpression"]);
     p.check_preconditions(a.condition_expression.is_some() || a.update_expression.is_some())?;
     let update = match &a.update_expression {
         Some(text) if which == 3 => Some(expression::parse_update(text, &mut p)?),
