@@ -317,53 +317,76 @@ fn key_of(table: &Table, key: Item) -> Result<(StoredKey, Item)> {
     Ok((stored, key))
 }
 
+/// The validation PutItem and DeleteItem share, in DynamoDB's order: member constraints, the
+/// item or key's values, expression values, legacy vs expression parameters, the condition and
+/// its placeholders, then ReturnValues (only ALL_OLD or NONE for these two operations).
+struct ConditionalWrite<'a> {
+    common: Common<'a>,
+    /// `item` (PutItem) or `key` (DeleteItem): the member that must be present.
+    target_member: &'static str,
+    target: Option<WireMap>,
+    condition_expression: Option<&'a str>,
+    expected: Option<&'a HashMap<String, ExpectedAttributeValue>>,
+    names: Option<&'a HashMap<String, String>>,
+    values: Option<WireMap>,
+}
+
+impl ConditionalWrite<'_> {
+    fn validate(self) -> Result<(Item, Option<Condition>)> {
+        let mut c = Constraints::new();
+        self.common.constraints(&mut c);
+        c.not_null(self.target.is_some(), self.target_member);
+        c.into_result()?;
+        let target = validate_map(self.target.expect("checked"))?;
+        let values = expression_values(self.values)?;
+        check_mixing(
+            &[("Expected", self.expected.is_some())],
+            &[("ConditionExpression", self.condition_expression.is_some())],
+        )?;
+        check_conditional_operator(self.common.conditional_operator, self.expected.is_some())?;
+        let mut p =
+            Placeholders::new(self.names, values.as_ref()).value_params(&["ConditionExpression"]);
+        p.check_preconditions(self.condition_expression.is_some())?;
+        let condition = write_condition(
+            self.condition_expression,
+            self.expected,
+            self.common.conditional_operator,
+            &mut p,
+        )?;
+        p.finish()?;
+        match self.common.return_values {
+            None | Some("NONE") | Some("ALL_OLD") => Ok((target, condition)),
+            Some(_) => Err(DynamoError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            )),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // PutItem
 // ---------------------------------------------------------------------------------------------
 
 pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
-    let mut c = Constraints::new();
-    Common {
-        table_name: input.table_name.as_deref(),
-        return_values: input.return_values.as_deref(),
-        return_consumed_capacity: input.return_consumed_capacity.as_deref(),
-        return_item_collection_metrics: input.return_item_collection_metrics.as_deref(),
-        conditional_operator: input.conditional_operator.as_deref(),
-        return_values_on_condition_check_failure: input
-            .return_values_on_condition_check_failure
-            .as_deref(),
+    let (item, condition) = ConditionalWrite {
+        common: Common {
+            table_name: input.table_name.as_deref(),
+            return_values: input.return_values.as_deref(),
+            return_consumed_capacity: input.return_consumed_capacity.as_deref(),
+            return_item_collection_metrics: input.return_item_collection_metrics.as_deref(),
+            conditional_operator: input.conditional_operator.as_deref(),
+            return_values_on_condition_check_failure: input
+                .return_values_on_condition_check_failure
+                .as_deref(),
+        },
+        target_member: "item",
+        target: input.item,
+        condition_expression: input.condition_expression.as_deref(),
+        expected: input.expected.as_ref(),
+        names: input.expression_attribute_names.as_ref(),
+        values: input.expression_attribute_values,
     }
-    .constraints(&mut c);
-    c.not_null(input.item.is_some(), "item");
-    c.into_result()?;
-    let item = validate_map(input.item.expect("checked"))?;
-    let values = expression_values(input.expression_attribute_values)?;
-    check_mixing(
-        &[("Expected", input.expected.is_some())],
-        &[("ConditionExpression", input.condition_expression.is_some())],
-    )?;
-    check_conditional_operator(
-        input.conditional_operator.as_deref(),
-        input.expected.is_some(),
-    )?;
-    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref())
-        .value_params(&["ConditionExpression"]);
-    p.check_preconditions(input.condition_expression.is_some())?;
-    let condition = write_condition(
-        input.condition_expression.as_deref(),
-        input.expected.as_ref(),
-        input.conditional_operator.as_deref(),
-        &mut p,
-    )?;
-    p.finish()?;
-    match input.return_values.as_deref() {
-        None | Some("NONE") | Some("ALL_OLD") => {}
-        Some(_) => {
-            return Err(DynamoError::validation(
-                "ReturnValues can only be ALL_OLD or NONE",
-            ))
-        }
-    }
+    .validate()?;
     let name = input.table_name.as_deref().expect("checked");
     let table = active_table(engine, name)?;
     let mut t = table.write();
@@ -596,48 +619,25 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
 // ---------------------------------------------------------------------------------------------
 
 pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput> {
-    let mut c = Constraints::new();
-    Common {
-        table_name: input.table_name.as_deref(),
-        return_values: input.return_values.as_deref(),
-        return_consumed_capacity: input.return_consumed_capacity.as_deref(),
-        return_item_collection_metrics: input.return_item_collection_metrics.as_deref(),
-        conditional_operator: input.conditional_operator.as_deref(),
-        return_values_on_condition_check_failure: input
-            .return_values_on_condition_check_failure
-            .as_deref(),
+    let (key, condition) = ConditionalWrite {
+        common: Common {
+            table_name: input.table_name.as_deref(),
+            return_values: input.return_values.as_deref(),
+            return_consumed_capacity: input.return_consumed_capacity.as_deref(),
+            return_item_collection_metrics: input.return_item_collection_metrics.as_deref(),
+            conditional_operator: input.conditional_operator.as_deref(),
+            return_values_on_condition_check_failure: input
+                .return_values_on_condition_check_failure
+                .as_deref(),
+        },
+        target_member: "key",
+        target: input.key,
+        condition_expression: input.condition_expression.as_deref(),
+        expected: input.expected.as_ref(),
+        names: input.expression_attribute_names.as_ref(),
+        values: input.expression_attribute_values,
     }
-    .constraints(&mut c);
-    c.not_null(input.key.is_some(), "key");
-    c.into_result()?;
-    let key = validate_map(input.key.expect("checked"))?;
-    let values = expression_values(input.expression_attribute_values)?;
-    check_mixing(
-        &[("Expected", input.expected.is_some())],
-        &[("ConditionExpression", input.condition_expression.is_some())],
-    )?;
-    check_conditional_operator(
-        input.conditional_operator.as_deref(),
-        input.expected.is_some(),
-    )?;
-    let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref())
-        .value_params(&["ConditionExpression"]);
-    p.check_preconditions(input.condition_expression.is_some())?;
-    let condition = write_condition(
-        input.condition_expression.as_deref(),
-        input.expected.as_ref(),
-        input.conditional_operator.as_deref(),
-        &mut p,
-    )?;
-    p.finish()?;
-    match input.return_values.as_deref() {
-        None | Some("NONE") | Some("ALL_OLD") => {}
-        Some(_) => {
-            return Err(DynamoError::validation(
-                "ReturnValues can only be ALL_OLD or NONE",
-            ))
-        }
-    }
+    .validate()?;
     let name = input.table_name.as_deref().expect("checked");
     let table = active_table(engine, name)?;
     let mut t = table.write();
