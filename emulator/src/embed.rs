@@ -102,6 +102,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Item collection size limit for tables with LSIs (DynamoDB: 10 GB); small values make the
+    /// limit reachable in tests.
+    pub fn item_collection_limit(mut self, bytes: u64) -> Self {
+        self.options.item_collection_limit = bytes;
+        self
+    }
+
     /// Address to listen on (default `127.0.0.1:0`: a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;

@@ -28,6 +28,8 @@ pub struct Options {
     pub debug_headers: bool,
     /// Throttle requests past provisioned or on-demand capacity (off: DynamoDB Local's behaviour).
     pub throttling: bool,
+    /// Item collection size limit for tables with local secondary indexes (DynamoDB: 10 GB).
+    pub item_collection_limit: u64,
 }
 
 impl Default for Options {
@@ -39,6 +41,7 @@ impl Default for Options {
             replication: Settings::default(),
             debug_headers: false,
             throttling: true,
+            item_collection_limit: 10 * 1024 * 1024 * 1024,
         }
     }
 }

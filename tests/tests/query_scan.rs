@@ -813,3 +813,75 @@ async fn secondary_indexes() {
         .unwrap();
     assert_eq!(easy.count(), 2);
 }
+
+#[tokio::test]
+async fn local_index_item_collections_are_limited_and_measured() {
+    let env = start_with(
+        dynamodb_emulator::Emulator::builder()
+            .consistency(dynamodb_emulator::replication::Consistency::Strong)
+            .throttling(false)
+            .item_collection_limit(8 * 1024),
+    )
+    .await;
+    let c = &env.client;
+    c.create_table()
+        .table_name("Coll")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(ks("pk", KeyType::Hash))
+        .key_schema(ks("sk", KeyType::Range))
+        .attribute_definitions(ad("pk", ScalarAttributeType::S))
+        .attribute_definitions(ad("sk", ScalarAttributeType::N))
+        .attribute_definitions(ad("alt", ScalarAttributeType::N))
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name("byAlt")
+                .key_schema(ks("pk", KeyType::Hash))
+                .key_schema(ks("alt", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let put = |pk: &'static str, i: usize| {
+        c.put_item()
+            .table_name("Coll")
+            .item("pk", s(pk))
+            .item("sk", n(&i.to_string()))
+            .item("alt", n(&i.to_string()))
+            .item("pad", s(&"p".repeat(1500)))
+            .return_item_collection_metrics(
+                aws_sdk_dynamodb::types::ReturnItemCollectionMetrics::Size,
+            )
+            .send()
+    };
+    // Each item counts twice (the table item and its LSI entry with projection ALL): about 3 KB.
+    let first = put("big", 0).await.unwrap();
+    let m = first.item_collection_metrics().unwrap();
+    assert_eq!(m.item_collection_key().unwrap()["pk"], s("big"));
+    assert_eq!(m.size_estimate_range_gb(), [0.0, 1.0]);
+    put("big", 1).await.unwrap();
+    let err = put("big", 2).await.unwrap_err();
+    assert_eq!(
+        error_of(&err),
+        (
+            "ItemCollectionSizeLimitExceededException".into(),
+            "Collection size exceeded.".into()
+        )
+    );
+    // Other collections are independent; deletes make room again.
+    put("small", 0).await.unwrap();
+    c.delete_item()
+        .table_name("Coll")
+        .key("pk", s("big"))
+        .key("sk", n("0"))
+        .send()
+        .await
+        .unwrap();
+    put("big", 2).await.unwrap();
+}

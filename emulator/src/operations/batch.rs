@@ -341,6 +341,7 @@ pub fn batch_write_item(engine: &Engine, input: BatchWriteItemInput) -> Result<V
                     let key = t.schema.key_from_item(&item)?;
                     check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
                     check_index_keys(&t, &item)?;
+                    t.check_collection(&key, t.get(&key), &item)?;
                     request_bytes += item_size(&item);
                     Write::Put(key, item)
                 }

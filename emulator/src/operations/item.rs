@@ -96,6 +96,8 @@ pub struct ItemOutput {
     attributes: Option<Item>,
     #[serde(skip_serializing_if = "Option::is_none")]
     consumed_capacity: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item_collection_metrics: Option<Value>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -406,8 +408,10 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
         input.return_values_on_condition_check_failure.as_deref(),
         now,
     )?;
+    t.check_collection(&key, old, &item)?;
     let mut cost = t.index_write_cost(old, Some(&item));
     cost.table = capacity::write_units(item_size(&item).max(old.map(item_size).unwrap_or(0)));
+    let metrics_key = key.clone();
     let old = t.put(key, item, now);
     t.charge(token, Kind::Write, cost.total(), now);
     t.record_index_writes(&cost, now);
@@ -418,8 +422,21 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
             _ => None,
         },
         consumed_capacity: cost.to_json(name, input.return_consumed_capacity.as_deref(), false),
+        item_collection_metrics: collection_metrics(
+            &t,
+            &metrics_key,
+            input.return_item_collection_metrics.as_deref(),
+        ),
         ..Default::default()
     })
+}
+
+/// `ItemCollectionMetrics` when asked (`SIZE`) and the table has LSIs.
+fn collection_metrics(t: &Table, key: &StoredKey, mode: Option<&str>) -> Option<Value> {
+    match mode {
+        Some("SIZE") => t.collection_metrics(key),
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -601,8 +618,10 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
         _ => None,
     }
     .filter(|a| !a.is_empty());
+    t.check_collection(&key, old, &new_item)?;
     let mut cost = t.index_write_cost(old, Some(&new_item));
     cost.table = capacity::write_units(item_size(&new_item).max(old.map(item_size).unwrap_or(0)));
+    let metrics_key = key.clone();
     t.put(key, new_item, now);
     t.charge(token, Kind::Write, cost.total(), now);
     t.record_index_writes(&cost, now);
@@ -610,6 +629,11 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
     Ok(ItemOutput {
         attributes,
         consumed_capacity: cost.to_json(name, input.return_consumed_capacity.as_deref(), false),
+        item_collection_metrics: collection_metrics(
+            &t,
+            &metrics_key,
+            input.return_item_collection_metrics.as_deref(),
+        ),
         ..Default::default()
     })
 }
@@ -666,6 +690,11 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
             _ => None,
         },
         consumed_capacity: cost.to_json(name, input.return_consumed_capacity.as_deref(), false),
+        item_collection_metrics: collection_metrics(
+            &t,
+            &key,
+            input.return_item_collection_metrics.as_deref(),
+        ),
         ..Default::default()
     })
 }

@@ -658,6 +658,7 @@ pub fn create_table(
         replication: engine.replication.clone(),
         seed: engine.with_rng(rand::Rng::gen),
         capacity: engine.capacity.clone(),
+        collection_limit: engine.options.item_collection_limit,
     });
     table.billing_mode_changed_at = input.billing_mode.as_ref().map(|_| now);
     let delay = engine.options.transient_status_delay;

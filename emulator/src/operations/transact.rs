@@ -375,7 +375,17 @@ pub fn transact_write_items(
         let new = match &a.kind {
             Kind::ConditionCheck => None,
             Kind::Delete => Some(None),
-            Kind::Put(item) => Some(Some(item.clone())),
+            Kind::Put(item) => {
+                if let Err(e) = t.check_collection(&a.key, old, item) {
+                    failed = true;
+                    reasons.push(
+                        json!({"Code": "ItemCollectionSizeLimitExceeded", "Message": e.message}),
+                    );
+                    results.push(None);
+                    continue;
+                }
+                Some(Some(item.clone()))
+            }
             Kind::Update(u) => {
                 let mut item = old.cloned().unwrap_or_else(|| a.key_item.clone());
                 let applied = match u {
@@ -388,7 +398,8 @@ pub fn transact_write_items(
                         "Item size to update has exceeded the maximum allowed size",
                     )
                 })
-                .and_then(|_| check_index_keys(t, &item));
+                .and_then(|_| check_index_keys(t, &item))
+                .and_then(|_| t.check_collection(&a.key, old, &item));
                 match applied {
                     Ok(()) => Some(Some(item)),
                     Err(e) => {

@@ -212,6 +212,10 @@ pub struct Table {
     scripted: Mutex<HashMap<StoredKey, u32>>,
     /// Read and write token buckets, one set per partition.
     buckets: Mutex<Vec<Buckets>>,
+    /// Tables with local secondary indexes: bytes per item collection (partition key), table
+    /// items and LSI entries together, limited to 10 GB.
+    collections: HashMap<super::KeyValue, u64>,
+    pub collection_limit: u64,
     capacity: Arc<CapacityConfig>,
 }
 
@@ -235,6 +239,8 @@ pub struct TableSpec {
     /// Seed of the table's own RNG (drawn from the emulator's).
     pub seed: u64,
     pub capacity: Arc<CapacityConfig>,
+    /// Item collection size limit for tables with LSIs (DynamoDB: 10 GB).
+    pub collection_limit: u64,
 }
 
 /// Partitions a table starts with: DynamoDB's rule of thumb of 3,000 RCU and 1,000 WCU per
@@ -302,6 +308,8 @@ impl Table {
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(spec.seed)),
             scripted: Mutex::new(HashMap::new()),
             buckets: Mutex::new(Vec::new()),
+            collections: HashMap::new(),
+            collection_limit: spec.collection_limit,
             capacity: spec.capacity,
         }
         .with_buckets(spec.created_at)
@@ -461,6 +469,10 @@ impl Table {
 
     fn link(&mut self, key: StoredKey, item: Item) {
         let size = item_size(&item) as u64;
+        if !self.lsis.is_empty() {
+            let c = self.collection_bytes(&item);
+            *self.collections.entry(key.hash.clone()).or_default() += c;
+        }
         self.size_bytes += size;
         let p = self.partitions.index_of(key.token);
         self.partitions.parts[p].bytes += size;
@@ -478,6 +490,15 @@ impl Table {
     fn unlink(&mut self, key: &StoredKey) -> Option<Item> {
         let old = self.items.remove(key)?;
         let size = item_size(&old) as u64;
+        if !self.lsis.is_empty() {
+            let c = self.collection_bytes(&old);
+            if let Some(total) = self.collections.get_mut(&key.hash) {
+                *total = total.saturating_sub(c);
+                if *total == 0 {
+                    self.collections.remove(&key.hash);
+                }
+            }
+        }
         self.size_bytes = self.size_bytes.saturating_sub(size);
         let p = self.partitions.index_of(key.token);
         let part = &mut self.partitions.parts[p];
@@ -616,6 +637,53 @@ impl Table {
                 return;
             }
         }
+    }
+
+    /// What an item adds to its item collection: its own size and its LSI entries.
+    fn collection_bytes(&self, item: &Item) -> u64 {
+        let entries: u64 = self
+            .lsis
+            .iter()
+            .filter(|i| i.entry_key(item).is_some())
+            .map(|i| item_size(&i.project(item, &self.schema)) as u64 + INDEX_ITEM_OVERHEAD)
+            .sum();
+        item_size(item) as u64 + entries
+    }
+
+    /// Checks that replacing `old` by `new` keeps the item collection within its limit (tables
+    /// with LSIs only): `ItemCollectionSizeLimitExceededException` otherwise.
+    pub fn check_collection(&self, key: &StoredKey, old: Option<&Item>, new: &Item) -> Result<()> {
+        if self.lsis.is_empty() {
+            return Ok(());
+        }
+        let current = self.collections.get(&key.hash).copied().unwrap_or(0);
+        let after = current
+            - old
+                .map(|o| self.collection_bytes(o))
+                .unwrap_or(0)
+                .min(current)
+            + self.collection_bytes(new);
+        if after > self.collection_limit {
+            return Err(DynamoError::new(
+                ErrorKind::ItemCollectionSizeLimitExceeded,
+                "Collection size exceeded.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `ItemCollectionMetrics` for a write to `key` (tables with LSIs only): the collection key
+    /// and DynamoDB's size estimate range in GB.
+    pub fn collection_metrics(&self, key: &StoredKey) -> Option<serde_json::Value> {
+        if self.lsis.is_empty() {
+            return None;
+        }
+        let gb = self.collections.get(&key.hash).copied().unwrap_or(0) as f64 / (1u64 << 30) as f64;
+        let low = gb.floor();
+        Some(serde_json::json!({
+            "ItemCollectionKey": { self.schema.hash.name.clone(): key.hash.to_attribute() },
+            "SizeEstimateRangeGB": [low, low + 1.0],
+        }))
     }
 
     /// Makes the next `reads` eventually consistent reads of `key` return the version before
