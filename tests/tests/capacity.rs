@@ -554,3 +554,160 @@ async fn usage_report_shows_units_throttles_and_the_cost_of_filters() {
 fn boolean(b: bool) -> aws_sdk_dynamodb::types::AttributeValue {
     aws_sdk_dynamodb::types::AttributeValue::Bool(b)
 }
+
+#[tokio::test]
+async fn on_demand_tables_start_at_4000_wru_per_second_and_double_on_the_peak() {
+    let env = virtual_env().await;
+    let c = no_retry(&env);
+    create_table(&c, "Grow", "id", None).await;
+    // Distinct keys spread over the table's 8 partitions (1,000 WCU each): the table's own
+    // limit of 4,000 WRU per second binds first.
+    let mut ok = 0;
+    let mut i = 0;
+    loop {
+        i += 1;
+        match c
+            .put_item()
+            .table_name("Grow")
+            .item("id", s(&format!("k{i}")))
+            .send()
+            .await
+        {
+            Ok(_) => ok += 1,
+            Err(e) => {
+                assert_eq!(error_of(&e).0, "ProvisionedThroughputExceededException");
+                break;
+            }
+        }
+        assert!(ok < 20_000);
+    }
+    assert_eq!(ok, 4000);
+    // The next second the limit is twice the previous peak: 8,000.
+    env.emulator.advance(Duration::from_secs(1));
+    let mut ok = 0;
+    loop {
+        i += 1;
+        if c.put_item()
+            .table_name("Grow")
+            .item("id", s(&format!("k{i}")))
+            .send()
+            .await
+            .is_err()
+        {
+            break;
+        }
+        ok += 1;
+        assert!(ok < 20_000);
+    }
+    assert!(ok > 4000, "{ok}");
+}
+
+#[tokio::test]
+async fn lsi_reads_that_fetch_from_the_table_cost_more() {
+    let env = virtual_env().await;
+    let c = &env.client;
+    c.create_table()
+        .table_name("Lsi")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("sk")
+                .key_type(KeyType::Range)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("sk")
+                .attribute_type(ScalarAttributeType::N)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("alt")
+                .attribute_type(ScalarAttributeType::N)
+                .build()
+                .unwrap(),
+        )
+        .local_secondary_indexes(
+            aws_sdk_dynamodb::types::LocalSecondaryIndex::builder()
+                .index_name("byAlt")
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name("pk")
+                        .key_type(KeyType::Hash)
+                        .build()
+                        .unwrap(),
+                )
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name("alt")
+                        .key_type(KeyType::Range)
+                        .build()
+                        .unwrap(),
+                )
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for i in 0..4 {
+        c.put_item()
+            .table_name("Lsi")
+            .item("pk", s("p"))
+            .item("sk", n(&i.to_string()))
+            .item("alt", n(&i.to_string()))
+            .item("big", s(&"b".repeat(3000)))
+            .send()
+            .await
+            .unwrap();
+    }
+    let query = |select: aws_sdk_dynamodb::types::Select| {
+        c.query()
+            .table_name("Lsi")
+            .index_name("byAlt")
+            .key_condition_expression("pk = :p")
+            .expression_attribute_values(":p", s("p"))
+            .select(select)
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+    };
+    let keys_only = query(aws_sdk_dynamodb::types::Select::AllProjectedAttributes)
+        .await
+        .unwrap();
+    let fetched = query(aws_sdk_dynamodb::types::Select::AllAttributes)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys_only.consumed_capacity().unwrap().capacity_units(),
+        Some(1.0)
+    );
+    // Four ~3 KB items fetched from the table: ~12.2 KB read in the page, rounded once: 3 units.
+    assert_eq!(
+        fetched.consumed_capacity().unwrap().capacity_units(),
+        Some(3.0)
+    );
+    assert!(fetched.items().iter().all(|i| i.contains_key("big")));
+}

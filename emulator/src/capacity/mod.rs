@@ -16,5 +16,5 @@ mod units;
 
 pub use consumed::Consumed;
 pub use report::{PriceTable, Usage};
-pub use throttle::{Buckets, CapacityConfig, Kind};
+pub use throttle::{Buckets, CapacityConfig, Kind, OnDemandLimits};
 pub use units::{consumed, read_units, write_units};

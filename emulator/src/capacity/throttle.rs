@@ -203,3 +203,91 @@ mod tests {
         assert_eq!(n, 1000);
     }
 }
+
+/// An on-demand table's own limits: at first 12,000 read and 4,000 write request units per
+/// second; each limit then follows twice the highest second seen so far, which is how DynamoDB
+/// lets on-demand traffic grow while throttling sudden jumps beyond double the previous peak.
+/// See <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html>.
+#[derive(Debug, Clone)]
+pub struct OnDemandLimits {
+    second: u64,
+    used: (f64, f64),
+    peak: (f64, f64),
+}
+
+const ON_DEMAND_INITIAL: (f64, f64) = (12_000.0, 4_000.0);
+
+impl OnDemandLimits {
+    pub fn new() -> Self {
+        OnDemandLimits {
+            second: 0,
+            used: (0.0, 0.0),
+            peak: (0.0, 0.0),
+        }
+    }
+
+    fn roll(&mut self, now: Duration) {
+        let s = now.as_secs();
+        if s != self.second {
+            self.peak.0 = self.peak.0.max(self.used.0);
+            self.peak.1 = self.peak.1.max(self.used.1);
+            self.used = (0.0, 0.0);
+            self.second = s;
+        }
+    }
+
+    /// The current per-second limit for reads or writes.
+    pub fn limit(&self, kind: Kind) -> f64 {
+        match kind {
+            Kind::Read => ON_DEMAND_INITIAL.0.max(2.0 * self.peak.0),
+            Kind::Write => ON_DEMAND_INITIAL.1.max(2.0 * self.peak.1),
+        }
+    }
+
+    pub fn admit(&mut self, kind: Kind, now: Duration) -> bool {
+        self.roll(now);
+        let used = if kind == Kind::Read {
+            self.used.0
+        } else {
+            self.used.1
+        };
+        used < self.limit(kind)
+    }
+
+    pub fn charge(&mut self, kind: Kind, units: f64, now: Duration) {
+        self.roll(now);
+        match kind {
+            Kind::Read => self.used.0 += units,
+            Kind::Write => self.used.1 += units,
+        }
+    }
+}
+
+impl Default for OnDemandLimits {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod on_demand_tests {
+    use super::*;
+
+    #[test]
+    fn limits_start_at_the_documented_rates_and_double_on_the_peak() {
+        let mut l = OnDemandLimits::new();
+        let t = Duration::from_secs(100);
+        assert_eq!(l.limit(Kind::Write), 4000.0);
+        assert!(l.admit(Kind::Write, t));
+        l.charge(Kind::Write, 4000.0, t);
+        assert!(
+            !l.admit(Kind::Write, t),
+            "over the initial 4,000 WRU in one second"
+        );
+        // The next second the limit is twice the peak.
+        let t2 = t + Duration::from_secs(1);
+        assert!(l.admit(Kind::Write, t2));
+        assert_eq!(l.limit(Kind::Write), 8000.0);
+        assert_eq!(l.limit(Kind::Read), 12000.0);
+    }
+}

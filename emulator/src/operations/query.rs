@@ -595,6 +595,20 @@ fn run_page<'t>(
         last_evaluated: None,
         bytes_read: 0,
     };
+    let lsi_fetch = match index {
+        Some(idx) if idx.projection.ty != ProjectionType::All && !is_global(t, idx) => {
+            match plan.select {
+                Select::All => true,
+                Select::Specific => plan.projection.as_ref().is_some_and(|p| {
+                    p.top_level_names()
+                        .iter()
+                        .any(|n| !index_holds(idx, &t.schema, n))
+                }),
+                _ => false,
+            }
+        }
+        _ => false,
+    };
     let mut candidates = candidates.peekable();
     while let Some(item) = candidates.next() {
         // What the index holds of the item (GSIs and KEYS_ONLY/INCLUDE LSIs).
@@ -606,6 +620,11 @@ fn run_page<'t>(
         };
         out.bytes_read += item_size(&view);
         out.scanned += 1;
+        // An LSI read that needs attributes the index does not project fetches the table item,
+        // and DynamoDB charges that read too.
+        if lsi_fetch {
+            out.bytes_read += item_size(item);
+        }
         let source: &Item = match (plan.select, index) {
             // An LSI read that needs more than the index holds fetches the table item.
             (Select::All | Select::Specific, Some(idx))

@@ -5,7 +5,7 @@
 //! the table size and the TTL schedule in step with the items.
 
 use super::key::{index_key_value, KeySchema, StoredKey};
-use crate::capacity::{Buckets, CapacityConfig, Consumed, Kind};
+use crate::capacity::{Buckets, CapacityConfig, Consumed, Kind, OnDemandLimits};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::replication::partition::REPLICAS;
 use crate::replication::{
@@ -212,6 +212,8 @@ pub struct Table {
     scripted: Mutex<HashMap<StoredKey, u32>>,
     /// Read and write token buckets, one set per partition.
     buckets: Mutex<Vec<Buckets>>,
+    /// On-demand tables' own per-second limits.
+    on_demand: Mutex<OnDemandLimits>,
     /// Tables with local secondary indexes: bytes per item collection (partition key), table
     /// items and LSI entries together, limited to 10 GB.
     collections: HashMap<super::KeyValue, u64>,
@@ -308,6 +310,7 @@ impl Table {
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(spec.seed)),
             scripted: Mutex::new(HashMap::new()),
             buckets: Mutex::new(Vec::new()),
+            on_demand: Mutex::new(OnDemandLimits::new()),
             collections: HashMap::new(),
             collection_limit: spec.collection_limit,
             capacity: spec.capacity,
@@ -349,7 +352,9 @@ impl Table {
             return Ok(());
         }
         let p = self.partitions.index_of(token);
-        if self.buckets.lock()[p].admit(kind, now) {
+        let table_ok =
+            self.billing_mode == BillingMode::Provisioned || self.on_demand.lock().admit(kind, now);
+        if table_ok && self.buckets.lock()[p].admit(kind, now) {
             return Ok(());
         }
         self.capacity
@@ -373,6 +378,9 @@ impl Table {
     pub fn charge(&self, token: u64, kind: Kind, units: f64, now: Duration) {
         let p = self.partitions.index_of(token);
         self.buckets.lock()[p].charge(kind, units, now);
+        if self.billing_mode == BillingMode::PayPerRequest {
+            self.on_demand.lock().charge(kind, units, now);
+        }
         self.capacity
             .usage
             .consumed(&self.name, kind == Kind::Read, units, &BTreeMap::new(), now);
