@@ -55,10 +55,32 @@ pub struct Engine {
     pub replication: Arc<ReplicationConfig>,
     /// Whether throttling is on.
     pub capacity: Arc<crate::capacity::CapacityConfig>,
+    /// The last requests, with how their reads were served (for consoles and teaching reports).
+    pub request_log: Mutex<std::collections::VecDeque<RequestLogEntry>>,
     /// TransactWriteItems ClientRequestTokens seen in the last 10 minutes.
     pub idempotency: Mutex<HashMap<String, IdempotentEntry>>,
     rng: Mutex<ChaCha8Rng>,
 }
+
+/// One entry of the request log.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RequestLogEntry {
+    pub sequence: u64,
+    pub clock_milliseconds: u64,
+    pub operation: String,
+    /// `ok`, or the error type.
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behind_milliseconds: Option<u64>,
+}
+
+/// Entries the request log keeps.
+pub const REQUEST_LOG_SIZE: usize = 10_000;
 
 /// A remembered transaction: what it asked (canonical JSON without the token), when, and what
 /// it answered.
@@ -78,6 +100,7 @@ impl Engine {
             clock,
             options,
             idempotency: Mutex::new(HashMap::new()),
+            request_log: Mutex::new(std::collections::VecDeque::new()),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
         }
     }
@@ -95,6 +118,29 @@ impl Engine {
                 .map(|_| ALPHABET[r.gen_range(0..ALPHABET.len())] as char)
                 .collect()
         })
+    }
+
+    /// Appends to the request log (bounded; the oldest entries go first).
+    pub fn log_request(
+        &self,
+        operation: &str,
+        outcome: &str,
+        read: Option<&crate::replication::ReadInfo>,
+    ) {
+        let mut log = self.request_log.lock();
+        let sequence = log.back().map_or(1, |e| e.sequence + 1);
+        log.push_back(RequestLogEntry {
+            sequence,
+            clock_milliseconds: self.clock.now().as_millis() as u64,
+            operation: operation.to_string(),
+            outcome: outcome.to_string(),
+            replica: read.map(|r| r.replica.clone()),
+            stale: read.map(|r| r.stale),
+            behind_milliseconds: read.map(|r| r.behind.as_millis() as u64),
+        });
+        if log.len() > REQUEST_LOG_SIZE {
+            log.pop_front();
+        }
     }
 
     /// Applies every pending replicated write on every table now.

@@ -20,7 +20,8 @@ struct Args {
     /// Seed of the emulator's random number generator.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// `real` time, or `virtual` (starts at 2024-01-01T00:00:00Z and moves only when told).
+    /// `real` time, `virtual` (starts at 2024-01-01T00:00:00Z and moves only when told), or
+    /// `virtual:10ms` (also moves by that much on every request).
     #[arg(long, default_value = "real")]
     clock: String,
     /// Milliseconds tables stay CREATING/UPDATING (DynamoDB Local's -delayTransientStatuses).
@@ -53,6 +54,15 @@ async fn main() {
     let clock = match args.clock.as_str() {
         "real" => Clock::real(),
         "virtual" => Clock::virtual_at(DEFAULT_VIRTUAL_START),
+        tick if tick.starts_with("virtual:") => {
+            match dynamodb_emulator::replication::lag::parse_duration(&tick[8..]) {
+                Some(d) => Clock::virtual_with_tick(DEFAULT_VIRTUAL_START, d),
+                None => {
+                    eprintln!("invalid --clock {tick}: use virtual:10ms");
+                    std::process::exit(2);
+                }
+            }
+        }
         other => {
             eprintln!("unknown --clock {other}: use real or virtual");
             std::process::exit(2);

@@ -383,3 +383,129 @@ async fn partitions_split_as_the_table_grows() {
     let scan = env.client.scan().table_name("Docs").send().await.unwrap();
     assert_eq!(scan.count(), 64);
 }
+
+#[tokio::test]
+async fn the_request_log_records_which_replica_served_each_read() {
+    let env = start_with(
+        Emulator::builder()
+            .seed(5)
+            .virtual_clock()
+            .consistency(Consistency::WorstCase)
+            .lag(LagModel::Fixed(Duration::from_secs(1))),
+    )
+    .await;
+    create_table(&env.client, "Docs", "id", None).await;
+    put_v(&env, "a", "v1").await;
+    assert_eq!(get_v(&env, "a", false).await, None);
+    assert_eq!(get_v(&env, "a", true).await.as_deref(), Some("v1"));
+    let _ = env
+        .client
+        .get_item()
+        .table_name("Nope")
+        .key("id", s("a"))
+        .send()
+        .await;
+    let log = env
+        .emulator
+        .control("RequestLog", &serde_json::json!({"Reads": 4}))
+        .unwrap();
+    let entries = log["Requests"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+    assert_eq!(entries[0]["Operation"], "PutItem");
+    assert_eq!(entries[1]["Operation"], "GetItem");
+    assert_eq!(entries[1]["Replica"], "worst-case");
+    assert_eq!(entries[1]["Stale"], true);
+    assert_eq!(entries[2]["Replica"], "leader");
+    assert_eq!(entries[2]["Stale"], false);
+    assert_eq!(entries[3]["Outcome"], "ResourceNotFoundException");
+    assert!(entries[3].get("Replica").is_none());
+}
+
+#[tokio::test]
+async fn raising_throughput_splits_partitions() {
+    let env = start_with(Emulator::builder().consistency(Consistency::Strong)).await;
+    let c = &env.client;
+    c.create_table()
+        .table_name("Grow")
+        .key_schema(
+            aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .provisioned_throughput(
+            aws_sdk_dynamodb::types::ProvisionedThroughput::builder()
+                .read_capacity_units(1000)
+                .write_capacity_units(1000)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for i in 0..100 {
+        put_table(&env, "Grow", &format!("k{i}")).await;
+    }
+    let parts = |v: serde_json::Value| v["Partitions"].as_array().unwrap().len();
+    // 1,000 RCU / 3,000 + 1,000 WCU / 1,000: two partitions.
+    assert_eq!(
+        parts(
+            env.emulator
+                .control(
+                    "DescribePartitions",
+                    &serde_json::json!({"TableName": "Grow"})
+                )
+                .unwrap()
+        ),
+        2
+    );
+    c.update_table()
+        .table_name("Grow")
+        .provisioned_throughput(
+            aws_sdk_dynamodb::types::ProvisionedThroughput::builder()
+                .read_capacity_units(1000)
+                .write_capacity_units(10000)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let after = env
+        .emulator
+        .control(
+            "DescribePartitions",
+            &serde_json::json!({"TableName": "Grow"}),
+        )
+        .unwrap();
+    assert_eq!(parts(after.clone()), 11);
+    let items: u64 = after["Partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["ItemCount"].as_u64().unwrap())
+        .sum();
+    assert_eq!(items, 100);
+    assert_eq!(
+        c.scan().table_name("Grow").send().await.unwrap().count(),
+        100
+    );
+}
+
+async fn put_table(env: &TestEnv, table: &str, id: &str) {
+    env.client
+        .put_item()
+        .table_name(table)
+        .item("id", s(id))
+        .send()
+        .await
+        .unwrap();
+}

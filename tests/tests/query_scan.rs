@@ -874,6 +874,29 @@ async fn local_index_item_collections_are_limited_and_measured() {
             "Collection size exceeded.".into()
         )
     );
+    // BatchWriteItem reports the collections it wrote to.
+    let out = c
+        .batch_write_item()
+        .request_items(
+            "Coll",
+            vec![aws_sdk_dynamodb::types::WriteRequest::builder()
+                .put_request(
+                    aws_sdk_dynamodb::types::PutRequest::builder()
+                        .item("pk", s("other"))
+                        .item("sk", n("1"))
+                        .item("alt", n("1"))
+                        .build()
+                        .unwrap(),
+                )
+                .build()],
+        )
+        .return_item_collection_metrics(aws_sdk_dynamodb::types::ReturnItemCollectionMetrics::Size)
+        .send()
+        .await
+        .unwrap();
+    let metrics = &out.item_collection_metrics().unwrap()["Coll"];
+    assert_eq!(metrics.len(), 1);
+    assert_eq!(metrics[0].item_collection_key().unwrap()["pk"], s("other"));
     // Other collections are independent; deletes make room again.
     put("small", 0).await.unwrap();
     c.delete_item()

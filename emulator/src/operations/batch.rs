@@ -381,6 +381,7 @@ pub fn batch_write_item(engine: &Engine, input: BatchWriteItemInput) -> Result<V
     let now = engine.clock.now();
     let (mut processed, mut throttled) = (0usize, 0usize);
     let mut unprocessed = Map::new();
+    let mut metrics = Map::new();
     let mut throttle_error = DynamoError::table_not_found();
     for (name, writes) in plans {
         let table = active_table(engine, &name)?;
@@ -389,6 +390,7 @@ pub fn batch_write_item(engine: &Engine, input: BatchWriteItemInput) -> Result<V
         throttle_error = t.throttled();
         t.record_request();
         let mut left = Vec::new();
+        let mut written: Vec<StoredKey> = Vec::new();
         for w in writes {
             let key = match &w {
                 Write::Put(k, _) | Write::Delete(k) => k.clone(),
@@ -423,9 +425,20 @@ pub fn batch_write_item(engine: &Engine, input: BatchWriteItemInput) -> Result<V
             };
             t.charge(key.token, Kind::Write, cost.total(), now);
             *units.entry(name.clone()).or_default() += cost.total();
+            if !written.iter().any(|k| k.hash == key.hash) {
+                written.push(key);
+            }
         }
         if !left.is_empty() {
             unprocessed.insert(name.clone(), Value::Array(left));
+        }
+        // Item collection metrics: one entry per collection written, for tables with LSIs.
+        let m: Vec<Value> = written
+            .iter()
+            .filter_map(|k| t.collection_metrics(k))
+            .collect();
+        if !m.is_empty() {
+            metrics.insert(name.clone(), Value::Array(m));
         }
     }
     if processed == 0 && throttled > 0 {
@@ -436,7 +449,7 @@ pub fn batch_write_item(engine: &Engine, input: BatchWriteItemInput) -> Result<V
         out["ConsumedCapacity"] = cc;
     }
     if input.return_item_collection_metrics.as_deref() == Some("SIZE") {
-        out["ItemCollectionMetrics"] = json!({});
+        out["ItemCollectionMetrics"] = Value::Object(metrics);
     }
     Ok(out)
 }

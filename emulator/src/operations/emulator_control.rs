@@ -12,6 +12,7 @@
 //! | `ScriptStaleReads` | `{"TableName": "t", "Key": {...}, "Reads": 2}` | the next N eventual reads of the key are stale |
 //! | `DescribePartitions` | `{"TableName": "t"}` | partitions, replicas, applied positions, pending writes |
 //! | `CapacityReport` | `{}` | units, throttles, items read vs returned, per-second series, cost |
+//! | `RequestLog` | `{"Reads": 100}` | the last N requests: operation, outcome, replica, staleness |
 //! | `Reset` | `{}` | deletes every table |
 
 use crate::error::{DynamoError, ErrorKind, Result};
@@ -29,6 +30,7 @@ pub const ACTIONS: &[&str] = &[
     "CapacityReport",
     "DescribePartitions",
     "GetState",
+    "RequestLog",
     "Reset",
     "ScriptStaleReads",
     "SetConsistency",
@@ -143,6 +145,12 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
             }))
         }
         "CapacityReport" => Ok(engine.capacity.usage.report()),
+        "RequestLog" => {
+            let log = engine.request_log.lock();
+            let last = input.reads.unwrap_or(100) as usize;
+            let entries: Vec<_> = log.iter().rev().take(last).rev().cloned().collect();
+            Ok(json!({ "Requests": entries }))
+        }
         "Reset" => {
             engine.catalog.clear();
             Ok(json!({}))

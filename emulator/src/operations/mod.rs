@@ -77,7 +77,9 @@ pub fn dispatch(
     operation: &str,
     body: &[u8],
 ) -> Result<Vec<u8>> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    // A read noted by an earlier request on this thread must not be logged with this one.
+    crate::replication::take_read();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         dispatch_inner(engine, ctx, operation, body)
     }))
     .unwrap_or_else(|_| {
@@ -85,7 +87,14 @@ pub fn dispatch(
             ErrorKind::InternalServer,
             "Internal server error (an emulator bug: please report it with the request)",
         ))
-    })
+    });
+    let read = crate::replication::peek_read();
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(e) => e.kind.short_name(),
+    };
+    engine.log_request(operation, outcome, read.as_ref());
+    result
 }
 
 fn dispatch_inner(

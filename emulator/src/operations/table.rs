@@ -1265,7 +1265,7 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
             g.throughput = None;
         }
     }
-    t.reprovision(now);
+    t.grow_for_throughput(now);
     t.gsis.retain(|g| !deletes.contains(&g.name));
     for mut idx in creates {
         t.backfill(&mut idx);

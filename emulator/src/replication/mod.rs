@@ -131,6 +131,11 @@ pub fn note_read(info: ReadInfo) {
     LAST_READ.with(|r| *r.borrow_mut() = Some(info));
 }
 
+/// What [`note_read`] recorded for this thread's current request, left in place.
+pub fn peek_read() -> Option<ReadInfo> {
+    LAST_READ.with(|r| r.borrow().clone())
+}
+
 /// Takes what [`note_read`] recorded for this thread's current request.
 pub fn take_read() -> Option<ReadInfo> {
     LAST_READ.with(|r| r.borrow_mut().take())

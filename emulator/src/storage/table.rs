@@ -336,6 +336,51 @@ impl Table {
         }
     }
 
+    /// Splits partitions until there are as many as the provisioned throughput needs (DynamoDB
+    /// splits partitions when throughput rises; it never merges them).
+    pub fn grow_for_throughput(&mut self, now: Duration) {
+        let needed = initial_partitions(self.billing_mode, self.throughput);
+        while self.partitions.parts.len() < needed {
+            // Split the widest token range in half.
+            let n = self.partitions.parts.len();
+            let (i, width) = (0..n)
+                .map(|i| {
+                    let (start, end) = self.partitions.range_of(i);
+                    (i, end.unwrap_or(u64::MAX) - start)
+                })
+                .max_by_key(|(_, w)| *w)
+                .expect("a table has partitions");
+            if width < 2 {
+                break;
+            }
+            let (start, _) = self.partitions.range_of(i);
+            let mid = start + width / 2;
+            let lo = StoredKey {
+                token: mid,
+                ..StoredKey::min()
+            };
+            let hi = self.partitions.range_of(i).1.map(|e| StoredKey {
+                token: e,
+                ..StoredKey::min()
+            });
+            let (mut bytes, mut items) = (0u64, 0u64);
+            let range = match hi {
+                Some(h) => self.items.range(lo..h),
+                None => self.items.range(lo..),
+            };
+            for (_, v) in range {
+                bytes += item_size(v) as u64;
+                items += 1;
+            }
+            self.partitions.split(i, mid, bytes, items);
+            let mut buckets = self.buckets.lock();
+            buckets[i].halve();
+            let copy = buckets[i].clone();
+            buckets.insert(i + 1, copy);
+        }
+        self.reprovision(now);
+    }
+
     /// Applies a throughput or billing change to every partition's buckets.
     pub fn reprovision(&self, now: Duration) {
         let mut buckets = self.buckets.lock();
