@@ -1,0 +1,350 @@
+//! Workload operations, their proptest generators, and their wire requests.
+//!
+//! Every workload runs on a table with a string partition key `pk` and a number sort key `sk`.
+//! Keys come from a small space so that operations collide; values cover every attribute type,
+//! nested lists and maps, unicode, and numbers at DynamoDB's precision and magnitude edges.
+//! Some operations are deliberately invalid in ways DynamoDB rejects.
+
+use proptest::collection::{btree_set, vec};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+/// A condition on the item a write targets.
+#[derive(Debug, Clone)]
+pub enum Cond {
+    Exists,
+    NotExists,
+    /// `v = :c`
+    VEquals(Value),
+}
+
+/// What an UpdateItem does.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// `SET v = :v`
+    SetV(Value),
+    /// `ADD c :n`
+    AddCounter(i32),
+    /// `REMOVE v`
+    RemoveV,
+    /// `SET l = list_append(if_not_exists(l, :empty), :one)`
+    Append(Value),
+}
+
+/// Ways a request is invalid.
+#[derive(Debug, Clone)]
+pub enum Invalid {
+    EmptyStringKey,
+    WrongKeyType,
+    ReservedWordBare,
+    UnusedValue,
+    ItemTooLarge,
+    DuplicateInSet,
+}
+
+/// One operation of a workload.
+#[derive(Debug, Clone)]
+pub enum Op {
+    Put {
+        pk: u8,
+        sk: u8,
+        v: Value,
+        cond: Option<Cond>,
+        return_old: bool,
+    },
+    Get {
+        pk: u8,
+        sk: u8,
+    },
+    Update {
+        pk: u8,
+        sk: u8,
+        action: Action,
+        cond: Option<Cond>,
+    },
+    Delete {
+        pk: u8,
+        sk: u8,
+        cond: Option<Cond>,
+        return_old: bool,
+    },
+    Query {
+        pk: u8,
+        limit: Option<u8>,
+        forward: bool,
+    },
+    Scan {
+        limit: Option<u8>,
+    },
+    BatchPut {
+        items: Vec<(u8, u8, Value)>,
+    },
+    Invalid(Invalid),
+}
+
+impl Op {
+    /// The operation's kind, for reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::Put { .. } => "PutItem",
+            Op::Get { .. } => "GetItem",
+            Op::Update { .. } => "UpdateItem",
+            Op::Delete { .. } => "DeleteItem",
+            Op::Query { .. } => "Query",
+            Op::Scan { .. } => "Scan",
+            Op::BatchPut { .. } => "BatchWriteItem",
+            Op::Invalid(_) => "Invalid",
+        }
+    }
+}
+
+pub fn pk(p: u8) -> Value {
+    json!({ "S": format!("p{p}") })
+}
+
+pub fn sk(s: u8) -> Value {
+    json!({ "N": s.to_string() })
+}
+
+fn key(p: u8, s: u8) -> Value {
+    json!({ "pk": pk(p), "sk": sk(s) })
+}
+
+fn b64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn number() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<i32>().prop_map(|n| n.to_string()),
+        (any::<i32>(), 0u32..6).prop_map(|(m, e)| format!("{m}E-{e}")),
+        Just("1E-130".to_string()),
+        Just("-9.9999999999999999999999999999999999999E+125".to_string()),
+        Just("12345678901234567890123456789012345678".to_string()),
+        Just("-0.50".to_string()),
+        Just("0".to_string()),
+    ]
+}
+
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        "[a-zA-Z0-9 éß漢🙂_.-]{0,12}".prop_map(|s| json!({ "S": s })),
+        number().prop_map(|n| json!({ "N": n })),
+        vec(any::<u8>(), 0..8).prop_map(|b| json!({ "B": b64(&b) })),
+        any::<bool>().prop_map(|b| json!({ "BOOL": b })),
+        Just(json!({ "NULL": true })),
+        btree_set("[a-z]{1,4}", 1..4)
+            .prop_map(|s| json!({ "SS": s.into_iter().collect::<Vec<_>>() })),
+        btree_set(-50i32..50, 1..4).prop_map(
+            |s| json!({ "NS": s.into_iter().map(|n| n.to_string()).collect::<Vec<_>>() })
+        ),
+    ]
+}
+
+/// Any attribute value, nested up to two levels.
+pub fn value() -> impl Strategy<Value = Value> {
+    scalar().prop_recursive(2, 12, 4, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..4).prop_map(|l| json!({ "L": l })),
+            btree_set("[a-z]{1,3}", 0..4).prop_flat_map(move |keys| {
+                vec(inner.clone(), keys.len()).prop_map(move |vals| {
+                    let m: serde_json::Map<String, Value> =
+                        keys.iter().cloned().zip(vals).collect();
+                    json!({ "M": m })
+                })
+            }),
+        ]
+    })
+}
+
+fn cond() -> impl Strategy<Value = Option<Cond>> {
+    prop_oneof![
+        3 => Just(None),
+        1 => Just(Some(Cond::Exists)),
+        1 => Just(Some(Cond::NotExists)),
+        1 => value().prop_map(|v| Some(Cond::VEquals(v))),
+    ]
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        value().prop_map(Action::SetV),
+        (-100i32..100).prop_map(Action::AddCounter),
+        Just(Action::RemoveV),
+        value().prop_map(Action::Append),
+    ]
+}
+
+fn invalid() -> impl Strategy<Value = Invalid> {
+    prop_oneof![
+        Just(Invalid::EmptyStringKey),
+        Just(Invalid::WrongKeyType),
+        Just(Invalid::ReservedWordBare),
+        Just(Invalid::UnusedValue),
+        Just(Invalid::ItemTooLarge),
+        Just(Invalid::DuplicateInSet),
+    ]
+}
+
+/// One operation over keys pk in 0..3, sk in 0..5.
+pub fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u8..3, 0u8..5, value(), cond(), any::<bool>())
+            .prop_map(|(pk, sk, v, cond, return_old)| Op::Put { pk, sk, v, cond, return_old }),
+        3 => (0u8..3, 0u8..5).prop_map(|(pk, sk)| Op::Get { pk, sk }),
+        3 => (0u8..3, 0u8..5, action(), cond()).prop_map(|(pk, sk, action, cond)| Op::Update { pk, sk, action, cond }),
+        2 => (0u8..3, 0u8..5, cond(), any::<bool>()).prop_map(|(pk, sk, cond, return_old)| Op::Delete { pk, sk, cond, return_old }),
+        2 => (0u8..3, prop::option::of(1u8..4), any::<bool>()).prop_map(|(pk, limit, forward)| Op::Query { pk, limit, forward }),
+        1 => prop::option::of(1u8..5).prop_map(|limit| Op::Scan { limit }),
+        1 => btree_set((0u8..3, 0u8..5), 1..5).prop_flat_map(|keys| {
+            vec(value(), keys.len()).prop_map(move |vals| Op::BatchPut {
+                items: keys.iter().zip(vals).map(|((p, s), v)| (*p, *s, v)).collect(),
+            })
+        }),
+        1 => invalid().prop_map(Op::Invalid),
+    ]
+}
+
+/// A workload: a sequence of operations.
+pub fn workload(max: usize) -> impl Strategy<Value = Vec<Op>> {
+    vec(op(), 1..max)
+}
+
+fn with_cond(mut req: Value, cond: &Option<Cond>) -> Value {
+    match cond {
+        None => {}
+        Some(Cond::Exists) => req["ConditionExpression"] = json!("attribute_exists(pk)"),
+        Some(Cond::NotExists) => req["ConditionExpression"] = json!("attribute_not_exists(pk)"),
+        Some(Cond::VEquals(v)) => {
+            req["ConditionExpression"] = json!("v = :c");
+            merge_values(&mut req, json!({ ":c": v }));
+        }
+    }
+    req
+}
+
+fn merge_values(req: &mut Value, values: Value) {
+    let slot = req
+        .as_object_mut()
+        .expect("object")
+        .entry("ExpressionAttributeValues")
+        .or_insert_with(|| json!({}));
+    for (k, v) in values.as_object().expect("object") {
+        slot[k] = v.clone();
+    }
+}
+
+/// The wire request of a (non-paged) operation: (operation name, body).
+pub fn request(op: &Op, table: &str) -> (&'static str, Value) {
+    match op {
+        Op::Put {
+            pk: p,
+            sk: s,
+            v,
+            cond,
+            return_old,
+        } => {
+            let mut r =
+                json!({ "TableName": table, "Item": { "pk": pk(*p), "sk": sk(*s), "v": v } });
+            if *return_old {
+                r["ReturnValues"] = json!("ALL_OLD");
+            }
+            ("PutItem", with_cond(r, cond))
+        }
+        Op::Get { pk: p, sk: s } => (
+            "GetItem",
+            json!({ "TableName": table, "Key": key(*p, *s), "ConsistentRead": true }),
+        ),
+        Op::Update {
+            pk: p,
+            sk: s,
+            action,
+            cond,
+        } => {
+            let mut r =
+                json!({ "TableName": table, "Key": key(*p, *s), "ReturnValues": "ALL_NEW" });
+            match action {
+                Action::SetV(v) => {
+                    r["UpdateExpression"] = json!("SET v = :v");
+                    merge_values(&mut r, json!({ ":v": v }));
+                }
+                Action::AddCounter(n) => {
+                    r["UpdateExpression"] = json!("ADD c :n");
+                    merge_values(&mut r, json!({ ":n": { "N": n.to_string() } }));
+                }
+                Action::RemoveV => r["UpdateExpression"] = json!("REMOVE v"),
+                Action::Append(v) => {
+                    r["UpdateExpression"] =
+                        json!("SET l = list_append(if_not_exists(l, :empty), :one)");
+                    merge_values(
+                        &mut r,
+                        json!({ ":empty": { "L": [] }, ":one": { "L": [v] } }),
+                    );
+                }
+            }
+            ("UpdateItem", with_cond(r, cond))
+        }
+        Op::Delete {
+            pk: p,
+            sk: s,
+            cond,
+            return_old,
+        } => {
+            let mut r = json!({ "TableName": table, "Key": key(*p, *s) });
+            if *return_old {
+                r["ReturnValues"] = json!("ALL_OLD");
+            }
+            ("DeleteItem", with_cond(r, cond))
+        }
+        Op::Query { .. } | Op::Scan { .. } => {
+            unreachable!("paged operations are run by the runner")
+        }
+        Op::BatchPut { items } => {
+            let puts: Vec<Value> = items
+                .iter()
+                .map(|(p, s, v)| json!({ "PutRequest": { "Item": { "pk": pk(*p), "sk": sk(*s), "v": v } } }))
+                .collect();
+            ("BatchWriteItem", json!({ "RequestItems": { table: puts } }))
+        }
+        Op::Invalid(kind) => match kind {
+            Invalid::EmptyStringKey => (
+                "PutItem",
+                json!({ "TableName": table, "Item": { "pk": { "S": "" }, "sk": sk(0) } }),
+            ),
+            Invalid::WrongKeyType => (
+                "PutItem",
+                json!({ "TableName": table, "Item": { "pk": pk(0), "sk": { "S": "x" } } }),
+            ),
+            Invalid::ReservedWordBare => (
+                "UpdateItem",
+                json!({ "TableName": table, "Key": key(0, 0), "UpdateExpression": "SET status = :v", "ExpressionAttributeValues": { ":v": { "N": "1" } } }),
+            ),
+            Invalid::UnusedValue => (
+                "PutItem",
+                json!({ "TableName": table, "Item": { "pk": pk(0), "sk": sk(0) }, "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeValues": { ":unused": { "N": "1" } } }),
+            ),
+            Invalid::ItemTooLarge => (
+                "PutItem",
+                json!({ "TableName": table, "Item": { "pk": pk(0), "sk": sk(0), "v": { "S": "x".repeat(400 * 1024) } } }),
+            ),
+            Invalid::DuplicateInSet => (
+                "PutItem",
+                json!({ "TableName": table, "Item": { "pk": pk(0), "sk": sk(0), "v": { "NS": ["1", "1.0"] } } }),
+            ),
+        },
+    }
+}

@@ -1,0 +1,270 @@
+//! Running workloads on targets, normalising answers, comparing, reporting.
+
+use crate::model::Model;
+use crate::ops::{self, Op};
+use crate::target::Target;
+use dynamodb_emulator::value::Number;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// What one operation answered, normalised: `kind` is `ok` or the error type's short name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub kind: String,
+    pub body: Value,
+}
+
+/// Canonical form of a JSON value holding attribute values: numbers normalised (DynamoDB
+/// compares and returns them by value), sets sorted (DynamoDB gives them no order).
+pub fn canon(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in m {
+                let x = match (k.as_str(), x) {
+                    ("N", Value::String(n)) => Value::String(
+                        Number::parse(n)
+                            .map(|n| n.to_string())
+                            .unwrap_or_else(|_| n.clone()),
+                    ),
+                    ("NS", Value::Array(a)) => {
+                        let mut ns: Vec<String> = a
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(|n| {
+                                Number::parse(n)
+                                    .map(|n| n.to_string())
+                                    .unwrap_or_else(|_| n.to_string())
+                            })
+                            .collect();
+                        ns.sort();
+                        json!(ns)
+                    }
+                    ("SS" | "BS", Value::Array(a)) => {
+                        let mut s = a.clone();
+                        s.sort_by_key(|e| e.to_string());
+                        Value::Array(s)
+                    }
+                    _ => canon(x),
+                };
+                out.insert(k.clone(), x);
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(canon).collect()),
+        other => other.clone(),
+    }
+}
+
+fn normalise(status: u16, body: &Value) -> Outcome {
+    if status != 200 {
+        let ty = body["__type"].as_str().unwrap_or("Unknown");
+        return Outcome {
+            kind: ty.rsplit('#').next().unwrap_or(ty).to_string(),
+            body: Value::Null,
+        };
+    }
+    let mut b = body.clone();
+    if let Some(m) = b.as_object_mut() {
+        m.remove("ConsumedCapacity");
+        m.remove("ItemCollectionMetrics");
+    }
+    Outcome {
+        kind: "ok".into(),
+        body: canon(&b),
+    }
+}
+
+/// Runs a Query or Scan to the end, following LastEvaluatedKey.
+fn paged(target: &mut dyn Target, op: &Op, table: &str) -> Outcome {
+    let (name, mut req, limit) = match op {
+        Op::Query { pk, limit, forward } => (
+            "Query",
+            json!({ "TableName": table, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": { ":p": ops::pk(*pk) },
+                    "ScanIndexForward": forward, "ConsistentRead": true }),
+            *limit,
+        ),
+        Op::Scan { limit } => (
+            "Scan",
+            json!({ "TableName": table, "ConsistentRead": true }),
+            *limit,
+        ),
+        _ => unreachable!(),
+    };
+    if let Some(l) = limit {
+        req["Limit"] = json!(l);
+    }
+    let mut items = Vec::new();
+    let mut pages = 0;
+    loop {
+        let (status, body) = target.call(name, &req);
+        pages += 1;
+        if status != 200 {
+            return normalise(status, &body);
+        }
+        items.extend(body["Items"].as_array().cloned().unwrap_or_default());
+        match body.get("LastEvaluatedKey") {
+            Some(k) if pages < 1000 => req["ExclusiveStartKey"] = k.clone(),
+            _ => break,
+        }
+    }
+    let mut items: Vec<Value> = items.iter().map(canon).collect();
+    if name == "Scan" {
+        // Scan order across partitions is unspecified.
+        items.sort_by_key(|i| i.to_string());
+    }
+    Outcome {
+        kind: "ok".into(),
+        body: json!({ "Items": items, "Pages": pages }),
+    }
+}
+
+/// Runs a workload on a fresh table of `target`, deleting the table afterwards.
+pub fn run_on(target: &mut dyn Target, table: &str, workload: &[Op]) -> Vec<Outcome> {
+    let (status, body) = target.call(
+        "CreateTable",
+        &json!({ "TableName": table, "BillingMode": "PAY_PER_REQUEST",
+                 "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                 "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}] }),
+    );
+    assert_eq!(
+        status,
+        200,
+        "{} could not create {table}: {body}",
+        target.name()
+    );
+    let out = workload
+        .iter()
+        .map(|op| match op {
+            Op::Query { .. } | Op::Scan { .. } => paged(target, op, table),
+            _ => {
+                let (name, req) = ops::request(op, table);
+                let (status, body) = target.call(name, &req);
+                normalise(status, &body)
+            }
+        })
+        .collect();
+    target.call("DeleteTable", &json!({ "TableName": table }));
+    out
+}
+
+/// Runs a workload on the reference model.
+pub fn run_model(workload: &[Op]) -> Vec<Outcome> {
+    let mut m = Model::default();
+    workload.iter().map(|op| m.step(op)).collect()
+}
+
+/// The first difference between two runs of a workload, described with its request.
+pub fn first_difference(
+    workload: &[Op],
+    a: &[Outcome],
+    b: &[Outcome],
+    table: &str,
+) -> Option<String> {
+    for (i, ((op, x), y)) in workload.iter().zip(a).zip(b).enumerate() {
+        if x != y {
+            let request = match op {
+                Op::Query { .. } | Op::Scan { .. } => format!("{op:?}"),
+                _ => {
+                    let (name, req) = ops::request(op, table);
+                    let text = req.to_string();
+                    format!(
+                        "{name} {}",
+                        if text.len() > 600 {
+                            format!("{}…", &text[..600])
+                        } else {
+                            text
+                        }
+                    )
+                }
+            };
+            return Some(format!(
+                "operation {} of {}: {request}\n  target:    {} {}\n  reference: {} {}",
+                i + 1,
+                workload.len(),
+                x.kind,
+                x.body,
+                y.kind,
+                y.body
+            ));
+        }
+    }
+    None
+}
+
+/// Counts for the report: operations per kind and outcomes per kind.
+#[derive(Debug, Default)]
+pub struct Coverage {
+    pub operations: BTreeMap<&'static str, usize>,
+    pub outcomes: BTreeMap<String, usize>,
+}
+
+impl Coverage {
+    pub fn add(&mut self, workload: &[Op], outcomes: &[Outcome]) {
+        for (op, o) in workload.iter().zip(outcomes) {
+            *self.operations.entry(op.kind()).or_default() += 1;
+            *self.outcomes.entry(o.kind.clone()).or_default() += 1;
+        }
+    }
+}
+
+/// The reference a target is compared with.
+pub enum Reference<'a> {
+    Model,
+    Target(&'a mut dyn Target),
+}
+
+/// Result of a conformance run.
+#[derive(Debug)]
+pub struct Run {
+    pub cases: u32,
+    pub coverage: Coverage,
+    /// The minimal failing workload, shrunk by proptest, if any.
+    pub failure: Option<String>,
+}
+
+/// Runs `cases` generated workloads (up to `max_ops` operations each, from `seed`) on `target`
+/// and on the reference, shrinking the first difference to a minimal workload.
+pub fn check(
+    target: &mut dyn Target,
+    mut reference: Reference<'_>,
+    cases: u32,
+    seed: u64,
+    max_ops: usize,
+) -> Run {
+    use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+    use std::cell::RefCell;
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+    );
+    let coverage = RefCell::new(Coverage::default());
+    let case = RefCell::new(0u64);
+    let target = RefCell::new(target);
+    let reference = RefCell::new(&mut reference);
+    let result = runner.run(&crate::ops::workload(max_ops), |workload| {
+        *case.borrow_mut() += 1;
+        let table = format!("conformance-{seed}-{}", case.borrow());
+        let got = run_on(&mut **target.borrow_mut(), &table, &workload);
+        let expected = match &mut **reference.borrow_mut() {
+            Reference::Model => run_model(&workload),
+            Reference::Target(r) => run_on(&mut **r, &table, &workload),
+        };
+        coverage.borrow_mut().add(&workload, &got);
+        match first_difference(&workload, &got, &expected, &table) {
+            Some(d) => Err(TestCaseError::fail(d)),
+            None => Ok(()),
+        }
+    });
+    Run {
+        cases,
+        coverage: coverage.into_inner(),
+        failure: result.err().map(|e| e.to_string()),
+    }
+}
