@@ -2,14 +2,15 @@
 //! of [`crate::ops`], written to be obviously correct rather than fast (no partitions, no lag,
 //! no expression language: each generated operation's effect is spelt out directly).
 
-use crate::ops::{pk, sk, Action, Cond, Op};
+use crate::ops::{Action, Cond, Op, Schema};
 use crate::runner::{canon, Outcome};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// Items by (partition key, sort key).
-#[derive(Default)]
+/// Items by (partition key index, sort key index): the generator's indexes are in DynamoDB's
+/// order of the key values, so the map's order is the table's sort order within a partition.
 pub struct Model {
+    schema: Schema,
     items: BTreeMap<(u8, u8), Map<String, Value>>,
 }
 
@@ -38,14 +39,18 @@ fn holds(cond: &Option<Cond>, old: Option<&Map<String, Value>>) -> bool {
     }
 }
 
-fn key_item(p: u8, s: u8) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("pk".into(), pk(p));
-    m.insert("sk".into(), sk(s));
-    m
-}
-
 impl Model {
+    pub fn new(schema: Schema) -> Model {
+        Model {
+            schema,
+            items: BTreeMap::new(),
+        }
+    }
+
+    fn key_item(&self, p: u8, s: u8) -> Map<String, Value> {
+        self.schema.key(p, s).as_object().expect("object").clone()
+    }
+
     /// Applies one operation and returns what DynamoDB answers.
     pub fn step(&mut self, op: &Op) -> Outcome {
         match op {
@@ -56,19 +61,19 @@ impl Model {
                 cond,
                 return_old,
             } => {
-                let old = self.items.get(&(*p, *s)).cloned();
+                let old = self.items.get(&self.schema.slot(*p, *s)).cloned();
                 if !holds(cond, old.as_ref()) {
                     return err("ConditionalCheckFailedException");
                 }
-                let mut item = key_item(*p, *s);
+                let mut item = self.key_item(*p, *s);
                 item.insert("v".into(), v.clone());
-                self.items.insert((*p, *s), item);
+                self.items.insert(self.schema.slot(*p, *s), item);
                 match (return_old, old) {
                     (true, Some(o)) => ok(json!({ "Attributes": o })),
                     _ => ok(json!({})),
                 }
             }
-            Op::Get { pk: p, sk: s } => match self.items.get(&(*p, *s)) {
+            Op::Get { pk: p, sk: s } => match self.items.get(&self.schema.slot(*p, *s)) {
                 Some(i) => ok(json!({ "Item": i })),
                 None => ok(json!({})),
             },
@@ -78,11 +83,11 @@ impl Model {
                 action,
                 cond,
             } => {
-                let old = self.items.get(&(*p, *s)).cloned();
+                let old = self.items.get(&self.schema.slot(*p, *s)).cloned();
                 if !holds(cond, old.as_ref()) {
                     return err("ConditionalCheckFailedException");
                 }
-                let mut item = old.unwrap_or_else(|| key_item(*p, *s));
+                let mut item = old.unwrap_or_else(|| self.key_item(*p, *s));
                 match action {
                     Action::SetV(v) => {
                         item.insert("v".into(), v.clone());
@@ -107,7 +112,7 @@ impl Model {
                         item.insert("l".into(), json!({ "L": l }));
                     }
                 }
-                self.items.insert((*p, *s), item.clone());
+                self.items.insert(self.schema.slot(*p, *s), item.clone());
                 ok(json!({ "Attributes": item }))
             }
             Op::Delete {
@@ -116,11 +121,11 @@ impl Model {
                 cond,
                 return_old,
             } => {
-                let old = self.items.get(&(*p, *s)).cloned();
+                let old = self.items.get(&self.schema.slot(*p, *s)).cloned();
                 if !holds(cond, old.as_ref()) {
                     return err("ConditionalCheckFailedException");
                 }
-                self.items.remove(&(*p, *s));
+                self.items.remove(&self.schema.slot(*p, *s));
                 match (return_old, old) {
                     (true, Some(o)) => ok(json!({ "Attributes": o })),
                     _ => ok(json!({})),
@@ -141,7 +146,12 @@ impl Model {
                 }
                 // A page that fills its Limit always carries a LastEvaluatedKey, so one more
                 // (possibly empty) page follows.
-                let pages = limit.map_or(1, |l| items.len() / l as usize + 1);
+                // A table without a sort key has at most one item per partition key, and
+                // DynamoDB knows nothing can follow it.
+                let pages = match (limit, self.schema.range) {
+                    (Some(l), Some(_)) => items.len() / *l as usize + 1,
+                    _ => 1,
+                };
                 ok(json!({ "Items": items, "Pages": pages }))
             }
             Op::Scan { limit } => {
@@ -155,10 +165,19 @@ impl Model {
                 ok(json!({ "Items": items, "Pages": pages }))
             }
             Op::BatchPut { items } => {
+                // Two requests on one item are rejected before anything is written.
+                let mut slots: Vec<(u8, u8)> = items
+                    .iter()
+                    .map(|(p, s, _)| self.schema.slot(*p, *s))
+                    .collect();
+                slots.sort();
+                if slots.windows(2).any(|w| w[0] == w[1]) {
+                    return err("ValidationException");
+                }
                 for (p, s, v) in items {
-                    let mut item = key_item(*p, *s);
+                    let mut item = self.key_item(*p, *s);
                     item.insert("v".into(), v.clone());
-                    self.items.insert((*p, *s), item);
+                    self.items.insert(self.schema.slot(*p, *s), item);
                 }
                 ok(json!({ "UnprocessedItems": {} }))
             }

@@ -98,16 +98,73 @@ impl Op {
     }
 }
 
-pub fn pk(p: u8) -> Value {
-    json!({ "S": format!("p{p}") })
+/// A table's key schema: the partition key's type and the sort key's, if any (`S`, `N` or `B`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schema {
+    pub hash: char,
+    pub range: Option<char>,
 }
 
-pub fn sk(s: u8) -> Value {
-    json!({ "N": s.to_string() })
+impl Schema {
+    /// The attribute definitions and key schema of CreateTable.
+    pub fn create_table(&self, table: &str) -> Value {
+        let mut defs = vec![json!({"AttributeName": "pk", "AttributeType": self.hash.to_string()})];
+        let mut keys = vec![json!({"AttributeName": "pk", "KeyType": "HASH"})];
+        if let Some(r) = self.range {
+            defs.push(json!({"AttributeName": "sk", "AttributeType": r.to_string()}));
+            keys.push(json!({"AttributeName": "sk", "KeyType": "RANGE"}));
+        }
+        json!({ "TableName": table, "BillingMode": "PAY_PER_REQUEST", "KeySchema": keys, "AttributeDefinitions": defs })
+    }
+
+    /// Key index `i` as a value of type `t`; the order of indexes is DynamoDB's order of the
+    /// values (numbers numerically, strings and binaries bytewise).
+    fn value(t: char, i: u8) -> Value {
+        match t {
+            'S' => json!({ "S": format!("k{i}") }),
+            'N' => json!({ "N": (i as i32 - 2).to_string() }),
+            _ => json!({ "B": b64(&[0x10, i]) }),
+        }
+    }
+
+    pub fn pk(&self, p: u8) -> Value {
+        Self::value(self.hash, p)
+    }
+
+    /// The sort key attribute of index `s`, None for a table without one.
+    pub fn sk(&self, s: u8) -> Option<Value> {
+        self.range.map(|t| Self::value(t, s))
+    }
+
+    /// The primary key of (p, s); `s` is ignored without a sort key.
+    pub fn key(&self, p: u8, s: u8) -> Value {
+        let mut k = json!({ "pk": self.pk(p) });
+        if let Some(v) = self.sk(s) {
+            k["sk"] = v;
+        }
+        k
+    }
+
+    /// The model's identity of (p, s): without a sort key every s is the same item.
+    pub fn slot(&self, p: u8, s: u8) -> (u8, u8) {
+        (p, if self.range.is_some() { s } else { 0 })
+    }
 }
 
-fn key(p: u8, s: u8) -> Value {
-    json!({ "pk": pk(p), "sk": sk(s) })
+/// Any key schema.
+pub fn schema() -> impl Strategy<Value = Schema> {
+    let t = || prop_oneof![Just('S'), Just('N'), Just('B')];
+    (t(), prop::option::of(t())).prop_map(|(hash, range)| Schema { hash, range })
+}
+
+fn key(schema: &Schema, p: u8, s: u8) -> Value {
+    schema.key(p, s)
+}
+
+fn item(schema: &Schema, p: u8, s: u8, v: &Value) -> Value {
+    let mut i = schema.key(p, s);
+    i["v"] = v.clone();
+    i
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -219,9 +276,9 @@ pub fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// A workload: a sequence of operations.
-pub fn workload(max: usize) -> impl Strategy<Value = Vec<Op>> {
-    vec(op(), 1..max)
+/// A workload: a key schema and a sequence of operations.
+pub fn workload(max: usize) -> impl Strategy<Value = (Schema, Vec<Op>)> {
+    (schema(), vec(op(), 1..max))
 }
 
 fn with_cond(mut req: Value, cond: &Option<Cond>) -> Value {
@@ -249,7 +306,7 @@ fn merge_values(req: &mut Value, values: Value) {
 }
 
 /// The wire request of a (non-paged) operation: (operation name, body).
-pub fn request(op: &Op, table: &str) -> (&'static str, Value) {
+pub fn request(schema: &Schema, op: &Op, table: &str) -> (&'static str, Value) {
     match op {
         Op::Put {
             pk: p,
@@ -258,8 +315,7 @@ pub fn request(op: &Op, table: &str) -> (&'static str, Value) {
             cond,
             return_old,
         } => {
-            let mut r =
-                json!({ "TableName": table, "Item": { "pk": pk(*p), "sk": sk(*s), "v": v } });
+            let mut r = json!({ "TableName": table, "Item": item(schema, *p, *s, v) });
             if *return_old {
                 r["ReturnValues"] = json!("ALL_OLD");
             }
@@ -267,7 +323,7 @@ pub fn request(op: &Op, table: &str) -> (&'static str, Value) {
         }
         Op::Get { pk: p, sk: s } => (
             "GetItem",
-            json!({ "TableName": table, "Key": key(*p, *s), "ConsistentRead": true }),
+            json!({ "TableName": table, "Key": key(schema, *p, *s), "ConsistentRead": true }),
         ),
         Op::Update {
             pk: p,
@@ -275,8 +331,7 @@ pub fn request(op: &Op, table: &str) -> (&'static str, Value) {
             action,
             cond,
         } => {
-            let mut r =
-                json!({ "TableName": table, "Key": key(*p, *s), "ReturnValues": "ALL_NEW" });
+            let mut r = json!({ "TableName": table, "Key": key(schema, *p, *s), "ReturnValues": "ALL_NEW" });
             match action {
                 Action::SetV(v) => {
                     r["UpdateExpression"] = json!("SET v = :v");
@@ -304,7 +359,7 @@ pub fn request(op: &Op, table: &str) -> (&'static str, Value) {
             cond,
             return_old,
         } => {
-            let mut r = json!({ "TableName": table, "Key": key(*p, *s) });
+            let mut r = json!({ "TableName": table, "Key": key(schema, *p, *s) });
             if *return_old {
                 r["ReturnValues"] = json!("ALL_OLD");
             }
@@ -316,34 +371,40 @@ pub fn request(op: &Op, table: &str) -> (&'static str, Value) {
         Op::BatchPut { items } => {
             let puts: Vec<Value> = items
                 .iter()
-                .map(|(p, s, v)| json!({ "PutRequest": { "Item": { "pk": pk(*p), "sk": sk(*s), "v": v } } }))
+                .map(|(p, s, v)| json!({ "PutRequest": { "Item": item(schema, *p, *s, v) } }))
                 .collect();
             ("BatchWriteItem", json!({ "RequestItems": { table: puts } }))
         }
         Op::Invalid(kind) => match kind {
-            Invalid::EmptyStringKey => (
-                "PutItem",
-                json!({ "TableName": table, "Item": { "pk": { "S": "" }, "sk": sk(0) } }),
-            ),
-            Invalid::WrongKeyType => (
-                "PutItem",
-                json!({ "TableName": table, "Item": { "pk": pk(0), "sk": { "S": "x" } } }),
-            ),
+            Invalid::EmptyStringKey => {
+                let mut i = schema.key(0, 0);
+                i["pk"] = if schema.hash == 'B' {
+                    json!({ "B": "" })
+                } else {
+                    json!({ "S": "" })
+                };
+                ("PutItem", json!({ "TableName": table, "Item": i }))
+            }
+            Invalid::WrongKeyType => {
+                let mut i = schema.key(0, 0);
+                i["pk"] = json!({ "BOOL": true });
+                ("PutItem", json!({ "TableName": table, "Item": i }))
+            }
             Invalid::ReservedWordBare => (
                 "UpdateItem",
-                json!({ "TableName": table, "Key": key(0, 0), "UpdateExpression": "SET status = :v", "ExpressionAttributeValues": { ":v": { "N": "1" } } }),
+                json!({ "TableName": table, "Key": schema.key(0, 0), "UpdateExpression": "SET status = :v", "ExpressionAttributeValues": { ":v": { "N": "1" } } }),
             ),
             Invalid::UnusedValue => (
                 "PutItem",
-                json!({ "TableName": table, "Item": { "pk": pk(0), "sk": sk(0) }, "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeValues": { ":unused": { "N": "1" } } }),
+                json!({ "TableName": table, "Item": schema.key(0, 0), "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeValues": { ":unused": { "N": "1" } } }),
             ),
             Invalid::ItemTooLarge => (
                 "PutItem",
-                json!({ "TableName": table, "Item": { "pk": pk(0), "sk": sk(0), "v": { "S": "x".repeat(400 * 1024) } } }),
+                json!({ "TableName": table, "Item": item(schema, 0, 0, &json!({ "S": "x".repeat(400 * 1024) })) }),
             ),
             Invalid::DuplicateInSet => (
                 "PutItem",
-                json!({ "TableName": table, "Item": { "pk": pk(0), "sk": sk(0), "v": { "NS": ["1", "1.0"] } } }),
+                json!({ "TableName": table, "Item": item(schema, 0, 0, &json!({ "NS": ["1", "1.0"] })) }),
             ),
         },
     }

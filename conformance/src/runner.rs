@@ -1,7 +1,7 @@
 //! Running workloads on targets, normalising answers, comparing, reporting.
 
 use crate::model::Model;
-use crate::ops::{self, Op};
+use crate::ops::{self, Op, Schema};
 use crate::target::Target;
 use dynamodb_emulator::value::Number;
 use serde_json::{json, Value};
@@ -76,11 +76,11 @@ fn normalise(status: u16, body: &Value) -> Outcome {
 }
 
 /// Runs a Query or Scan to the end, following LastEvaluatedKey.
-fn paged(target: &mut dyn Target, op: &Op, table: &str) -> Outcome {
+fn paged(target: &mut dyn Target, schema: &Schema, op: &Op, table: &str) -> Outcome {
     let (name, mut req, limit) = match op {
         Op::Query { pk, limit, forward } => (
             "Query",
-            json!({ "TableName": table, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": { ":p": ops::pk(*pk) },
+            json!({ "TableName": table, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": { ":p": schema.pk(*pk) },
                     "ScanIndexForward": forward, "ConsistentRead": true }),
             *limit,
         ),
@@ -120,13 +120,13 @@ fn paged(target: &mut dyn Target, op: &Op, table: &str) -> Outcome {
 }
 
 /// Runs a workload on a fresh table of `target`, deleting the table afterwards.
-pub fn run_on(target: &mut dyn Target, table: &str, workload: &[Op]) -> Vec<Outcome> {
-    let (status, body) = target.call(
-        "CreateTable",
-        &json!({ "TableName": table, "BillingMode": "PAY_PER_REQUEST",
-                 "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-                 "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}] }),
-    );
+pub fn run_on(
+    target: &mut dyn Target,
+    table: &str,
+    schema: &Schema,
+    workload: &[Op],
+) -> Vec<Outcome> {
+    let (status, body) = target.call("CreateTable", &schema.create_table(table));
     assert_eq!(
         status,
         200,
@@ -136,9 +136,9 @@ pub fn run_on(target: &mut dyn Target, table: &str, workload: &[Op]) -> Vec<Outc
     let out = workload
         .iter()
         .map(|op| match op {
-            Op::Query { .. } | Op::Scan { .. } => paged(target, op, table),
+            Op::Query { .. } | Op::Scan { .. } => paged(target, schema, op, table),
             _ => {
-                let (name, req) = ops::request(op, table);
+                let (name, req) = ops::request(schema, op, table);
                 let (status, body) = target.call(name, &req);
                 normalise(status, &body)
             }
@@ -149,13 +149,14 @@ pub fn run_on(target: &mut dyn Target, table: &str, workload: &[Op]) -> Vec<Outc
 }
 
 /// Runs a workload on the reference model.
-pub fn run_model(workload: &[Op]) -> Vec<Outcome> {
-    let mut m = Model::default();
+pub fn run_model(schema: &Schema, workload: &[Op]) -> Vec<Outcome> {
+    let mut m = Model::new(*schema);
     workload.iter().map(|op| m.step(op)).collect()
 }
 
 /// The first difference between two runs of a workload, described with its request.
 pub fn first_difference(
+    schema: &Schema,
     workload: &[Op],
     a: &[Outcome],
     b: &[Outcome],
@@ -166,7 +167,7 @@ pub fn first_difference(
             let request = match op {
                 Op::Query { .. } | Op::Scan { .. } => format!("{op:?}"),
                 _ => {
-                    let (name, req) = ops::request(op, table);
+                    let (name, req) = ops::request(schema, op, table);
                     let text = req.to_string();
                     format!(
                         "{name} {}",
@@ -179,7 +180,7 @@ pub fn first_difference(
                 }
             };
             return Some(format!(
-                "operation {} of {}: {request}\n  target:    {} {}\n  reference: {} {}",
+                "schema {schema:?}, operation {} of {}: {request}\n  target:    {} {}\n  reference: {} {}",
                 i + 1,
                 workload.len(),
                 x.kind,
@@ -248,16 +249,16 @@ pub fn check(
     let case = RefCell::new(0u64);
     let target = RefCell::new(target);
     let reference = RefCell::new(&mut reference);
-    let result = runner.run(&crate::ops::workload(max_ops), |workload| {
+    let result = runner.run(&crate::ops::workload(max_ops), |(schema, workload)| {
         *case.borrow_mut() += 1;
         let table = format!("conformance-{seed}-{}", case.borrow());
-        let got = run_on(&mut **target.borrow_mut(), &table, &workload);
+        let got = run_on(&mut **target.borrow_mut(), &table, &schema, &workload);
         let expected = match &mut **reference.borrow_mut() {
-            Reference::Model => run_model(&workload),
-            Reference::Target(r) => run_on(&mut **r, &table, &workload),
+            Reference::Model => run_model(&schema, &workload),
+            Reference::Target(r) => run_on(&mut **r, &table, &schema, &workload),
         };
         coverage.borrow_mut().add(&workload, &got);
-        match first_difference(&workload, &got, &expected, &table) {
+        match first_difference(&schema, &workload, &got, &expected, &table) {
             Some(d) => Err(TestCaseError::fail(d)),
             None => Ok(()),
         }

@@ -447,6 +447,9 @@ enum Select {
 }
 
 struct ReadPlan {
+    /// A Query on a table without a sort key matches at most one item: nothing can follow it,
+    /// so no LastEvaluatedKey even when Limit is reached.
+    single_item: bool,
     filter: Option<Condition>,
     projection: Option<Projection>,
     select: Select,
@@ -647,7 +650,7 @@ fn run_page<'t>(
                 Select::AllProjected => out.items.push(view.clone()),
             }
         }
-        let by_limit = plan.limit.is_some_and(|l| out.scanned >= l);
+        let by_limit = plan.limit.is_some_and(|l| out.scanned >= l) && !plan.single_item;
         let by_size = out.bytes_read >= MAX_PAGE_BYTES;
         if by_limit || (by_size && candidates.peek().is_some()) {
             out.last_evaluated = Some(last_key(item, t, index));
@@ -930,6 +933,7 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Box<RawValue>> {
         }
     }
     let plan = ReadPlan {
+        single_item: index.is_none() && t.schema.range.is_none(),
         filter,
         projection,
         select,
@@ -1189,6 +1193,7 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Box<RawValue>> {
     check_projected(&t, index, projection.as_ref())?;
     let start = start_key(input.exclusive_start_key, &t, index)?;
     let plan = ReadPlan {
+        single_item: false,
         filter,
         projection,
         select,
