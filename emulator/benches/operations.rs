@@ -15,6 +15,8 @@ fn emulator(consistency: Consistency) -> InProcess {
         .clock(Clock::virtual_at(DEFAULT_VIRTUAL_START))
         .consistency(consistency)
         .lag(LagModel::Fixed(Duration::from_secs(3600)))
+        // The cost of operations, not DynamoDB's limits: a frozen clock would throttle.
+        .throttling(false)
         .build()
 }
 

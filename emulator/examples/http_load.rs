@@ -90,7 +90,8 @@ async fn main() {
     let (endpoint, _guard) = match arg("--endpoint") {
         Some(e) => (e, None),
         None => {
-            let emu = Emulator::builder().start().await.unwrap();
+            // Throughput of the server, not DynamoDB's limits (a hot key would be throttled).
+            let emu = Emulator::builder().throttling(false).start().await.unwrap();
             (emu.endpoint_url(), Some(emu))
         }
     };

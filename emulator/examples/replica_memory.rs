@@ -46,6 +46,7 @@ fn main() {
         .consistency(Consistency::Realistic)
         .lag(LagModel::Fixed(Duration::from_secs(3600)))
         .gsi_lag(LagModel::Fixed(Duration::from_secs(3600)))
+        .throttling(false)
         .build();
     emu.call(
         "CreateTable",

@@ -68,11 +68,11 @@ pub struct Engine {
 pub struct RequestLogEntry {
     pub sequence: u64,
     pub clock_milliseconds: u64,
-    pub operation: String,
+    pub operation: &'static str,
     /// `ok`, or the error type.
-    pub outcome: String,
+    pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub replica: Option<String>,
+    pub replica: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stale: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,8 +123,8 @@ impl Engine {
     /// Appends to the request log (bounded; the oldest entries go first).
     pub fn log_request(
         &self,
-        operation: &str,
-        outcome: &str,
+        operation: &'static str,
+        outcome: &'static str,
         read: Option<&crate::replication::ReadInfo>,
     ) {
         let mut log = self.request_log.lock();
@@ -132,9 +132,9 @@ impl Engine {
         log.push_back(RequestLogEntry {
             sequence,
             clock_milliseconds: self.clock.now().as_millis() as u64,
-            operation: operation.to_string(),
-            outcome: outcome.to_string(),
-            replica: read.map(|r| r.replica.clone()),
+            operation,
+            outcome,
+            replica: read.map(|r| r.replica),
             stale: read.map(|r| r.stale),
             behind_milliseconds: read.map(|r| r.behind.as_millis() as u64),
         });

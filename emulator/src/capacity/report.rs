@@ -94,7 +94,11 @@ const MAX_SERIES: usize = 3600;
 impl Usage {
     fn with<T>(&self, table: &str, f: impl FnOnce(&mut TableUsage) -> T) -> T {
         let mut t = self.tables.lock();
-        f(t.entry(table.to_string()).or_default())
+        // Look up first: allocating the key on every request would cost more than the rest.
+        if !t.contains_key(table) {
+            t.insert(table.to_string(), TableUsage::default());
+        }
+        f(t.get_mut(table).expect("inserted"))
     }
 
     /// Records consumed units.
@@ -107,7 +111,7 @@ impl Usage {
         now: Duration,
     ) {
         self.with(table, |u| {
-            let op = u.operations.entry(operation().to_string()).or_default();
+            let op = op_entry(&mut u.operations);
             let sec = u.series.entry(now.as_secs()).or_default();
             if read {
                 u.read_units += units;
@@ -209,6 +213,15 @@ impl Usage {
     pub fn forget(&self, table: &str) {
         self.tables.lock().remove(table);
     }
+}
+
+/// The usage of the operation running on this thread, created on first use.
+fn op_entry(ops: &mut BTreeMap<String, OperationUsage>) -> &mut OperationUsage {
+    let op = operation();
+    if !ops.contains_key(op) {
+        ops.insert(op.to_string(), OperationUsage::default());
+    }
+    ops.get_mut(op).expect("inserted")
 }
 
 fn trim(series: &mut BTreeMap<u64, Second>) {

@@ -93,7 +93,12 @@ pub fn dispatch(
         Ok(_) => "ok",
         Err(e) => e.kind.short_name(),
     };
-    engine.log_request(operation, outcome, read.as_ref());
+    let name = OPERATIONS
+        .iter()
+        .find(|o| **o == operation)
+        .copied()
+        .unwrap_or("Unknown");
+    engine.log_request(name, outcome, read.as_ref());
     result
 }
 

@@ -113,8 +113,8 @@ impl ReplicationConfig {
 /// Which replica served a read and how stale it was: the emulator's debug headers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadInfo {
-    /// `leader`, `replica-1`, `replica-2`, `gsi`, or `scripted`.
-    pub replica: String,
+    /// `leader`, `replica-1`, `replica-2`, `worst-case`, `gsi`, or `scripted`.
+    pub replica: &'static str,
     /// Whether the answer missed at least one acknowledged write.
     pub stale: bool,
     /// How far behind the leader the served view was.

@@ -757,7 +757,7 @@ impl Table {
             kind: ViewKind::Current,
             consistent,
             info: ReadInfo {
-                replica: "leader".into(),
+                replica: "leader",
                 ..Default::default()
             },
         };
@@ -772,7 +772,7 @@ impl Table {
                 kind: ViewKind::WorstCase(now.checked_sub(settings.table_lag.window())),
                 consistent,
                 info: ReadInfo {
-                    replica: "worst-case".into(),
+                    replica: "worst-case",
                     ..Default::default()
                 },
             },
@@ -811,11 +811,7 @@ impl Table {
                     kind: ViewKind::Replica(r),
                     consistent,
                     info: ReadInfo {
-                        replica: if r == 0 {
-                            "leader".into()
-                        } else {
-                            format!("replica-{r}")
-                        },
+                        replica: ["leader", "replica-1", "replica-2"][r],
                         ..Default::default()
                     },
                 }
@@ -825,13 +821,13 @@ impl Table {
 
     fn info_for(
         &self,
-        replica: &str,
+        replica: &'static str,
         pos: u64,
         now: Duration,
         first_missed: Option<Duration>,
     ) -> ReadInfo {
         ReadInfo {
-            replica: replica.into(),
+            replica,
             stale: pos < self.lsn,
             behind: if pos < self.lsn {
                 first_missed
@@ -868,7 +864,7 @@ impl Table {
                 *n -= 1;
                 if let Some(latest) = self.versions.latest_write(key) {
                     view.info = ReadInfo {
-                        replica: "scripted".into(),
+                        replica: "scripted",
                         stale: true,
                         behind: Duration::ZERO,
                     };
@@ -881,12 +877,8 @@ impl Table {
             Some(pos) => {
                 let part = &self.partitions.parts[self.partitions.index_of(key.token)];
                 if let ViewKind::Replica(r) = view.kind {
-                    view.info = self.info_for(
-                        &view.info.replica.clone(),
-                        pos,
-                        now,
-                        part.commits.first_after(pos),
-                    );
+                    view.info =
+                        self.info_for(view.info.replica, pos, now, part.commits.first_after(pos));
                     let _ = r;
                 } else if let ViewKind::WorstCase(_) = view.kind {
                     view.info =
