@@ -125,9 +125,7 @@ async fn handle(
     if engine.options.debug_headers {
         if let Some(info) = read {
             let h = resp.headers_mut();
-            if let Ok(v) = HeaderValue::from_str(&info.replica) {
-                h.insert("x-emulator-replica", v);
-            }
+            h.insert("x-emulator-replica", HeaderValue::from_static(info.replica));
             h.insert(
                 "x-emulator-stale",
                 HeaderValue::from_static(if info.stale { "true" } else { "false" }),
