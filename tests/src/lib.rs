@@ -51,6 +51,24 @@ pub async fn start_with(builder: EmulatorBuilder) -> TestEnv {
     TestEnv { emulator, client }
 }
 
+/// A key schema element.
+pub fn ks(name: &str, ty: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(ty)
+        .build()
+        .unwrap()
+}
+
+/// An attribute definition.
+pub fn ad(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ty)
+        .build()
+        .unwrap()
+}
+
 pub fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_string())
 }

@@ -2,28 +2,12 @@
 //! UpdateTable, DeleteTable, TTL, tags, limits, and their errors.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate,
-    KeySchemaElement, KeyType, LocalSecondaryIndex, Projection, ProjectionType,
-    ProvisionedThroughput, ScalarAttributeType, TableStatus, Tag, TimeToLiveSpecification,
+    BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, KeyType,
+    LocalSecondaryIndex, Projection, ProjectionType, ProvisionedThroughput, ScalarAttributeType,
+    TableStatus, Tag, TimeToLiveSpecification,
 };
 use e2e_tests::*;
 use std::time::Duration;
-
-fn ks(name: &str, ty: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(ty)
-        .build()
-        .unwrap()
-}
-
-fn ad(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ty)
-        .build()
-        .unwrap()
-}
 
 fn throughput(r: i64, w: i64) -> ProvisionedThroughput {
     ProvisionedThroughput::builder()

@@ -4,29 +4,12 @@
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ComparisonOperator, Condition,
-    GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
-    ProjectionType, ScalarAttributeType, Select,
+    AttributeValue, BillingMode, ComparisonOperator, Condition, GlobalSecondaryIndex, KeyType,
+    LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, Select,
 };
 use aws_sdk_dynamodb::Client;
 use e2e_tests::*;
 use std::collections::{HashMap, HashSet};
-
-fn ks(name: &str, ty: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(ty)
-        .build()
-        .unwrap()
-}
-
-fn ad(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ty)
-        .build()
-        .unwrap()
-}
 
 /// Expression attribute values of one test case.
 type Values<'a> = Vec<(&'a str, AttributeValue)>;
