@@ -2,7 +2,7 @@
 //! of [`crate::ops`], written to be obviously correct rather than fast (no partitions, no lag,
 //! no expression language: each generated operation's effect is spelt out directly).
 
-use crate::ops::{Action, Cond, Op, Schema};
+use crate::ops::{Action, Cond, Op, Schema, TxAction};
 use crate::runner::{canon, Outcome};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -180,6 +180,52 @@ impl Model {
                     self.items.insert(self.schema.slot(*p, *s), item);
                 }
                 ok(json!({ "UnprocessedItems": {} }))
+            }
+            Op::Transact(actions) => {
+                // Every condition is checked against the state before any action; then all apply.
+                let ok_all = actions.iter().all(|a| {
+                    let (p, s, c) = match a {
+                        TxAction::Put(p, s, _, c)
+                        | TxAction::Update(p, s, _, c)
+                        | TxAction::Delete(p, s, c) => (p, s, c.clone()),
+                        TxAction::Check(p, s, c) => (p, s, Some(c.clone())),
+                    };
+                    holds(&c, self.items.get(&self.schema.slot(*p, *s)))
+                });
+                if !ok_all {
+                    return err("TransactionCanceledException");
+                }
+                for a in actions {
+                    match a {
+                        TxAction::Put(p, s, v, _) => {
+                            self.step(&Op::Put {
+                                pk: *p,
+                                sk: *s,
+                                v: v.clone(),
+                                cond: None,
+                                return_old: false,
+                            });
+                        }
+                        TxAction::Update(p, s, act, _) => {
+                            self.step(&Op::Update {
+                                pk: *p,
+                                sk: *s,
+                                action: act.clone(),
+                                cond: None,
+                            });
+                        }
+                        TxAction::Delete(p, s, _) => {
+                            self.step(&Op::Delete {
+                                pk: *p,
+                                sk: *s,
+                                cond: None,
+                                return_old: false,
+                            });
+                        }
+                        TxAction::Check(..) => {}
+                    }
+                }
+                ok(json!({}))
             }
             Op::Invalid(_) => err("ValidationException"),
         }

@@ -42,9 +42,21 @@ pub enum Invalid {
     DuplicateInSet,
 }
 
+/// One action of a TransactWriteItems.
+#[derive(Debug, Clone)]
+pub enum TxAction {
+    Put(u8, u8, Value, Option<Cond>),
+    Update(u8, u8, Action, Option<Cond>),
+    Delete(u8, u8, Option<Cond>),
+    Check(u8, u8, Cond),
+}
+
 /// One operation of a workload.
 #[derive(Debug, Clone)]
 pub enum Op {
+    /// TransactWriteItems over distinct items (distinct partition keys, so distinct in every
+    /// schema).
+    Transact(Vec<TxAction>),
     Put {
         pk: u8,
         sk: u8,
@@ -93,6 +105,7 @@ impl Op {
             Op::Query { .. } => "Query",
             Op::Scan { .. } => "Scan",
             Op::BatchPut { .. } => "BatchWriteItem",
+            Op::Transact(_) => "TransactWriteItems",
             Op::Invalid(_) => "Invalid",
         }
     }
@@ -273,7 +286,38 @@ pub fn op() -> impl Strategy<Value = Op> {
             })
         }),
         1 => invalid().prop_map(Op::Invalid),
+        1 => btree_set(0u8..3, 1..4).prop_flat_map(|pks| {
+            let n = pks.len();
+            (Just(pks), vec(tx_action(), n)).prop_map(|(pks, actions)| {
+                Op::Transact(pks.into_iter().zip(actions).map(|(p, a)| a.on(p)).collect())
+            })
+        }),
     ]
+}
+
+/// An action whose partition key is set afterwards (so that keys stay distinct).
+fn tx_action() -> impl Strategy<Value = TxAction> {
+    prop_oneof![
+        (0u8..5, value(), cond()).prop_map(|(s, v, c)| TxAction::Put(0, s, v, c)),
+        (0u8..5, action(), cond()).prop_map(|(s, a, c)| TxAction::Update(0, s, a, c)),
+        (0u8..5, cond()).prop_map(|(s, c)| TxAction::Delete(0, s, c)),
+        (
+            0u8..5,
+            prop_oneof![Just(Cond::Exists), Just(Cond::NotExists)]
+        )
+            .prop_map(|(s, c)| TxAction::Check(0, s, c)),
+    ]
+}
+
+impl TxAction {
+    fn on(self, p: u8) -> TxAction {
+        match self {
+            TxAction::Put(_, s, v, c) => TxAction::Put(p, s, v, c),
+            TxAction::Update(_, s, a, c) => TxAction::Update(p, s, a, c),
+            TxAction::Delete(_, s, c) => TxAction::Delete(p, s, c),
+            TxAction::Check(_, s, c) => TxAction::Check(p, s, c),
+        }
+    }
 }
 
 /// A workload: a key schema and a sequence of operations.
@@ -374,6 +418,70 @@ pub fn request(schema: &Schema, op: &Op, table: &str) -> (&'static str, Value) {
                 .map(|(p, s, v)| json!({ "PutRequest": { "Item": item(schema, *p, *s, v) } }))
                 .collect();
             ("BatchWriteItem", json!({ "RequestItems": { table: puts } }))
+        }
+        Op::Transact(actions) => {
+            let items: Vec<Value> = actions
+                .iter()
+                .map(|a| {
+                    let (kind, mut body) = match a {
+                        TxAction::Put(p, s, v, c) => (
+                            "Put",
+                            request(
+                                schema,
+                                &Op::Put {
+                                    pk: *p,
+                                    sk: *s,
+                                    v: v.clone(),
+                                    cond: c.clone(),
+                                    return_old: false,
+                                },
+                                table,
+                            )
+                            .1,
+                        ),
+                        TxAction::Update(p, s, act, c) => (
+                            "Update",
+                            request(
+                                schema,
+                                &Op::Update {
+                                    pk: *p,
+                                    sk: *s,
+                                    action: act.clone(),
+                                    cond: c.clone(),
+                                },
+                                table,
+                            )
+                            .1,
+                        ),
+                        TxAction::Delete(p, s, c) => (
+                            "Delete",
+                            request(
+                                schema,
+                                &Op::Delete {
+                                    pk: *p,
+                                    sk: *s,
+                                    cond: c.clone(),
+                                    return_old: false,
+                                },
+                                table,
+                            )
+                            .1,
+                        ),
+                        TxAction::Check(p, s, c) => (
+                            "ConditionCheck",
+                            with_cond(
+                                json!({ "TableName": table, "Key": key(schema, *p, *s) }),
+                                &Some(c.clone()),
+                            ),
+                        ),
+                    };
+                    if let Some(m) = body.as_object_mut() {
+                        m.remove("ReturnValues");
+                    }
+                    json!({ kind: body })
+                })
+                .collect();
+            ("TransactWriteItems", json!({ "TransactItems": items }))
         }
         Op::Invalid(kind) => match kind {
             Invalid::EmptyStringKey => {
