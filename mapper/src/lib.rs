@@ -1,355 +1,225 @@
 //! Typed models over `aws-sdk-dynamodb`: the same code runs against the emulator, DynamoDB Local
 //! and AWS, only the client's endpoint differs.
 //!
-//! A model is a serde struct with `#[derive(Model)]` naming its table and key attributes; items
-//! convert through `serde_dynamo`. This is the mapper's foundation: get (eventually or strongly
-//! consistent), save, delete, query with range conditions, reverse order and limits, and scan.
-//! Lazy streams, batch reads, conflict detection and transactions are still to come (issue 7).
+//! A model is a serde struct with `#[derive(Model)]` naming its table, key attributes and
+//! (optionally) indexes, version attribute and schema version; items convert through
+//! `serde_dynamo`.
+//!
+//! * The four access methods, as lazy streams that fetch a page only when needed:
+//!   [`Mapper::get`] (eventual or `.consistent(true)`), [`Mapper::batch_get`] (any number of
+//!   keys, chunked by 100, unprocessed keys retried with backoff), [`Mapper::query`] (typed sort
+//!   key conditions, `.reverse()`, `.limit(n)`, `.filter`, `.project`, indexes through
+//!   [`Mapper::query_index`]) and [`Mapper::scan`] (typed filters, parallel segments).
+//! * The capacity every call consumed, summed over its pages, with an estimated price
+//!   ([`ItemStream::consumed`], [`Mapper::consumed`]); `.max_rcu(n)` budgets that stop a stream
+//!   cleanly and hand back the key to resume from.
+//! * Writes that detect conflicting writers: `raise_on_conflict` compares the stored item with
+//!   the one loaded ([`Tracked`]), or a version attribute does optimistic locking; loaded items
+//!   save only what changed. Transactions ([`Mapper::transaction`], [`Mapper::transact_get`]).
+//! * Tables from models ([`Mapper::create_table`]), auto-increment keys, schema migrations.
 //!
 //! ```ignore
 //! #[derive(Serialize, Deserialize, Model)]
 //! #[dynamodb(table = "posts", hash_key = "id", range_key = "revision")]
 //! struct Post { id: String, revision: u32, body: String }
 //!
-//! let latest: Vec<Post> = mapper.query::<Post>("intro")?.reverse().limit(1).send().await?;
+//! let latest = mapper.query::<Post>("intro").reverse().limit(1).first().await?;
 //! ```
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::Client;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use std::collections::HashMap;
+mod capacity;
+mod datetime;
+mod error;
+mod expr;
+mod model;
+mod read;
+mod stream;
+mod table;
+mod transaction;
+mod update;
+mod write;
 
+pub use capacity::{Consumed, Pricing};
+pub use datetime::{Bytes, EpochSeconds, Iso8601};
 pub use dynamodb_mapper_derive::Model;
+pub use error::{CancelReason, Error, Result};
+pub use expr::{
+    attr, AttributeType, BinarySet, Condition, Field, NumberSet, Path, Size, StringSet,
+};
+pub use model::{
+    IndexSpec, Item, Key, KeyAttribute, Model, Projection, ScalarType, COUNTER_ATTRIBUTE,
+    SCHEMA_VERSION_ATTRIBUTE,
+};
+pub use read::{BatchGet, Get, Query, Scan, BATCH_GET_MAX};
+pub use serde_dynamo::{binary_set, number_set, string_set};
+pub use stream::{End, ItemStream, ParallelScan};
+pub use table::{Billing, CreateTable};
+pub use transaction::{TransactGet, TransactItems, Transaction, TRANSACTION_MAX};
+pub use update::Update;
+pub use write::{Delete, Save, SaveChanges, Tracked};
 
-/// A type stored in a DynamoDB table.
-pub trait Model: Serialize + DeserializeOwned {
-    const TABLE: &'static str;
-    const HASH_KEY: &'static str;
-    const RANGE_KEY: Option<&'static str>;
-}
+use aws_sdk_dynamodb::Client;
+use capacity::Ledger;
+use serde::Serialize;
 
-/// Everything that can go wrong, with the SDK's error kept inside.
-#[derive(Debug)]
-pub enum Error {
-    /// DynamoDB (or the transport) answered with an error: its code and message.
-    Service { code: String, message: String },
-    /// An item could not be converted to or from the model.
-    Conversion(serde_dynamo::Error),
-    /// A key was given for a model whose key schema needs another shape.
-    Key(String),
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Error::Service { code, message } => write!(f, "{code}: {message}"),
-            Error::Conversion(e) => write!(f, "conversion: {e}"),
-            Error::Key(m) => write!(f, "key: {m}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<serde_dynamo::Error> for Error {
-    fn from(e: serde_dynamo::Error) -> Self {
-        Error::Conversion(e)
-    }
-}
-
-fn service<E: ProvideErrorMetadata + std::fmt::Debug>(
-    e: aws_sdk_dynamodb::error::SdkError<E>,
-) -> Error {
-    match e.as_service_error() {
-        Some(s) => Error::Service {
-            code: s.code().unwrap_or("Unknown").to_string(),
-            message: s.message().unwrap_or_default().to_string(),
-        },
-        None => Error::Service {
-            code: "Transport".into(),
-            message: format!("{e:?}"),
-        },
-    }
-}
-
-pub type Result<T> = std::result::Result<T, Error>;
-
-fn value(v: impl Serialize) -> Result<AttributeValue> {
-    Ok(serde_dynamo::to_attribute_value(v)?)
-}
-
-/// A primary key: the partition key, and the sort key for models that have one.
-pub struct Key {
-    hash: AttributeValue,
-    range: Option<AttributeValue>,
-}
-
-impl Key {
-    pub fn hash(h: impl Serialize) -> Result<Key> {
-        Ok(Key {
-            hash: value(h)?,
-            range: None,
-        })
-    }
-    pub fn hash_range(h: impl Serialize, r: impl Serialize) -> Result<Key> {
-        Ok(Key {
-            hash: value(h)?,
-            range: Some(value(r)?),
-        })
-    }
-    fn item<M: Model>(self) -> Result<HashMap<String, AttributeValue>> {
-        let mut k = HashMap::from([(M::HASH_KEY.to_string(), self.hash)]);
-        match (M::RANGE_KEY, self.range) {
-            (Some(r), Some(v)) => {
-                k.insert(r.to_string(), v);
-            }
-            (None, None) => {}
-            (Some(r), None) => {
-                return Err(Error::Key(format!("{} needs its sort key `{r}`", M::TABLE)))
-            }
-            (None, Some(_)) => return Err(Error::Key(format!("{} has no sort key", M::TABLE))),
-        }
-        Ok(k)
-    }
-}
-
-/// The entry point: a client and the operations on models.
+/// The entry point: a client, and the capacity its calls consumed. Clones share the total.
 #[derive(Clone)]
 pub struct Mapper {
     client: Client,
+    ledger: Ledger,
 }
 
 impl Mapper {
     pub fn new(client: Client) -> Mapper {
-        Mapper { client }
+        Mapper {
+            client,
+            ledger: Ledger::default(),
+        }
     }
 
     pub fn client(&self) -> &Client {
         &self.client
     }
 
-    /// Reads one item. Eventually consistent unless `.consistent(true)`: DynamoDB's default
-    /// read may miss a write made just before it.
+    /// The capacity consumed by every call of this mapper (and its clones) so far.
+    pub fn consumed(&self) -> Consumed {
+        self.ledger.total()
+    }
+
+    /// The capacity consumed so far, resetting the total to zero.
+    pub fn take_consumed(&self) -> Consumed {
+        self.ledger.take()
+    }
+
+    /// Reads one item by key (GetItem).
     pub fn get<M: Model>(&self, key: Key) -> Get<'_, M> {
-        Get {
+        Get::new(self, key)
+    }
+
+    /// Reads many items by key (BatchGetItem, 100 keys per request).
+    pub fn batch_get<M: Model>(&self, keys: impl IntoIterator<Item = Key>) -> BatchGet<'_, M> {
+        BatchGet::new(self, keys)
+    }
+
+    /// Queries one partition of the table; sort key conditions take the sort key field's type.
+    pub fn query<M: Model>(&self, hash: impl Into<M::HashKey>) -> Query<'_, M, M::RangeKey> {
+        Query::new(
+            self,
+            None,
+            Ok((M::HASH_KEY, M::RANGE_KEY)),
+            model::value(hash.into()),
+        )
+    }
+
+    /// Queries one partition of a secondary index declared on the model; `R` is the type of the
+    /// index's sort key (`()` without one).
+    pub fn query_index<M: Model, R: Serialize>(
+        &self,
+        index: &str,
+        hash: impl Serialize,
+    ) -> Query<'_, M, R> {
+        let keys = M::indexes()
+            .into_iter()
+            .find(|i| i.name == index)
+            .map(|i| {
+                let h = i.hash_key.map(|h| h.0).unwrap_or(M::HASH_KEY);
+                (h, i.range_key.map(|r| r.0))
+            })
+            .ok_or_else(|| Error::Key(format!("{} declares no index `{index}`", M::TABLE)));
+        Query::new(self, Some(index.to_string()), keys, model::value(hash))
+    }
+
+    /// Scans the whole table (or, with `.index(...)`, an index).
+    pub fn scan<M: Model>(&self) -> Scan<'_, M> {
+        Scan::new(self)
+    }
+
+    /// Writes a whole item (PutItem). With a version attribute, the stored version must match
+    /// the item's and the item's version is bumped.
+    pub fn save<'a, M: Model>(&'a self, item: &'a mut M) -> Save<'a, M> {
+        Save {
             mapper: self,
-            key,
-            consistent: false,
-            _m: std::marker::PhantomData,
+            item,
+            raise: false,
+            condition: None,
         }
     }
 
-    /// Writes a whole item (PutItem).
-    pub async fn save<M: Model>(&self, item: &M) -> Result<()> {
-        let item: HashMap<String, AttributeValue> = serde_dynamo::to_item(item)?;
-        self.client
-            .put_item()
-            .table_name(M::TABLE)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(service)?;
-        Ok(())
+    /// Writes only what changed in a loaded item (UpdateItem).
+    pub fn save_changes<'a, M: Model>(&'a self, item: &'a mut Tracked<M>) -> SaveChanges<'a, M> {
+        SaveChanges {
+            mapper: self,
+            item,
+            raise: false,
+        }
     }
 
     /// Deletes an item by key.
-    pub async fn delete<M: Model>(&self, key: Key) -> Result<()> {
-        self.client
-            .delete_item()
-            .table_name(M::TABLE)
-            .set_key(Some(key.item::<M>()?))
-            .send()
-            .await
-            .map_err(service)?;
-        Ok(())
-    }
-
-    /// A Query on one partition key, with optional sort-key conditions.
-    pub fn query<M: Model>(&self, hash: impl Serialize) -> Result<Query<'_, M>> {
-        Ok(Query {
+    pub fn delete<M: Model>(&self, key: Key) -> Delete<'_, M> {
+        Delete {
             mapper: self,
-            hash: value(hash)?,
-            range: None,
-            forward: true,
-            limit: None,
-            consistent: false,
+            key: Ok(key),
+            original: None,
+            raise: false,
+            condition: None,
             _m: std::marker::PhantomData,
-        })
-    }
-
-    /// A Scan of the whole table (every page).
-    pub async fn scan<M: Model>(&self) -> Result<Vec<M>> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(M::TABLE)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(service)?;
-            for item in page.items() {
-                out.push(serde_dynamo::from_item(item.clone())?);
-            }
-            match page.last_evaluated_key() {
-                Some(k) => start = Some(k.clone()),
-                None => return Ok(out),
-            }
         }
     }
-}
 
-/// A GetItem being built.
-pub struct Get<'a, M> {
-    mapper: &'a Mapper,
-    key: Key,
-    consistent: bool,
-    _m: std::marker::PhantomData<M>,
-}
-
-impl<M: Model> Get<'_, M> {
-    /// Strongly consistent: always sees the latest write (twice the read cost).
-    pub fn consistent(mut self, on: bool) -> Self {
-        self.consistent = on;
-        self
-    }
-
-    /// The item, or `None` when there is none.
-    pub async fn send(self) -> Result<Option<M>> {
-        let out = self
-            .mapper
-            .client
-            .get_item()
-            .table_name(M::TABLE)
-            .set_key(Some(self.key.item::<M>()?))
-            .consistent_read(self.consistent)
-            .send()
-            .await
-            .map_err(service)?;
-        out.item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .map_err(Error::from)
-    }
-}
-
-/// A sort-key condition.
-enum Range {
-    Cmp(&'static str, AttributeValue),
-    Between(AttributeValue, AttributeValue),
-    BeginsWith(AttributeValue),
-}
-
-/// A Query being built.
-pub struct Query<'a, M> {
-    mapper: &'a Mapper,
-    hash: AttributeValue,
-    range: Option<Range>,
-    forward: bool,
-    limit: Option<i32>,
-    consistent: bool,
-    _m: std::marker::PhantomData<M>,
-}
-
-impl<M: Model> Query<'_, M> {
-    fn cmp(mut self, op: &'static str, v: impl Serialize) -> Result<Self> {
-        self.range = Some(Range::Cmp(op, value(v)?));
-        Ok(self)
-    }
-    pub fn eq(self, v: impl Serialize) -> Result<Self> {
-        self.cmp("=", v)
-    }
-    pub fn lt(self, v: impl Serialize) -> Result<Self> {
-        self.cmp("<", v)
-    }
-    pub fn le(self, v: impl Serialize) -> Result<Self> {
-        self.cmp("<=", v)
-    }
-    pub fn gt(self, v: impl Serialize) -> Result<Self> {
-        self.cmp(">", v)
-    }
-    pub fn ge(self, v: impl Serialize) -> Result<Self> {
-        self.cmp(">=", v)
-    }
-    pub fn between(mut self, low: impl Serialize, high: impl Serialize) -> Result<Self> {
-        self.range = Some(Range::Between(value(low)?, value(high)?));
-        Ok(self)
-    }
-    pub fn begins_with(mut self, prefix: impl Serialize) -> Result<Self> {
-        self.range = Some(Range::BeginsWith(value(prefix)?));
-        Ok(self)
-    }
-    /// Highest sort keys first.
-    pub fn reverse(mut self) -> Self {
-        self.forward = false;
-        self
-    }
-    /// At most `n` items: passed to DynamoDB as `Limit`, so pages stay small.
-    pub fn limit(mut self, n: i32) -> Self {
-        self.limit = Some(n);
-        self
-    }
-    pub fn consistent(mut self, on: bool) -> Self {
-        self.consistent = on;
-        self
-    }
-
-    /// Runs the query, following pages until the limit or the end.
-    pub async fn send(self) -> Result<Vec<M>> {
-        let mut names = HashMap::from([("#h".to_string(), M::HASH_KEY.to_string())]);
-        let mut values = HashMap::from([(":h".to_string(), self.hash.clone())]);
-        let mut condition = "#h = :h".to_string();
-        if let Some(range) = &self.range {
-            let r =
-                M::RANGE_KEY.ok_or_else(|| Error::Key(format!("{} has no sort key", M::TABLE)))?;
-            names.insert("#r".into(), r.into());
-            match range {
-                Range::Cmp(op, v) => {
-                    condition.push_str(&format!(" AND #r {op} :r"));
-                    values.insert(":r".into(), v.clone());
-                }
-                Range::Between(a, b) => {
-                    condition.push_str(" AND #r BETWEEN :a AND :b");
-                    values.insert(":a".into(), a.clone());
-                    values.insert(":b".into(), b.clone());
-                }
-                Range::BeginsWith(p) => {
-                    condition.push_str(" AND begins_with(#r, :p)");
-                    values.insert(":p".into(), p.clone());
-                }
-            }
-        }
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let remaining = self.limit.map(|l| l - out.len() as i32);
-            let page = self
-                .mapper
-                .client
-                .query()
-                .table_name(M::TABLE)
-                .key_condition_expression(&condition)
-                .set_expression_attribute_names(Some(names.clone()))
-                .set_expression_attribute_values(Some(values.clone()))
-                .scan_index_forward(self.forward)
-                .consistent_read(self.consistent)
-                .set_limit(remaining)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(service)?;
-            for item in page.items() {
-                out.push(serde_dynamo::from_item(item.clone())?);
-            }
-            let done = self.limit.is_some_and(|l| out.len() as i32 >= l);
-            match page.last_evaluated_key() {
-                Some(k) if !done => start = Some(k.clone()),
-                _ => return Ok(out),
-            }
+    /// Deletes an item; with a version attribute, only if the stored version is the item's.
+    pub fn delete_item<M: Model>(&self, item: &M) -> Delete<'_, M> {
+        let raw = model::to_raw(item);
+        let key = raw.as_ref().map_err(clone_error).and_then(Key::of::<M>);
+        Delete {
+            mapper: self,
+            key,
+            original: M::VERSION_ATTRIBUTE.and(raw.ok()),
+            raise: false,
+            condition: None,
+            _m: std::marker::PhantomData,
         }
     }
+
+    /// Deletes a loaded item; `.raise_on_conflict(true)` checks it is unchanged.
+    pub fn delete_tracked<'a, M: Model>(&'a self, item: &Tracked<M>) -> Delete<'a, M> {
+        Delete {
+            mapper: self,
+            key: Key::of::<M>(item.original()),
+            original: Some(item.original().clone()),
+            raise: false,
+            condition: None,
+            _m: std::marker::PhantomData,
+        }
+    }
+
+    /// Applies a partial update and returns the whole item as it is now.
+    pub async fn update<M: Model>(&self, update: Update<M>) -> Result<M> {
+        let stored = write::Write::update(&update)?.send(self).await?;
+        model::from_raw(stored.unwrap_or_default())
+    }
+
+    /// Saves a new item under the next number of the table's counter (an atomic UpdateItem ADD
+    /// on the counter item, as the Python dynamodb-mapper's autoincrement_int did); sets the
+    /// item's hash key and returns it.
+    pub async fn insert_auto_increment<M: Model + Sync>(&self, item: &mut M) -> Result<i64> {
+        write::insert_auto_increment(self, item).await
+    }
+
+    /// Collects writes to commit atomically.
+    pub fn transaction(&self) -> Transaction<'_> {
+        Transaction::new(self)
+    }
+
+    /// Reads several items consistently as of one moment.
+    pub fn transact_get(&self) -> TransactGet<'_> {
+        TransactGet::new(self)
+    }
+
+    /// Creates the model's table (keys, indexes, billing) and waits until it is ACTIVE.
+    pub fn create_table<M: Model>(&self) -> CreateTable<'_, M> {
+        CreateTable::new(self)
+    }
+}
+
+fn clone_error(e: &Error) -> Error {
+    Error::Expression(e.to_string())
 }

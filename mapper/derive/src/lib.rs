@@ -1,57 +1,380 @@
-//! `#[derive(Model)]`: binds a serde struct to a DynamoDB table and its key attributes.
+//! `#[derive(Model)]`: binds a serde struct to a DynamoDB table, its key attributes, its indexes,
+//! its optimistic-locking version attribute and its schema version.
 //!
 //! ```ignore
 //! #[derive(Serialize, Deserialize, Model)]
 //! #[dynamodb(table = "users", hash_key = "name")]
-//! struct User { name: String, age: u32 }
+//! #[dynamodb(gsi(name = "by_team", hash_key = "team", projection = "keys_only"))]
+//! struct User { name: String, team: String, age: u32 }
 //! ```
+//!
+//! Attribute names follow serde: a field's `#[serde(rename = "...")]` and the container's
+//! `#[serde(rename_all = "...")]` are honoured, and skipped or flattened fields get no typed
+//! [`Field`](../dynamodb_mapper/struct.Field.html) handle.
 
 use proc_macro::TokenStream;
-use quote::quote;
-use syn::{parse_macro_input, DeriveInput, LitStr};
+use proc_macro2::TokenStream as Tokens;
+use quote::{format_ident, quote};
+use syn::meta::ParseNestedMeta;
+use syn::{parse_macro_input, Data, DeriveInput, Fields, LitInt, LitStr, Type};
 
 #[proc_macro_derive(Model, attributes(dynamodb))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    let name = &input.ident;
-    let (mut table, mut hash, mut range) = (None, None, None);
-    for attr in input.attrs.iter().filter(|a| a.path().is_ident("dynamodb")) {
-        let parsed = attr.parse_nested_meta(|meta| {
-            let value: LitStr = meta.value()?.parse()?;
-            if meta.path.is_ident("table") {
-                table = Some(value.value());
-            } else if meta.path.is_ident("hash_key") {
-                hash = Some(value.value());
-            } else if meta.path.is_ident("range_key") {
-                range = Some(value.value());
+    match expand(&input) {
+        Ok(t) => t.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+#[derive(Default)]
+struct Index {
+    name: String,
+    hash: Option<String>,
+    range: Option<String>,
+    projection: Option<String>,
+    local: bool,
+}
+
+#[derive(Default)]
+struct Container {
+    table: Option<String>,
+    hash: Option<String>,
+    range: Option<String>,
+    version: Option<String>,
+    schema_version: Option<u32>,
+    migrate: Option<syn::Path>,
+    indexes: Vec<Index>,
+    rename_all: Option<String>,
+}
+
+/// Consumes a serde meta item we do not interpret (`default`, `with = "..."`, `rename(...)`).
+fn skip_meta(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|m| skip_meta(&m))?;
+    }
+    Ok(())
+}
+
+fn string(meta: &ParseNestedMeta) -> syn::Result<String> {
+    Ok(meta.value()?.parse::<LitStr>()?.value())
+}
+
+fn parse_index(meta: &ParseNestedMeta, local: bool) -> syn::Result<Index> {
+    let mut index = Index {
+        local,
+        ..Index::default()
+    };
+    meta.parse_nested_meta(|m| {
+        if m.path.is_ident("name") {
+            index.name = string(&m)?;
+        } else if m.path.is_ident("hash_key") && !local {
+            index.hash = Some(string(&m)?);
+        } else if m.path.is_ident("range_key") {
+            index.range = Some(string(&m)?);
+        } else if m.path.is_ident("projection") {
+            index.projection = Some(string(&m)?);
+        } else {
+            return Err(m.error(if local {
+                "expected `name`, `range_key` or `projection`"
             } else {
-                return Err(meta.error("expected `table`, `hash_key` or `range_key`"));
-            }
-            Ok(())
-        });
-        if let Err(e) = parsed {
-            return e.to_compile_error().into();
+                "expected `name`, `hash_key`, `range_key` or `projection`"
+            }));
+        }
+        Ok(())
+    })?;
+    if index.name.is_empty() {
+        return Err(meta.error("an index needs a `name`"));
+    }
+    if !local && index.hash.is_none() {
+        return Err(meta.error("a global secondary index needs a `hash_key`"));
+    }
+    if local && index.range.is_none() {
+        return Err(meta.error("a local secondary index needs a `range_key`"));
+    }
+    Ok(index)
+}
+
+fn container(input: &DeriveInput) -> syn::Result<Container> {
+    let mut c = Container::default();
+    for attr in &input.attrs {
+        if attr.path().is_ident("dynamodb") {
+            attr.parse_nested_meta(|meta| {
+                let p = &meta.path;
+                if p.is_ident("table") {
+                    c.table = Some(string(&meta)?);
+                } else if p.is_ident("hash_key") {
+                    c.hash = Some(string(&meta)?);
+                } else if p.is_ident("range_key") {
+                    c.range = Some(string(&meta)?);
+                } else if p.is_ident("version") {
+                    c.version = Some(string(&meta)?);
+                } else if p.is_ident("schema_version") {
+                    c.schema_version = Some(meta.value()?.parse::<LitInt>()?.base10_parse()?);
+                } else if p.is_ident("migrate") {
+                    c.migrate = Some(meta.value()?.parse::<LitStr>()?.parse()?);
+                } else if p.is_ident("gsi") {
+                    c.indexes.push(parse_index(&meta, false)?);
+                } else if p.is_ident("lsi") {
+                    c.indexes.push(parse_index(&meta, true)?);
+                } else {
+                    return Err(meta.error(
+                        "expected `table`, `hash_key`, `range_key`, `version`, \
+                         `schema_version`, `migrate`, `gsi(...)` or `lsi(...)`",
+                    ));
+                }
+                Ok(())
+            })?;
+        } else if attr.path().is_ident("serde") {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename_all") && meta.input.peek(syn::Token![=]) {
+                    c.rename_all = Some(string(&meta)?);
+                    Ok(())
+                } else {
+                    skip_meta(&meta)
+                }
+            })?;
         }
     }
-    let (Some(table), Some(hash)) = (table, hash) else {
-        return syn::Error::new_spanned(
+    Ok(c)
+}
+
+/// serde's `rename_all` rules, applied to a snake_case field name.
+fn rename(rule: Option<&str>, field: &str) -> String {
+    let words: Vec<&str> = field.split('_').filter(|w| !w.is_empty()).collect();
+    let cap = |w: &str| {
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    };
+    match rule {
+        Some("lowercase") => field.to_lowercase(),
+        Some("UPPERCASE") => field.to_uppercase(),
+        Some("PascalCase") => words.iter().map(|w| cap(w)).collect(),
+        Some("camelCase") => words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| if i == 0 { w.to_string() } else { cap(w) })
+            .collect(),
+        Some("SCREAMING_SNAKE_CASE") => field.to_uppercase(),
+        Some("kebab-case") => field.replace('_', "-"),
+        Some("SCREAMING-KEBAB-CASE") => field.replace('_', "-").to_uppercase(),
+        _ => field.to_string(),
+    }
+}
+
+struct FieldInfo {
+    ident: syn::Ident,
+    attribute: String,
+    ty: Type,
+}
+
+fn fields(input: &DeriveInput, rule: Option<&str>) -> syn::Result<Vec<FieldInfo>> {
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "#[derive(Model)] needs a struct",
+        ));
+    };
+    let Fields::Named(named) = &data.fields else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "#[derive(Model)] needs a struct with named fields",
+        ));
+    };
+    let mut out = Vec::new();
+    for f in &named.named {
+        let ident = f.ident.clone().expect("named field");
+        let raw = ident.to_string();
+        let raw = raw.strip_prefix("r#").unwrap_or(&raw).to_string();
+        let mut attribute = rename(rule, &raw);
+        let mut skipped = false;
+        for attr in f.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") && meta.input.peek(syn::Token![=]) {
+                    attribute = string(&meta)?;
+                } else if meta.path.is_ident("skip")
+                    || meta.path.is_ident("skip_serializing")
+                    || meta.path.is_ident("flatten")
+                {
+                    skipped = true;
+                } else {
+                    skip_meta(&meta)?;
+                }
+                Ok(())
+            })?;
+        }
+        if !skipped {
+            out.push(FieldInfo {
+                ident,
+                attribute,
+                ty: f.ty.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
+    let name = &input.ident;
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &input.generics,
+            "#[derive(Model)] does not support generic structs",
+        ));
+    }
+    let c = container(input)?;
+    let (Some(table), Some(hash)) = (&c.table, &c.hash) else {
+        return Err(syn::Error::new_spanned(
             name,
             "#[dynamodb(table = \"...\", hash_key = \"...\")] is required",
-        )
-        .to_compile_error()
-        .into();
+        ));
     };
-    let range = match range {
-        Some(r) => quote!(::core::option::Option::Some(#r)),
+    let fields = fields(input, c.rename_all.as_deref())?;
+    let find = |attr: &str| -> syn::Result<&FieldInfo> {
+        fields.iter().find(|f| f.attribute == attr).ok_or_else(|| {
+            syn::Error::new_spanned(
+                name,
+                format!("no serialized field is stored as the attribute `{attr}`"),
+            )
+        })
+    };
+    let key_type = |attr: &str| -> syn::Result<Tokens> {
+        let ty = &find(attr)?.ty;
+        Ok(quote!(<#ty as ::dynamodb_mapper::KeyAttribute>::TYPE))
+    };
+    let hash_field = find(hash)?;
+    let hash_ty = &hash_field.ty;
+    let hash_type = key_type(hash)?;
+    let (range_const, range_type_const, range_ty) = match &c.range {
+        Some(r) => {
+            let f = find(r)?;
+            let ty = &f.ty;
+            let t = key_type(r)?;
+            (
+                quote!(::core::option::Option::Some(#r)),
+                quote!(::core::option::Option::Some(#t)),
+                quote!(#ty),
+            )
+        }
+        None => (
+            quote!(::core::option::Option::None),
+            quote!(::core::option::Option::None),
+            quote!(()),
+        ),
+    };
+    let version = match &c.version {
+        Some(v) => {
+            find(v)?;
+            quote!(::core::option::Option::Some(#v))
+        }
         None => quote!(::core::option::Option::None),
     };
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    quote! {
-        impl #impl_generics ::dynamodb_mapper::Model for #name #ty_generics #where_clause {
+    let schema_version = c.schema_version.unwrap_or(0);
+    let migrate = match &c.migrate {
+        Some(path) => quote! {
+            fn migrate(
+                item: &mut ::dynamodb_mapper::Item,
+                from: u32,
+            ) -> ::core::result::Result<(), ::std::string::String> {
+                #path(item, from)
+            }
+        },
+        None => quote!(),
+    };
+    let mut indexes = Vec::new();
+    for index in &c.indexes {
+        let iname = &index.name;
+        let hash_part = match &index.hash {
+            Some(h) => {
+                let t = key_type(h)?;
+                quote!(::core::option::Option::Some((#h, #t)))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let range_part = match &index.range {
+            Some(r) => {
+                let t = key_type(r)?;
+                quote!(::core::option::Option::Some((#r, #t)))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let projection = match index.projection.as_deref() {
+            None | Some("all") | Some("ALL") => quote!(::dynamodb_mapper::Projection::All),
+            Some("keys_only") | Some("KEYS_ONLY") => {
+                quote!(::dynamodb_mapper::Projection::KeysOnly)
+            }
+            Some(other) => match other.strip_prefix("include:") {
+                Some(list) => {
+                    let attrs = list.split(',').map(|s| s.trim()).filter(|s| !s.is_empty());
+                    quote!(::dynamodb_mapper::Projection::Include(&[#(#attrs),*]))
+                }
+                None => {
+                    return Err(syn::Error::new_spanned(
+                        name,
+                        format!(
+                            "index `{iname}`: projection is \"all\", \"keys_only\" or \
+                             \"include:a,b\", not \"{other}\""
+                        ),
+                    ))
+                }
+            },
+        };
+        let local = index.local;
+        indexes.push(quote! {
+            ::dynamodb_mapper::IndexSpec {
+                name: #iname,
+                local: #local,
+                hash_key: #hash_part,
+                range_key: #range_part,
+                projection: #projection,
+            }
+        });
+    }
+    let vis = &input.vis;
+    let fields_name = format_ident!("{}Fields", name);
+    let field_decls = fields.iter().map(|f| {
+        let (ident, ty) = (&f.ident, &f.ty);
+        let doc = format!("The `{}` attribute.", f.attribute);
+        quote!(#[doc = #doc] pub #ident: ::dynamodb_mapper::Field<#ty>)
+    });
+    let field_inits = fields.iter().map(|f| {
+        let (ident, attr) = (&f.ident, &f.attribute);
+        quote!(#ident: ::dynamodb_mapper::Field::new(#attr))
+    });
+    let fields_doc = format!(
+        "Typed handles on the attributes of [`{name}`], for conditions, filters and updates."
+    );
+    Ok(quote! {
+        #[doc = #fields_doc]
+        #[derive(Clone, Copy, Debug)]
+        #[allow(dead_code)]
+        #vis struct #fields_name {
+            #(#field_decls,)*
+        }
+
+        impl ::dynamodb_mapper::Model for #name {
             const TABLE: &'static str = #table;
             const HASH_KEY: &'static str = #hash;
-            const RANGE_KEY: ::core::option::Option<&'static str> = #range;
+            const RANGE_KEY: ::core::option::Option<&'static str> = #range_const;
+            const HASH_KEY_TYPE: ::dynamodb_mapper::ScalarType = #hash_type;
+            const RANGE_KEY_TYPE: ::core::option::Option<::dynamodb_mapper::ScalarType> =
+                #range_type_const;
+            const VERSION_ATTRIBUTE: ::core::option::Option<&'static str> = #version;
+            const SCHEMA_VERSION: u32 = #schema_version;
+            type HashKey = #hash_ty;
+            type RangeKey = #range_ty;
+            type Fields = #fields_name;
+            fn fields() -> #fields_name {
+                #fields_name { #(#field_inits,)* }
+            }
+            fn indexes() -> ::std::vec::Vec<::dynamodb_mapper::IndexSpec> {
+                ::std::vec![#(#indexes),*]
+            }
+            #migrate
         }
-    }
-    .into()
+    })
 }

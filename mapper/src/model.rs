@@ -1,0 +1,225 @@
+//! Models: the trait `#[derive(Model)]` implements, key types, keys, indexes, and loading raw
+//! items (with schema migrations) into models.
+
+use crate::error::{Error, Result};
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A raw DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The attribute that records which schema version wrote an item (only for models that declare
+/// `schema_version`).
+pub const SCHEMA_VERSION_ATTRIBUTE: &str = "__schema_version__";
+
+/// The attribute of the counter item that auto-increment keys take their numbers from.
+pub const COUNTER_ATTRIBUTE: &str = "__max_hash_key__";
+
+/// The hash key of the counter item (the seed library's "magic" key).
+pub const COUNTER_KEY: i64 = -1;
+
+/// The scalar types a key attribute can have: DynamoDB keys are strings, numbers or binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarType {
+    S,
+    N,
+    B,
+}
+
+impl ScalarType {
+    pub(crate) fn sdk(self) -> aws_sdk_dynamodb::types::ScalarAttributeType {
+        use aws_sdk_dynamodb::types::ScalarAttributeType as T;
+        match self {
+            ScalarType::S => T::S,
+            ScalarType::N => T::N,
+            ScalarType::B => T::B,
+        }
+    }
+}
+
+/// A Rust type that can be a key attribute, and the DynamoDB type it is stored as. The derive
+/// uses it to type the table's key schema from the key fields, so a key field of any other type
+/// is a compile error rather than a ValidationException at CreateTable.
+pub trait KeyAttribute {
+    const TYPE: ScalarType;
+}
+
+macro_rules! key_attribute {
+    ($t:expr; $($ty:ty),*) => { $(impl KeyAttribute for $ty { const TYPE: ScalarType = $t; })* };
+}
+key_attribute!(ScalarType::S; String, Box<str>, std::borrow::Cow<'static, str>, crate::Iso8601);
+key_attribute!(ScalarType::N; u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize,
+    f32, f64, crate::EpochSeconds);
+key_attribute!(ScalarType::B; crate::Bytes);
+
+/// What a secondary index copies from the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projection {
+    All,
+    KeysOnly,
+    Include(&'static [&'static str]),
+}
+
+/// A secondary index declared on a model with `#[dynamodb(gsi(...))]` or `#[dynamodb(lsi(...))]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSpec {
+    pub name: &'static str,
+    /// Local indexes share the table's partition key.
+    pub local: bool,
+    pub hash_key: Option<(&'static str, ScalarType)>,
+    pub range_key: Option<(&'static str, ScalarType)>,
+    pub projection: Projection,
+}
+
+/// A type stored in a DynamoDB table. Implement it with `#[derive(Model)]`.
+pub trait Model: Serialize + DeserializeOwned + Send + 'static {
+    const TABLE: &'static str;
+    const HASH_KEY: &'static str;
+    const RANGE_KEY: Option<&'static str>;
+    const HASH_KEY_TYPE: ScalarType;
+    const RANGE_KEY_TYPE: Option<ScalarType>;
+    /// The optimistic-locking attribute (an integer field), if the model has one.
+    const VERSION_ATTRIBUTE: Option<&'static str>;
+    /// The schema version items are written with; 0 when the model does not version its schema.
+    const SCHEMA_VERSION: u32;
+    /// The hash key field's type.
+    type HashKey: Serialize;
+    /// The range key field's type, `()` without one.
+    type RangeKey: Serialize;
+    /// Typed handles on the model's attributes (`User::fields().age.gt(30)`).
+    type Fields;
+    fn fields() -> Self::Fields;
+    fn indexes() -> Vec<IndexSpec>;
+    /// Upgrades a raw item written with schema version `from` to version `from + 1`.
+    fn migrate(item: &mut Item, from: u32) -> std::result::Result<(), String> {
+        let _ = item;
+        Err(format!("no migration from schema version {from}"))
+    }
+
+    /// The primary key of a hash-only model.
+    fn key(hash: impl Into<Self::HashKey>) -> Result<Key> {
+        Key::hash(hash.into())
+    }
+    /// The primary key of a model with a range key.
+    fn key_with_range(
+        hash: impl Into<Self::HashKey>,
+        range: impl Into<Self::RangeKey>,
+    ) -> Result<Key> {
+        Key::hash_range(hash.into(), range.into())
+    }
+}
+
+pub(crate) fn value(v: impl Serialize) -> Result<AttributeValue> {
+    Ok(serde_dynamo::to_attribute_value(v)?)
+}
+
+/// A primary key: the partition key, and the sort key for models that have one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub(crate) hash: AttributeValue,
+    pub(crate) range: Option<AttributeValue>,
+}
+
+impl Key {
+    pub fn hash(h: impl Serialize) -> Result<Key> {
+        Ok(Key {
+            hash: value(h)?,
+            range: None,
+        })
+    }
+    pub fn hash_range(h: impl Serialize, r: impl Serialize) -> Result<Key> {
+        Ok(Key {
+            hash: value(h)?,
+            range: Some(value(r)?),
+        })
+    }
+
+    /// The key as the item map DynamoDB takes, checked against the model's key schema.
+    pub fn item<M: Model>(&self) -> Result<Item> {
+        let mut k = HashMap::from([(M::HASH_KEY.to_string(), self.hash.clone())]);
+        match (M::RANGE_KEY, &self.range) {
+            (Some(r), Some(v)) => {
+                k.insert(r.to_string(), v.clone());
+            }
+            (None, None) => {}
+            (Some(r), None) => {
+                return Err(Error::Key(format!("{} needs its sort key `{r}`", M::TABLE)))
+            }
+            (None, Some(_)) => return Err(Error::Key(format!("{} has no sort key", M::TABLE))),
+        }
+        Ok(k)
+    }
+
+    /// The key of a raw item of model `M`.
+    pub(crate) fn of<M: Model>(item: &Item) -> Result<Key> {
+        let get = |name: &str| {
+            item.get(name)
+                .cloned()
+                .ok_or_else(|| Error::Key(format!("{} item without its key `{name}`", M::TABLE)))
+        };
+        Ok(Key {
+            hash: get(M::HASH_KEY)?,
+            range: M::RANGE_KEY.map(get).transpose()?,
+        })
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        let show = |v: &AttributeValue| match v {
+            AttributeValue::S(s) => format!("{s:?}"),
+            AttributeValue::N(n) => n.clone(),
+            other => format!("{other:?}"),
+        };
+        match &self.range {
+            Some(r) => format!("({}, {})", show(&self.hash), show(r)),
+            None => format!("({})", show(&self.hash)),
+        }
+    }
+}
+
+/// The raw form of a model as it is written: the serialized fields, plus the schema version.
+pub(crate) fn to_raw<M: Model>(item: &M) -> Result<Item> {
+    let mut raw: Item = serde_dynamo::to_item(item)?;
+    if M::SCHEMA_VERSION > 0 {
+        raw.insert(
+            SCHEMA_VERSION_ATTRIBUTE.into(),
+            AttributeValue::N(M::SCHEMA_VERSION.to_string()),
+        );
+    }
+    Ok(raw)
+}
+
+/// Loads a raw item into a model, first migrating it if an older schema version wrote it.
+/// Items without the version attribute are version 1, the version before any was declared.
+pub(crate) fn from_raw<M: Model>(mut raw: Item) -> Result<M> {
+    if M::SCHEMA_VERSION > 0 {
+        let stored = match raw.get(SCHEMA_VERSION_ATTRIBUTE) {
+            Some(AttributeValue::N(n)) => n.parse::<u32>().unwrap_or(1),
+            _ => 1,
+        };
+        if stored > M::SCHEMA_VERSION {
+            return Err(Error::Migration {
+                table: M::TABLE.into(),
+                from: stored,
+                message: format!(
+                    "written by schema version {stored}, newer than this model's {}",
+                    M::SCHEMA_VERSION
+                ),
+            });
+        }
+        for from in stored..M::SCHEMA_VERSION {
+            M::migrate(&mut raw, from).map_err(|message| Error::Migration {
+                table: M::TABLE.into(),
+                from,
+                message,
+            })?;
+        }
+    }
+    Ok(serde_dynamo::from_item(raw)?)
+}
+
+/// The counter item of auto-increment keys is stored in the model's table but is not a model.
+pub(crate) fn is_counter(raw: &Item) -> bool {
+    raw.contains_key(COUNTER_ATTRIBUTE)
+}

@@ -1,0 +1,305 @@
+//! Lazy item streams: a page is fetched only when the items before it have been taken, and
+//! the stream stops cleanly at an item limit or a read-capacity budget, keeping the key to
+//! resume from.
+
+use crate::capacity::{Consumed, Ledger};
+use crate::error::{Error, Result};
+use crate::model::{from_raw, is_counter, Item, Model};
+use crate::write::Tracked;
+use futures_core::Stream;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// One response's worth of items.
+pub(crate) struct Page {
+    pub(crate) items: Vec<Item>,
+    /// Where the next page starts; `None` when this was the last one.
+    pub(crate) next: Option<Item>,
+    pub(crate) consumed: Consumed,
+}
+
+pub(crate) type PageFuture = Pin<Box<dyn Future<Output = Result<Page>> + Send>>;
+
+/// Fetches pages: Query and Scan from a start key, batches from their own queue of keys.
+pub(crate) trait Source: Send {
+    fn fetch(&mut self, start: Option<Item>, limit: Option<i32>) -> PageFuture;
+}
+
+/// Why a stream ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// Every item was read.
+    Complete,
+    /// The item limit was reached.
+    Limit,
+    /// The read budget (`max_rcu`) was spent: `resume_key` tells where to go on.
+    Budget,
+}
+
+/// A lazy stream of items of model `M`: a `futures::Stream` of `Result<M>`, with
+/// [`try_next`](ItemStream::try_next) and [`collect`](ItemStream::collect) helpers, the capacity
+/// it consumed, and the key to resume from when it stopped early.
+pub struct ItemStream<M> {
+    source: Box<dyn Source>,
+    ledger: Ledger,
+    buffer: VecDeque<Item>,
+    pending: Option<(PageFuture, Option<Item>)>,
+    next: Option<Item>,
+    started: bool,
+    end: Option<End>,
+    error: Option<Error>,
+    limit: Option<usize>,
+    yielded: usize,
+    /// The read budget and the most one item of up to 4 KB can cost.
+    budget: Option<(f64, f64)>,
+    consumed: Consumed,
+    _m: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M: Model> ItemStream<M> {
+    pub(crate) fn new(source: Box<dyn Source>, ledger: Ledger) -> Self {
+        ItemStream {
+            source,
+            ledger,
+            buffer: VecDeque::new(),
+            pending: None,
+            next: None,
+            started: false,
+            end: None,
+            error: None,
+            limit: None,
+            yielded: 0,
+            budget: None,
+            consumed: Consumed::default(),
+            _m: std::marker::PhantomData,
+        }
+    }
+
+    /// A stream that yields this error first (a request that could not be built).
+    pub(crate) fn failed(e: Error, ledger: Ledger) -> Self {
+        struct Never;
+        impl Source for Never {
+            fn fetch(&mut self, _: Option<Item>, _: Option<i32>) -> PageFuture {
+                Box::pin(async { Err(Error::Expression("unreachable".into())) })
+            }
+        }
+        let mut s = Self::new(Box::new(Never), ledger);
+        s.error = Some(e);
+        s
+    }
+
+    pub(crate) fn with_limit(mut self, limit: Option<usize>) -> Self {
+        self.limit = limit;
+        self
+    }
+    /// A read budget: pages are sized so that items of up to 4 KB (costing at most
+    /// `per_item` each) cannot overshoot it, and no page starts once it is spent.
+    pub(crate) fn with_budget(mut self, budget: Option<f64>, per_item: f64) -> Self {
+        self.budget = budget.map(|b| (b, per_item));
+        self
+    }
+    pub(crate) fn with_start(mut self, start: Option<Item>) -> Self {
+        self.next = start;
+        self
+    }
+
+    /// The capacity consumed so far by this stream's requests.
+    pub fn consumed(&self) -> Consumed {
+        self.consumed
+    }
+
+    /// Why the stream ended (`None` while it has not).
+    pub fn end(&self) -> Option<End> {
+        if self.buffer.is_empty() {
+            self.end
+        } else {
+            None
+        }
+    }
+
+    /// Where to resume after a stream that stopped at its limit or budget: pass it to
+    /// `.start_from(...)` of the same query or scan. `None` once everything was read.
+    pub fn resume_key(&self) -> Option<&Item> {
+        self.next.as_ref()
+    }
+
+    fn poll_raw(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Item>>> {
+        if let Some(e) = self.error.take() {
+            self.end = Some(End::Complete);
+            return Poll::Ready(Some(Err(e)));
+        }
+        loop {
+            if let Some(raw) = self.buffer.pop_front() {
+                if is_counter(&raw) {
+                    continue;
+                }
+                self.yielded += 1;
+                return Poll::Ready(Some(Ok(raw)));
+            }
+            if self.end.is_some() {
+                return Poll::Ready(None);
+            }
+            if self.pending.is_none() {
+                if self.started && self.next.is_none() {
+                    self.end = Some(End::Complete);
+                    continue;
+                }
+                if self.limit.is_some_and(|l| self.yielded >= l) {
+                    self.end = Some(End::Limit);
+                    continue;
+                }
+                if self
+                    .budget
+                    .is_some_and(|(b, _)| self.started && self.consumed.read_units >= b)
+                {
+                    self.end = Some(End::Budget);
+                    continue;
+                }
+                let mut limit = self
+                    .limit
+                    .map(|l| (l - self.yielded).min(i32::MAX as usize) as i32);
+                if let Some((b, per_item)) = self.budget {
+                    let affordable = ((b - self.consumed.read_units) / per_item).floor();
+                    let affordable = affordable.clamp(1.0, i32::MAX as f64) as i32;
+                    limit = Some(limit.map_or(affordable, |l| l.min(affordable)));
+                }
+                let start = self.next.take();
+                self.pending = Some((self.source.fetch(start.clone(), limit), start));
+                self.started = true;
+            }
+            let (fut, _) = self.pending.as_mut().expect("a pending page");
+            match fut.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => {
+                    // Keep the page's start key so the caller can resume after an error.
+                    let (_, start) = self.pending.take().expect("pending");
+                    self.next = start;
+                    self.end = Some(End::Complete);
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Poll::Ready(Ok(page)) => {
+                    self.pending = None;
+                    self.consumed += page.consumed;
+                    self.ledger.add(page.consumed);
+                    self.buffer.extend(page.items);
+                    self.next = page.next;
+                }
+            }
+        }
+    }
+
+    /// The next item, fetching a page if needed; `None` at the end.
+    pub async fn try_next(&mut self) -> Result<Option<M>> {
+        std::future::poll_fn(|cx| self.poll_raw(cx))
+            .await
+            .map(|r| r.and_then(from_raw::<M>))
+            .transpose()
+    }
+
+    /// The next item, remembering its stored form for conflict checks and change-only saves.
+    pub async fn try_next_tracked(&mut self) -> Result<Option<Tracked<M>>> {
+        std::future::poll_fn(|cx| self.poll_raw(cx))
+            .await
+            .map(|r| r.and_then(Tracked::from_raw))
+            .transpose()
+    }
+
+    /// The next raw item (for projections that a model cannot hold).
+    pub async fn try_next_raw(&mut self) -> Result<Option<Item>> {
+        std::future::poll_fn(|cx| self.poll_raw(cx))
+            .await
+            .transpose()
+    }
+
+    /// Every remaining item.
+    pub async fn collect(mut self) -> Result<Vec<M>> {
+        let mut out = Vec::new();
+        while let Some(m) = self.try_next().await? {
+            out.push(m);
+        }
+        Ok(out)
+    }
+
+    /// Every remaining item, with the stream (for `consumed`, `end` and `resume_key`).
+    pub async fn collect_with_stream(mut self) -> Result<(Vec<M>, Self)> {
+        let mut out = Vec::new();
+        while let Some(m) = self.try_next().await? {
+            out.push(m);
+        }
+        Ok((out, self))
+    }
+}
+
+impl<M: Model> Stream for ItemStream<M> {
+    type Item = Result<M>;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<M>>> {
+        self.get_mut()
+            .poll_raw(cx)
+            .map(|o| o.map(|r| r.and_then(from_raw::<M>)))
+    }
+}
+
+/// Several scan segments read concurrently (DynamoDB's parallel scan): items arrive from
+/// whichever segment has them.
+pub struct ParallelScan<M> {
+    segments: Vec<ItemStream<M>>,
+    turn: usize,
+}
+
+impl<M: Model> ParallelScan<M> {
+    pub(crate) fn new(segments: Vec<ItemStream<M>>) -> Self {
+        ParallelScan { segments, turn: 0 }
+    }
+
+    /// The capacity consumed by all segments.
+    pub fn consumed(&self) -> Consumed {
+        self.segments
+            .iter()
+            .fold(Consumed::default(), |a, s| a + s.consumed())
+    }
+
+    pub async fn try_next(&mut self) -> Result<Option<M>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
+            .await
+            .transpose()
+    }
+
+    pub async fn collect(mut self) -> Result<Vec<M>> {
+        let mut out = Vec::new();
+        while let Some(m) = self.try_next().await? {
+            out.push(m);
+        }
+        Ok(out)
+    }
+}
+
+impl<M: Model> Stream for ParallelScan<M> {
+    type Item = Result<M>;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<M>>> {
+        let this = self.get_mut();
+        let n = this.segments.len();
+        let mut all_done = true;
+        for i in 0..n {
+            let k = (this.turn + i) % n;
+            let s = &mut this.segments[k];
+            if s.end.is_some() && s.buffer.is_empty() && s.error.is_none() {
+                continue;
+            }
+            match Pin::new(s).poll_next(cx) {
+                Poll::Ready(Some(item)) => {
+                    this.turn = (k + 1) % n;
+                    return Poll::Ready(Some(item));
+                }
+                Poll::Ready(None) => {}
+                Poll::Pending => all_done = false,
+            }
+        }
+        if all_done {
+            Poll::Ready(None)
+        } else {
+            Poll::Pending
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Typed partial updates: UpdateItem with SET, REMOVE, ADD and DELETE clauses, so only the named
+//! attributes travel and concurrent writers of other attributes are not overwritten.
+
+use crate::error::{Error, Result};
+use crate::expr::{Condition, Field, Path, Placeholders};
+use crate::model::{value, Key, Model};
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+
+#[derive(Debug, Clone)]
+enum Action {
+    Set(Path, AttributeValue),
+    SetIfNotExists(Path, AttributeValue),
+    Increment(Path, AttributeValue),
+    Append(Path, AttributeValue),
+    Remove(Path),
+    Add(Path, AttributeValue),
+    Delete(Path, AttributeValue),
+}
+
+/// An UpdateItem on one item of model `M`, built clause by clause.
+#[derive(Debug, Clone)]
+pub struct Update<M> {
+    pub(crate) key: Key,
+    actions: Vec<Action>,
+    pub(crate) condition: Option<Condition>,
+    error: Option<String>,
+    _m: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M: Model> Update<M> {
+    /// An update of the item with this key.
+    pub fn new(key: Key) -> Self {
+        Update {
+            key,
+            actions: Vec::new(),
+            condition: None,
+            error: None,
+            _m: std::marker::PhantomData,
+        }
+    }
+
+    fn push(
+        mut self,
+        v: Result<AttributeValue>,
+        make: impl FnOnce(AttributeValue) -> Action,
+    ) -> Self {
+        match v {
+            Ok(v) => self.actions.push(make(v)),
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        self
+    }
+
+    /// `SET field = value`.
+    pub fn set<T: Serialize>(self, field: Field<T>, v: impl Into<T>) -> Self {
+        self.set_path(field, v.into())
+    }
+    /// `SET path = value` on any (nested) path.
+    pub fn set_path(self, path: impl Into<Path>, v: impl Serialize) -> Self {
+        let path = path.into();
+        self.push(value(v), |v| Action::Set(path, v))
+    }
+    pub(crate) fn set_raw(mut self, path: Path, v: AttributeValue) -> Self {
+        self.actions.push(Action::Set(path, v));
+        self
+    }
+
+    /// `SET field = if_not_exists(field, value)`: a default that never overwrites.
+    pub fn set_if_not_exists<T: Serialize>(self, field: Field<T>, v: impl Into<T>) -> Self {
+        let path = field.path();
+        self.push(value(v.into()), |v| Action::SetIfNotExists(path, v))
+    }
+    /// `SET field = if_not_exists(field, 0) + n`: an atomic counter that also works on a missing
+    /// attribute.
+    pub fn increment(self, path: impl Into<Path>, n: impl Serialize) -> Self {
+        let path = path.into();
+        self.push(value(n), |v| Action::Increment(path, v))
+    }
+    /// `SET list = list_append(if_not_exists(list, []), values)`.
+    pub fn append<V: Serialize>(self, path: impl Into<Path>, values: Vec<V>) -> Self {
+        let path = path.into();
+        self.push(value(values), |v| Action::Append(path, v))
+    }
+    /// `REMOVE path`.
+    pub fn remove(mut self, path: impl Into<Path>) -> Self {
+        self.actions.push(Action::Remove(path.into()));
+        self
+    }
+    /// `ADD path value`: adds to a number, or adds elements to a set (pass a
+    /// [`StringSet`](crate::StringSet)/[`NumberSet`](crate::NumberSet)/[`BinarySet`](crate::BinarySet)).
+    pub fn add(self, path: impl Into<Path>, v: impl Serialize) -> Self {
+        let path = path.into();
+        self.push(value(v), |v| Action::Add(path, v))
+    }
+    /// `DELETE path set`: removes elements from a set.
+    pub fn delete(self, path: impl Into<Path>, set: impl Serialize) -> Self {
+        let path = path.into();
+        self.push(value(set), |v| Action::Delete(path, v))
+    }
+    /// Only if the condition holds (ConditionalCheckFailed becomes `Error::ConditionFailed`).
+    pub fn condition(mut self, c: Condition) -> Self {
+        self.condition = Some(match self.condition.take() {
+            Some(old) => old.and(c),
+            None => c,
+        });
+        self
+    }
+
+    pub(crate) fn render(&self, p: &mut Placeholders) -> Result<String> {
+        if let Some(e) = &self.error {
+            return Err(Error::Expression(e.clone()));
+        }
+        if self.actions.is_empty() {
+            return Err(Error::Expression(
+                "an update needs at least one action".into(),
+            ));
+        }
+        let (mut set, mut remove, mut add, mut delete) = (vec![], vec![], vec![], vec![]);
+        for a in &self.actions {
+            match a {
+                Action::Set(path, v) => {
+                    set.push(format!("{} = {}", p.path(path), p.value(v.clone())))
+                }
+                Action::SetIfNotExists(path, v) => {
+                    let path = p.path(path);
+                    set.push(format!(
+                        "{path} = if_not_exists({path}, {})",
+                        p.value(v.clone())
+                    ))
+                }
+                Action::Increment(path, v) => {
+                    let path = p.path(path);
+                    let zero = p.value(AttributeValue::N("0".into()));
+                    set.push(format!(
+                        "{path} = if_not_exists({path}, {zero}) + {}",
+                        p.value(v.clone())
+                    ))
+                }
+                Action::Append(path, v) => {
+                    let path = p.path(path);
+                    let empty = p.value(AttributeValue::L(vec![]));
+                    set.push(format!(
+                        "{path} = list_append(if_not_exists({path}, {empty}), {})",
+                        p.value(v.clone())
+                    ))
+                }
+                Action::Remove(path) => remove.push(p.path(path)),
+                Action::Add(path, v) => {
+                    add.push(format!("{} {}", p.path(path), p.value(v.clone())))
+                }
+                Action::Delete(path, v) => {
+                    delete.push(format!("{} {}", p.path(path), p.value(v.clone())))
+                }
+            }
+        }
+        let mut clauses = Vec::new();
+        for (word, parts) in [
+            ("SET", set),
+            ("REMOVE", remove),
+            ("ADD", add),
+            ("DELETE", delete),
+        ] {
+            if !parts.is_empty() {
+                clauses.push(format!("{word} {}", parts.join(", ")));
+            }
+        }
+        Ok(clauses.join(" "))
+    }
+}

@@ -1,0 +1,1037 @@
+//! Models and scenarios shared by the mapper's tests: every scenario takes only a `Mapper`, so
+//! the very same code runs against the embedded emulator and against DynamoDB Local or AWS.
+
+#![allow(dead_code)]
+
+use aws_credential_types::Credentials;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use dynamodb_mapper::{
+    attr, AttributeType, CancelReason, End, EpochSeconds, Error, Iso8601, Item, Key, Mapper, Model,
+    NumberSet, StringSet, Update,
+};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+pub fn client(endpoint: &str) -> Client {
+    Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(endpoint)
+            .credentials_provider(Credentials::new("a", "b", None, None, "test"))
+            .build(),
+    )
+}
+
+/// Drops the model's table if it exists and creates it from the model.
+pub async fn fresh<M: Model>(m: &Mapper) {
+    if m.delete_table::<M>().await.is_ok() {
+        // DynamoDB Local and AWS delete asynchronously: wait for the name to be free.
+        for _ in 0..100 {
+            let gone = m
+                .client()
+                .describe_table()
+                .table_name(M::TABLE)
+                .send()
+                .await
+                .is_err();
+            if gone {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    m.create_table::<M>().send().await.unwrap();
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[dynamodb(table = "mapper_users", hash_key = "name")]
+pub struct User {
+    pub name: String,
+    pub power: u32,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[dynamodb(table = "mapper_posts", hash_key = "id", range_key = "revision")]
+pub struct Post {
+    pub id: String,
+    pub revision: u32,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// A reading on a date-time range key, stored as sortable ISO 8601.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[dynamodb(table = "mapper_readings", hash_key = "sensor", range_key = "at")]
+pub struct Reading {
+    pub sensor: String,
+    pub at: Iso8601,
+    pub value: f64,
+    /// When the reading expires (epoch seconds, the form TTL reads).
+    pub expires: EpochSeconds,
+}
+
+/// Every attribute type, with renames and skipped fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[serde(rename_all = "camelCase")]
+#[dynamodb(table = "mapper_things", hash_key = "thingId")]
+#[dynamodb(gsi(
+    name = "by_kind",
+    hash_key = "kind",
+    range_key = "score",
+    projection = "all"
+))]
+pub struct Thing {
+    pub thing_id: u64,
+    pub kind: String,
+    pub score: i64,
+    pub ratio: f64,
+    pub active: bool,
+    pub blob: dynamodb_mapper::Bytes,
+    #[serde(
+        with = "dynamodb_mapper::string_set",
+        default,
+        skip_serializing_if = "BTreeSet::is_empty"
+    )]
+    pub labels: BTreeSet<String>,
+    #[serde(with = "dynamodb_mapper::number_set", default)]
+    pub sizes: BTreeSet<u32>,
+    pub nested: std::collections::BTreeMap<String, Vec<u8>>,
+    #[serde(rename = "note_text", default)]
+    pub note: Option<String>,
+    #[serde(skip)]
+    pub cache: u8,
+}
+
+/// A model with a version attribute: optimistic locking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[dynamodb(table = "mapper_accounts", hash_key = "id", version = "version")]
+pub struct Account {
+    pub id: String,
+    pub balance: i64,
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// Auto-increment keys: the counter lives in the same table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[dynamodb(table = "mapper_tickets", hash_key = "number")]
+pub struct Ticket {
+    pub number: u64,
+    pub title: String,
+}
+
+/// Schema version 3: version 1 stored `fullname`, version 2 split it, version 3 added `since`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[dynamodb(
+    table = "mapper_people",
+    hash_key = "id",
+    schema_version = 3,
+    migrate = "migrate_person"
+)]
+pub struct Person {
+    pub id: String,
+    pub first: String,
+    pub last: String,
+    pub since: u32,
+}
+
+pub fn migrate_person(item: &mut Item, from: u32) -> Result<(), String> {
+    match from {
+        1 => {
+            let Some(AttributeValue::S(full)) = item.remove("fullname") else {
+                return Err("a version 1 person has a fullname".into());
+            };
+            let (first, last) = full.split_once(' ').unwrap_or((&full, ""));
+            item.insert("first".into(), AttributeValue::S(first.into()));
+            item.insert("last".into(), AttributeValue::S(last.into()));
+            Ok(())
+        }
+        2 => {
+            item.insert("since".into(), AttributeValue::N("2012".into()));
+            Ok(())
+        }
+        v => Err(format!("unknown version {v}")),
+    }
+}
+
+/// An LSI on a table with a range key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[dynamodb(table = "mapper_orders", hash_key = "customer", range_key = "order")]
+#[dynamodb(lsi(name = "by_total", range_key = "total", projection = "keys_only"))]
+pub struct Order {
+    pub customer: String,
+    pub order: u32,
+    pub total: u32,
+}
+
+/// A model whose table is never created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[dynamodb(table = "mapper_ghosts", hash_key = "id")]
+pub struct Ghost {
+    pub id: String,
+}
+
+pub fn user(name: &str, power: u32) -> User {
+    User {
+        name: name.into(),
+        power,
+        tags: vec![],
+        email: None,
+    }
+}
+
+/// The seed's first use case: get user "Chuck Norris"; not found is `None`; bad keys are errors.
+pub async fn chuck_norris(m: Mapper) {
+    fresh::<User>(&m).await;
+    let mut chuck = User {
+        name: "Chuck Norris".into(),
+        power: 9001,
+        tags: vec!["legend".into()],
+        email: Some("chuck@example.com".into()),
+    };
+    m.save(&mut chuck).await.unwrap();
+    let got = m
+        .get::<User>(User::key("Chuck Norris").unwrap())
+        .consistent(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got, Some(chuck.clone()));
+    assert_eq!(
+        m.get::<User>(User::key("Nobody").unwrap())
+            .send()
+            .await
+            .unwrap(),
+        None
+    );
+    // Projections: only `name` and `power` come back; the model's defaults fill the rest.
+    let slim = m
+        .get::<User>(User::key("Chuck Norris").unwrap())
+        .consistent(true)
+        .project(["name", "power"])
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((slim.power, slim.tags.len(), slim.email), (9001, 0, None));
+    // A key of the wrong shape is a typed error, not a panic.
+    assert!(matches!(
+        m.get::<Post>(Key::hash("x").unwrap()).send().await,
+        Err(Error::Key(_))
+    ));
+    // A raise_on_conflict save of a new item refuses to overwrite an existing one.
+    let mut impostor = user("Chuck Norris", 1);
+    let e = m
+        .save(&mut impostor)
+        .raise_on_conflict(true)
+        .await
+        .unwrap_err();
+    assert!(e.is_conflict(), "{e}");
+    m.delete::<User>(User::key("Chuck Norris").unwrap())
+        .await
+        .unwrap();
+    let gone = m
+        .get::<User>(User::key("Chuck Norris").unwrap())
+        .consistent(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone, None);
+    // Deleting by key with raise_on_conflict: the item must exist.
+    let e = m
+        .delete::<User>(User::key("Chuck Norris").unwrap())
+        .raise_on_conflict(true)
+        .await
+        .unwrap_err();
+    assert!(e.is_conflict());
+    // A service error keeps DynamoDB's code.
+    let e = m
+        .get::<Ghost>(Ghost::key("x").unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e}");
+}
+
+/// The seed's third use case, and the query builder's range conditions, limits and paging.
+pub async fn blog_revisions(m: Mapper) {
+    fresh::<Post>(&m).await;
+    for revision in 1..=12 {
+        let mut p = Post {
+            id: "intro".into(),
+            revision,
+            body: format!("v{revision}"),
+        };
+        m.save(&mut p).await.unwrap();
+    }
+    m.save(&mut Post {
+        id: "other".into(),
+        revision: 99,
+        body: "x".into(),
+    })
+    .await
+    .unwrap();
+    let latest = m
+        .query::<Post>("intro")
+        .reverse()
+        .first()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(latest.revision, 12);
+    let revs = |v: Vec<Post>| v.into_iter().map(|p| p.revision).collect::<Vec<_>>();
+    let all = m
+        .query::<Post>("intro")
+        .consistent(true)
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(revs(all), (1..=12).collect::<Vec<_>>());
+    // Numbers compare numerically: 10, 11, 12 are greater than 9.
+    assert_eq!(
+        revs(
+            m.query::<Post>("intro")
+                .gt(9u32)
+                .consistent(true)
+                .collect()
+                .await
+                .unwrap()
+        ),
+        vec![10, 11, 12]
+    );
+    assert_eq!(
+        revs(m.query::<Post>("intro").ge(11u32).collect().await.unwrap()),
+        vec![11, 12]
+    );
+    assert_eq!(
+        revs(m.query::<Post>("intro").lt(3u32).collect().await.unwrap()),
+        vec![1, 2]
+    );
+    assert_eq!(
+        revs(m.query::<Post>("intro").le(2u32).collect().await.unwrap()),
+        vec![1, 2]
+    );
+    assert_eq!(
+        revs(m.query::<Post>("intro").eq(7u32).collect().await.unwrap()),
+        vec![7]
+    );
+    assert_eq!(
+        revs(
+            m.query::<Post>("intro")
+                .between(3u32, 5u32)
+                .collect()
+                .await
+                .unwrap()
+        ),
+        vec![3, 4, 5]
+    );
+    // limit(n) is passed to DynamoDB: the stream stops at n and can resume from there.
+    let mut s = m.query::<Post>("intro").limit(5).stream();
+    let mut first = Vec::new();
+    while let Some(p) = s.try_next().await.unwrap() {
+        first.push(p.revision);
+    }
+    assert_eq!(first, vec![1, 2, 3, 4, 5]);
+    assert_eq!(s.end(), Some(End::Limit));
+    assert_eq!(
+        s.consumed().requests,
+        1,
+        "one page of five, not the partition"
+    );
+    let rest = m
+        .query::<Post>("intro")
+        .start_from(s.resume_key().cloned())
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(revs(rest), (6..=12).collect::<Vec<_>>());
+    // A filter applies after the read; a projection trims what comes back.
+    let f = Post::fields();
+    let filtered = m
+        .query::<Post>("intro")
+        .filter(f.body.begins_with("v1"))
+        .project([f.id.path(), f.revision.path()])
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(revs(filtered.clone()), vec![1, 10, 11, 12]);
+    assert!(filtered.iter().all(|p| p.body.is_empty()));
+    // The futures Stream interface.
+    let via_stream: Vec<u32> = m
+        .query::<Post>("intro")
+        .stream()
+        .map(|p| p.unwrap().revision)
+        .collect()
+        .await;
+    assert_eq!(via_stream.len(), 12);
+    assert_eq!(m.scan::<Post>().collect().await.unwrap().len(), 13);
+}
+
+/// The seed's second use case: data after 2012-12-21 13:37 on a date-time range key.
+pub async fn data_after_the_end_of_the_world(m: Mapper) {
+    fresh::<Reading>(&m).await;
+    let base = Iso8601::from_ymd_hms(2012, 12, 21, 13, 0, 0).unwrap();
+    for minutes in [0i64, 30, 37, 38, 59, 24 * 60] {
+        let at = Iso8601(base.0 + time::Duration::minutes(minutes));
+        let mut r = Reading {
+            sensor: "doom".into(),
+            at,
+            value: minutes as f64,
+            expires: EpochSeconds::from(at),
+        };
+        m.save(&mut r).await.unwrap();
+    }
+    let end = Iso8601::parse("2012-12-21T13:37:00Z").unwrap();
+    let after = m.query::<Reading>("doom").gt(end).collect().await.unwrap();
+    assert_eq!(
+        after.iter().map(|r| r.value).collect::<Vec<_>>(),
+        vec![38.0, 59.0, 1440.0]
+    );
+    // The key is the typed field: a `time::OffsetDateTime` converts into it directly.
+    let day = m
+        .query::<Reading>("doom")
+        .between(end.0, end.0 + time::Duration::hours(1))
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(day.len(), 3);
+    // Stored forms: the fixed-width string and epoch seconds.
+    let raw = m
+        .query::<Reading>("doom")
+        .eq(end)
+        .stream()
+        .try_next_raw()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        raw["at"],
+        AttributeValue::S("2012-12-21T13:37:00.000000Z".into())
+    );
+    assert_eq!(raw["expires"], AttributeValue::N("1356097020".into()));
+    // Filters on a date-time field are typed too.
+    let f = Reading::fields();
+    let late = m
+        .scan::<Reading>()
+        .filter(f.expires.ge(EpochSeconds::from(end)))
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(late.len(), 4);
+}
+
+fn thing(id: u64, kind: &str, score: i64) -> Thing {
+    Thing {
+        thing_id: id,
+        kind: kind.into(),
+        score,
+        ratio: id as f64 / 4.0,
+        active: id.is_multiple_of(2),
+        blob: dynamodb_mapper::Bytes(vec![id as u8, 0xff]),
+        labels: (0..id % 3).map(|i| format!("l{i}")).collect(),
+        sizes: [id as u32, 100].into_iter().collect(),
+        nested: [("k".to_string(), vec![id as u8])].into_iter().collect(),
+        note: id.is_multiple_of(4).then(|| format!("note {id}")),
+        cache: 0,
+    }
+}
+
+/// Every type round-trips; scan filters cover every operator; parallel segments see everything.
+pub async fn scan_filters_and_types(m: Mapper) {
+    fresh::<Thing>(&m).await;
+    for id in 0..40u64 {
+        let mut t = thing(id, if id < 20 { "rock" } else { "paper" }, id as i64 - 10);
+        m.save(&mut t).await.unwrap();
+    }
+    let mut got = m
+        .get::<Thing>(Thing::key(7u64).unwrap())
+        .consistent(true)
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    got.cache = 0;
+    assert_eq!(got, thing(7, "rock", -3));
+    let raw = m
+        .get::<Thing>(Thing::key(8u64).unwrap())
+        .consistent(true)
+        .send_raw()
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(raw["labels"], AttributeValue::Ss(_)),
+        "{:?}",
+        raw["labels"]
+    );
+    assert!(matches!(raw["sizes"], AttributeValue::Ns(_)));
+    assert!(matches!(raw["blob"], AttributeValue::B(_)));
+    assert!(raw.contains_key("note_text") && raw.contains_key("thingId"));
+    assert!(!raw.contains_key("cache"));
+
+    let f = Thing::fields();
+    let count = |c| {
+        let m = m.clone();
+        async move {
+            m.scan::<Thing>()
+                .consistent(true)
+                .filter(c)
+                .collect()
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(count(f.kind.eq("rock")).await, 20);
+    assert_eq!(count(f.kind.ne("rock")).await, 20);
+    assert_eq!(count(f.score.lt(0)).await, 10);
+    assert_eq!(count(f.score.le(0)).await, 11);
+    assert_eq!(count(f.score.gt(25)).await, 4);
+    assert_eq!(count(f.score.ge(25)).await, 5);
+    assert_eq!(count(f.score.between(-2, 2)).await, 5);
+    assert_eq!(count(f.thing_id.is_in([1u64, 2, 3, 99])).await, 3);
+    assert_eq!(
+        count(f.note.begins_with(Some("note 1".to_string()))).await,
+        2
+    ); // 12, 16
+    assert_eq!(count(f.labels.contains("l1")).await, 13);
+    assert_eq!(count(f.labels.not_contains("l1")).await, 27);
+    // A `None` without skip_serializing_if is stored as NULL: the attribute exists.
+    assert_eq!(count(f.note.exists()).await, 40);
+    assert_eq!(count(f.note.attribute_type(AttributeType::Null)).await, 30);
+    assert_eq!(count(f.labels.exists()).await, 26);
+    assert_eq!(count(f.labels.not_exists()).await, 14);
+    assert_eq!(count(f.labels.size().eq(2)).await, 13);
+    assert_eq!(count(f.labels.attribute_type(AttributeType::SS)).await, 26);
+    assert_eq!(count(f.active.eq(true) & f.kind.eq("paper")).await, 10);
+    assert_eq!(count(f.score.lt(-5) | f.score.gt(25)).await, 9);
+    assert_eq!(count(!f.active.eq(true)).await, 20);
+    assert_eq!(count(f.nested.path().key("k").size().eq(1)).await, 40);
+    assert_eq!(count(attr("sizes").contains(100)).await, 40);
+    // A value that does not fit the attribute's type is DynamoDB's error, typed.
+    let bad = m
+        .scan::<Thing>()
+        .filter(f.score.begins_with(1))
+        .collect()
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Some("ValidationException"), "{bad}");
+
+    let mut parallel = m.scan::<Thing>().consistent(true).parallel(4);
+    let mut ids = BTreeSet::new();
+    while let Some(t) = parallel.try_next().await.unwrap() {
+        ids.insert(t.thing_id);
+    }
+    assert_eq!(ids.len(), 40);
+    assert!(parallel.consumed().requests >= 4);
+    // The GSI, queried with its own key types.
+    let papers = m
+        .query_index::<Thing, i64>("by_kind", "paper")
+        .ge(25)
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        papers.iter().map(|t| t.score).collect::<Vec<_>>(),
+        vec![25, 26, 27, 28, 29]
+    );
+    assert!(matches!(
+        m.query_index::<Thing, i64>("nope", "x").collect().await,
+        Err(Error::Key(_))
+    ));
+}
+
+/// batch_get: any number of keys, chunked by 100, duplicates and missing keys handled.
+pub async fn batch_reads(m: Mapper) {
+    fresh::<User>(&m).await;
+    for i in 0..230 {
+        m.save(&mut user(&format!("u{i:03}"), i)).await.unwrap();
+    }
+    let keys = (0..250)
+        .chain([5, 5, 7])
+        .map(|i| User::key(format!("u{i:03}")).unwrap());
+    let mut s = m.batch_get::<User>(keys).consistent(true).stream();
+    let mut names = BTreeSet::new();
+    while let Some(u) = s.try_next().await.unwrap() {
+        names.insert(u.name);
+    }
+    assert_eq!(names.len(), 230);
+    assert_eq!(
+        s.consumed().requests,
+        3,
+        "250 distinct keys: three requests of up to 100"
+    );
+    // Each item costs one unit strongly consistent, rounded up per item. DynamoDB documents
+    // that a read of a missing item costs as much (the emulator: 250); DynamoDB Local charges
+    // only the 230 found.
+    let units = s.consumed().read_units;
+    assert!((230.0..=250.0).contains(&units), "{units}");
+    let none = m.batch_get::<User>(Vec::new()).collect().await.unwrap();
+    assert!(none.is_empty());
+}
+
+/// Loaded items save only what changed; raise_on_conflict catches concurrent writers.
+pub async fn conflicts(m: Mapper) {
+    fresh::<User>(&m).await;
+    m.save(&mut user("ann", 1)).await.unwrap();
+    let key = || User::key("ann").unwrap();
+    let mut mine = m
+        .get::<User>(key())
+        .consistent(true)
+        .send_tracked()
+        .await
+        .unwrap()
+        .unwrap();
+    // Another writer changes a different attribute.
+    m.update(Update::<User>::new(key()).set(User::fields().email, Some("a@x".to_string())))
+        .await
+        .unwrap();
+    // A change-only save leaves their attribute alone (a whole-item put would erase it).
+    mine.power = 2;
+    m.save_changes(&mut mine).await.unwrap();
+    let now = m
+        .get::<User>(key())
+        .consistent(true)
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((now.power, now.email.as_deref()), (2, Some("a@x")));
+    // With raise_on_conflict, the same situation is a typed Conflict.
+    let mut stale = m
+        .get::<User>(key())
+        .consistent(true)
+        .send_tracked()
+        .await
+        .unwrap()
+        .unwrap();
+    m.update(Update::<User>::new(key()).increment(User::fields().power, 10))
+        .await
+        .unwrap();
+    stale.tags.push("late".into());
+    let e = m
+        .save_changes(&mut stale)
+        .raise_on_conflict(true)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Conflict { .. }), "{e}");
+    // Reloaded, the save goes through, and the tracked form follows the stored item.
+    let mut fresh_copy = m
+        .get::<User>(key())
+        .consistent(true)
+        .send_tracked()
+        .await
+        .unwrap()
+        .unwrap();
+    fresh_copy.tags.push("ok".into());
+    m.save_changes(&mut fresh_copy)
+        .raise_on_conflict(true)
+        .await
+        .unwrap();
+    fresh_copy.tags.push("again".into());
+    m.save_changes(&mut fresh_copy)
+        .raise_on_conflict(true)
+        .await
+        .unwrap();
+    assert_eq!(fresh_copy.power, 12);
+    // Deleting a loaded item that someone changed since: Conflict; unchanged: deleted.
+    m.update(Update::<User>::new(key()).remove(User::fields().email))
+        .await
+        .unwrap();
+    let e = m
+        .delete_tracked(&fresh_copy)
+        .raise_on_conflict(true)
+        .await
+        .unwrap_err();
+    assert!(e.is_conflict());
+    let current = m
+        .get::<User>(key())
+        .consistent(true)
+        .send_tracked()
+        .await
+        .unwrap()
+        .unwrap();
+    m.delete_tracked(&current)
+        .raise_on_conflict(true)
+        .await
+        .unwrap();
+    assert!(m
+        .get::<User>(key())
+        .consistent(true)
+        .send()
+        .await
+        .unwrap()
+        .is_none());
+}
+
+/// A version attribute: optimistic locking as PynamoDB's VersionAttribute.
+pub async fn versions(m: Mapper) {
+    fresh::<Account>(&m).await;
+    let mut a = Account {
+        id: "acc".into(),
+        balance: 10,
+        version: 0,
+    };
+    m.save(&mut a).await.unwrap();
+    assert_eq!(a.version, 1);
+    let mut other = a.clone();
+    a.balance = 20;
+    m.save(&mut a).await.unwrap();
+    assert_eq!(a.version, 2);
+    other.balance = 99;
+    let e = m.save(&mut other).await.unwrap_err();
+    assert!(e.is_conflict(), "{e}");
+    // Saving a second "new" item with the same key is a conflict too.
+    let mut dup = Account {
+        id: "acc".into(),
+        balance: 0,
+        version: 0,
+    };
+    assert!(m.save(&mut dup).await.unwrap_err().is_conflict());
+    // Change-only saves check and bump the version as well.
+    let mut t = m
+        .get::<Account>(Account::key("acc").unwrap())
+        .consistent(true)
+        .send_tracked()
+        .await
+        .unwrap()
+        .unwrap();
+    t.balance += 5;
+    m.save_changes(&mut t).await.unwrap();
+    assert_eq!((t.balance, t.version), (25, 3));
+    assert!(m.delete_item(&other).await.unwrap_err().is_conflict());
+    m.delete_item(&*t).await.unwrap();
+}
+
+/// Partial updates with every action; conditions the caller writes fail as ConditionFailed.
+pub async fn updates(m: Mapper) {
+    fresh::<Thing>(&m).await;
+    let mut t = thing(1, "rock", 5);
+    m.save(&mut t).await.unwrap();
+    let f = Thing::fields();
+    let key = || Thing::key(1u64).unwrap();
+    let after = m
+        .update(
+            Update::<Thing>::new(key())
+                .set(f.kind, "stone")
+                .increment(f.score, 10)
+                .add(f.labels, StringSet(["new"]))
+                .delete(f.sizes, NumberSet([100]))
+                .remove(f.note)
+                .set_path(f.nested.path().key("more"), vec![1u8, 2]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(after.kind, "stone");
+    assert_eq!(after.score, 15);
+    assert!(after.labels.contains("new"));
+    assert_eq!(after.sizes.iter().copied().collect::<Vec<_>>(), vec![1]);
+    assert_eq!(after.note, None);
+    assert_eq!(after.nested["more"], vec![1, 2]);
+    let e = m
+        .update(
+            Update::<Thing>::new(key())
+                .set(f.score, 0)
+                .condition(f.score.gt(100)),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::ConditionFailed { .. }), "{e}");
+    let e = m.update(Update::<Thing>::new(key())).await.unwrap_err();
+    assert!(matches!(e, Error::Expression(_)));
+}
+
+/// Transactions: all or nothing, with one reason per action when cancelled.
+pub async fn transactions(m: Mapper) {
+    fresh::<User>(&m).await;
+    fresh::<Account>(&m).await;
+    m.transaction()
+        .save(&user("tx1", 1))
+        .save(&Account {
+            id: "tx".into(),
+            balance: 5,
+            version: 0,
+        })
+        .commit()
+        .await
+        .unwrap();
+    let both = m
+        .transact_get()
+        .get::<User>(User::key("tx1").unwrap())
+        .get::<Account>(Account::key("tx").unwrap())
+        .get::<User>(User::key("missing").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(both.get::<User>(0).unwrap().unwrap().power, 1);
+    let acc = both.get::<Account>(1).unwrap().unwrap();
+    assert_eq!((acc.balance, acc.version), (5, 1));
+    assert_eq!(both.get::<User>(2).unwrap(), None);
+    // A stale account version cancels the transaction; the user write does not happen either.
+    let stale = Account {
+        version: 0,
+        ..acc.clone()
+    };
+    let e = m
+        .transaction()
+        .save(&user("tx2", 2))
+        .save(&stale)
+        .commit()
+        .await
+        .unwrap_err();
+    match e {
+        Error::TransactionCanceled(reasons) => {
+            assert_eq!(reasons.len(), 2);
+            assert_eq!(reasons[0], CancelReason::None);
+            assert!(
+                matches!(reasons[1], CancelReason::Conflict { .. }),
+                "{reasons:?}"
+            );
+        }
+        other => panic!("expected a cancellation, got {other}"),
+    }
+    assert!(m
+        .get::<User>(User::key("tx2").unwrap())
+        .consistent(true)
+        .send()
+        .await
+        .unwrap()
+        .is_none());
+    // Condition checks and raise_on_conflict inside a transaction.
+    let f = User::fields();
+    let e = m
+        .transaction()
+        .raise_on_conflict(true)
+        .save(&user("tx1", 9))
+        .condition_check::<Account>(
+            Account::key("tx").unwrap(),
+            Account::fields().balance.gt(100),
+        )
+        .commit()
+        .await
+        .unwrap_err();
+    let Error::TransactionCanceled(reasons) = e else {
+        panic!("expected a cancellation");
+    };
+    assert!(
+        matches!(reasons[0], CancelReason::Conflict { .. }),
+        "{reasons:?}"
+    );
+    assert!(
+        matches!(reasons[1], CancelReason::ConditionFailed { .. }),
+        "{reasons:?}"
+    );
+    let tracked = m
+        .get::<User>(User::key("tx1").unwrap())
+        .consistent(true)
+        .send_tracked()
+        .await
+        .unwrap()
+        .unwrap();
+    m.transaction()
+        .raise_on_conflict(true)
+        .update(&Update::<User>::new(User::key("tx1").unwrap()).increment(f.power, 1))
+        .delete::<Account>(Account::key("tx").unwrap())
+        .commit()
+        .await
+        .unwrap();
+    let e = m
+        .transaction()
+        .raise_on_conflict(true)
+        .delete_tracked(&tracked)
+        .commit()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::TransactionCanceled(ref r) if matches!(r[0], CancelReason::Conflict { .. }))
+    );
+}
+
+/// Auto-increment keys from an atomic ADD on a counter item that scans skip.
+pub async fn auto_increment(m: Mapper) {
+    fresh::<Ticket>(&m).await;
+    let mut numbers = Vec::new();
+    for title in ["a", "b", "c"] {
+        let mut t = Ticket {
+            number: 0,
+            title: title.into(),
+        };
+        let n = m.insert_auto_increment(&mut t).await.unwrap();
+        assert_eq!(t.number as i64, n);
+        numbers.push(n);
+    }
+    assert_eq!(numbers, vec![1, 2, 3]);
+    let all = m.scan::<Ticket>().consistent(true).collect().await.unwrap();
+    assert_eq!(all.len(), 3, "the counter item is not a ticket");
+    assert!(matches!(
+        m.insert_auto_increment(&mut user("x", 1)).await,
+        Err(Error::Key(_))
+    ));
+}
+
+/// Old raw items are migrated on load, version by version.
+pub async fn migrations(m: Mapper) {
+    fresh::<Person>(&m).await;
+    m.client()
+        .put_item()
+        .table_name("mapper_people")
+        .item("id", AttributeValue::S("p1".into()))
+        .item("fullname", AttributeValue::S("Grace Hopper".into()))
+        .send()
+        .await
+        .unwrap();
+    m.client()
+        .put_item()
+        .table_name("mapper_people")
+        .item("id", AttributeValue::S("p2".into()))
+        .item("first", AttributeValue::S("Ada".into()))
+        .item("last", AttributeValue::S("Lovelace".into()))
+        .item("__schema_version__", AttributeValue::N("2".into()))
+        .send()
+        .await
+        .unwrap();
+    let key = |id: &str| Person::key(id).unwrap();
+    let grace = m
+        .get::<Person>(key("p1"))
+        .consistent(true)
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (grace.first.as_str(), grace.last.as_str(), grace.since),
+        ("Grace", "Hopper", 2012)
+    );
+    let ada = m
+        .get::<Person>(key("p2"))
+        .consistent(true)
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((ada.first.as_str(), ada.since), ("Ada", 2012));
+    // Saved again, the item is written at the current version.
+    let mut g = grace.clone();
+    m.save(&mut g).await.unwrap();
+    let raw = m
+        .get::<Person>(key("p1"))
+        .consistent(true)
+        .send_raw()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(raw["__schema_version__"], AttributeValue::N("3".into()));
+    assert!(!raw.contains_key("fullname"));
+    // A broken old item is a typed migration error.
+    m.client()
+        .put_item()
+        .table_name("mapper_people")
+        .item("id", AttributeValue::S("p3".into()))
+        .send()
+        .await
+        .unwrap();
+    let e = m
+        .get::<Person>(key("p3"))
+        .consistent(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Migration { from: 1, .. }), "{e}");
+}
+
+/// Consumed capacity summed over pages; scans cost more than queries, strong reads double;
+/// a budget stops a stream cleanly with a key to resume from.
+pub async fn capacity_and_budgets(m: Mapper) {
+    fresh::<Post>(&m).await;
+    fresh::<Order>(&m).await;
+    let body = "x".repeat(3000);
+    for id in ["a", "b", "c", "d"] {
+        for revision in 0..20 {
+            m.save(&mut Post {
+                id: id.into(),
+                revision,
+                body: body.clone(),
+            })
+            .await
+            .unwrap();
+        }
+    }
+    let (_, q) = m
+        .query::<Post>("a")
+        .consistent(true)
+        .stream()
+        .collect_with_stream()
+        .await
+        .unwrap();
+    let (_, q_eventual) = m
+        .query::<Post>("a")
+        .stream()
+        .collect_with_stream()
+        .await
+        .unwrap();
+    let (_, s) = m
+        .scan::<Post>()
+        .consistent(true)
+        .stream()
+        .collect_with_stream()
+        .await
+        .unwrap();
+    // 20 items of ~3 KB: 60 KB is 15 units strongly consistent, 7.5 eventual.
+    assert_eq!(q.consumed().read_units, 15.0);
+    assert_eq!(q_eventual.consumed().read_units, 7.5);
+    assert!(s.consumed().read_units > 3.0 * q.consumed().read_units);
+    assert!(s.consumed().estimated_cost() > q.consumed().estimated_cost());
+    // A budget of 5 units: pages sized to fit it, stop, resume, and nothing read twice.
+    let mut seen = Vec::new();
+    let mut start = None;
+    let mut rounds = 0;
+    loop {
+        let mut s = m
+            .query::<Post>("a")
+            .consistent(true)
+            .max_rcu(5.0)
+            .start_from(start)
+            .stream();
+        while let Some(p) = s.try_next().await.unwrap() {
+            seen.push(p.revision);
+        }
+        rounds += 1;
+        assert!(s.consumed().read_units <= 5.0, "{}", s.consumed());
+        match s.end() {
+            Some(End::Budget) => start = s.resume_key().cloned(),
+            Some(End::Complete) => break,
+            other => panic!("unexpected end {other:?}"),
+        }
+    }
+    assert_eq!(seen, (0..20).collect::<Vec<_>>());
+    assert!(rounds >= 3, "15 units in budgets of 5: {rounds} rounds");
+    // Writes count too, and the mapper keeps the total.
+    let before = m.take_consumed();
+    assert!(
+        before.read_units > 0.0 && before.write_units >= 80.0,
+        "{before}"
+    );
+    let mut o = Order {
+        customer: "c".into(),
+        order: 1,
+        total: 30,
+    };
+    m.save(&mut o).await.unwrap();
+    // The table and its LSI are both written: 2 WCU.
+    assert_eq!(m.consumed().write_units, 2.0, "{}", m.consumed());
+    let by_total = m
+        .query_index::<Order, u32>("by_total", "c")
+        .gt(10u32)
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(by_total, vec![o]);
+}

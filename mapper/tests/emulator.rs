@@ -1,0 +1,138 @@
+//! The mapper's scenarios against the embedded emulator, one emulator per test; with
+//! `DYNAMODB_ENDPOINT` set they run against that endpoint instead (use `--test-threads=1`, as
+//! scenarios recreate their tables).
+
+mod common;
+
+use common::*;
+use dynamodb_emulator::replication::{Consistency, LagModel};
+use dynamodb_emulator::{Emulator, EmulatorBuilder};
+use dynamodb_mapper::{Error, Key, Mapper, Model};
+use std::time::Duration;
+
+async fn mapper_on(builder: EmulatorBuilder) -> (Option<Emulator>, Mapper) {
+    match std::env::var("DYNAMODB_ENDPOINT") {
+        Ok(url) => (None, Mapper::new(client(&url))),
+        Err(_) => {
+            let e = builder.start().await.unwrap();
+            let m = Mapper::new(client(&e.endpoint_url()));
+            (Some(e), m)
+        }
+    }
+}
+
+fn strong() -> EmulatorBuilder {
+    Emulator::builder()
+        .consistency(Consistency::Strong)
+        .throttling(false)
+}
+
+macro_rules! scenario {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let (_e, m) = mapper_on(strong()).await;
+            common::$name(m).await;
+        }
+    )*};
+}
+
+scenario!(
+    chuck_norris,
+    blog_revisions,
+    data_after_the_end_of_the_world,
+    scan_filters_and_types,
+    batch_reads,
+    conflicts,
+    versions,
+    updates,
+    transactions,
+    auto_increment,
+    migrations,
+    capacity_and_budgets,
+);
+
+/// Under the worst-case preset an eventual get after a save returns the old item and a
+/// consistent one the new; raise_on_conflict catches a concurrent writer.
+#[tokio::test]
+async fn eventual_reads_can_be_stale_consistent_reads_are_not() {
+    if std::env::var("DYNAMODB_ENDPOINT").is_ok() {
+        return; // needs the emulator's worst-case preset
+    }
+    let (e, m) = mapper_on(
+        Emulator::builder()
+            .virtual_clock()
+            .throttling(false)
+            .consistency(Consistency::WorstCase)
+            .lag(LagModel::Fixed(Duration::from_millis(500))),
+    )
+    .await;
+    let e = e.unwrap();
+    fresh::<User>(&m).await;
+    m.save(&mut user("ann", 1)).await.unwrap();
+    e.advance(Duration::from_secs(1));
+    m.save(&mut user("ann", 2)).await.unwrap();
+    let key = || User::key("ann").unwrap();
+    let eventual = m.get::<User>(key()).send().await.unwrap().unwrap();
+    assert_eq!(eventual.power, 1, "the old item");
+    let strong = m
+        .get::<User>(key())
+        .consistent(true)
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(strong.power, 2, "the new one");
+    // Strong reads cost double.
+    let before = m.take_consumed();
+    m.get::<User>(key()).send().await.unwrap();
+    let eventual_cost = m.take_consumed();
+    m.get::<User>(key()).consistent(true).send().await.unwrap();
+    assert_eq!(m.take_consumed().read_units, 2.0 * eventual_cost.read_units);
+    assert!(before.requests >= 3);
+    // A writer working from the stale read conflicts with the newer item.
+    let mut stale = m.get::<User>(key()).send_tracked().await.unwrap().unwrap();
+    assert_eq!(stale.power, 1);
+    stale.power = 100;
+    let err = m
+        .save_changes(&mut stale)
+        .raise_on_conflict(true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict { .. }), "{err}");
+    // Once replicas catch up, eventual reads see the new item.
+    e.advance(Duration::from_secs(1));
+    assert_eq!(m.get::<User>(key()).send().await.unwrap().unwrap().power, 2);
+}
+
+/// A BatchGetItem answer stops at 16 MB and leaves the rest in UnprocessedKeys: the mapper
+/// retries them until every key is read.
+#[tokio::test]
+async fn batch_get_retries_unprocessed_keys() {
+    let (_e, m) = mapper_on(strong()).await;
+    fresh::<Post>(&m).await;
+    let body = "y".repeat(390 * 1024);
+    for revision in 0..60 {
+        m.save(&mut Post {
+            id: "big".into(),
+            revision,
+            body: body.clone(),
+        })
+        .await
+        .unwrap();
+    }
+    let keys = (0..60u32).map(|r| Key::hash_range("big", r).unwrap());
+    let mut s = m.batch_get::<Post>(keys).stream();
+    let mut n = 0;
+    while let Some(p) = s.try_next().await.unwrap() {
+        assert_eq!(p.body.len(), body.len());
+        n += 1;
+    }
+    assert_eq!(n, 60);
+    assert!(
+        s.consumed().requests >= 2,
+        "60 items of 390 KB exceed one 16 MB answer: {}",
+        s.consumed()
+    );
+    let _ = Post::TABLE;
+}
