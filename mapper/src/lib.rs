@@ -53,6 +53,8 @@ pub use read::{BatchGet, Get, Query, Scan, BATCH_GET_MAX};
 pub use serde_dynamo::{binary_set, number_set, string_set};
 pub use stream::{End, ItemStream, ParallelScan};
 pub use table::{Billing, CreateTable};
+/// The date-time crate [`Iso8601`] and [`EpochSeconds`] wrap.
+pub use time;
 pub use transaction::{TransactGet, TransactItems, Transaction, TRANSACTION_MAX};
 pub use update::Update;
 pub use write::{Delete, Save, SaveChanges, Tracked};
@@ -74,6 +76,21 @@ impl Mapper {
             client,
             ledger: Ledger::default(),
         }
+    }
+
+    /// A mapper on a local endpoint (the emulator, DynamoDB Local): region us-east-1 and fixed
+    /// credentials, which such endpoints accept without checking. For AWS, build the client from
+    /// the environment (`aws_config::load_from_env`) and use [`Mapper::new`].
+    pub fn for_endpoint(url: &str) -> Mapper {
+        use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+        Mapper::new(Client::from_conf(
+            aws_sdk_dynamodb::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .endpoint_url(url)
+                .credentials_provider(Credentials::new("local", "local", None, None, "static"))
+                .build(),
+        ))
     }
 
     pub fn client(&self) -> &Client {

@@ -29,7 +29,7 @@ async fn every_scenario_passes_against_dynamodb_local() {
         String::from_utf8_lossy(&out.stderr)
     );
     let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let m = Mapper::new(common::client(&url));
+    let m = Mapper::for_endpoint(&url);
     macro_rules! run {
         ($($name:ident),*) => {$(
             println!("scenario {}", stringify!($name));
@@ -48,7 +48,8 @@ async fn every_scenario_passes_against_dynamodb_local() {
         transactions,
         auto_increment,
         migrations,
-        capacity_and_budgets
+        capacity_and_budgets,
+        table_management
     );
     let _ = Command::new("bash").arg(script).arg("stop").output();
 }

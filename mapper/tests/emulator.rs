@@ -1,6 +1,8 @@
-//! The mapper's scenarios against the embedded emulator, one emulator per test; with
-//! `DYNAMODB_ENDPOINT` set they run against that endpoint instead (use `--test-threads=1`, as
-//! scenarios recreate their tables).
+//! The mapper's scenarios against the embedded emulator, one emulator per test. With
+//! `DYNAMODB_ENDPOINT=URL` they run against that endpoint instead, and with
+//! `MAPPER_TEST_TARGET=aws` against AWS with the usual environment's credentials and region
+//! (tables named `mapper_*` are created and dropped; use `--test-threads=1`, as scenarios
+//! recreate their tables).
 
 mod common;
 
@@ -11,11 +13,15 @@ use dynamodb_mapper::{Error, Key, Mapper, Model};
 use std::time::Duration;
 
 async fn mapper_on(builder: EmulatorBuilder) -> (Option<Emulator>, Mapper) {
+    if std::env::var("MAPPER_TEST_TARGET").as_deref() == Ok("aws") {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        return (None, Mapper::new(aws_sdk_dynamodb::Client::new(&config)));
+    }
     match std::env::var("DYNAMODB_ENDPOINT") {
-        Ok(url) => (None, Mapper::new(client(&url))),
+        Ok(url) => (None, Mapper::for_endpoint(&url)),
         Err(_) => {
             let e = builder.start().await.unwrap();
-            let m = Mapper::new(client(&e.endpoint_url()));
+            let m = Mapper::for_endpoint(&e.endpoint_url());
             (Some(e), m)
         }
     }
@@ -50,13 +56,14 @@ scenario!(
     auto_increment,
     migrations,
     capacity_and_budgets,
+    table_management,
 );
 
 /// Under the worst-case preset an eventual get after a save returns the old item and a
 /// consistent one the new; raise_on_conflict catches a concurrent writer.
 #[tokio::test]
 async fn eventual_reads_can_be_stale_consistent_reads_are_not() {
-    if std::env::var("DYNAMODB_ENDPOINT").is_ok() {
+    if std::env::var("DYNAMODB_ENDPOINT").is_ok() || std::env::var("MAPPER_TEST_TARGET").is_ok() {
         return; // needs the emulator's worst-case preset
     }
     let (e, m) = mapper_on(

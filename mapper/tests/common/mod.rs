@@ -3,28 +3,14 @@
 
 #![allow(dead_code)]
 
-use aws_credential_types::Credentials;
-use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::Client;
 use dynamodb_mapper::{
-    attr, AttributeType, CancelReason, End, EpochSeconds, Error, Iso8601, Item, Key, Mapper, Model,
-    NumberSet, StringSet, Update,
+    attr, AttributeType, Billing, CancelReason, End, EpochSeconds, Error, Iso8601, Item, Key,
+    Mapper, Model, NumberSet, StringSet, Update,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-
-pub fn client(endpoint: &str) -> Client {
-    Client::from_conf(
-        aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(endpoint)
-            .credentials_provider(Credentials::new("a", "b", None, None, "test"))
-            .build(),
-    )
-}
 
 /// Drops the model's table if it exists and creates it from the model.
 pub async fn fresh<M: Model>(m: &Mapper) {
@@ -380,7 +366,7 @@ pub async fn data_after_the_end_of_the_world(m: Mapper) {
     fresh::<Reading>(&m).await;
     let base = Iso8601::from_ymd_hms(2012, 12, 21, 13, 0, 0).unwrap();
     for minutes in [0i64, 30, 37, 38, 59, 24 * 60] {
-        let at = Iso8601(base.0 + time::Duration::minutes(minutes));
+        let at = Iso8601(base.0 + dynamodb_mapper::time::Duration::minutes(minutes));
         let mut r = Reading {
             sensor: "doom".into(),
             at,
@@ -398,7 +384,7 @@ pub async fn data_after_the_end_of_the_world(m: Mapper) {
     // The key is the typed field: a `time::OffsetDateTime` converts into it directly.
     let day = m
         .query::<Reading>("doom")
-        .between(end.0, end.0 + time::Duration::hours(1))
+        .between(end.0, end.0 + dynamodb_mapper::time::Duration::hours(1))
         .collect()
         .await
         .unwrap();
@@ -1034,4 +1020,67 @@ pub async fn capacity_and_budgets(m: Mapper) {
         .await
         .unwrap();
     assert_eq!(by_total, vec![o]);
+}
+
+/// Tables from models: keys typed from the fields, indexes from the declarations, billing.
+pub async fn table_management(m: Mapper) {
+    let _ = m.delete_table::<Thing>().await;
+    for _ in 0..100 {
+        let gone = m
+            .client()
+            .describe_table()
+            .table_name(Thing::TABLE)
+            .send()
+            .await
+            .is_err();
+        if gone {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    m.create_table::<Thing>()
+        .billing(Billing::Provisioned { read: 5, write: 3 })
+        .send()
+        .await
+        .unwrap();
+    let t = m
+        .client()
+        .describe_table()
+        .table_name(Thing::TABLE)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(t.table_status().map(|s| s.as_str()), Some("ACTIVE"));
+    let mut defs: Vec<(String, String)> = t
+        .attribute_definitions()
+        .iter()
+        .map(|d| {
+            (
+                d.attribute_name().to_string(),
+                d.attribute_type().as_str().to_string(),
+            )
+        })
+        .collect();
+    defs.sort();
+    let expected = [("kind", "S"), ("score", "N"), ("thingId", "N")];
+    assert_eq!(defs, expected.map(|(a, b)| (a.to_string(), b.to_string())));
+    let throughput = t.provisioned_throughput().unwrap();
+    assert_eq!(
+        (
+            throughput.read_capacity_units(),
+            throughput.write_capacity_units()
+        ),
+        (Some(5), Some(3))
+    );
+    let gsi = &t.global_secondary_indexes()[0];
+    assert_eq!(gsi.index_name(), Some("by_kind"));
+    assert_eq!(gsi.key_schema().len(), 2);
+    // Creating it again is DynamoDB's error, typed.
+    let e = m.create_table::<Thing>().send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ResourceInUseException"), "{e}");
+    m.delete_table::<Thing>().await.unwrap();
+    let e = m.delete_table::<Ghost>().await.unwrap_err();
+    assert_eq!(e.code(), Some("ResourceNotFoundException"));
 }
