@@ -62,6 +62,7 @@ fn main() {
     println!("reference: {reference_name}");
     println!("operations tried: {:?}", run.coverage.operations);
     println!("outcomes:         {:?}", run.coverage.outcomes);
+    println!("index items:      {}", run.coverage.index_items);
     match run.failure {
         None => println!(
             "{} passed, 0 failed ({:.1} s)",

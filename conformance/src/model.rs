@@ -2,7 +2,7 @@
 //! of [`crate::ops`], written to be obviously correct rather than fast (no partitions, no lag,
 //! no expression language: each generated operation's effect is spelt out directly).
 
-use crate::ops::{Action, Cond, Op, Schema, TxAction};
+use crate::ops::{index_values, Action, Cond, Op, Proj, Schema, TxAction};
 use crate::runner::{canon, Outcome};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -51,6 +51,13 @@ impl Model {
         self.schema.key(p, s).as_object().expect("object").clone()
     }
 
+    fn put_item(&self, p: u8, s: u8, v: &Value) -> Map<String, Value> {
+        crate::ops::item(&self.schema, p, s, v)
+            .as_object()
+            .expect("object")
+            .clone()
+    }
+
     /// Applies one operation and returns what DynamoDB answers.
     pub fn step(&mut self, op: &Op) -> Outcome {
         match op {
@@ -65,8 +72,7 @@ impl Model {
                 if !holds(cond, old.as_ref()) {
                     return err("ConditionalCheckFailedException");
                 }
-                let mut item = self.key_item(*p, *s);
-                item.insert("v".into(), v.clone());
+                let item = self.put_item(*p, *s, v);
                 self.items.insert(self.schema.slot(*p, *s), item);
                 match (return_old, old) {
                     (true, Some(o)) => ok(json!({ "Attributes": o })),
@@ -87,8 +93,26 @@ impl Model {
                 if !holds(cond, old.as_ref()) {
                     return err("ConditionalCheckFailedException");
                 }
+                if matches!(action, Action::IndexWrongType)
+                    && self.schema.index.is_some_and(|ix| ix.range.is_some())
+                {
+                    // An index key of the wrong type is rejected before the condition is read.
+                    return err("ValidationException");
+                }
                 let mut item = old.unwrap_or_else(|| self.key_item(*p, *s));
                 match action {
+                    Action::SetIndex(h, g) => {
+                        let (gh, gr) = index_values(&self.schema, *h, *g);
+                        for (name, v) in [("gh", gh), ("gr", gr)] {
+                            match v {
+                                Some(v) => item.insert(name.into(), v),
+                                None => item.remove(name),
+                            };
+                        }
+                    }
+                    Action::IndexWrongType => {
+                        item.insert("gr".into(), json!({ "BOOL": true }));
+                    }
                     Action::SetV(v) => {
                         item.insert("v".into(), v.clone());
                     }
@@ -175,8 +199,7 @@ impl Model {
                     return err("ValidationException");
                 }
                 for (p, s, v) in items {
-                    let mut item = self.key_item(*p, *s);
-                    item.insert("v".into(), v.clone());
+                    let item = self.put_item(*p, *s, v);
                     self.items.insert(self.schema.slot(*p, *s), item);
                 }
                 ok(json!({ "UnprocessedItems": {} }))
@@ -226,6 +249,66 @@ impl Model {
                     }
                 }
                 ok(json!({}))
+            }
+            Op::QueryIndex {
+                h,
+                limit,
+                forward,
+                consistent,
+            } => {
+                let Some(ix) = self.schema.index else {
+                    return err("ValidationException");
+                };
+                if ix.global && *consistent {
+                    return err("ValidationException");
+                }
+                let hash_name = if ix.global { "gh" } else { "pk" };
+                let hash = self.schema.index_hash(*h);
+                // In the index: items with its keys; ordered by `gr` (the ties' order is left
+                // unspecified by DynamoDB, and the runner compares ties as sets).
+                let mut items: Vec<(Option<u8>, &Map<String, Value>)> = self
+                    .items
+                    .values()
+                    .filter(|i| i.get(hash_name) == Some(&hash))
+                    .filter_map(|i| match ix.range {
+                        None => Some((None, i)),
+                        Some(t) => i
+                            .get("gr")
+                            .and_then(|g| Schema::rank(t, g))
+                            .map(|r| (Some(r), i)),
+                    })
+                    .collect();
+                items.sort_by_key(|(r, i)| (*r, canon(&Value::Object((*i).clone())).to_string()));
+                if !forward {
+                    items.reverse();
+                }
+                let projected: Vec<Value> = items
+                    .into_iter()
+                    .map(|(_, i)| {
+                        // Index projections always hold the table's and the index's keys.
+                        let key = |k: &str| {
+                            k == "pk"
+                                || k == "sk"
+                                || (k == "gh" && ix.global)
+                                || (k == "gr" && ix.range.is_some())
+                        };
+                        let keep = |k: &str| match ix.projection {
+                            Proj::All => true,
+                            Proj::KeysOnly => key(k),
+                            Proj::IncludeV => key(k) || k == "v",
+                        };
+                        Value::Object(
+                            i.iter()
+                                .filter(|(k, _)| keep(k))
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                let pages = limit.map_or(1, |l| projected.len() / l as usize + 1);
+                ok(
+                    json!({ "Items": crate::runner::ties_as_sets(&projected, ix.range.is_some()), "Pages": pages }),
+                )
             }
             Op::Invalid(_) => err("ValidationException"),
         }

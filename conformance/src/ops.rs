@@ -1,6 +1,8 @@
 //! Workload operations, their proptest generators, and their wire requests.
 //!
-//! Every workload runs on a table with a string partition key `pk` and a number sort key `sk`.
+//! Every workload runs on a table with a partition key `pk` and, in some schemas, a sort key `sk`
+//! (each of type S, N or B), and in some schemas one secondary index `idx`: a global one keyed on
+//! `gh` (and `gr`), or a local one sorted on `gr`, with an ALL, KEYS_ONLY or INCLUDE projection.
 //! Keys come from a small space so that operations collide; values cover every attribute type,
 //! nested lists and maps, unicode, and numbers at DynamoDB's precision and magnitude edges.
 //! Some operations are deliberately invalid in ways DynamoDB rejects.
@@ -29,6 +31,12 @@ pub enum Action {
     RemoveV,
     /// `SET l = list_append(if_not_exists(l, :empty), :one)`
     Append(Value),
+    /// `SET gh = :gh, gr = :gr` for the index key values given, `REMOVE` for the others: moves the
+    /// item in, out of and within the secondary index.
+    SetIndex(Option<u8>, Option<u8>),
+    /// `SET gr = :bool`: an index key of the wrong type, which DynamoDB rejects when the index
+    /// sorts on `gr`.
+    IndexWrongType,
 }
 
 /// Ways a request is invalid.
@@ -88,6 +96,14 @@ pub enum Op {
     Scan {
         limit: Option<u8>,
     },
+    /// A Query on the secondary index (a ValidationException when the schema has none, or for a
+    /// consistent read of a global index).
+    QueryIndex {
+        h: u8,
+        limit: Option<u8>,
+        forward: bool,
+        consistent: bool,
+    },
     BatchPut {
         items: Vec<(u8, u8, Value)>,
     },
@@ -104,6 +120,7 @@ impl Op {
             Op::Delete { .. } => "DeleteItem",
             Op::Query { .. } => "Query",
             Op::Scan { .. } => "Scan",
+            Op::QueryIndex { .. } => "Query(index)",
             Op::BatchPut { .. } => "BatchWriteItem",
             Op::Transact(_) => "TransactWriteItems",
             Op::Invalid(_) => "Invalid",
@@ -111,11 +128,34 @@ impl Op {
     }
 }
 
-/// A table's key schema: the partition key's type and the sort key's, if any (`S`, `N` or `B`).
+/// What a secondary index copies from the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proj {
+    All,
+    KeysOnly,
+    /// INCLUDE with the non-key attribute `v`.
+    IncludeV,
+}
+
+/// The table's secondary index `idx`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Index {
+    /// Global (keyed on `gh`, and `gr` if `range`) or local (the table's `pk`, sorted on `gr`).
+    pub global: bool,
+    /// The type of `gh` (global indexes only).
+    pub hash: char,
+    /// The type of `gr`; always present for local indexes.
+    pub range: Option<char>,
+    pub projection: Proj,
+}
+
+/// A table's key schema: the partition key's type and the sort key's, if any (`S`, `N` or `B`),
+/// and its secondary index, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Schema {
     pub hash: char,
     pub range: Option<char>,
+    pub index: Option<Index>,
 }
 
 impl Schema {
@@ -127,12 +167,58 @@ impl Schema {
             defs.push(json!({"AttributeName": "sk", "AttributeType": r.to_string()}));
             keys.push(json!({"AttributeName": "sk", "KeyType": "RANGE"}));
         }
-        json!({ "TableName": table, "BillingMode": "PAY_PER_REQUEST", "KeySchema": keys, "AttributeDefinitions": defs })
+        let mut req = json!({ "TableName": table, "BillingMode": "PAY_PER_REQUEST", "KeySchema": keys, "AttributeDefinitions": defs });
+        if let Some(ix) = self.index {
+            let mut ikeys = Vec::new();
+            if ix.global {
+                defs_push(&mut req, "gh", ix.hash);
+                ikeys.push(json!({"AttributeName": "gh", "KeyType": "HASH"}));
+            } else {
+                ikeys.push(json!({"AttributeName": "pk", "KeyType": "HASH"}));
+            }
+            if let Some(r) = ix.range {
+                defs_push(&mut req, "gr", r);
+                ikeys.push(json!({"AttributeName": "gr", "KeyType": "RANGE"}));
+            }
+            let projection = match ix.projection {
+                Proj::All => json!({ "ProjectionType": "ALL" }),
+                Proj::KeysOnly => json!({ "ProjectionType": "KEYS_ONLY" }),
+                Proj::IncludeV => json!({ "ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"] }),
+            };
+            let list = if ix.global {
+                "GlobalSecondaryIndexes"
+            } else {
+                "LocalSecondaryIndexes"
+            };
+            req[list] =
+                json!([{ "IndexName": "idx", "KeySchema": ikeys, "Projection": projection }]);
+        }
+        req
+    }
+
+    /// The index's partition key value `h` (a `pk` value for local indexes).
+    pub fn index_hash(&self, h: u8) -> Value {
+        match self.index {
+            Some(ix) if ix.global => Self::value(ix.hash, h),
+            _ => self.pk(h),
+        }
+    }
+
+    /// The index's sort key value `r`.
+    pub fn index_range(&self, r: u8) -> Option<Value> {
+        self.index
+            .and_then(|ix| ix.range)
+            .map(|t| Self::value(t, r))
+    }
+
+    /// The generator index of a key value of type `t` (its rank in DynamoDB's order).
+    pub fn rank(t: char, v: &Value) -> Option<u8> {
+        (0..8).find(|i| &Self::value(t, *i) == v)
     }
 
     /// Key index `i` as a value of type `t`; the order of indexes is DynamoDB's order of the
     /// values (numbers numerically, strings and binaries bytewise).
-    fn value(t: char, i: u8) -> Value {
+    pub fn value(t: char, i: u8) -> Value {
         match t {
             'S' => json!({ "S": format!("k{i}") }),
             'N' => json!({ "N": (i as i32 - 2).to_string() }),
@@ -164,19 +250,54 @@ impl Schema {
     }
 }
 
-/// Any key schema.
+fn defs_push(req: &mut Value, name: &str, t: char) {
+    req["AttributeDefinitions"]
+        .as_array_mut()
+        .expect("definitions")
+        .push(json!({"AttributeName": name, "AttributeType": t.to_string()}));
+}
+
+/// Any key schema, half of them with a secondary index (local ones only on tables with a sort
+/// key, as DynamoDB requires).
 pub fn schema() -> impl Strategy<Value = Schema> {
     let t = || prop_oneof![Just('S'), Just('N'), Just('B')];
-    (t(), prop::option::of(t())).prop_map(|(hash, range)| Schema { hash, range })
+    let projection = prop_oneof![Just(Proj::All), Just(Proj::KeysOnly), Just(Proj::IncludeV)];
+    let index = (any::<bool>(), t(), prop::option::of(t()), projection).prop_map(
+        |(global, hash, range, projection)| Index {
+            global,
+            hash,
+            range,
+            projection,
+        },
+    );
+    (t(), prop::option::of(t()), prop::option::of(index)).prop_map(|(hash, range, index)| {
+        let index = index.map(|mut ix| {
+            if range.is_none() {
+                ix.global = true;
+            }
+            if !ix.global && ix.range.is_none() {
+                ix.range = Some(ix.hash);
+            }
+            ix
+        });
+        Schema { hash, range, index }
+    })
 }
 
 fn key(schema: &Schema, p: u8, s: u8) -> Value {
     schema.key(p, s)
 }
 
-fn item(schema: &Schema, p: u8, s: u8, v: &Value) -> Value {
+/// The item a Put writes at (p, s): its key, `v`, and, on three slots in four, the index keys
+/// `gh` and `gr` derived from the key (so that index queries find items; updates move them).
+pub fn item(schema: &Schema, p: u8, s: u8, v: &Value) -> Value {
     let mut i = schema.key(p, s);
     i["v"] = v.clone();
+    if schema.index.is_some() && (p + s) % 4 != 3 {
+        let (gh, gr) = index_values(schema, Some((p + s) % 3), Some(s % 4));
+        i["gh"] = gh.expect("a value");
+        i["gr"] = gr.expect("a value");
+    }
     i
 }
 
@@ -250,13 +371,42 @@ fn cond() -> impl Strategy<Value = Option<Cond>> {
     ]
 }
 
+/// Any update action valid in a transaction.
+fn tx_update_action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        3 => value().prop_map(Action::SetV),
+        2 => (-100i32..100).prop_map(Action::AddCounter),
+        1 => Just(Action::RemoveV),
+        2 => value().prop_map(Action::Append),
+        8 => (prop::option::weighted(0.85, 0u8..3), prop::option::weighted(0.85, 0u8..4))
+            .prop_map(|(h, r)| Action::SetIndex(h, r)),
+    ]
+}
+
 fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
-        value().prop_map(Action::SetV),
-        (-100i32..100).prop_map(Action::AddCounter),
-        Just(Action::RemoveV),
-        value().prop_map(Action::Append),
+        10 => tx_update_action(),
+        1 => Just(Action::IndexWrongType),
     ]
+}
+
+/// The `gh` and `gr` values of [`Action::SetIndex`]: typed as the index's keys, or as S and N
+/// plain attributes where the index does not use them.
+pub fn index_values(
+    schema: &Schema,
+    h: Option<u8>,
+    g: Option<u8>,
+) -> (Option<Value>, Option<Value>) {
+    let gh = h.map(|h| match schema.index {
+        Some(ix) if ix.global => Schema::value(ix.hash, h),
+        _ => Schema::value('S', h),
+    });
+    let gr = g.map(|g| {
+        schema
+            .index_range(g)
+            .unwrap_or_else(|| Schema::value('N', g))
+    });
+    (gh, gr)
 }
 
 fn invalid() -> impl Strategy<Value = Invalid> {
@@ -280,6 +430,8 @@ pub fn op() -> impl Strategy<Value = Op> {
         2 => (0u8..3, 0u8..5, cond(), any::<bool>()).prop_map(|(pk, sk, cond, return_old)| Op::Delete { pk, sk, cond, return_old }),
         2 => (0u8..3, prop::option::of(1u8..4), any::<bool>()).prop_map(|(pk, limit, forward)| Op::Query { pk, limit, forward }),
         1 => prop::option::of(1u8..5).prop_map(|limit| Op::Scan { limit }),
+        2 => (0u8..3, prop::option::of(1u8..4), any::<bool>(), prop::bool::weighted(0.2))
+            .prop_map(|(h, limit, forward, consistent)| Op::QueryIndex { h, limit, forward, consistent }),
         1 => btree_set((0u8..3, 0u8..5), 1..5).prop_flat_map(|keys| {
             vec(value(), keys.len()).prop_map(move |vals| Op::BatchPut {
                 items: keys.iter().zip(vals).map(|((p, s), v)| (*p, *s, v)).collect(),
@@ -299,7 +451,7 @@ pub fn op() -> impl Strategy<Value = Op> {
 fn tx_action() -> impl Strategy<Value = TxAction> {
     prop_oneof![
         (0u8..5, value(), cond()).prop_map(|(s, v, c)| TxAction::Put(0, s, v, c)),
-        (0u8..5, action(), cond()).prop_map(|(s, a, c)| TxAction::Update(0, s, a, c)),
+        (0u8..5, tx_update_action(), cond()).prop_map(|(s, a, c)| TxAction::Update(0, s, a, c)),
         (0u8..5, cond()).prop_map(|(s, c)| TxAction::Delete(0, s, c)),
         (
             0u8..5,
@@ -394,6 +546,36 @@ pub fn request(schema: &Schema, op: &Op, table: &str) -> (&'static str, Value) {
                         json!({ ":empty": { "L": [] }, ":one": { "L": [v] } }),
                     );
                 }
+                Action::SetIndex(h, g) => {
+                    let (mut set, mut remove) = (Vec::new(), Vec::new());
+                    let (gh, gr) = index_values(schema, *h, *g);
+                    match gh {
+                        Some(v) => {
+                            set.push("gh = :gh");
+                            merge_values(&mut r, json!({ ":gh": v }));
+                        }
+                        None => remove.push("gh"),
+                    }
+                    match gr {
+                        Some(v) => {
+                            set.push("gr = :gr");
+                            merge_values(&mut r, json!({ ":gr": v }));
+                        }
+                        None => remove.push("gr"),
+                    }
+                    let mut e = String::new();
+                    if !set.is_empty() {
+                        e.push_str(&format!("SET {}", set.join(", ")));
+                    }
+                    if !remove.is_empty() {
+                        e.push_str(&format!(" REMOVE {}", remove.join(", ")));
+                    }
+                    r["UpdateExpression"] = json!(e.trim());
+                }
+                Action::IndexWrongType => {
+                    r["UpdateExpression"] = json!("SET gr = :bad");
+                    merge_values(&mut r, json!({ ":bad": { "BOOL": true } }));
+                }
             }
             ("UpdateItem", with_cond(r, cond))
         }
@@ -409,7 +591,7 @@ pub fn request(schema: &Schema, op: &Op, table: &str) -> (&'static str, Value) {
             }
             ("DeleteItem", with_cond(r, cond))
         }
-        Op::Query { .. } | Op::Scan { .. } => {
+        Op::Query { .. } | Op::Scan { .. } | Op::QueryIndex { .. } => {
             unreachable!("paged operations are run by the runner")
         }
         Op::BatchPut { items } => {

@@ -17,6 +17,8 @@ fn emulator_matches_the_reference_model() {
         "Query",
         "Scan",
         "BatchWriteItem",
+        "TransactWriteItems",
+        "Query(index)",
         "Invalid",
     ] {
         assert!(
@@ -25,6 +27,11 @@ fn emulator_matches_the_reference_model() {
             run.coverage.operations
         );
     }
+    assert!(
+        run.coverage.index_items > 50,
+        "index queries returned {} items",
+        run.coverage.index_items
+    );
     for outcome in [
         "ok",
         "ConditionalCheckFailedException",
