@@ -7,6 +7,7 @@
 //!   (DynamoDB Local in CI, AWS when credentials are given to a signing proxy).
 //! - [`runner`]: runs a workload, normalises what legitimately differs, compares, reports.
 
+pub mod expr;
 pub mod model;
 pub mod ops;
 pub mod runner;

@@ -36,6 +36,7 @@ fn holds(cond: &Option<Cond>, old: Option<&Map<String, Value>>) -> bool {
         Some(Cond::VEquals(v)) => old
             .and_then(|o| o.get("v"))
             .is_some_and(|x| canon(x) == canon(v)),
+        Some(Cond::Expr(e)) => e.holds(old.unwrap_or(&Map::new())),
     }
 }
 
@@ -69,6 +70,9 @@ impl Model {
                 return_old,
             } => {
                 let old = self.items.get(&self.schema.slot(*p, *s)).cloned();
+                if !cond.as_ref().is_none_or(Cond::valid) {
+                    return err("ValidationException");
+                }
                 if !holds(cond, old.as_ref()) {
                     return err("ConditionalCheckFailedException");
                 }
@@ -90,6 +94,9 @@ impl Model {
                 cond,
             } => {
                 let old = self.items.get(&self.schema.slot(*p, *s)).cloned();
+                if !cond.as_ref().is_none_or(Cond::valid) {
+                    return err("ValidationException");
+                }
                 if !holds(cond, old.as_ref()) {
                     return err("ConditionalCheckFailedException");
                 }
@@ -146,6 +153,9 @@ impl Model {
                 return_old,
             } => {
                 let old = self.items.get(&self.schema.slot(*p, *s)).cloned();
+                if !cond.as_ref().is_none_or(Cond::valid) {
+                    return err("ValidationException");
+                }
                 if !holds(cond, old.as_ref()) {
                     return err("ConditionalCheckFailedException");
                 }
@@ -205,6 +215,16 @@ impl Model {
                 ok(json!({ "UnprocessedItems": {} }))
             }
             Op::Transact(actions) => {
+                // An invalid expression fails the whole request before anything is read.
+                let valid = actions.iter().all(|a| match a {
+                    TxAction::Put(_, _, _, c)
+                    | TxAction::Update(_, _, _, c)
+                    | TxAction::Delete(_, _, c) => c.as_ref().is_none_or(Cond::valid),
+                    TxAction::Check(_, _, c) => c.valid(),
+                });
+                if !valid {
+                    return err("ValidationException");
+                }
                 // Every condition is checked against the state before any action; then all apply.
                 let ok_all = actions.iter().all(|a| {
                     let (p, s, c) = match a {

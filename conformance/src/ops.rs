@@ -18,6 +18,18 @@ pub enum Cond {
     NotExists,
     /// `v = :c`
     VEquals(Value),
+    /// A generated expression (possibly invalid).
+    Expr(crate::expr::Expr),
+}
+
+impl Cond {
+    /// Whether DynamoDB accepts the condition at all.
+    pub fn valid(&self) -> bool {
+        match self {
+            Cond::Expr(e) => e.valid(),
+            _ => true,
+        }
+    }
 }
 
 /// What an UpdateItem does.
@@ -301,7 +313,7 @@ pub fn item(schema: &Schema, p: u8, s: u8, v: &Value) -> Value {
     i
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub fn b64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for c in bytes.chunks(3) {
@@ -368,6 +380,7 @@ fn cond() -> impl Strategy<Value = Option<Cond>> {
         1 => Just(Some(Cond::Exists)),
         1 => Just(Some(Cond::NotExists)),
         1 => value().prop_map(|v| Some(Cond::VEquals(v))),
+        3 => crate::expr::expr().prop_map(|e| Some(Cond::Expr(e))),
     ]
 }
 
@@ -485,6 +498,17 @@ fn with_cond(mut req: Value, cond: &Option<Cond>) -> Value {
         Some(Cond::VEquals(v)) => {
             req["ConditionExpression"] = json!("v = :c");
             merge_values(&mut req, json!({ ":c": v }));
+        }
+        Some(Cond::Expr(e)) => {
+            let mut r = crate::expr::Rendered::default();
+            req["ConditionExpression"] = json!(e.render(&mut r));
+            // Update expressions name no attributes, so the names are the condition's own.
+            if !r.names.is_empty() {
+                req["ExpressionAttributeNames"] = Value::Object(r.names);
+            }
+            if !r.values.is_empty() {
+                merge_values(&mut req, Value::Object(r.values));
+            }
         }
     }
     req

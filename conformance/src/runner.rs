@@ -281,6 +281,27 @@ pub struct Run {
 /// and on the reference, shrinking the first difference to a minimal workload.
 pub fn check(
     target: &mut dyn Target,
+    reference: Reference<'_>,
+    cases: u32,
+    seed: u64,
+    max_ops: usize,
+) -> Run {
+    // Generating and shrinking nested values and expression trees recurses deeply in debug
+    // builds: run on a thread with room for it.
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn_scoped(s, move || {
+                check_here(target, reference, cases, seed, max_ops)
+            })
+            .expect("a checking thread")
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+fn check_here(
+    target: &mut dyn Target,
     mut reference: Reference<'_>,
     cases: u32,
     seed: u64,

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 
 /// Answers one request: (HTTP status, JSON body).
-pub trait Target {
+pub trait Target: Send {
     fn call(&mut self, operation: &str, body: &Value) -> (u16, Value);
     fn name(&self) -> String;
 }

@@ -520,8 +520,10 @@ impl<'p, 'a> Parser<'p, 'a> {
         }
     }
 
+    /// DynamoDB refuses `a = a` and `a BETWEEN a AND :x`; DynamoDB Local (Amazon's code)
+    /// accepts `size(a) < size(a)`, so only a plain path must be distinct.
     fn distinct(&self, op: &str, first: &Operand, rest: &[Operand]) -> Result<()> {
-        if let Operand::Path(_) | Operand::Size(_) = first {
+        if let Operand::Path(_) = first {
             if rest.iter().any(|r| r == first) {
                 return Err(self.err(format!(
                     "The first operand must be distinct from the remaining operands for this operator or function; operator: {op}, first operand: {}",
