@@ -180,7 +180,7 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    fn name(&mut self, p: &str) -> String {
+    pub fn name(&mut self, p: &str) -> String {
         let key = format!("#{p}");
         self.names.insert(key.clone(), json!(p));
         key
@@ -253,6 +253,23 @@ impl Expr {
                     Broken::UnknownFunction => format!("no_such_function({p})"),
                 }
             }
+        }
+    }
+
+    /// Whether the expression reads attribute `p`.
+    pub fn reads(&self, p: &str) -> bool {
+        let o = |x: &Opnd| matches!(x, Opnd::Path(q) | Opnd::Size(q) if *q == p);
+        match self {
+            Expr::Cmp(a, _, b) => o(a) || o(b),
+            Expr::Between(q, ..)
+            | Expr::In(q, _)
+            | Expr::Exists(q, _)
+            | Expr::Type(q, _)
+            | Expr::BeginsWith(q, _)
+            | Expr::Contains(q, _) => *q == p,
+            Expr::And(a, b) | Expr::Or(a, b) => a.reads(p) || b.reads(p),
+            Expr::Not(a) => a.reads(p),
+            Expr::Broken(_) => p == "v",
         }
     }
 

@@ -28,6 +28,19 @@ fn err(kind: &str) -> Outcome {
     }
 }
 
+/// The attributes a ProjectionExpression keeps (all without one).
+fn projected(item: &Map<String, Value>, project: &Option<Vec<&'static str>>) -> Value {
+    match project {
+        None => Value::Object(item.clone()),
+        Some(names) => Value::Object(
+            item.iter()
+                .filter(|(k, _)| names.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+    }
+}
+
 fn holds(cond: &Option<Cond>, old: Option<&Map<String, Value>>) -> bool {
     match cond {
         None => true,
@@ -83,8 +96,12 @@ impl Model {
                     _ => ok(json!({})),
                 }
             }
-            Op::Get { pk: p, sk: s } => match self.items.get(&self.schema.slot(*p, *s)) {
-                Some(i) => ok(json!({ "Item": i })),
+            Op::Get {
+                pk: p,
+                sk: s,
+                project,
+            } => match self.items.get(&self.schema.slot(*p, *s)) {
+                Some(i) => ok(json!({ "Item": projected(i, project) })),
                 None => ok(json!({})),
             },
             Op::Update {
@@ -167,35 +184,74 @@ impl Model {
             }
             Op::Query {
                 pk: p,
+                range,
                 limit,
                 forward,
+                filter,
+                project,
             } => {
-                let mut items: Vec<Value> = self
+                if range.is_some_and(|k| !k.valid(&self.schema)) {
+                    return err("ValidationException");
+                }
+                // A Query's filter may not read the key attributes.
+                if filter.as_ref().is_some_and(|f| !f.valid() || f.reads("pk")) {
+                    return err("ValidationException");
+                }
+                let mut items: Vec<&Map<String, Value>> = self
                     .items
                     .range((*p, 0)..=(*p, u8::MAX))
-                    .map(|(_, i)| Value::Object(i.clone()))
+                    .filter(|((_, s), _)| range.is_none_or(|k| k.matches(*s)))
+                    .map(|(_, i)| i)
                     .collect();
                 if !forward {
                     items.reverse();
                 }
-                // A page that fills its Limit always carries a LastEvaluatedKey, so one more
-                // (possibly empty) page follows.
+                // Limit counts the items read, before the filter. A page that fills its Limit
+                // always carries a LastEvaluatedKey, so one more (possibly empty) page follows.
                 // A table without a sort key has at most one item per partition key, and
                 // DynamoDB knows nothing can follow it.
+                // And when the last item of a full page is the inclusive end of the sort key
+                // range (in the direction of travel), DynamoDB knows nothing can follow it.
+                let end = range.and_then(|k| k.inclusive_end(*forward));
+                let last_is_end = |n: usize| {
+                    n > 0
+                        && end.is_some_and(|e| items[n - 1].get("sk") == self.schema.sk(e).as_ref())
+                };
                 let pages = match (limit, self.schema.range) {
-                    (Some(l), Some(_)) => items.len() / *l as usize + 1,
+                    (Some(l), Some(_)) => {
+                        let l = *l as usize;
+                        let full = items.len() / l;
+                        if items.len().is_multiple_of(l) && last_is_end(items.len()) {
+                            full.max(1)
+                        } else {
+                            full + 1
+                        }
+                    }
                     _ => 1,
                 };
+                let items: Vec<Value> = items
+                    .into_iter()
+                    .filter(|i| filter.as_ref().is_none_or(|f| f.holds(i)))
+                    .map(|i| projected(i, project))
+                    .collect();
                 ok(json!({ "Items": items, "Pages": pages }))
             }
-            Op::Scan { limit } => {
+            Op::Scan {
+                limit,
+                filter,
+                project,
+            } => {
+                if filter.as_ref().is_some_and(|f| !f.valid()) {
+                    return err("ValidationException");
+                }
+                let pages = limit.map_or(1, |l| self.items.len() / l as usize + 1);
                 let mut items: Vec<Value> = self
                     .items
                     .values()
-                    .map(|i| Value::Object(i.clone()))
+                    .filter(|i| filter.as_ref().is_none_or(|f| f.holds(i)))
+                    .map(|i| projected(i, project))
                     .collect();
                 items.sort_by_key(|i| canon(i).to_string());
-                let pages = limit.map_or(1, |l| items.len() / l as usize + 1);
                 ok(json!({ "Items": items, "Pages": pages }))
             }
             Op::BatchPut { items } => {

@@ -87,6 +87,7 @@ pub enum Op {
     Get {
         pk: u8,
         sk: u8,
+        project: Option<Vec<&'static str>>,
     },
     Update {
         pk: u8,
@@ -102,11 +103,16 @@ pub enum Op {
     },
     Query {
         pk: u8,
+        range: Option<KeyCond>,
         limit: Option<u8>,
         forward: bool,
+        filter: Option<crate::expr::Expr>,
+        project: Option<Vec<&'static str>>,
     },
     Scan {
         limit: Option<u8>,
+        filter: Option<crate::expr::Expr>,
+        project: Option<Vec<&'static str>>,
     },
     /// A Query on the secondary index (a ValidationException when the schema has none, or for a
     /// consistent read of a global index).
@@ -159,6 +165,158 @@ pub struct Index {
     /// The type of `gr`; always present for local indexes.
     pub range: Option<char>,
     pub projection: Proj,
+}
+
+/// A sort key condition of a Query, on sort key ranks (the generator's order is DynamoDB's).
+#[derive(Debug, Clone, Copy)]
+pub enum KeyCond {
+    /// `sk op :s` for `=`, `<`, `<=`, `>`, `>=`.
+    Cmp(&'static str, u8),
+    /// `sk BETWEEN :lo AND :hi` (a ValidationException when lo > hi).
+    Between(u8, u8),
+    /// `begins_with(sk, :s)`: the prefix all sort keys share, or a whole key (a
+    /// ValidationException on number keys).
+    BeginsWith(Option<u8>),
+    /// `sk <> :s`: not a key condition operator.
+    NotEqual(u8),
+    /// A condition on `v`, which is not a key.
+    NonKey,
+}
+
+impl KeyCond {
+    /// The condition's text and values, appended to `pk = :p`.
+    fn render(&self, schema: &Schema) -> (String, Value) {
+        let t = schema.range.unwrap_or('S');
+        let v = |i: u8| Schema::value(t, i);
+        match *self {
+            KeyCond::Cmp(op, i) => (format!(" AND sk {op} :s"), json!({ ":s": v(i) })),
+            KeyCond::Between(lo, hi) => (
+                " AND sk BETWEEN :lo AND :hi".into(),
+                json!({ ":lo": v(lo), ":hi": v(hi) }),
+            ),
+            KeyCond::BeginsWith(i) => {
+                let prefix = match (i, t) {
+                    (Some(i), _) => v(i),
+                    (None, 'S') => json!({ "S": "k" }),
+                    (None, 'N') => json!({ "N": "1" }),
+                    (None, _) => json!({ "B": b64(&[0x10]) }),
+                };
+                (" AND begins_with(sk, :s)".into(), json!({ ":s": prefix }))
+            }
+            KeyCond::NotEqual(i) => (" AND sk <> :s".into(), json!({ ":s": v(i) })),
+            KeyCond::NonKey => (" AND v = :s".into(), json!({ ":s": { "N": "1" } })),
+        }
+    }
+
+    /// Whether DynamoDB accepts it on this schema.
+    pub fn valid(&self, schema: &Schema) -> bool {
+        match (self, schema.range) {
+            (_, None) => false,
+            (KeyCond::Between(lo, hi), _) => lo <= hi,
+            (KeyCond::BeginsWith(_), Some(t)) => t != 'N',
+            (KeyCond::NotEqual(_) | KeyCond::NonKey, _) => false,
+            _ => true,
+        }
+    }
+
+    /// The rank at the inclusive end of the range in the direction of travel, where a full page
+    /// ending on it has no LastEvaluatedKey.
+    pub fn inclusive_end(&self, forward: bool) -> Option<u8> {
+        // Not for `=` nor begins_with: DynamoDB Local answers a LastEvaluatedKey there.
+        match (*self, forward) {
+            (KeyCond::Cmp("<=", i), true) | (KeyCond::Cmp(">=", i), false) => Some(i),
+            (KeyCond::Between(_, hi), true) => Some(hi),
+            (KeyCond::Between(lo, _), false) => Some(lo),
+            _ => None,
+        }
+    }
+
+    /// Whether the sort key of rank `r` matches.
+    pub fn matches(&self, r: u8) -> bool {
+        match *self {
+            KeyCond::Cmp(op, i) => match op {
+                "=" => r == i,
+                "<" => r < i,
+                "<=" => r <= i,
+                ">" => r > i,
+                _ => r >= i,
+            },
+            KeyCond::Between(lo, hi) => lo <= r && r <= hi,
+            KeyCond::BeginsWith(None) => true,
+            KeyCond::BeginsWith(Some(i)) => r == i,
+            KeyCond::NotEqual(_) | KeyCond::NonKey => false,
+        }
+    }
+}
+
+fn key_cond() -> impl Strategy<Value = KeyCond> {
+    prop_oneof![
+        6 => (prop_oneof![Just("="), Just("<"), Just("<="), Just(">"), Just(">=")], 0u8..5)
+            .prop_map(|(op, i)| KeyCond::Cmp(op, i)),
+        3 => (0u8..5, 0u8..5).prop_map(|(a, b)| KeyCond::Between(a, b)),
+        2 => prop::option::of(0u8..5).prop_map(KeyCond::BeginsWith),
+        1 => (0u8..5).prop_map(KeyCond::NotEqual),
+        1 => Just(KeyCond::NonKey),
+    ]
+}
+
+/// A ProjectionExpression: some top-level attributes, present or not.
+fn projection() -> impl Strategy<Value = Option<Vec<&'static str>>> {
+    prop::option::weighted(
+        0.3,
+        btree_set(
+            prop_oneof![
+                Just("pk"),
+                Just("sk"),
+                Just("v"),
+                Just("c"),
+                Just("l"),
+                Just("gh")
+            ],
+            1..4,
+        )
+        .prop_map(|s| s.into_iter().collect()),
+    )
+}
+
+fn filter() -> impl Strategy<Value = Option<crate::expr::Expr>> {
+    prop::option::weighted(0.3, crate::expr::expr())
+}
+
+/// Adds a ProjectionExpression and a FilterExpression to a read request.
+pub fn with_read_options(
+    req: &mut Value,
+    filter: &Option<crate::expr::Expr>,
+    project: &Option<Vec<&'static str>>,
+) {
+    let mut r = crate::expr::Rendered::default();
+    if let Some(f) = filter {
+        req["FilterExpression"] = json!(f.render(&mut r));
+    }
+    if let Some(p) = project {
+        let names: Vec<String> = p.iter().map(|a| r.name(a)).collect();
+        req["ProjectionExpression"] = json!(names.join(", "));
+    }
+    if !r.names.is_empty() {
+        req["ExpressionAttributeNames"] = Value::Object(r.names);
+    }
+    if !r.values.is_empty() {
+        merge_values(req, Value::Object(r.values));
+    }
+}
+
+/// The Query's KeyConditionExpression and its values.
+pub fn key_condition(schema: &Schema, pk: u8, range: &Option<KeyCond>) -> (String, Value) {
+    let mut text = "pk = :p".to_string();
+    let mut values = json!({ ":p": schema.pk(pk) });
+    if let Some(k) = range {
+        let (t, v) = k.render(schema);
+        text.push_str(&t);
+        for (name, x) in v.as_object().expect("object") {
+            values[name] = x.clone();
+        }
+    }
+    (text, values)
 }
 
 /// A table's key schema: the partition key's type and the sort key's, if any (`S`, `N` or `B`),
@@ -438,11 +596,13 @@ pub fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0u8..3, 0u8..5, value(), cond(), any::<bool>())
             .prop_map(|(pk, sk, v, cond, return_old)| Op::Put { pk, sk, v, cond, return_old }),
-        3 => (0u8..3, 0u8..5).prop_map(|(pk, sk)| Op::Get { pk, sk }),
+        3 => (0u8..3, 0u8..5, projection()).prop_map(|(pk, sk, project)| Op::Get { pk, sk, project }),
         3 => (0u8..3, 0u8..5, action(), cond()).prop_map(|(pk, sk, action, cond)| Op::Update { pk, sk, action, cond }),
         2 => (0u8..3, 0u8..5, cond(), any::<bool>()).prop_map(|(pk, sk, cond, return_old)| Op::Delete { pk, sk, cond, return_old }),
-        2 => (0u8..3, prop::option::of(1u8..4), any::<bool>()).prop_map(|(pk, limit, forward)| Op::Query { pk, limit, forward }),
-        1 => prop::option::of(1u8..5).prop_map(|limit| Op::Scan { limit }),
+        3 => (0u8..3, prop::option::weighted(0.4, key_cond()), prop::option::of(1u8..4), any::<bool>(), filter(), projection())
+            .prop_map(|(pk, range, limit, forward, filter, project)| Op::Query { pk, range, limit, forward, filter, project }),
+        1 => (prop::option::of(1u8..5), filter(), projection())
+            .prop_map(|(limit, filter, project)| Op::Scan { limit, filter, project }),
         2 => (0u8..3, prop::option::of(1u8..4), any::<bool>(), prop::bool::weighted(0.2))
             .prop_map(|(h, limit, forward, consistent)| Op::QueryIndex { h, limit, forward, consistent }),
         1 => btree_set((0u8..3, 0u8..5), 1..5).prop_flat_map(|keys| {
@@ -541,10 +701,16 @@ pub fn request(schema: &Schema, op: &Op, table: &str) -> (&'static str, Value) {
             }
             ("PutItem", with_cond(r, cond))
         }
-        Op::Get { pk: p, sk: s } => (
-            "GetItem",
-            json!({ "TableName": table, "Key": key(schema, *p, *s), "ConsistentRead": true }),
-        ),
+        Op::Get {
+            pk: p,
+            sk: s,
+            project,
+        } => {
+            let mut r =
+                json!({ "TableName": table, "Key": key(schema, *p, *s), "ConsistentRead": true });
+            with_read_options(&mut r, &None, project);
+            ("GetItem", r)
+        }
         Op::Update {
             pk: p,
             sk: s,

@@ -78,17 +78,29 @@ fn normalise(status: u16, body: &Value) -> Outcome {
 /// Runs a Query or Scan to the end, following LastEvaluatedKey.
 fn paged(target: &mut dyn Target, schema: &Schema, op: &Op, table: &str) -> Outcome {
     let (name, mut req, limit) = match op {
-        Op::Query { pk, limit, forward } => (
-            "Query",
-            json!({ "TableName": table, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": { ":p": schema.pk(*pk) },
-                    "ScanIndexForward": forward, "ConsistentRead": true }),
-            *limit,
-        ),
-        Op::Scan { limit } => (
-            "Scan",
-            json!({ "TableName": table, "ConsistentRead": true }),
-            *limit,
-        ),
+        Op::Query {
+            pk,
+            range,
+            limit,
+            forward,
+            filter,
+            project,
+        } => {
+            let (condition, values) = ops::key_condition(schema, *pk, range);
+            let mut req = json!({ "TableName": table, "KeyConditionExpression": condition, "ExpressionAttributeValues": values,
+                    "ScanIndexForward": forward, "ConsistentRead": true });
+            ops::with_read_options(&mut req, filter, project);
+            ("Query", req, *limit)
+        }
+        Op::Scan {
+            limit,
+            filter,
+            project,
+        } => {
+            let mut req = json!({ "TableName": table, "ConsistentRead": true });
+            ops::with_read_options(&mut req, filter, project);
+            ("Scan", req, *limit)
+        }
         Op::QueryIndex {
             h,
             limit,

@@ -891,3 +891,54 @@ async fn local_index_item_collections_are_limited_and_measured() {
         .unwrap();
     put("big", 2).await.unwrap();
 }
+
+/// A page that Limit stops on the inclusive end of a `<=`, `>=` or BETWEEN range has no
+/// LastEvaluatedKey (nothing can follow it); `=` and begins_with still carry one. This is what
+/// DynamoDB Local answers (probed case by case; the conformance suite compares it).
+#[tokio::test]
+async fn limit_pages_ending_on_an_inclusive_bound_have_no_last_evaluated_key() {
+    let env = start().await;
+    let c = &env.client;
+    create_table(c, "Bounds", "pk", Some(("sk", ScalarAttributeType::S))).await;
+    for i in 0..5 {
+        c.put_item()
+            .table_name("Bounds")
+            .item("pk", s("p"))
+            .item("sk", s(&format!("k{i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let lek = |cond: &'static str, values: Values<'static>, limit: i32, forward: bool| {
+        let c = c.clone();
+        async move {
+            let mut q = c
+                .query()
+                .table_name("Bounds")
+                .key_condition_expression(cond)
+                .expression_attribute_values(":p", s("p"))
+                .limit(limit)
+                .scan_index_forward(forward);
+            for (k, v) in values {
+                q = q.expression_attribute_values(k, v);
+            }
+            let out = q.send().await.unwrap();
+            (out.count(), out.last_evaluated_key().is_some())
+        }
+    };
+    let le = "pk = :p AND sk <= :a";
+    let ge = "pk = :p AND sk >= :a";
+    let between = "pk = :p AND sk BETWEEN :a AND :b";
+    let eq = "pk = :p AND sk = :a";
+    let prefix = "pk = :p AND begins_with(sk, :a)";
+    assert_eq!(lek(le, vec![(":a", s("k2"))], 3, true).await, (3, false));
+    assert_eq!(lek(le, vec![(":a", s("k2"))], 2, true).await, (2, true));
+    assert_eq!(lek(ge, vec![(":a", s("k2"))], 3, false).await, (3, false));
+    assert_eq!(lek(ge, vec![(":a", s("k0"))], 5, true).await, (5, true));
+    let ab = || vec![(":a", s("k1")), (":b", s("k3"))];
+    assert_eq!(lek(between, ab(), 3, true).await, (3, false));
+    assert_eq!(lek(between, ab(), 3, false).await, (3, false));
+    assert_eq!(lek(eq, vec![(":a", s("k2"))], 1, true).await, (1, true));
+    assert_eq!(lek(prefix, vec![(":a", s("k2"))], 1, true).await, (1, true));
+    assert_eq!(lek("pk = :p", vec![], 5, true).await, (5, true));
+}

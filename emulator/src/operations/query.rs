@@ -450,6 +450,11 @@ struct ReadPlan {
     /// A Query on a table without a sort key matches at most one item: nothing can follow it,
     /// so no LastEvaluatedKey even when Limit is reached.
     single_item: bool,
+    /// The inclusive end of a table Query's sort key range in the direction of travel: an item
+    /// there is the last the range can hold, so a page that stops on it by Limit has no
+    /// LastEvaluatedKey (as DynamoDB Local answers `sk BETWEEN :a AND :b` reaching `:b`, and
+    /// `<=`/`>=` reaching their bound; not `=` nor begins_with).
+    end: Option<(String, AttributeValue)>,
     filter: Option<Condition>,
     projection: Option<Projection>,
     select: Select,
@@ -650,7 +655,11 @@ fn run_page<'t>(
                 Select::AllProjected => out.items.push(view.clone()),
             }
         }
-        let by_limit = plan.limit.is_some_and(|l| out.scanned >= l) && !plan.single_item;
+        let at_end = plan
+            .end
+            .as_ref()
+            .is_some_and(|(name, v)| item.get(name) == Some(v));
+        let by_limit = plan.limit.is_some_and(|l| out.scanned >= l) && !plan.single_item && !at_end;
         let by_size = out.bytes_read >= MAX_PAGE_BYTES;
         if by_limit || (by_size && candidates.peek().is_some()) {
             out.last_evaluated = Some(last_key(item, t, index));
@@ -932,15 +941,28 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Box<RawValue>> {
             ));
         }
     }
+    let forward = input.scan_index_forward.unwrap_or(true);
+    // DynamoDB Local does this for `<=`, `>=` and BETWEEN bounds, not for `=` or begins_with
+    // (probed: `sk = :k` with Limit 1 still answers a LastEvaluatedKey).
+    let end = match (index, &kc.sort, &t.schema.range) {
+        (None, Some(SortCondition::Eq(_) | SortCondition::BeginsWith(_)), _) => None,
+        (None, Some(sort), Some(range)) => {
+            match if forward { sort.upper() } else { sort.lower() } {
+                Bound::Included(v) => Some((range.name.clone(), v.to_attribute())),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
     let plan = ReadPlan {
         single_item: index.is_none() && t.schema.range.is_none(),
+        end,
         filter,
         projection,
         select,
         limit: input.limit.map(|l| l as usize),
         consistent,
     };
-    let forward = input.scan_index_forward.unwrap_or(true);
     let view = t.read_view(consistent, index.is_some_and(|i| is_global(&t, i)), now);
     crate::replication::note_read(view.info.clone());
     let token = kc.hash.stable_hash();
@@ -1194,6 +1216,7 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Box<RawValue>> {
     let start = start_key(input.exclusive_start_key, &t, index)?;
     let plan = ReadPlan {
         single_item: false,
+        end: None,
         filter,
         projection,
         select,
