@@ -11,4 +11,5 @@ pub mod expr;
 pub mod model;
 pub mod ops;
 pub mod runner;
+pub mod sigv4;
 pub mod target;

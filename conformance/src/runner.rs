@@ -190,6 +190,18 @@ pub fn run_on(
         "{} could not create {table}: {body}",
         target.name()
     );
+    // DynamoDB creates tables asynchronously (DynamoDB Local and the emulator at once).
+    for _ in 0..600 {
+        let (_, d) = target.call("DescribeTable", &json!({ "TableName": table }));
+        let t = &d["Table"];
+        let indexes_active = t["GlobalSecondaryIndexes"]
+            .as_array()
+            .is_none_or(|g| g.iter().all(|i| i["IndexStatus"] == "ACTIVE"));
+        if t["TableStatus"] == "ACTIVE" && indexes_active {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
     let out = workload
         .iter()
         .map(|op| match op {
@@ -337,7 +349,12 @@ fn check_here(
     let reference = RefCell::new(&mut reference);
     let result = runner.run(&crate::ops::workload(max_ops), |(schema, workload)| {
         *case.borrow_mut() += 1;
-        let table = format!("conformance-{seed}-{}", case.borrow());
+        // Unique per process, so that runs against a shared endpoint do not collide.
+        let table = format!(
+            "conformance-{}-{seed}-{}",
+            std::process::id(),
+            case.borrow()
+        );
         let got = run_on(&mut **target.borrow_mut(), &table, &schema, &workload);
         let expected = match &mut **reference.borrow_mut() {
             Reference::Model => run_model(&schema, &workload),
