@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Runs tests/python/boto3_smoke.py against the emulator binary by hand (cargo test runs the same
+# Runs tests/python/boto3_smoke.py and aws_cli_smoke.py (the AWS CLI) against the emulator binary by hand (cargo test runs the same
 # script from emulator/tests/boto3_sdk.rs): boto3 installed in a venv cached under target/py
 # (idempotent), the emulator started on a free port and stopped afterwards.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/target/py"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import boto3' 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import boto3, awscli' 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q boto3
+  "$venv/bin/pip" install -q boto3 awscli
 fi
 cargo build -q -p dynamodb-emulator --bin dynamodb-emulator
 log="$(mktemp)"
@@ -22,3 +22,4 @@ for _ in $(seq 1 100); do
 done
 [ -n "$url" ] || { echo "the emulator did not start:"; cat "$log"; exit 1; }
 "$venv/bin/python" "$root/tests/python/boto3_smoke.py" "$url"
+"$venv/bin/python" "$root/tests/python/aws_cli_smoke.py" "$venv/bin/aws" "$url"

@@ -1,17 +1,21 @@
-//! Another SDK than Rust's: boto3 (Python) against the `dynamodb-emulator` binary, through the
-//! wire protocol only. boto3 is installed once into a venv under the target directory.
-//! Set BOTO3_SKIP=1 where Python cannot reach PyPI.
+//! Other clients than Rust's SDK against the `dynamodb-emulator` binary, through the wire
+//! protocol only: boto3 (Python) and the AWS CLI. Both are installed once into a venv under the
+//! target directory. Set BOTO3_SKIP=1 where Python cannot reach PyPI.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+/// The venv's python, with boto3 and the AWS CLI (v1) installed.
 fn python_with_boto3() -> String {
+    // Both tests of this file may install at once: one at a time.
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py");
     let python = venv.join("bin/python");
     let has_boto3 = python.exists()
         && Command::new(&python)
-            .args(["-c", "import boto3"])
+            .args(["-c", "import boto3, awscli"])
             .status()
             .map(|s| s.success())
             .unwrap_or(false);
@@ -24,7 +28,7 @@ fn python_with_boto3() -> String {
             .success();
         assert!(ok, "python3 -m venv failed");
         let ok = Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", "boto3"])
+            .args(["install", "-q", "boto3", "awscli"])
             .status()
             .expect("pip")
             .success();
@@ -33,13 +37,8 @@ fn python_with_boto3() -> String {
     python.to_string_lossy().into_owned()
 }
 
-#[test]
-fn boto3_works_against_the_binary() {
-    if std::env::var("BOTO3_SKIP").as_deref() == Ok("1") {
-        println!("BOTO3_SKIP=1: boto3 check skipped");
-        return;
-    }
-    let python = python_with_boto3();
+/// Starts the binary on a free port; returns it and its URL.
+fn start_binary() -> (std::process::Child, String) {
     let mut emulator = Command::new(env!("CARGO_BIN_EXE_dynamodb-emulator"))
         .args(["--port", "0", "--consistency", "realistic"])
         .stdout(Stdio::piped())
@@ -51,6 +50,48 @@ fn boto3_works_against_the_binary() {
         .unwrap();
     let url = line.trim().rsplit(' ').next().unwrap().to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    (emulator, url)
+}
+
+#[test]
+fn the_aws_cli_works_against_the_binary() {
+    if std::env::var("BOTO3_SKIP").as_deref() == Ok("1") {
+        println!("BOTO3_SKIP=1: AWS CLI check skipped");
+        return;
+    }
+    let python = python_with_boto3();
+    let aws = Path::new(&python).with_file_name("aws");
+    let (mut emulator, url) = start_binary();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/python/aws_cli_smoke.py"
+    );
+    let out = Command::new(&python)
+        .arg(script)
+        .arg(&aws)
+        .arg(&url)
+        .output()
+        .expect("run the AWS CLI script");
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("aws cli: 0 failed"));
+}
+
+#[test]
+fn boto3_works_against_the_binary() {
+    if std::env::var("BOTO3_SKIP").as_deref() == Ok("1") {
+        println!("BOTO3_SKIP=1: boto3 check skipped");
+        return;
+    }
+    let python = python_with_boto3();
+    let (mut emulator, url) = start_binary();
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/python/boto3_smoke.py"
