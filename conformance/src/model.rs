@@ -254,6 +254,32 @@ impl Model {
                 items.sort_by_key(|i| canon(i).to_string());
                 ok(json!({ "Items": items, "Pages": pages }))
             }
+            Op::BatchGet { keys, project } => {
+                let mut slots: Vec<(u8, u8)> =
+                    keys.iter().map(|(p, s)| self.schema.slot(*p, *s)).collect();
+                slots.sort();
+                if slots.windows(2).any(|w| w[0] == w[1]) {
+                    return err("ValidationException");
+                }
+                let mut items: Vec<Value> = slots
+                    .iter()
+                    .filter_map(|k| self.items.get(k))
+                    .map(|i| canon(&projected(i, project)))
+                    .collect();
+                items.sort_by_key(|i| i.to_string());
+                ok(json!({ "Items": items, "UnprocessedKeys": {} }))
+            }
+            Op::BigPut { delta } => {
+                let (item, _) = crate::ops::big_item(&self.schema, *delta);
+                if !crate::ops::big_item_fits(&self.schema, *delta) {
+                    return err("ValidationException");
+                }
+                self.items.insert(
+                    self.schema.slot(crate::ops::BIG_PK, 0),
+                    item.as_object().expect("object").clone(),
+                );
+                ok(json!({}))
+            }
             Op::BatchPut { items } => {
                 // Two requests on one item are rejected before anything is written.
                 let mut slots: Vec<(u8, u8)> = items

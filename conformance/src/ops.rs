@@ -125,6 +125,16 @@ pub enum Op {
     BatchPut {
         items: Vec<(u8, u8, Value)>,
     },
+    /// BatchGetItem of these keys (the same key twice is a ValidationException).
+    BatchGet {
+        keys: Vec<(u8, u8)>,
+        project: Option<Vec<&'static str>>,
+    },
+    /// A PutItem of an item of 400 KB + `delta` bytes (a string of multi-byte characters) on a
+    /// partition key no other operation touches: DynamoDB's item size rules at the limit.
+    BigPut {
+        delta: i32,
+    },
     Invalid(Invalid),
 }
 
@@ -140,6 +150,8 @@ impl Op {
             Op::Scan { .. } => "Scan",
             Op::QueryIndex { .. } => "Query(index)",
             Op::BatchPut { .. } => "BatchWriteItem",
+            Op::BatchGet { .. } => "BatchGetItem",
+            Op::BigPut { .. } => "PutItem(400 KB)",
             Op::Transact(_) => "TransactWriteItems",
             Op::Invalid(_) => "Invalid",
         }
@@ -611,6 +623,10 @@ pub fn op() -> impl Strategy<Value = Op> {
             })
         }),
         1 => invalid().prop_map(Op::Invalid),
+        1 => (vec((0u8..3, 0u8..5), 1..6), projection())
+            .prop_map(|(keys, project)| Op::BatchGet { keys, project }),
+        1 => prop_oneof![Just(-1), Just(0), Just(1), Just(-200), Just(200), -3000i32..3000]
+            .prop_map(|delta| Op::BigPut { delta }),
         1 => btree_set(0u8..3, 1..4).prop_flat_map(|pks| {
             let n = pks.len();
             (Just(pks), vec(tx_action(), n)).prop_map(|(pks, actions)| {
@@ -682,6 +698,52 @@ fn merge_values(req: &mut Value, values: Value) {
         .or_insert_with(|| json!({}));
     for (k, v) in values.as_object().expect("object") {
         slot[k] = v.clone();
+    }
+}
+
+/// DynamoDB's item size limit: 400 KB.
+pub const MAX_ITEM: i64 = 400 * 1024;
+
+/// The partition key index of [`Op::BigPut`] items (other operations use 0..3).
+pub const BIG_PK: u8 = 3;
+
+/// The big item of [`Op::BigPut`] and its size by DynamoDB's rules, when the key sizes are known
+/// exactly (string and binary keys: one byte per character or byte, plus the name).
+pub fn big_item(schema: &Schema, delta: i32) -> (Value, Option<i64>) {
+    let mut item = schema.key(BIG_PK, 0);
+    let key_size = |t: char| match t {
+        'S' | 'B' => Some(2 + 2), // "pk"/"sk" and a two-byte value ("k3", [0x10, 3])
+        _ => None,
+    };
+    let keys = match schema.range {
+        Some(r) => key_size(schema.hash).zip(key_size(r)).map(|(a, b)| a + b),
+        None => key_size(schema.hash),
+    };
+    // Number keys: 4 to 6 bytes each whatever the rule's details; aim for the middle, and keep
+    // 200 bytes from the limit, where the outcome does not depend on those details.
+    let keys_estimate = keys.unwrap_or(if schema.range.is_some() { 10 } else { 5 });
+    let delta = match (keys, delta) {
+        (None, d) if d.abs() < 64 => {
+            if d > 0 {
+                200
+            } else {
+                -200
+            }
+        }
+        (_, d) => d,
+    };
+    let text_bytes = MAX_ITEM + delta as i64 - keys_estimate - 1; // "v"
+    let pairs = text_bytes / 2;
+    let text: String = "é".repeat(pairs as usize) + &"a".repeat((text_bytes % 2) as usize);
+    item["v"] = json!({ "S": text });
+    (item, keys.map(|k| k + 1 + text_bytes))
+}
+
+/// Whether the big item of `delta` fits in 400 KB (for number keys, by the margin kept).
+pub fn big_item_fits(schema: &Schema, delta: i32) -> bool {
+    match big_item(schema, delta).1 {
+        Some(size) => size <= MAX_ITEM,
+        None => delta <= 0,
     }
 }
 
@@ -784,6 +846,15 @@ pub fn request(schema: &Schema, op: &Op, table: &str) -> (&'static str, Value) {
         Op::Query { .. } | Op::Scan { .. } | Op::QueryIndex { .. } => {
             unreachable!("paged operations are run by the runner")
         }
+        Op::BatchGet { keys, project } => {
+            let mut ka = json!({ "Keys": keys.iter().map(|(p, s)| key(schema, *p, *s)).collect::<Vec<_>>(), "ConsistentRead": true });
+            with_read_options(&mut ka, &None, project);
+            ("BatchGetItem", json!({ "RequestItems": { table: ka } }))
+        }
+        Op::BigPut { delta } => (
+            "PutItem",
+            json!({ "TableName": table, "Item": big_item(schema, *delta).0 }),
+        ),
         Op::BatchPut { items } => {
             let puts: Vec<Value> = items
                 .iter()

@@ -19,6 +19,8 @@ fn emulator_matches_the_reference_model() {
         "BatchWriteItem",
         "TransactWriteItems",
         "Query(index)",
+        "BatchGetItem",
+        "PutItem(400 KB)",
         "Invalid",
     ] {
         assert!(
