@@ -77,6 +77,11 @@ fn scalar() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// Small scalars (strings, numbers, binaries).
+pub fn scalar_value() -> impl Strategy<Value = Value> {
+    scalar()
+}
+
 fn any_value() -> impl Strategy<Value = Value> {
     prop_oneof![3 => scalar(), 1 => crate::ops::value()]
 }

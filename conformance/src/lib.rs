@@ -13,3 +13,4 @@ pub mod ops;
 pub mod runner;
 pub mod sigv4;
 pub mod target;
+pub mod update;

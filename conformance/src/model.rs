@@ -114,6 +114,12 @@ impl Model {
                 if !cond.as_ref().is_none_or(Cond::valid) {
                     return err("ValidationException");
                 }
+                // The update expression is checked before the condition is evaluated.
+                if let Action::Free(u) = action {
+                    if !u.valid() {
+                        return err("ValidationException");
+                    }
+                }
                 if !holds(cond, old.as_ref()) {
                     return err("ConditionalCheckFailedException");
                 }
@@ -136,6 +142,11 @@ impl Model {
                     }
                     Action::IndexWrongType => {
                         item.insert("gr".into(), json!({ "BOOL": true }));
+                    }
+                    Action::Free(u) => {
+                        if u.apply(&mut item).is_err() {
+                            return err("ValidationException");
+                        }
                     }
                     Action::SetV(v) => {
                         item.insert("v".into(), v.clone());

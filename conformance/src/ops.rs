@@ -49,6 +49,8 @@ pub enum Action {
     /// `SET gr = :bool`: an index key of the wrong type, which DynamoDB rejects when the index
     /// sorts on `gr`.
     IndexWrongType,
+    /// A generated update expression (possibly invalid).
+    Free(crate::update::Upd),
 }
 
 /// Ways a request is invalid.
@@ -570,6 +572,7 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         10 => tx_update_action(),
         1 => Just(Action::IndexWrongType),
+        8 => crate::update::upd().prop_map(Action::Free),
     ]
 }
 
@@ -678,9 +681,9 @@ fn with_cond(mut req: Value, cond: &Option<Cond>) -> Value {
         Some(Cond::Expr(e)) => {
             let mut r = crate::expr::Rendered::default();
             req["ConditionExpression"] = json!(e.render(&mut r));
-            // Update expressions name no attributes, so the names are the condition's own.
+            // Names placeholders are `#<name>` everywhere, so merging cannot clash.
             if !r.names.is_empty() {
-                req["ExpressionAttributeNames"] = Value::Object(r.names);
+                merge_names(&mut req, Value::Object(r.names));
             }
             if !r.values.is_empty() {
                 merge_values(&mut req, Value::Object(r.values));
@@ -688,6 +691,17 @@ fn with_cond(mut req: Value, cond: &Option<Cond>) -> Value {
         }
     }
     req
+}
+
+fn merge_names(req: &mut Value, names: Value) {
+    let slot = req
+        .as_object_mut()
+        .expect("object")
+        .entry("ExpressionAttributeNames")
+        .or_insert_with(|| json!({}));
+    for (k, v) in names.as_object().expect("object") {
+        slot[k] = v.clone();
+    }
 }
 
 fn merge_values(req: &mut Value, values: Value) {
@@ -827,6 +841,16 @@ pub fn request(schema: &Schema, op: &Op, table: &str) -> (&'static str, Value) {
                 Action::IndexWrongType => {
                     r["UpdateExpression"] = json!("SET gr = :bad");
                     merge_values(&mut r, json!({ ":bad": { "BOOL": true } }));
+                }
+                Action::Free(u) => {
+                    let (text, names, values) = u.render();
+                    r["UpdateExpression"] = json!(text);
+                    if !names.is_empty() {
+                        merge_names(&mut r, Value::Object(names));
+                    }
+                    if !values.is_empty() {
+                        merge_values(&mut r, Value::Object(values));
+                    }
                 }
             }
             ("UpdateItem", with_cond(r, cond))

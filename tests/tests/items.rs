@@ -630,3 +630,79 @@ async fn consumed_capacity_is_reported() {
         .unwrap();
     assert_eq!(out.consumed_capacity().unwrap().capacity_units(), Some(1.0));
 }
+
+/// Found by the conformance generator against DynamoDB Local: REMOVE below a missing (or
+/// non-container) attribute is refused rather than ignored, and an update of a key attribute
+/// whose condition fails is a ConditionalCheckFailed (the key check comes after the condition).
+#[tokio::test]
+async fn nested_removes_and_key_updates_follow_dynamodb_local() {
+    let env = env_with_table().await;
+    let c = &env.client;
+    c.put_item()
+        .table_name("Items")
+        .item("pk", s("a"))
+        .item("sk", n("1"))
+        .item("text", s("plain"))
+        .send()
+        .await
+        .unwrap();
+    for (expr, names) in [
+        ("REMOVE #l[0]", vec![("#l", "missing")]),
+        ("REMOVE #m.#k", vec![("#m", "missing"), ("#k", "k")]),
+        ("REMOVE #t[0]", vec![("#t", "text")]),
+        ("REMOVE #t.#k", vec![("#t", "text"), ("#k", "k")]),
+    ] {
+        let mut u = c
+            .update_item()
+            .table_name("Items")
+            .set_key(Some(key("a", "1")))
+            .update_expression(expr);
+        for (k, v) in names {
+            u = u.expression_attribute_names(k, v);
+        }
+        let e = u.send().await.unwrap_err();
+        assert_eq!(
+            error_of(&e),
+            (
+                "ValidationException".into(),
+                "The document path provided in the update expression is invalid for update".into()
+            ),
+            "{expr}"
+        );
+    }
+    // A list index past the end is still a no-op.
+    c.update_item()
+        .table_name("Items")
+        .set_key(Some(key("a", "1")))
+        .update_expression("SET l = :l")
+        .expression_attribute_values(":l", AttributeValue::L(vec![s("x")]))
+        .send()
+        .await
+        .unwrap();
+    c.update_item()
+        .table_name("Items")
+        .set_key(Some(key("a", "1")))
+        .update_expression("REMOVE l[5]")
+        .send()
+        .await
+        .unwrap();
+    let update_key = |cond: &'static str| {
+        c.update_item()
+            .table_name("Items")
+            .set_key(Some(key("a", "1")))
+            .update_expression("SET pk = :x")
+            .condition_expression(cond)
+            .expression_attribute_values(":x", s("b"))
+            .send()
+    };
+    let e = update_key("attribute_not_exists(pk)").await.unwrap_err();
+    assert_eq!(error_of(&e).0, "ConditionalCheckFailedException");
+    let e = update_key("attribute_exists(pk)").await.unwrap_err();
+    assert_eq!(
+        error_of(&e),
+        (
+            "ValidationException".into(),
+            "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key".into()
+        )
+    );
+}

@@ -109,11 +109,9 @@ fn set_path(item: &mut Item, path: &Path, value: AttributeValue) -> Result<()> {
 
 fn remove_path(item: &mut Item, path: &Path) -> Result<()> {
     let last = path.0.last().expect("paths are not empty");
-    let parent = match parent_mut(item, path) {
-        Ok(p) => p,
-        // Removing below something that is not there is a no-op.
-        Err(_) => return Ok(()),
-    };
+    // Removing below something that is not there (or is not a list or map) is refused, as
+    // DynamoDB Local answers; only the last element may be missing.
+    let parent = parent_mut(item, path).map_err(|_| invalid_path())?;
     match parent {
         None => {
             if let PathElem::Name(n) = last {

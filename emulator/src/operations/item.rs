@@ -578,15 +578,6 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
     let now = engine.clock.now();
     t.expire(now);
     let (key, key_item) = key_of(&t, key)?;
-    if let Some(u) = &update {
-        for attr in u.top_level_names() {
-            if t.schema.is_key_attribute(attr) {
-                return Err(DynamoError::invalid_parameter(format!(
-                    "Cannot update attribute {attr}. This attribute is part of the key"
-                )));
-            }
-        }
-    }
     let token = key.token;
     t.admit(token, Kind::Write, now)?;
     let old = t.get(&key);
@@ -598,6 +589,17 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
         input.return_values_on_condition_check_failure.as_deref(),
         now,
     )?;
+    // Checked once the condition holds: DynamoDB Local answers ConditionalCheckFailed, not this,
+    // when both apply.
+    if let Some(u) = &update {
+        for attr in u.top_level_names() {
+            if t.schema.is_key_attribute(attr) {
+                return Err(DynamoError::invalid_parameter(format!(
+                    "Cannot update attribute {attr}. This attribute is part of the key"
+                )));
+            }
+        }
+    }
     let mut new_item = old.cloned().unwrap_or_else(|| key_item.clone());
     if let Some(u) = &update {
         u.apply(&mut new_item)?;
