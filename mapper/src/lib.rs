@@ -26,6 +26,7 @@
 //! let latest = mapper.query::<Post>("intro").reverse().limit(1).first().await?;
 //! ```
 
+mod batch_write;
 mod capacity;
 mod datetime;
 mod error;
@@ -38,6 +39,7 @@ mod transaction;
 mod update;
 mod write;
 
+pub use batch_write::BATCH_WRITE_MAX;
 pub use capacity::{Consumed, Pricing};
 pub use datetime::{Bytes, EpochSeconds, Iso8601};
 pub use dynamodb_mapper_derive::Model;
@@ -105,6 +107,20 @@ impl Mapper {
     /// The capacity consumed so far, resetting the total to zero.
     pub fn take_consumed(&self) -> Consumed {
         self.ledger.take()
+    }
+
+    /// Writes many items (BatchWriteItem, 25 per request, unprocessed items retried with
+    /// backoff). Unconditional: refused for models with a version attribute.
+    pub async fn batch_save<'a, M: Model + 'a>(
+        &self,
+        items: impl IntoIterator<Item = &'a M>,
+    ) -> Result<()> {
+        batch_write::write::<M>(self, batch_write::puts(items)?).await
+    }
+
+    /// Deletes many items by key (BatchWriteItem, 25 per request).
+    pub async fn batch_delete<M: Model>(&self, keys: impl IntoIterator<Item = Key>) -> Result<()> {
+        batch_write::write::<M>(self, batch_write::deletes::<M>(keys)?).await
     }
 
     /// Reads one item by key (GetItem).

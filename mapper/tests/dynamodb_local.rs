@@ -42,6 +42,7 @@ async fn every_scenario_passes_against_dynamodb_local() {
         data_after_the_end_of_the_world,
         scan_filters_and_types,
         batch_reads,
+        batch_writes,
         conflicts,
         versions,
         updates,

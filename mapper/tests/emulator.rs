@@ -49,6 +49,7 @@ scenario!(
     data_after_the_end_of_the_world,
     scan_filters_and_types,
     batch_reads,
+    batch_writes,
     conflicts,
     versions,
     updates,

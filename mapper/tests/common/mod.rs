@@ -564,6 +564,48 @@ pub async fn batch_reads(m: Mapper) {
     assert!(none.is_empty());
 }
 
+/// batch_save and batch_delete: any number of items, 25 per request; refused for versioned
+/// models, whose version a batch cannot check.
+pub async fn batch_writes(m: Mapper) {
+    fresh::<User>(&m).await;
+    let mut users: Vec<User> = (0..60).map(|i| user(&format!("b{i:02}"), i)).collect();
+    // The same key twice: the later write wins, as it would in sequence.
+    users.push(user("b00", 1000));
+    m.take_consumed();
+    m.batch_save(&users).await.unwrap();
+    let c = m.take_consumed();
+    assert_eq!(c.requests, 3, "60 distinct keys: 25 + 25 + 10 ({c})");
+    assert_eq!(c.write_units, 60.0);
+    let all = m.scan::<User>().consistent(true).collect().await.unwrap();
+    assert_eq!(all.len(), 60);
+    let b00 = m
+        .get::<User>(User::key("b00").unwrap())
+        .consistent(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(b00.unwrap().power, 1000);
+    m.batch_delete::<User>((0..30).map(|i| User::key(format!("b{i:02}")).unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(
+        m.scan::<User>()
+            .consistent(true)
+            .collect()
+            .await
+            .unwrap()
+            .len(),
+        30
+    );
+    let accounts = [Account {
+        id: "x".into(),
+        balance: 1,
+        version: 0,
+    }];
+    assert!(matches!(m.batch_save(&accounts).await, Err(Error::Key(_))));
+    m.batch_save(Vec::<&User>::new()).await.unwrap();
+}
+
 /// Loaded items save only what changed; raise_on_conflict catches concurrent writers.
 pub async fn conflicts(m: Mapper) {
     fresh::<User>(&m).await;
