@@ -423,6 +423,8 @@ impl Model {
                     json!({ "Items": crate::runner::ties_as_sets(&projected, ix.range.is_some()), "Pages": pages }),
                 )
             }
+            // Two actions on one item: refused, as the documentation says.
+            Op::TransactSameItem { .. } => err("ValidationException"),
             Op::Invalid(_) => err("ValidationException"),
         }
     }

@@ -127,6 +127,16 @@ pub enum Op {
     BatchPut {
         items: Vec<(u8, u8, Value)>,
     },
+    /// TransactWriteItems with two actions on one item, whose conditions contradict each other
+    /// (the item must exist for one and must not for the other). The documentation refuses
+    /// such a transaction (ValidationException); DynamoDB Local runs it and cancels it on the
+    /// failing condition. Either way nothing is written; the runner compares the two answers
+    /// as equal (docs/known-differences.md, entry 6).
+    TransactSameItem {
+        pk: u8,
+        sk: u8,
+        v: Value,
+    },
     /// BatchGetItem of these keys (the same key twice is a ValidationException).
     BatchGet {
         keys: Vec<(u8, u8)>,
@@ -153,6 +163,7 @@ impl Op {
             Op::QueryIndex { .. } => "Query(index)",
             Op::BatchPut { .. } => "BatchWriteItem",
             Op::BatchGet { .. } => "BatchGetItem",
+            Op::TransactSameItem { .. } => "TransactWriteItems(one item)",
             Op::BigPut { .. } => "PutItem(400 KB)",
             Op::Transact(_) => "TransactWriteItems",
             Op::Invalid(_) => "Invalid",
@@ -628,6 +639,7 @@ pub fn op() -> impl Strategy<Value = Op> {
         1 => invalid().prop_map(Op::Invalid),
         1 => (vec((0u8..3, 0u8..5), 1..6), projection())
             .prop_map(|(keys, project)| Op::BatchGet { keys, project }),
+        1 => (0u8..3, 0u8..5, value()).prop_map(|(pk, sk, v)| Op::TransactSameItem { pk, sk, v }),
         1 => prop_oneof![Just(-1), Just(0), Just(1), Just(-200), Just(200), -3000i32..3000]
             .prop_map(|delta| Op::BigPut { delta }),
         1 => btree_set(0u8..3, 1..4).prop_flat_map(|pks| {
@@ -875,6 +887,14 @@ pub fn request(schema: &Schema, op: &Op, table: &str) -> (&'static str, Value) {
             with_read_options(&mut ka, &None, project);
             ("BatchGetItem", json!({ "RequestItems": { table: ka } }))
         }
+        Op::TransactSameItem { pk, sk, v } => request(
+            schema,
+            &Op::Transact(vec![
+                TxAction::Check(*pk, *sk, Cond::Exists),
+                TxAction::Put(*pk, *sk, v.clone(), Some(Cond::NotExists)),
+            ]),
+            table,
+        ),
         Op::BigPut { delta } => (
             "PutItem",
             json!({ "TableName": table, "Item": big_item(schema, *delta).0 }),

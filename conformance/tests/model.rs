@@ -21,6 +21,7 @@ fn emulator_matches_the_reference_model() {
         "Query(index)",
         "BatchGetItem",
         "PutItem(400 KB)",
+        "TransactWriteItems(one item)",
         "Invalid",
     ] {
         assert!(
