@@ -711,3 +711,147 @@ async fn lsi_reads_that_fetch_from_the_table_cost_more() {
     );
     assert!(fetched.items().iter().all(|i| i.contains_key("big")));
 }
+
+/// A global secondary index with its own provisioned throughput throttles the table's writes
+/// that must update it once its burst is spent (DynamoDB's "back pressure" from an
+/// under-provisioned GSI), leaves writes that do not touch it alone, and throttles its own
+/// reads separately from the table's.
+#[tokio::test]
+async fn an_under_provisioned_gsi_throttles_the_writes_that_update_it() {
+    let env = virtual_env().await;
+    let c = no_retry(&env);
+    let th = |r, w| {
+        ProvisionedThroughput::builder()
+            .read_capacity_units(r)
+            .write_capacity_units(w)
+            .build()
+            .unwrap()
+    };
+    c.create_table()
+        .table_name("Gsi")
+        .key_schema(ks("id", KeyType::Hash))
+        .attribute_definitions(ad("id", ScalarAttributeType::S))
+        .attribute_definitions(ad("g", ScalarAttributeType::S))
+        .provisioned_throughput(th(1000, 1000))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byG")
+                .key_schema(ks("g", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .provisioned_throughput(th(1, 1))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // 1 WCU keeps 300 s of burst: 300 small index writes, then the table's writes are throttled.
+    let mut ok = 0;
+    let err = loop {
+        match c
+            .put_item()
+            .table_name("Gsi")
+            .item("id", s(&format!("i{ok}")))
+            .item("g", s("x"))
+            .send()
+            .await
+        {
+            Ok(_) => ok += 1,
+            Err(e) => break e,
+        }
+        assert!(ok < 400, "never throttled");
+    };
+    assert_eq!(ok, 300);
+    let (code, msg) = error_of(&err);
+    assert_eq!(code, "ProvisionedThroughputExceededException");
+    assert!(msg.starts_with(
+        "The level of configured provisioned throughput for one or more global secondary indexes of the table was exceeded"
+    ));
+    // A write that does not touch the index is not held back.
+    c.put_item()
+        .table_name("Gsi")
+        .item("id", s("plain"))
+        .send()
+        .await
+        .unwrap();
+    // In a batch the index-bound write comes back unprocessed.
+    let out = c
+        .batch_write_item()
+        .request_items(
+            "Gsi",
+            vec![
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .item("id", s("b1"))
+                            .item("g", s("x"))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+                WriteRequest::builder()
+                    .put_request(PutRequest::builder().item("id", s("b2")).build().unwrap())
+                    .build(),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.unprocessed_items().unwrap()["Gsi"].len(), 1);
+    // In a transaction it cancels with ThrottlingError.
+    let e = c
+        .transact_write_items()
+        .transact_items(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name("Gsi")
+                        .key("id", s("t1"))
+                        .update_expression("SET g = :g")
+                        .expression_attribute_values(":g", s("y"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("ThrottlingError"), "{e:?}");
+    // The index's reads have their own bucket: 1 RCU, 300 s of burst, eventually consistent
+    // queries of under 4 KB cost 0.5: 600 of them, while the table's reads go on.
+    let mut reads = 0;
+    while c
+        .query()
+        .table_name("Gsi")
+        .index_name("byG")
+        .key_condition_expression("g = :g")
+        .expression_attribute_values(":g", s("nothing"))
+        .send()
+        .await
+        .is_ok()
+    {
+        reads += 1;
+        assert!(reads < 700, "index reads never throttled");
+    }
+    assert_eq!(reads, 600);
+    c.get_item()
+        .table_name("Gsi")
+        .key("id", s("i0"))
+        .send()
+        .await
+        .unwrap();
+    // A second refills one index write.
+    env.emulator.advance(Duration::from_secs(1));
+    c.put_item()
+        .table_name("Gsi")
+        .item("id", s("later"))
+        .item("g", s("x"))
+        .send()
+        .await
+        .unwrap();
+}

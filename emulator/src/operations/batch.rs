@@ -404,11 +404,27 @@ pub fn batch_write_item(engine: &Engine, input: BatchWriteItemInput) -> Result<V
                 });
                 continue;
             }
+            // So does a write to an index out of its own capacity.
+            let index_cost = {
+                let old = t.get(&key);
+                match &w {
+                    Write::Put(_, item) => t.index_write_cost(old, Some(item)),
+                    Write::Delete(_) => t.index_write_cost(old, None),
+                }
+            };
+            if t.admit_index_writes(&index_cost, now).is_err() {
+                throttled += 1;
+                left.push(match w {
+                    Write::Put(_, item) => json!({"PutRequest": {"Item": item}}),
+                    Write::Delete(k) => json!({"DeleteRequest": {"Key": t.schema.key_item(&k)}}),
+                });
+                continue;
+            }
             processed += 1;
             let cost = match w {
                 Write::Put(key, item) => {
                     let old = t.get(&key);
-                    let mut c = t.index_write_cost(old, Some(&item));
+                    let mut c = index_cost;
                     c.table = capacity::write_units(
                         item_size(&item).max(old.map(item_size).unwrap_or(0)),
                     );
@@ -417,13 +433,14 @@ pub fn batch_write_item(engine: &Engine, input: BatchWriteItemInput) -> Result<V
                 }
                 Write::Delete(key) => {
                     let old = t.get(&key);
-                    let mut c = t.index_write_cost(old, None);
+                    let mut c = index_cost;
                     c.table = capacity::write_units(old.map(item_size).unwrap_or(0));
                     t.delete(&key, now);
                     c
                 }
             };
             t.charge(key.token, Kind::Write, cost.total(), now);
+            t.record_index_writes(&cost, now);
             *units.entry(name.clone()).or_default() += cost.total();
             if !written.iter().any(|k| k.hash == key.hash) {
                 written.push(key);

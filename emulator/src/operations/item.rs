@@ -410,6 +410,7 @@ pub fn put_item(engine: &Engine, input: PutItemInput) -> Result<ItemOutput> {
     )?;
     t.check_collection(&key, old, &item)?;
     let mut cost = t.index_write_cost(old, Some(&item));
+    t.admit_index_writes(&cost, now)?;
     cost.table = capacity::write_units(item_size(&item).max(old.map(item_size).unwrap_or(0)));
     let metrics_key = key.clone();
     let old = t.put(key, item, now);
@@ -622,6 +623,7 @@ pub fn update_item(engine: &Engine, input: UpdateItemInput) -> Result<ItemOutput
     .filter(|a| !a.is_empty());
     t.check_collection(&key, old, &new_item)?;
     let mut cost = t.index_write_cost(old, Some(&new_item));
+    t.admit_index_writes(&cost, now)?;
     cost.table = capacity::write_units(item_size(&new_item).max(old.map(item_size).unwrap_or(0)));
     let metrics_key = key.clone();
     t.put(key, new_item, now);
@@ -681,6 +683,7 @@ pub fn delete_item(engine: &Engine, input: DeleteItemInput) -> Result<ItemOutput
         now,
     )?;
     let mut cost = t.index_write_cost(old, None);
+    t.admit_index_writes(&cost, now)?;
     cost.table = capacity::write_units(old.map(item_size).unwrap_or(0));
     let old = t.delete(&key, now);
     t.charge(key.token, Kind::Write, cost.total(), now);

@@ -10,7 +10,7 @@
 
 use super::item::{active_table, check_mixing, enum_check, expression_values, WireMap};
 use super::table::check_name;
-use crate::capacity::{self, Kind};
+use crate::capacity;
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{
     self, attributes_to_get_projection, filter_to_condition, Comparator, Condition,
@@ -966,7 +966,8 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Box<RawValue>> {
     let view = t.read_view(consistent, index.is_some_and(|i| is_global(&t, i)), now);
     crate::replication::note_read(view.info.clone());
     let token = kc.hash.stable_hash();
-    t.admit(token, Kind::Read, now)?;
+    let index_name = index.map(|i| i.name.as_str());
+    t.admit_read(index_name, token, now)?;
     let key_at = |range: Bound<KeyValue>, low: bool| -> Bound<StoredKey> {
         let mk = |r: Option<KeyValue>| StoredKey {
             token,
@@ -1050,9 +1051,9 @@ pub fn query(engine: &Engine, input: QueryInput) -> Result<Box<RawValue>> {
             }
         }
     };
-    t.charge(
+    t.charge_read(
+        index_name,
         token,
-        Kind::Read,
         capacity::read_units(page.bytes_read, plan.consistent),
         now,
     );
@@ -1237,7 +1238,8 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Box<RawValue>> {
         None => (0, None),
     };
     let in_segment = |k: &StoredKey| tok_hi.is_none_or(|hi| k.token < hi);
-    t.admit(tok_lo, Kind::Read, now)?;
+    let index_name = index.map(|i| i.name.as_str());
+    t.admit_read(index_name, tok_lo, now)?;
     let view = t.read_view(consistent, index.is_some_and(|i| is_global(&t, i)), now);
     crate::replication::note_read(view.info.clone());
     let seg_start = StoredKey {
@@ -1272,9 +1274,9 @@ pub fn scan(engine: &Engine, input: ScanInput) -> Result<Box<RawValue>> {
             )
         }
     };
-    t.charge(
+    t.charge_read(
+        index_name,
         tok_lo,
-        Kind::Read,
         capacity::read_units(page.bytes_read, plan.consistent),
         now,
     );

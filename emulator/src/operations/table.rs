@@ -1271,6 +1271,8 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
         t.backfill(&mut idx);
         t.gsis.push(idx);
     }
+    // Index buckets follow the indexes created, deleted and re-provisioned.
+    t.reprovision(now);
     // Attribute definitions only keep attributes some key uses.
     let used: HashSet<String> = t
         .schema

@@ -411,6 +411,17 @@ pub fn transact_write_items(
                 }
             }
         };
+        // An index out of its own write capacity throttles the action.
+        if let Some(n) = &new {
+            if t.admit_index_writes(&t.index_write_cost(old, n.as_ref()), now)
+                .is_err()
+            {
+                failed = true;
+                reasons.push(json!({"Code": "ThrottlingError", "Message": "Throughput exceeds the current capacity for one or more global secondary indexes or the table. DynamoDB is automatically scaling your table or index so please try again shortly."}));
+                results.push(None);
+                continue;
+            }
+        }
         reasons.push(json!({"Code": "None"}));
         results.push(new);
     }
@@ -450,6 +461,7 @@ pub fn transact_write_items(
         // Transactional writes cost twice a standard write; a condition check is charged as a write.
         let cost = cost.scaled(2.0);
         t.charge(a.key.token, Capacity::Write, cost.total(), now);
+        t.record_index_writes(&cost, now);
         *units.entry(a.table.clone()).or_default() += cost.total();
         match new {
             Some(Some(item)) => {

@@ -214,6 +214,11 @@ pub struct Table {
     buckets: Mutex<Vec<Buckets>>,
     /// On-demand tables' own per-second limits.
     on_demand: Mutex<OnDemandLimits>,
+    /// The buckets of each global secondary index with its own provisioned throughput (one set
+    /// per index: an index's own partitions are not modelled). A write that must update an
+    /// index whose write bucket is in debt is throttled, as DynamoDB throttles base-table
+    /// writes on an under-provisioned GSI; reads of the index draw on its read bucket.
+    gsi_buckets: Mutex<BTreeMap<String, Buckets>>,
     /// Tables with local secondary indexes: bytes per item collection (partition key), table
     /// items and LSI entries together, limited to 10 GB.
     collections: HashMap<super::KeyValue, u64>,
@@ -311,6 +316,7 @@ impl Table {
             scripted: Mutex::new(HashMap::new()),
             buckets: Mutex::new(Vec::new()),
             on_demand: Mutex::new(OnDemandLimits::new()),
+            gsi_buckets: Mutex::new(BTreeMap::new()),
             collections: HashMap::new(),
             collection_limit: spec.collection_limit,
             capacity: spec.capacity,
@@ -322,7 +328,23 @@ impl Table {
         let n = self.partitions.parts.len();
         let share = self.partition_share(n);
         *self.buckets.lock() = (0..n).map(|_| Buckets::new(share, now)).collect();
+        *self.gsi_buckets.lock() = self
+            .gsi_shares()
+            .map(|(name, share)| (name, Buckets::new(Some(share), now)))
+            .collect();
         self
+    }
+
+    /// The (RCU, WCU) of each GSI with its own throughput (provisioned tables only).
+    fn gsi_shares(&self) -> impl Iterator<Item = (String, (f64, f64))> + '_ {
+        self.gsis
+            .iter()
+            .filter_map(move |g| match (self.billing_mode, g.throughput) {
+                (BillingMode::Provisioned, Some(t)) => {
+                    Some((g.name.clone(), (t.read as f64, t.write as f64)))
+                }
+                _ => None,
+            })
     }
 
     /// A partition's share of a provisioned table's throughput (None: on-demand).
@@ -381,12 +403,21 @@ impl Table {
         self.reprovision(now);
     }
 
-    /// Applies a throughput or billing change to every partition's buckets.
+    /// Applies a throughput or billing change to every partition's buckets, and to the
+    /// indexes' (GSIs created, deleted or re-provisioned included).
     pub fn reprovision(&self, now: Duration) {
         let mut buckets = self.buckets.lock();
         let share = self.partition_share(buckets.len());
         for b in buckets.iter_mut() {
             b.reprovision(share, now);
+        }
+        let shares: BTreeMap<String, (f64, f64)> = self.gsi_shares().collect();
+        let mut gsi = self.gsi_buckets.lock();
+        gsi.retain(|name, _| shares.contains_key(name));
+        for (name, share) in shares {
+            gsi.entry(name)
+                .and_modify(|b| b.reprovision(Some(share), now))
+                .or_insert_with(|| Buckets::new(Some(share), now));
         }
     }
 
@@ -406,6 +437,65 @@ impl Table {
             .usage
             .throttled(&self.name, kind == Kind::Read, now);
         Err(self.throttled())
+    }
+
+    /// Whether the index writes of a change may proceed: every GSI with its own throughput that
+    /// the change writes must have write capacity left, or the write is throttled.
+    pub fn admit_index_writes(&self, cost: &Consumed, now: Duration) -> Result<()> {
+        if !self.capacity.throttling() || cost.gsis.is_empty() {
+            return Ok(());
+        }
+        let mut gsi = self.gsi_buckets.lock();
+        for (name, units) in &cost.gsis {
+            if *units > 0.0
+                && gsi
+                    .get_mut(name)
+                    .is_some_and(|b| !b.admit(Kind::Write, now))
+            {
+                self.capacity.usage.throttled(&self.name, false, now);
+                return Err(DynamoError::new(
+                    ErrorKind::ProvisionedThroughputExceeded,
+                    "The level of configured provisioned throughput for one or more global secondary indexes of the table was exceeded. Consider increasing your provisioning level for the under-provisioned global secondary indexes with the UpdateTable API",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Admits a read of the table (`index` None or an LSI: the table's partition) or of a GSI
+    /// with its own throughput (its bucket).
+    pub fn admit_read(&self, index: Option<&str>, token: u64, now: Duration) -> Result<()> {
+        if let Some(b) = index.and_then(|i| {
+            self.gsi_buckets
+                .lock()
+                .get_mut(i)
+                .map(|b| b.admit(Kind::Read, now))
+        }) {
+            if b || !self.capacity.throttling() {
+                return Ok(());
+            }
+            self.capacity.usage.throttled(&self.name, true, now);
+            return Err(self.throttled());
+        }
+        self.admit(token, Kind::Read, now)
+    }
+
+    /// Charges a read like [`Table::admit_read`] admits it.
+    pub fn charge_read(&self, index: Option<&str>, token: u64, units: f64, now: Duration) {
+        let charged = index.is_some_and(|i| {
+            self.gsi_buckets
+                .lock()
+                .get_mut(i)
+                .map(|b| b.charge(Kind::Read, units, now))
+                .is_some()
+        });
+        if charged {
+            self.capacity
+                .usage
+                .consumed(&self.name, true, units, &BTreeMap::new(), now);
+        } else {
+            self.charge(token, Kind::Read, units, now);
+        }
     }
 
     /// The error a throttled request gets.
@@ -431,8 +521,17 @@ impl Table {
             .consumed(&self.name, kind == Kind::Read, units, &BTreeMap::new(), now);
     }
 
-    /// Records per-index write units for the usage report.
+    /// Records per-index write units for the usage report, and charges the GSIs that have their
+    /// own throughput.
     pub fn record_index_writes(&self, cost: &Consumed, now: Duration) {
+        {
+            let mut gsi = self.gsi_buckets.lock();
+            for (name, units) in &cost.gsis {
+                if let Some(b) = gsi.get_mut(name) {
+                    b.charge(Kind::Write, *units, now);
+                }
+            }
+        }
         let mut idx = cost.gsis.clone();
         idx.extend(cost.lsis.clone());
         if !idx.is_empty() {
