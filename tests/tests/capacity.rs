@@ -539,6 +539,9 @@ async fn usage_report_shows_units_throttles_and_the_cost_of_filters() {
     assert_eq!(t["Operations"]["Scan"]["ReadUnits"], 0.5);
     assert!(t["OnDemandCostUsd"].as_f64().unwrap() > 0.0);
     assert_eq!(t["Series"]["1704067200"]["WriteUnits"], 20.0);
+    // Each second also shows the provisioned throughput it ran against.
+    assert_eq!(t["Series"]["1704067200"]["ProvisionedWriteUnits"], 1.0);
+    assert_eq!(t["Series"]["1704067200"]["ProvisionedReadUnits"], 1.0);
     // The same over the control API, and as the summary the binary prints on exit.
     let url = env.emulator.endpoint_url();
     let (st, _, body) =

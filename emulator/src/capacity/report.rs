@@ -48,6 +48,12 @@ pub struct Second {
     pub read_units: f64,
     pub write_units: f64,
     pub throttled: u64,
+    /// The table's provisioned throughput during that second (provisioned tables only), so
+    /// consumption can be read against it as CloudWatch's graphs do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioned_read_units: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioned_write_units: Option<f64>,
 }
 
 /// Totals for one table.
@@ -66,6 +72,17 @@ pub struct TableUsage {
     pub operations: BTreeMap<String, OperationUsage>,
     /// Keyed by whole seconds of the emulator's clock.
     pub series: BTreeMap<u64, Second>,
+    /// The provisioned (RCU, WCU) now, for provisioned tables.
+    #[serde(skip)]
+    pub provisioned: Option<(f64, f64)>,
+}
+
+/// The series entry of second `s`, stamped with the provisioned throughput `p`.
+fn second(series: &mut BTreeMap<u64, Second>, p: Option<(f64, f64)>, s: u64) -> &mut Second {
+    let sec = series.entry(s).or_default();
+    sec.provisioned_read_units = p.map(|p| p.0);
+    sec.provisioned_write_units = p.map(|p| p.1);
+    sec
 }
 
 /// The usage of every table.
@@ -101,6 +118,11 @@ impl Usage {
         f(t.get_mut(table).expect("inserted"))
     }
 
+    /// Records a table's provisioned throughput (None: on-demand), for the series.
+    pub fn provision(&self, table: &str, throughput: Option<(f64, f64)>) {
+        self.with(table, |u| u.provisioned = throughput);
+    }
+
     /// Records consumed units.
     pub fn consumed(
         &self,
@@ -112,7 +134,7 @@ impl Usage {
     ) {
         self.with(table, |u| {
             let op = op_entry(&mut u.operations);
-            let sec = u.series.entry(now.as_secs()).or_default();
+            let sec = second(&mut u.series, u.provisioned, now.as_secs());
             if read {
                 u.read_units += units;
                 op.read_units += units;
@@ -151,7 +173,7 @@ impl Usage {
                 .entry(operation().to_string())
                 .or_default()
                 .throttled += 1;
-            u.series.entry(now.as_secs()).or_default().throttled += 1;
+            second(&mut u.series, u.provisioned, now.as_secs()).throttled += 1;
             trim(&mut u.series);
         });
     }

@@ -332,6 +332,9 @@ impl Table {
             .gsi_shares()
             .map(|(name, share)| (name, Buckets::new(Some(share), now)))
             .collect();
+        self.capacity
+            .usage
+            .provision(&self.name, self.partition_share(1));
         self
     }
 
@@ -411,6 +414,9 @@ impl Table {
         for b in buckets.iter_mut() {
             b.reprovision(share, now);
         }
+        self.capacity
+            .usage
+            .provision(&self.name, self.partition_share(1));
         let shares: BTreeMap<String, (f64, f64)> = self.gsi_shares().collect();
         let mut gsi = self.gsi_buckets.lock();
         gsi.retain(|name, _| shares.contains_key(name));
