@@ -18,12 +18,31 @@
 //!   save only what changed. Transactions ([`Mapper::transaction`], [`Mapper::transact_get`]).
 //! * Tables from models ([`Mapper::create_table`]), auto-increment keys, schema migrations.
 //!
-//! ```ignore
-//! #[derive(Serialize, Deserialize, Model)]
+//! ```
+//! use dynamodb_mapper::{Mapper, Model};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Debug, Serialize, Deserialize, Model)]
 //! #[dynamodb(table = "posts", hash_key = "id", range_key = "revision")]
 //! struct Post { id: String, revision: u32, body: String }
 //!
-//! let latest = mapper.query::<Post>("intro").reverse().limit(1).first().await?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = dynamodb_emulator::Emulator::builder().start().await?;
+//! let mapper = Mapper::for_endpoint(&emulator.endpoint_url());
+//! mapper.create_table::<Post>().send().await?;
+//! for revision in 1..=3 {
+//!     let mut post = Post { id: "intro".into(), revision, body: format!("take {revision}") };
+//!     mapper.save(&mut post).await?;
+//! }
+//! let latest = mapper.query::<Post>("intro").reverse().limit(1).consistent(true).first().await?;
+//! assert_eq!(latest.map(|p| p.revision), Some(3));
+//! let f = Post::fields();
+//! let takes = mapper.scan::<Post>().consistent(true).filter(f.revision.ge(2u32)).collect().await?;
+//! assert_eq!(takes.len(), 2);
+//! assert!(mapper.consumed().read_units > 0.0);
+//! # Ok(())
+//! # }
 //! ```
 
 mod batch_write;
