@@ -18,8 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// An item: attribute names to values. Ordered, so that output is deterministic.
-pub type Item = BTreeMap<String, AttributeValue>;
+pub use super::item::Item;
 
 /// A DynamoDB attribute value.
 #[derive(Clone, PartialEq, Eq, Hash)]

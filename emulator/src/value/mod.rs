@@ -1,9 +1,11 @@
 //! DynamoDB's data model: attribute values, numbers, items and their sizes.
 
 pub mod attribute;
+mod item;
 mod number;
 mod size;
 
-pub use attribute::{AttributeValue, Item, ScalarType};
+pub use attribute::{AttributeValue, ScalarType};
+pub use item::Item;
 pub use number::Number;
 pub use size::{attribute_size, item_size, MAX_ITEM_SIZE};

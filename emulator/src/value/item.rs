@@ -1,0 +1,223 @@
+//! Items: attribute names to values, as a sorted vector.
+//!
+//! Items are small maps (a handful of attributes, rarely more than a few dozen) that are read far
+//! more often than changed, and a table holds millions of them. A sorted vector finds a name by
+//! binary search as fast as a B-tree does at these sizes, iterates in name order (so responses
+//! stay byte-for-byte deterministic), and takes a fraction of the memory: one allocation of
+//! exactly the entries, where a `BTreeMap` allocates nodes of eleven slots.
+
+use super::attribute::AttributeValue;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An item: attribute names to values, ordered by name.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Item {
+    /// Sorted by name, names unique.
+    entries: Vec<(String, AttributeValue)>,
+}
+
+impl Item {
+    pub fn new() -> Item {
+        Item::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(n, _)| n.as_str().cmp(name))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&AttributeValue> {
+        self.find(name).ok().map(|i| &self.entries[i].1)
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut AttributeValue> {
+        self.find(name).ok().map(|i| &mut self.entries[i].1)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.find(name).is_ok()
+    }
+
+    /// Sets `name`, returning the value it replaces.
+    pub fn insert(&mut self, name: String, value: AttributeValue) -> Option<AttributeValue> {
+        match self.find(&name) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            Err(i) => {
+                self.entries.insert(i, (name, value));
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<AttributeValue> {
+        self.find(name).ok().map(|i| self.entries.remove(i).1)
+    }
+
+    pub fn iter(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (&String, &AttributeValue)> + ExactSizeIterator + Clone
+    {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn iter_mut(
+        &mut self,
+    ) -> impl DoubleEndedIterator<Item = (&String, &mut AttributeValue)> + ExactSizeIterator {
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator + Clone {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = &AttributeValue> + ExactSizeIterator + Clone {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    pub fn values_mut(
+        &mut self,
+    ) -> impl DoubleEndedIterator<Item = &mut AttributeValue> + ExactSizeIterator {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut AttributeValue) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+    }
+
+    /// From entries in any order; a later entry for a name replaces an earlier one.
+    fn from_entries(mut entries: Vec<(String, AttributeValue)>) -> Item {
+        // A stable sort keeps equal names in input order; keep the last of each run.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, AttributeValue)> = Vec::with_capacity(entries.len());
+        for e in entries {
+            match out.last_mut() {
+                Some(last) if last.0 == e.0 => *last = e,
+                _ => out.push(e),
+            }
+        }
+        out.shrink_to_fit();
+        Item { entries: out }
+    }
+}
+
+impl fmt::Debug for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl std::ops::Index<&str> for Item {
+    type Output = AttributeValue;
+    fn index(&self, name: &str) -> &AttributeValue {
+        self.get(name).expect("no such attribute")
+    }
+}
+
+impl FromIterator<(String, AttributeValue)> for Item {
+    fn from_iter<I: IntoIterator<Item = (String, AttributeValue)>>(iter: I) -> Item {
+        Item::from_entries(iter.into_iter().collect())
+    }
+}
+
+impl<const N: usize> From<[(String, AttributeValue); N]> for Item {
+    fn from(entries: [(String, AttributeValue); N]) -> Item {
+        Item::from_entries(entries.into())
+    }
+}
+
+impl Extend<(String, AttributeValue)> for Item {
+    fn extend<I: IntoIterator<Item = (String, AttributeValue)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl IntoIterator for Item {
+    type Item = (String, AttributeValue);
+    type IntoIter = std::vec::IntoIter<(String, AttributeValue)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Item {
+    type Item = (&'a String, &'a AttributeValue);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, AttributeValue)>,
+        fn(&'a (String, AttributeValue)) -> (&'a String, &'a AttributeValue),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl Serialize for Item {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.len()))?;
+        for (k, v) in self.iter() {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Item, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Item;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of attribute names to values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Item, A::Error> {
+                let mut entries = Vec::with_capacity(a.size_hint().unwrap_or(0).min(64));
+                while let Some((k, v)) = a.next_entry::<String, AttributeValue>()? {
+                    entries.push((k, v));
+                }
+                Ok(Item::from_entries(entries))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> AttributeValue {
+        AttributeValue::S(v.into())
+    }
+
+    #[test]
+    fn behaves_like_an_ordered_map() {
+        let mut i: Item = [
+            ("b".to_string(), s("2")),
+            ("a".to_string(), s("1")),
+            ("b".to_string(), s("3")),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(i.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(i.get("b"), Some(&s("3")), "the last entry for a name wins");
+        assert_eq!(i.insert("c".into(), s("4")), None);
+        assert_eq!(i.insert("a".into(), s("5")), Some(s("1")));
+        assert_eq!(i.remove("b"), Some(s("3")));
+        assert_eq!(i.iter().map(|(k, _)| k.as_str()).collect::<String>(), "ac");
+        assert!(i.contains_key("c") && !i.contains_key("b"));
+        assert_eq!(i["c"], s("4"));
+    }
+}
