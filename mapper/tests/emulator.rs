@@ -144,3 +144,61 @@ async fn batch_get_retries_unprocessed_keys() {
     );
     let _ = Post::TABLE;
 }
+
+/// Throttling is retried by the SDK's standard retry, under the mapper. A provisioned table of
+/// 1 WCU on a clock that moves 30 s per request (30 WCU refilled, up to the 300 s burst): a
+/// 350 KB save leaves the bucket about 50 units in debt, so the next save's first attempt is
+/// throttled and its retry (30 s later) succeeds; without retries the same situation is
+/// DynamoDB's ProvisionedThroughputExceededException, typed.
+#[tokio::test]
+async fn throttling_is_retried_by_the_sdk() {
+    use aws_sdk_dynamodb::config::retry::RetryConfig;
+    use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
+    use dynamodb_mapper::Billing;
+    if std::env::var("DYNAMODB_ENDPOINT").is_ok() || std::env::var("MAPPER_TEST_TARGET").is_ok() {
+        return; // needs the emulator's clock
+    }
+    let (e, m) = mapper_on(Emulator::builder().consistency(Consistency::Strong).clock(
+        Clock::virtual_with_tick(DEFAULT_VIRTUAL_START, Duration::from_secs(30)),
+    ))
+    .await;
+    m.create_table::<User>()
+        .billing(Billing::Provisioned { read: 5, write: 1 })
+        .send()
+        .await
+        .unwrap();
+    let no_retry = Mapper::new(aws_sdk_dynamodb::Client::from_conf(
+        m.client()
+            .config()
+            .to_builder()
+            .retry_config(RetryConfig::disabled())
+            .build(),
+    ));
+    let big = |name: &str| User {
+        name: name.into(),
+        power: 0,
+        tags: vec!["x".repeat(350 * 1024)],
+        email: None,
+    };
+    // 300 units of burst, 351 spent: about 51 in debt.
+    no_retry.save(&mut big("big1")).await.unwrap();
+    // First attempt: 30 refilled, still 21 in debt, throttled; the retry finds 9 units.
+    m.save(&mut user("retried", 1)).await.unwrap();
+    // The same without retries fails.
+    no_retry.save(&mut big("big2")).await.unwrap();
+    let err = no_retry
+        .save(&mut user("not retried", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some("ProvisionedThroughputExceededException"),
+        "{err}"
+    );
+    // The emulator saw both throttles: the retried attempt and the unretried save.
+    let report = e.unwrap().capacity_report();
+    assert_eq!(
+        report["Tables"]["mapper_users"]["ThrottledWrites"], 2,
+        "{report}"
+    );
+}
