@@ -53,34 +53,40 @@ fn start_binary() -> (std::process::Child, String) {
     (emulator, url)
 }
 
-#[test]
-fn the_aws_cli_works_against_the_binary() {
-    if std::env::var("BOTO3_SKIP").as_deref() == Ok("1") {
-        println!("BOTO3_SKIP=1: AWS CLI check skipped");
-        return;
-    }
+/// Runs a script of `tests/python` with the venv's python against a fresh binary (the binary's
+/// URL is the last argument) and returns what it printed; the script must succeed.
+fn run_script(script: &str, args: &[&str]) -> String {
     let python = python_with_boto3();
-    let aws = Path::new(&python).with_file_name("aws");
     let (mut emulator, url) = start_binary();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/python/aws_cli_smoke.py"
-    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/python")
+        .join(script);
     let out = Command::new(&python)
-        .arg(script)
-        .arg(&aws)
+        .arg(&script)
+        .args(args)
         .arg(&url)
         .output()
-        .expect("run the AWS CLI script");
+        .expect("run the script");
     let _ = emulator.kill();
     let _ = emulator.wait();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     println!("{stdout}");
     assert!(
         out.status.success(),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+#[test]
+fn the_aws_cli_works_against_the_binary() {
+    if std::env::var("BOTO3_SKIP").as_deref() == Ok("1") {
+        println!("BOTO3_SKIP=1: AWS CLI check skipped");
+        return;
+    }
+    let aws = Path::new(&python_with_boto3()).with_file_name("aws");
+    let stdout = run_script("aws_cli_smoke.py", &[&aws.to_string_lossy()]);
     assert!(stdout.contains("aws cli: 0 failed"));
 }
 
@@ -90,25 +96,6 @@ fn boto3_works_against_the_binary() {
         println!("BOTO3_SKIP=1: boto3 check skipped");
         return;
     }
-    let python = python_with_boto3();
-    let (mut emulator, url) = start_binary();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/python/boto3_smoke.py"
-    );
-    let out = Command::new(python)
-        .arg(script)
-        .arg(&url)
-        .output()
-        .expect("run boto3 script");
-    let _ = emulator.kill();
-    let _ = emulator.wait();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_script("boto3_smoke.py", &[]);
     assert!(stdout.contains(" 0 failed"));
 }

@@ -36,21 +36,6 @@ async fn every_scenario_passes_against_dynamodb_local() {
             common::$name(m.clone()).await;
         )*};
     }
-    run!(
-        chuck_norris,
-        blog_revisions,
-        data_after_the_end_of_the_world,
-        scan_filters_and_types,
-        batch_reads,
-        batch_writes,
-        conflicts,
-        versions,
-        updates,
-        transactions,
-        auto_increment,
-        migrations,
-        capacity_and_budgets,
-        table_management
-    );
+    scenarios!(run);
     let _ = Command::new("bash").arg(script).arg("stop").output();
 }

@@ -43,22 +43,7 @@ macro_rules! scenario {
     )*};
 }
 
-scenario!(
-    chuck_norris,
-    blog_revisions,
-    data_after_the_end_of_the_world,
-    scan_filters_and_types,
-    batch_reads,
-    batch_writes,
-    conflicts,
-    versions,
-    updates,
-    transactions,
-    auto_increment,
-    migrations,
-    capacity_and_budgets,
-    table_management,
-);
+scenarios!(scenario);
 
 /// Under the worst-case preset an eventual get after a save returns the old item and a
 /// consistent one the new; raise_on_conflict catches a concurrent writer.

@@ -12,25 +12,54 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+/// Drops the model's table if it exists, waiting until the name is free (DynamoDB Local and AWS
+/// delete asynchronously).
+pub async fn drop_table<M: Model>(m: &Mapper) {
+    if m.delete_table::<M>().await.is_err() {
+        return;
+    }
+    for _ in 0..100 {
+        let gone = m
+            .client()
+            .describe_table()
+            .table_name(M::TABLE)
+            .send()
+            .await
+            .is_err();
+        if gone {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Drops the model's table if it exists and creates it from the model.
 pub async fn fresh<M: Model>(m: &Mapper) {
-    if m.delete_table::<M>().await.is_ok() {
-        // DynamoDB Local and AWS delete asynchronously: wait for the name to be free.
-        for _ in 0..100 {
-            let gone = m
-                .client()
-                .describe_table()
-                .table_name(M::TABLE)
-                .send()
-                .await
-                .is_err();
-            if gone {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    }
+    drop_table::<M>(m).await;
     m.create_table::<M>().send().await.unwrap();
+}
+
+/// Calls `$run!` with the name of every scenario, so the runners share one list.
+#[macro_export]
+macro_rules! scenarios {
+    ($run:ident) => {
+        $run!(
+            chuck_norris,
+            blog_revisions,
+            data_after_the_end_of_the_world,
+            scan_filters_and_types,
+            batch_reads,
+            batch_writes,
+            conflicts,
+            versions,
+            updates,
+            transactions,
+            auto_increment,
+            migrations,
+            capacity_and_budgets,
+            table_management
+        );
+    };
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
@@ -1066,20 +1095,7 @@ pub async fn capacity_and_budgets(m: Mapper) {
 
 /// Tables from models: keys typed from the fields, indexes from the declarations, billing.
 pub async fn table_management(m: Mapper) {
-    let _ = m.delete_table::<Thing>().await;
-    for _ in 0..100 {
-        let gone = m
-            .client()
-            .describe_table()
-            .table_name(Thing::TABLE)
-            .send()
-            .await
-            .is_err();
-        if gone {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    drop_table::<Thing>(&m).await;
     m.create_table::<Thing>()
         .billing(Billing::Provisioned { read: 5, write: 3 })
         .send()
