@@ -4,7 +4,7 @@
 #
 #   scripts/dynamodb-local.sh install          # install only; prints the jar path
 #   scripts/dynamodb-local.sh start [--port P] # start in the background (default 8001); prints the URL
-#   scripts/dynamodb-local.sh stop | status
+#   scripts/dynamodb-local.sh stop [--port P] | status
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$root/target/dynamodb-local"
@@ -34,19 +34,34 @@ answers() {
     -d '{}'
 }
 
-running_pid() {
-  [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null && cat "$dir/pid"
+# One pid and log per port under run/, so that instances started side by side (a test and a
+# soak, say) never stop each other.
+run="$dir/run"
+mkdir -p "$run"
+
+running_pid() { # port
+  [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null && cat "$run/$1.pid"
+}
+
+stop_port() { # port
+  if pid=$(running_pid "$1"); then kill "$pid"; fi
+  rm -f "$run/$1.pid"
+}
+
+port_option() { # args...: prints the --port value, or $default
+  local port="$default"
+  while [ $# -gt 0 ]; do
+    case "$1" in --port) port="$2"; shift 2 ;; *) echo "unknown option $1" >&2; exit 2 ;; esac
+  done
+  echo "$port"
 }
 
 cmd="${1:-}"; shift || true
 case "$cmd" in
   install) install ;;
   start)
-    port=8001
-    while [ $# -gt 0 ]; do
-      case "$1" in --port) port="$2"; shift 2 ;; *) echo "unknown option $1" >&2; exit 2 ;; esac
-    done
-    if pid=$(running_pid) && [ "$(cat "$dir/port" 2>/dev/null)" = "$port" ] && answers "$port"; then
+    default=8001; port="$(port_option "$@")"
+    if running_pid "$port" >/dev/null && answers "$port"; then
       echo "http://127.0.0.1:$port"; exit 0
     fi
     command -v java >/dev/null || { echo "java is required to run DynamoDB Local" >&2; exit 1; }
@@ -55,19 +70,29 @@ case "$cmd" in
     # The background process must hold none of the caller's pipes, or a caller waiting for this
     # script's output would wait for DynamoDB Local to exit.
     (cd "$(dirname "$jar")" && exec java "-Djava.library.path=$libdir" -jar "$jar" -inMemory -port "$port" -disableTelemetry) \
-        >"$dir/log" 2>&1 </dev/null &
-    echo $! >"$dir/pid"
-    echo "$port" >"$dir/port"
+        >"$run/$port.log" 2>&1 </dev/null &
+    echo $! >"$run/$port.pid"
     for _ in $(seq 1 120); do
       if answers "$port"; then echo "http://127.0.0.1:$port"; exit 0; fi
-      kill -0 "$(cat "$dir/pid")" 2>/dev/null || { echo "DynamoDB Local exited: see $dir/log" >&2; cat "$dir/log" >&2; exit 1; }
+      kill -0 "$(cat "$run/$port.pid")" 2>/dev/null || { echo "DynamoDB Local exited: see $run/$port.log" >&2; cat "$run/$port.log" >&2; exit 1; }
       sleep 0.5
     done
-    echo "DynamoDB Local did not answer on port $port within 60 s: see $dir/log" >&2; exit 1 ;;
+    echo "DynamoDB Local did not answer on port $port within 60 s: see $run/$port.log" >&2; exit 1 ;;
   stop)
-    if pid=$(running_pid); then kill "$pid"; fi
-    rm -f "$dir/pid" ;;
+    # `stop --port P` stops that instance; `stop` alone stops every one this script started.
+    default=""; port="$(port_option "$@")"
+    if [ -n "$port" ]; then
+      stop_port "$port"
+    else
+      for f in "$run"/*.pid; do [ -e "$f" ] && stop_port "$(basename "$f" .pid)"; done
+    fi ;;
   status)
-    if pid=$(running_pid); then echo "running (pid $pid, port $(cat "$dir/port"))"; else echo "stopped"; fi ;;
-  *) echo "usage: $0 install | start [--port P] | stop | status" >&2; exit 2 ;;
+    found=""
+    for f in "$run"/*.pid; do
+      [ -e "$f" ] || continue
+      p="$(basename "$f" .pid)"
+      if pid=$(running_pid "$p"); then echo "running (pid $pid, port $p)"; found=1; fi
+    done
+    [ -n "$found" ] || echo "stopped" ;;
+  *) echo "usage: $0 install | start [--port P] | stop [--port P] | status" >&2; exit 2 ;;
 esac

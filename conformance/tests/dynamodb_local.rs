@@ -31,7 +31,10 @@ fn emulator_matches_dynamodb_local() {
     let mut local = Http::connect(&url).unwrap();
     let mut emulator = Local::new();
     let run = check(&mut emulator, Reference::Target(&mut local), 120, 11, 25);
-    let _ = Command::new("bash").arg(script).arg("stop").output();
+    let _ = Command::new("bash")
+        .arg(script)
+        .args(["stop", "--port", &port.to_string()])
+        .output();
     println!("{:?}\n{:?}", run.coverage.operations, run.coverage.outcomes);
     assert!(run.failure.is_none(), "{}", run.failure.unwrap());
 }

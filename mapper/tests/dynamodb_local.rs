@@ -37,5 +37,8 @@ async fn every_scenario_passes_against_dynamodb_local() {
         )*};
     }
     scenarios!(run);
-    let _ = Command::new("bash").arg(script).arg("stop").output();
+    let _ = Command::new("bash")
+        .arg(script)
+        .args(["stop", "--port", &port.to_string()])
+        .output();
 }

@@ -583,7 +583,10 @@ fn emulator_and_dynamodb_local_agree() {
             ));
         }
     }
-    let _ = Command::new("bash").arg(script).arg("stop").output();
+    let _ = Command::new("bash")
+        .arg(script)
+        .args(["stop", "--port", &port.to_string()])
+        .output();
     println!(
         "compared {compared} requests with DynamoDB Local, {} unexplained differences",
         differences.len()
