@@ -1,7 +1,9 @@
 //! Consistency properties under the replication-lag model, against a model of the history of
 //! each item: strong reads return the latest write; an eventual read returns a version that was
-//! current at some moment of the last lag window (never anything older); and the same seed and
-//! virtual clock give the same transcript twice.
+//! current at some moment of the last lag window (never anything older); a query of a global
+//! secondary index (eventually consistent only) returns, for each item, a version current at
+//! some moment of the index's own lag window; and the same seed and virtual clock give the same
+//! transcript twice.
 
 use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
 use dynamodb_emulator::embed::InProcess;
@@ -13,12 +15,16 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 const WINDOW_MS: u64 = 300;
+/// The index's lag window (DynamoDB's GSIs lag behind their table by their own replication).
+const GSI_WINDOW_MS: u64 = 600;
 
 #[derive(Debug, Clone)]
 enum Step {
     Put(u8, u16),
     Delete(u8),
     Read(u8, bool),
+    /// A Query of the GSI, which every item is in.
+    ReadIndex,
     Advance(u16),
 }
 
@@ -27,6 +33,7 @@ fn step() -> impl Strategy<Value = Step> {
         3 => (0u8..3, any::<u16>()).prop_map(|(k, v)| Step::Put(k, v)),
         1 => (0u8..3).prop_map(Step::Delete),
         5 => (0u8..3, any::<bool>()).prop_map(|(k, c)| Step::Read(k, c)),
+        2 => Just(Step::ReadIndex),
         2 => (0u16..200).prop_map(Step::Advance),
     ]
 }
@@ -40,16 +47,40 @@ fn emulator(seed: u64, consistency: Consistency) -> InProcess {
             min: Duration::ZERO,
             max: Duration::from_millis(WINDOW_MS),
         })
+        .gsi_lag(LagModel::Uniform {
+            min: Duration::ZERO,
+            max: Duration::from_millis(GSI_WINDOW_MS),
+        })
         .throttling(false)
         .build();
     e.call_json(
         "CreateTable",
         &json!({"TableName": "lag", "BillingMode": "PAY_PER_REQUEST",
                 "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
-                "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}]}),
+                "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"},
+                                         {"AttributeName": "g", "AttributeType": "S"}],
+                "GlobalSecondaryIndexes": [{"IndexName": "byg",
+                    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"}}]}),
     )
     .unwrap();
     e
+}
+
+/// The values an eventual read may return at `now`: any version current at some moment of
+/// [now - window, now]. The state before the first write (absent) counts as a version from
+/// time 0.
+fn allowed_within(versions: &[(u64, Option<u16>)], now: u64, window: u64) -> Vec<Option<u16>> {
+    let mut states = vec![(0u64, None)];
+    states.extend(versions.iter().cloned());
+    let mut allowed = Vec::new();
+    for (i, (_, v)) in states.iter().enumerate() {
+        let superseded = states.get(i + 1).map(|(t, _)| *t);
+        if superseded.is_none_or(|t| t + window >= now) {
+            allowed.push(*v);
+        }
+    }
+    allowed
 }
 
 /// Runs the steps; returns the transcript and checks every read against the history.
@@ -62,7 +93,7 @@ fn run(seed: u64, consistency: Consistency, steps: &[Step]) -> Result<Vec<Value>
     for s in steps {
         match s {
             Step::Put(k, v) => {
-                e.call_json("PutItem", &json!({"TableName": "lag", "Item": {"k": {"S": k.to_string()}, "v": {"N": v.to_string()}}})).unwrap();
+                e.call_json("PutItem", &json!({"TableName": "lag", "Item": {"k": {"S": k.to_string()}, "v": {"N": v.to_string()}, "g": {"S": "all"}}})).unwrap();
                 history.entry(*k).or_default().push((now, Some(*v)));
             }
             Step::Delete(k) => {
@@ -76,6 +107,29 @@ fn run(seed: u64, consistency: Consistency, steps: &[Step]) -> Result<Vec<Value>
             Step::Advance(ms) => {
                 e.advance(Duration::from_millis(*ms as u64));
                 now += *ms as u64;
+            }
+            Step::ReadIndex => {
+                let out = e
+                    .call_json("Query", &json!({"TableName": "lag", "IndexName": "byg",
+                        "KeyConditionExpression": "g = :g", "ExpressionAttributeValues": {":g": {"S": "all"}}}))
+                    .unwrap();
+                let mut got: HashMap<u8, u16> = HashMap::new();
+                for item in out["Items"].as_array().unwrap() {
+                    let k: u8 = item["k"]["S"].as_str().unwrap().parse().unwrap();
+                    let v: u16 = item["v"]["N"].as_str().unwrap().parse().unwrap();
+                    if got.insert(k, v).is_some() {
+                        return Err(format!("index query at {now} ms returned {k} twice: {out}"));
+                    }
+                }
+                transcript.push(out);
+                for k in 0..3u8 {
+                    let versions = history.get(&k).cloned().unwrap_or_default();
+                    let allowed = allowed_within(&versions, now, GSI_WINDOW_MS);
+                    let got = got.get(&k).copied();
+                    if !allowed.contains(&got) {
+                        return Err(format!("index read of {k} at {now} ms returned {got:?}; allowed {allowed:?}; history {versions:?}"));
+                    }
+                }
             }
             Step::Read(k, consistent) => {
                 let out = e
@@ -95,17 +149,7 @@ fn run(seed: u64, consistency: Consistency, steps: &[Step]) -> Result<Vec<Value>
                     }
                     continue;
                 }
-                // Allowed: any version current at some moment of [now - window, now]. The
-                // state before the first write (absent) counts as a version from time 0.
-                let mut allowed = Vec::new();
-                let mut states = vec![(0u64, None)];
-                states.extend(versions.iter().cloned());
-                for (i, (_, v)) in states.iter().enumerate() {
-                    let superseded = states.get(i + 1).map(|(t, _)| *t);
-                    if superseded.is_none_or(|t| t + WINDOW_MS >= now) {
-                        allowed.push(*v);
-                    }
-                }
+                let allowed = allowed_within(&versions, now, WINDOW_MS);
                 if !allowed.contains(&got) {
                     return Err(format!("eventual read of {k} at {now} ms returned {got:?}; allowed {allowed:?}; history {versions:?}"));
                 }
