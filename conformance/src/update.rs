@@ -358,17 +358,32 @@ fn same_element(kind: &str, a: &Value, b: &Value) -> bool {
     canon(&json!({ scalar: a })) == canon(&json!({ scalar: b }))
 }
 
+/// The list attribute `t`, or an error (missing, or not a list) for a path below it.
+fn list_mut<'a>(item: &'a mut Map<String, Value>, t: &str) -> Result<&'a mut Vec<Value>, ()> {
+    item.get_mut(t)
+        .and_then(|l| l.get_mut("L"))
+        .and_then(Value::as_array_mut)
+        .ok_or(())
+}
+
+/// The map attribute `t`, or an error (missing, or not a map) for a path below it.
+fn map_mut<'a>(
+    item: &'a mut Map<String, Value>,
+    t: &str,
+) -> Result<&'a mut Map<String, Value>, ()> {
+    item.get_mut(t)
+        .and_then(|m| m.get_mut("M"))
+        .and_then(Value::as_object_mut)
+        .ok_or(())
+}
+
 fn set(item: &mut Map<String, Value>, p: &UPath, v: Value) -> Result<(), ()> {
     match p {
         UPath::Top(t) => {
             item.insert(t.to_string(), v);
         }
         UPath::Index(t, i) => {
-            let l = item
-                .get_mut(*t)
-                .and_then(|l| l.get_mut("L"))
-                .and_then(Value::as_array_mut)
-                .ok_or(())?;
+            let l = list_mut(item, t)?;
             // Past the end: appended.
             match l.get_mut(*i as usize) {
                 Some(slot) => *slot = v,
@@ -376,11 +391,7 @@ fn set(item: &mut Map<String, Value>, p: &UPath, v: Value) -> Result<(), ()> {
             }
         }
         UPath::Key(t, k) => {
-            let m = item
-                .get_mut(*t)
-                .and_then(|m| m.get_mut("M"))
-                .and_then(Value::as_object_mut)
-                .ok_or(())?;
+            let m = map_mut(item, t)?;
             m.insert(k.to_string(), v);
         }
     }
@@ -393,21 +404,13 @@ fn remove(item: &mut Map<String, Value>, p: &UPath) -> Result<(), ()> {
             item.remove(*t);
         }
         UPath::Index(t, i) => {
-            let l = item
-                .get_mut(*t)
-                .and_then(|l| l.get_mut("L"))
-                .and_then(Value::as_array_mut)
-                .ok_or(())?;
+            let l = list_mut(item, t)?;
             if (*i as usize) < l.len() {
                 l.remove(*i as usize);
             }
         }
         UPath::Key(t, k) => {
-            let m = item
-                .get_mut(*t)
-                .and_then(|m| m.get_mut("M"))
-                .and_then(Value::as_object_mut)
-                .ok_or(())?;
+            let m = map_mut(item, t)?;
             m.remove(*k);
         }
     }

@@ -109,6 +109,17 @@ fn versioned<M: Model>(
     Ok(true)
 }
 
+/// raise_on_conflict on an item that was read: every attribute still equals its stored form
+/// (in name order, so the expression is the same for the same item).
+fn unchanged(original: &Item) -> Vec<Condition> {
+    let mut names: Vec<&String> = original.keys().collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| Condition::equals_raw(attr(name.as_str()), original[name].clone()))
+        .collect()
+}
+
 /// Equal up to the order of set elements (DynamoDB returns sets in its own order).
 pub(crate) fn same(a: &AttributeValue, b: &AttributeValue) -> bool {
     use AttributeValue as A;
@@ -198,14 +209,7 @@ impl Write {
             }
         }
         if raise && !versioned {
-            let mut names: Vec<&String> = tracked.original.keys().collect();
-            names.sort();
-            for name in names {
-                conditions.push(Condition::equals_raw(
-                    attr(name.as_str()),
-                    tracked.original[name].clone(),
-                ));
-            }
+            conditions.extend(unchanged(&tracked.original));
         }
         changed.sort();
         removed.sort();
@@ -271,14 +275,7 @@ impl Write {
         if raise {
             conflict = true;
             match original {
-                Some(o) => {
-                    let mut names: Vec<&String> = o.keys().collect();
-                    names.sort();
-                    for name in names {
-                        conditions
-                            .push(Condition::equals_raw(attr(name.as_str()), o[name].clone()));
-                    }
-                }
+                Some(o) => conditions.extend(unchanged(o)),
                 None => conditions.push(attr(M::HASH_KEY).exists()),
             }
         }

@@ -68,19 +68,13 @@ async fn eventual_reads_can_be_stale_consistent_reads_are_not() {
     let key = || User::key("ann").unwrap();
     let eventual = m.get::<User>(key()).send().await.unwrap().unwrap();
     assert_eq!(eventual.power, 1, "the old item");
-    let strong = m
-        .get::<User>(key())
-        .consistent(true)
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let strong = load::<User>(&m, key()).await.unwrap();
     assert_eq!(strong.power, 2, "the new one");
     // Strong reads cost double.
     let before = m.take_consumed();
     m.get::<User>(key()).send().await.unwrap();
     let eventual_cost = m.take_consumed();
-    m.get::<User>(key()).consistent(true).send().await.unwrap();
+    load::<User>(&m, key()).await;
     assert_eq!(m.take_consumed().read_units, 2.0 * eventual_cost.read_units);
     assert!(before.requests >= 3);
     // A writer working from the stale read conflicts with the newer item.

@@ -12,6 +12,11 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+/// The item with this key, read strongly consistent (`None` when there is none).
+pub async fn load<M: Model>(m: &Mapper, key: Key) -> Option<M> {
+    m.get::<M>(key).consistent(true).send().await.unwrap()
+}
+
 /// Drops the model's table if it exists, waiting until the name is free (DynamoDB Local and AWS
 /// delete asynchronously).
 pub async fn drop_table<M: Model>(m: &Mapper) {
@@ -213,12 +218,7 @@ pub async fn chuck_norris(m: Mapper) {
         email: Some("chuck@example.com".into()),
     };
     m.save(&mut chuck).await.unwrap();
-    let got = m
-        .get::<User>(User::key("Chuck Norris").unwrap())
-        .consistent(true)
-        .send()
-        .await
-        .unwrap();
+    let got = load::<User>(&m, User::key("Chuck Norris").unwrap()).await;
     assert_eq!(got, Some(chuck.clone()));
     assert_eq!(
         m.get::<User>(User::key("Nobody").unwrap())
@@ -253,12 +253,7 @@ pub async fn chuck_norris(m: Mapper) {
     m.delete::<User>(User::key("Chuck Norris").unwrap())
         .await
         .unwrap();
-    let gone = m
-        .get::<User>(User::key("Chuck Norris").unwrap())
-        .consistent(true)
-        .send()
-        .await
-        .unwrap();
+    let gone = load::<User>(&m, User::key("Chuck Norris").unwrap()).await;
     assert_eq!(gone, None);
     // Deleting by key with raise_on_conflict: the item must exist.
     let e = m
@@ -466,13 +461,7 @@ pub async fn scan_filters_and_types(m: Mapper) {
         let mut t = thing(id, if id < 20 { "rock" } else { "paper" }, id as i64 - 10);
         m.save(&mut t).await.unwrap();
     }
-    let mut got = m
-        .get::<Thing>(Thing::key(7u64).unwrap())
-        .consistent(true)
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let mut got = load::<Thing>(&m, Thing::key(7u64).unwrap()).await.unwrap();
     got.cache = 0;
     assert_eq!(got, thing(7, "rock", -3));
     let raw = m
@@ -607,12 +596,7 @@ pub async fn batch_writes(m: Mapper) {
     assert_eq!(c.write_units, 60.0);
     let all = m.scan::<User>().consistent(true).collect().await.unwrap();
     assert_eq!(all.len(), 60);
-    let b00 = m
-        .get::<User>(User::key("b00").unwrap())
-        .consistent(true)
-        .send()
-        .await
-        .unwrap();
+    let b00 = load::<User>(&m, User::key("b00").unwrap()).await;
     assert_eq!(b00.unwrap().power, 1000);
     m.batch_delete::<User>((0..30).map(|i| User::key(format!("b{i:02}")).unwrap()))
         .await
@@ -654,13 +638,7 @@ pub async fn conflicts(m: Mapper) {
     // A change-only save leaves their attribute alone (a whole-item put would erase it).
     mine.power = 2;
     m.save_changes(&mut mine).await.unwrap();
-    let now = m
-        .get::<User>(key())
-        .consistent(true)
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let now = load::<User>(&m, key()).await.unwrap();
     assert_eq!((now.power, now.email.as_deref()), (2, Some("a@x")));
     // With raise_on_conflict, the same situation is a typed Conflict.
     let mut stale = m
@@ -720,13 +698,7 @@ pub async fn conflicts(m: Mapper) {
         .raise_on_conflict(true)
         .await
         .unwrap();
-    assert!(m
-        .get::<User>(key())
-        .consistent(true)
-        .send()
-        .await
-        .unwrap()
-        .is_none());
+    assert!(load::<User>(&m, key()).await.is_none());
 }
 
 /// A version attribute: optimistic locking as PynamoDB's VersionAttribute.
@@ -855,13 +827,7 @@ pub async fn transactions(m: Mapper) {
         }
         other => panic!("expected a cancellation, got {other}"),
     }
-    assert!(m
-        .get::<User>(User::key("tx2").unwrap())
-        .consistent(true)
-        .send()
-        .await
-        .unwrap()
-        .is_none());
+    assert!(load::<User>(&m, User::key("tx2").unwrap()).await.is_none());
     // Condition checks and raise_on_conflict inside a transaction.
     let f = User::fields();
     let e = m
@@ -956,24 +922,12 @@ pub async fn migrations(m: Mapper) {
         .await
         .unwrap();
     let key = |id: &str| Person::key(id).unwrap();
-    let grace = m
-        .get::<Person>(key("p1"))
-        .consistent(true)
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let grace = load::<Person>(&m, key("p1")).await.unwrap();
     assert_eq!(
         (grace.first.as_str(), grace.last.as_str(), grace.since),
         ("Grace", "Hopper", 2012)
     );
-    let ada = m
-        .get::<Person>(key("p2"))
-        .consistent(true)
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let ada = load::<Person>(&m, key("p2")).await.unwrap();
     assert_eq!((ada.first.as_str(), ada.since), ("Ada", 2012));
     // Saved again, the item is written at the current version.
     let mut g = grace.clone();
