@@ -11,6 +11,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Where the virtual clock starts unless told otherwise: 2024-01-01T00:00:00Z.
 pub const DEFAULT_VIRTUAL_START: Duration = Duration::from_secs(1_704_067_200);
 
+/// The latest time the clock can show: 9999-12-31T23:59:59.999Z.
+///
+/// DynamoDB's timestamps (ISO 8601 in ARNs and backups, the HTTP `Date` header, SigV4's
+/// `X-Amz-Date`) all have four-digit years, so a virtual clock told to move past the year 9999
+/// stops there instead of producing dates nothing can parse. Every `now + lag` or
+/// `now + window` computed by the emulator stays far from `Duration`'s own limit (584 billion
+/// years), so a saturated clock never makes arithmetic overflow either.
+pub const MAX_TIME: Duration = Duration::from_millis(253_402_300_799_999);
+
 /// Real time, or a virtual time that moves only by [`Clock::advance`] (and optionally a fixed
 /// tick per request).
 #[derive(Clone, Debug)]
@@ -44,22 +53,24 @@ impl Clock {
     pub fn virtual_with_tick(start: Duration, tick: Duration) -> Clock {
         Clock {
             inner: Arc::new(ClockInner::Virtual {
-                now: Mutex::new(start),
-                tick,
+                now: Mutex::new(start.min(MAX_TIME)),
+                tick: tick.min(MAX_TIME),
             }),
         }
     }
 
+    /// Whether this clock is virtual (moves only when told).
     pub fn is_virtual(&self) -> bool {
         matches!(*self.inner, ClockInner::Virtual { .. })
     }
 
-    /// Time since the Unix epoch.
+    /// Time since the Unix epoch, never past [`MAX_TIME`].
     pub fn now(&self) -> Duration {
         match &*self.inner {
             ClockInner::Real => SystemTime::now()
                 .duration_since(UNIX_EPOCH)
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .min(MAX_TIME),
             ClockInner::Virtual { now, .. } => *now.lock(),
         }
     }
@@ -69,18 +80,24 @@ impl Clock {
         (self.now().as_millis() as f64) / 1000.0
     }
 
-    /// Moves a virtual clock forward; a no-op on the real clock.
-    pub fn advance(&self, by: Duration) {
+    /// Moves a virtual clock forward, stopping at [`MAX_TIME`]; a no-op on the real clock.
+    /// Returns whether the clock had to stop short of the requested time.
+    pub fn advance(&self, by: Duration) -> bool {
         if let ClockInner::Virtual { now, .. } = &*self.inner {
-            *now.lock() += by;
+            let mut now = now.lock();
+            let wanted = now.saturating_add(by);
+            *now = wanted.min(MAX_TIME);
+            return wanted > MAX_TIME;
         }
+        false
     }
 
     /// Called once per request: moves a ticking virtual clock.
     pub fn on_request(&self) {
         if let ClockInner::Virtual { now, tick } = &*self.inner {
             if !tick.is_zero() {
-                *now.lock() += *tick;
+                let mut now = now.lock();
+                *now = now.saturating_add(*tick).min(MAX_TIME);
             }
         }
     }
@@ -100,5 +117,18 @@ mod tests {
         let t = Clock::virtual_with_tick(DEFAULT_VIRTUAL_START, Duration::from_millis(10));
         t.on_request();
         assert_eq!(t.now(), DEFAULT_VIRTUAL_START + Duration::from_millis(10));
+    }
+
+    #[test]
+    fn a_virtual_clock_stops_at_the_last_four_digit_year() {
+        let c = Clock::virtual_at(DEFAULT_VIRTUAL_START);
+        assert!(!c.advance(Duration::from_secs(3600)));
+        assert!(c.advance(Duration::from_millis(31_556_952_000_000_000)));
+        assert_eq!(c.now(), MAX_TIME);
+        assert!(c.advance(Duration::MAX));
+        assert_eq!(c.now(), MAX_TIME);
+        let ticking = Clock::virtual_with_tick(Duration::MAX, Duration::MAX);
+        ticking.on_request();
+        assert_eq!(ticking.now(), MAX_TIME);
     }
 }

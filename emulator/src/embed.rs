@@ -11,6 +11,7 @@ use crate::clock::{Clock, DEFAULT_VIRTUAL_START};
 use crate::error::DynamoError;
 use crate::operations::{self, RequestContext};
 use crate::replication::{Consistency, LagModel};
+use crate::server::{Credentials, ServerOptions, Timeouts};
 use crate::{Engine, Options};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ pub struct EmulatorBuilder {
     seed: u64,
     clock: Option<Clock>,
     options: Options,
+    server: ServerOptions,
     addr: SocketAddr,
 }
 
@@ -33,6 +35,7 @@ impl Default for EmulatorBuilder {
             seed: 0,
             clock: None,
             options: Options::default(),
+            server: ServerOptions::default(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
@@ -109,6 +112,46 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The per-connection header, body and idle timeouts of the HTTP server (defaults 10 s,
+    /// 30 s and 60 s; see [`Timeouts`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.server.timeouts = timeouts;
+        self
+    }
+
+    /// Open connections at most (default 8,192); further clients wait to be accepted.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.server.max_connections = n;
+        self
+    }
+
+    /// How long a shutdown lets requests in flight finish (default 10 s).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.server.shutdown_grace = grace;
+        self
+    }
+
+    /// Serve the `Emulator.*` control API over HTTP (default on). Off, anyone who can reach
+    /// the port can still use DynamoDB's API, but cannot move the clock, reset or inspect.
+    pub fn control_api(mut self, on: bool) -> Self {
+        self.server.control_api = on;
+        self
+    }
+
+    /// Require every HTTP request to be SigV4-signed by one of these keys (default: any
+    /// request is accepted, signed or not).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.server.credentials = Some(Arc::new(credentials));
+        self
+    }
+
+    /// Accept this `Host` name while bound to loopback (besides `localhost` and IP literals;
+    /// see [`crate::server::host`]).
+    pub fn allow_host(mut self, name: impl Into<String>) -> Self {
+        self.server.allowed_hosts.push(name.into());
+        self
+    }
+
     /// Address to listen on (default `127.0.0.1:0`: a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
@@ -136,7 +179,12 @@ impl EmulatorBuilder {
         let addr = listener.local_addr()?;
         let engine = Arc::new(self.engine());
         let (tx, rx) = watch::channel(false);
-        let task = tokio::spawn(crate::server::serve(engine.clone(), listener, rx));
+        let task = tokio::spawn(crate::server::serve(
+            engine.clone(),
+            listener,
+            self.server.clone(),
+            rx,
+        ));
         Ok(Emulator {
             local: InProcess { engine },
             addr,

@@ -20,8 +20,8 @@ pub struct Options {
     pub transient_status_delay: Duration,
     /// Account id used in ARNs.
     pub account_id: String,
-    /// Maximum tables per emulator (DynamoDB's default quota is 2,500 per region).
-    pub max_tables: usize,
+    /// DynamoDB's quotas: tables, per-table and per-account throughput.
+    pub quotas: crate::capacity::Quotas,
     /// Initial replication settings (consistency preset, lags, partition size).
     pub replication: Settings,
     /// Add `x-emulator-*` debug headers (replica served, staleness) to responses.
@@ -37,7 +37,7 @@ impl Default for Options {
         Options {
             transient_status_delay: Duration::ZERO,
             account_id: "000000000000".into(),
-            max_tables: 2500,
+            quotas: crate::capacity::Quotas::default(),
             replication: Settings::default(),
             debug_headers: false,
             throttling: true,
@@ -57,6 +57,8 @@ pub struct Engine {
     pub capacity: Arc<crate::capacity::CapacityConfig>,
     /// The last requests, with how their reads were served (for consoles and teaching reports).
     pub request_log: Mutex<std::collections::VecDeque<RequestLogEntry>>,
+    /// Throughput each provisioned table reserves against the account quota.
+    pub reservations: crate::capacity::Reservations,
     /// TransactWriteItems ClientRequestTokens seen in the last 10 minutes.
     pub idempotency: Mutex<HashMap<String, IdempotentEntry>>,
     rng: Mutex<ChaCha8Rng>,
@@ -99,6 +101,7 @@ impl Engine {
             catalog: Catalog::default(),
             clock,
             options,
+            reservations: Default::default(),
             idempotency: Mutex::new(HashMap::new()),
             request_log: Mutex::new(std::collections::VecDeque::new()),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),

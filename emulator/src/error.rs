@@ -39,6 +39,14 @@ pub enum ErrorKind {
     ItemCollectionSizeLimitExceeded,
     /// Authentication header missing (only when the emulator is told to require it).
     MissingAuthenticationToken,
+    /// An `Authorization` header that lacks parts of a SigV4 signature.
+    IncompleteSignature,
+    /// A SigV4 signature that does not match the request, or one too old or too new.
+    InvalidSignature,
+    /// An access key the emulator was not configured with.
+    UnrecognizedClient,
+    /// A request the emulator refuses to serve (a `Host` that fails the DNS-rebinding check).
+    AccessDenied,
     /// A bug in the emulator; never intended.
     InternalServer,
 }
@@ -53,6 +61,12 @@ impl ErrorKind {
             ErrorKind::MissingAuthenticationToken => {
                 "com.amazon.coral.service#MissingAuthenticationTokenException"
             }
+            ErrorKind::IncompleteSignature => {
+                "com.amazon.coral.service#IncompleteSignatureException"
+            }
+            ErrorKind::InvalidSignature => "com.amazon.coral.service#InvalidSignatureException",
+            ErrorKind::UnrecognizedClient => "com.amazon.coral.service#UnrecognizedClientException",
+            ErrorKind::AccessDenied => "com.amazon.coral.service#AccessDeniedException",
             ErrorKind::InternalServer => "com.amazonaws.dynamodb.v20120810#InternalServerError",
             other => match other {
                 ErrorKind::ResourceNotFound => {
@@ -135,6 +149,13 @@ impl DynamoError {
         Self::validation(format!(
             "One or more parameter values were invalid: {detail}"
         ))
+    }
+    /// The answer to a request that hit a bug in the emulator (a panic).
+    pub fn internal_bug() -> Self {
+        Self::new(
+            ErrorKind::InternalServer,
+            "Internal server error (an emulator bug: please report it with the request)",
+        )
     }
     pub fn serialization(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Serialization, message)

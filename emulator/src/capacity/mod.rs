@@ -10,11 +10,13 @@
 //! and <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/burst-adaptive-capacity.html>.
 
 mod consumed;
+pub mod quota;
 pub mod report;
 mod throttle;
 mod units;
 
 pub use consumed::Consumed;
+pub use quota::{Quotas, Reservations, Reserved};
 pub use report::{PriceTable, Usage};
 pub use throttle::{Buckets, CapacityConfig, Kind, OnDemandLimits};
 pub use units::{consumed, read_units, write_units};

@@ -153,6 +153,7 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
         }
         "Reset" => {
             engine.catalog.clear();
+            engine.reservations.clear();
             Ok(json!({}))
         }
         _ => Err(DynamoError::new(ErrorKind::UnknownOperation, "")),

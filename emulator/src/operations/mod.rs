@@ -83,10 +83,14 @@ pub fn dispatch(
         dispatch_inner(engine, ctx, operation, body)
     }))
     .unwrap_or_else(|_| {
-        Err(DynamoError::new(
-            ErrorKind::InternalServer,
-            "Internal server error (an emulator bug: please report it with the request)",
-        ))
+        // The panic hook has printed where; this says which request, so it can be replayed.
+        const SHOWN: usize = 4096;
+        eprintln!(
+            "dynamodb-emulator: internal error (an emulator bug) in {operation}; request body{}: {}",
+            if body.len() > SHOWN { " (first 4 KB)" } else { "" },
+            String::from_utf8_lossy(&body[..body.len().min(SHOWN)])
+        );
+        Err(DynamoError::internal_bug())
     });
     let read = crate::replication::peek_read();
     let outcome = match &result {

@@ -6,6 +6,7 @@
 //! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html>.
 
 use super::RequestContext;
+use crate::capacity::quota::{self, Reserved};
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::storage::table::{TableSpec, Throughput};
 use crate::storage::{
@@ -361,6 +362,44 @@ fn typed_projection(p: &ProjectionW, index: &str) -> Result<Projection> {
     }
 }
 
+/// DynamoDB's bound on capacity numbers (after the members' own constraints).
+fn throughput_bounds(t: Option<&ThroughputW>) -> Result<()> {
+    match t {
+        Some(t) => quota::check_bounds(
+            t.read_capacity_units.unwrap_or(1),
+            t.write_capacity_units.unwrap_or(1),
+        ),
+        None => Ok(()),
+    }
+}
+
+fn reserved(t: Throughput) -> Reserved {
+    Reserved {
+        read: t.read,
+        write: t.write,
+    }
+}
+
+/// What a table and its GSIs reserve against the account's provisioned quota.
+fn table_reservation(
+    billing: BillingMode,
+    table: Throughput,
+    gsis: &[IndexDefinition],
+) -> Reserved {
+    match billing {
+        BillingMode::PayPerRequest => Reserved::default(),
+        BillingMode::Provisioned => gsis
+            .iter()
+            .filter_map(|g| g.throughput)
+            .fold(reserved(table), |sum, g| sum.plus(reserved(g))),
+    }
+}
+
+/// The region in a table's ARN (`arn:aws:dynamodb:<region>:...`).
+fn region_of_arn(arn: &str) -> &str {
+    arn.split(':').nth(3).unwrap_or("us-east-1")
+}
+
 fn typed_throughput(t: &ThroughputW) -> Throughput {
     Throughput {
         read: t.read_capacity_units.unwrap_or(0) as u64,
@@ -456,6 +495,10 @@ pub fn create_table(
         );
     }
     c.into_result()?;
+    throughput_bounds(input.provisioned_throughput.as_ref())?;
+    for g in input.global_secondary_indexes.iter().flatten() {
+        throughput_bounds(g.provisioned_throughput.as_ref())?;
+    }
 
     let name = input.table_name.clone().expect("checked");
     let defs_w = input.attribute_definitions.as_ref().expect("checked");
@@ -565,6 +608,18 @@ pub fn create_table(
             ));
         }
     }
+    engine
+        .options
+        .quotas
+        .check_table(&ctx.region, reserved(throughput), None)?;
+    for g in &gsis {
+        if let Some(t) = g.throughput {
+            engine
+                .options
+                .quotas
+                .check_table(&ctx.region, reserved(t), Some(&g.name))?;
+        }
+    }
     for idx in lsis.iter().chain(gsis.iter()) {
         let count = idx.projection.non_key_attributes.len();
         if count > 100 {
@@ -614,15 +669,8 @@ pub fn create_table(
             format!("Table already exists: {name}"),
         ));
     }
-    if engine.catalog.len() >= engine.options.max_tables {
-        return Err(DynamoError::new(
-            ErrorKind::LimitExceeded,
-            format!(
-                "Subscriber limit exceeded: The number of tables per account exceeds the limit of {}",
-                engine.options.max_tables
-            ),
-        ));
-    }
+    engine.options.quotas.check_tables(engine.catalog.len())?;
+    let reservation = table_reservation(billing, throughput, &gsis);
 
     let now = engine.clock.now();
     let arn = format!(
@@ -669,7 +717,12 @@ pub fn create_table(
         }
     }
     let description = describe(&table, now);
+    let id = table.id.clone();
+    engine
+        .reservations
+        .reserve(&engine.options.quotas, &ctx.region, &id, reservation)?;
     if !engine.catalog.insert(table) {
+        engine.reservations.release(&id);
         return Err(DynamoError::new(
             ErrorKind::ResourceInUse,
             format!("Table already exists: {name}"),
@@ -950,6 +1003,7 @@ pub fn delete_table(engine: &Engine, input: TableNameInput) -> Result<Value> {
         }
         let mut d = describe(&t, now);
         d["TableStatus"] = json!("DELETING");
+        engine.reservations.release(&t.id);
         d
     };
     engine.catalog.remove(name);
@@ -1019,6 +1073,19 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
         }
     }
     c.into_result()?;
+    throughput_bounds(input.provisioned_throughput.as_ref())?;
+    for u in input.global_secondary_index_updates.iter().flatten() {
+        throughput_bounds(
+            u.update
+                .as_ref()
+                .and_then(|x| x.provisioned_throughput.as_ref()),
+        )?;
+        throughput_bounds(
+            u.create
+                .as_ref()
+                .and_then(|x| x.provisioned_throughput.as_ref()),
+        )?;
+    }
     let name = input.table_name.as_deref().expect("checked");
 
     if input.provisioned_throughput.is_none()
@@ -1224,6 +1291,36 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
             None
         }
     };
+
+    // Quotas: the new throughput of the table and of every index it will have.
+    let region = region_of_arn(&t.arn).to_string();
+    let quotas = &engine.options.quotas;
+    if new_billing == BillingMode::Provisioned {
+        quotas.check_table(&region, reserved(new_throughput), None)?;
+    }
+    let mut future_gsis: Vec<IndexDefinition> = t
+        .gsis
+        .iter()
+        .filter(|g| !deletes.contains(&g.name))
+        .cloned()
+        .collect();
+    for g in &mut future_gsis {
+        if let Some((_, tp)) = gsi_throughput.iter().find(|(n, _)| n == &g.name) {
+            g.throughput = Some(*tp);
+        }
+    }
+    future_gsis.extend(creates.iter().cloned());
+    for g in &future_gsis {
+        if let (BillingMode::Provisioned, Some(tp)) = (new_billing, g.throughput) {
+            quotas.check_table(&region, reserved(tp), Some(&g.name))?;
+        }
+    }
+    engine.reservations.reserve(
+        quotas,
+        &region,
+        &t.id,
+        table_reservation(new_billing, new_throughput, &future_gsis),
+    )?;
 
     // Apply.
     if new_throughput.read > t.throughput.read || new_throughput.write > t.throughput.write {

@@ -1,0 +1,401 @@
+//! DynamoDB's JSON wire protocol over HTTP/1.1.
+//!
+//! A request is `POST /` with `X-Amz-Target: DynamoDB_20120810.<Operation>` and a JSON body
+//! (`Content-Type: application/x-amz-json-1.0`). A response carries `x-amzn-RequestId` and
+//! `x-amz-crc32` (the CRC32 of the body, which the AWS SDKs verify). Errors are JSON bodies with
+//! `__type` and `message`. See
+//! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html>.
+//!
+//! The server protects itself the way a public endpoint must: per-connection header, body and
+//! idle timeouts ([`connection`]), a cap on open connections, back-off when `accept` fails (out of
+//! file descriptors), a panic anywhere in a request answered as a 500 instead of a lost
+//! connection, a `Host` check against DNS rebinding while bound to loopback ([`host`]), optional
+//! SigV4 verification ([`auth`]), and a graceful shutdown that lets requests in flight finish.
+
+use crate::error::{DynamoError, ErrorKind};
+use crate::operations::{self, emulator_control, RequestContext};
+use crate::Engine;
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+pub mod auth;
+pub mod connection;
+pub mod host;
+
+pub use auth::Credentials;
+pub use connection::Timeouts;
+
+/// Largest request body accepted (DynamoDB's largest requests, BatchWriteItem, are 16 MB).
+const MAX_BODY: usize = 16 * 1024 * 1024 + 64 * 1024;
+const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+/// The emulator's own control namespace (see [`emulator_control`]).
+const CONTROL_PREFIX: &str = "Emulator.";
+/// The longest pause between `accept` attempts after failures (e.g. out of file descriptors).
+const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
+
+/// How the HTTP server guards itself, and who may call it.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Header, body and idle timeouts of every connection.
+    pub timeouts: Timeouts,
+    /// Open connections at most; further clients wait in the listen backlog.
+    pub max_connections: usize,
+    /// How long a shutdown waits for requests in flight before closing their connections.
+    pub shutdown_grace: Duration,
+    /// Whether `X-Amz-Target: Emulator.*` (clock, reset, inspection) is served.
+    pub control_api: bool,
+    /// When set, every request must carry a valid SigV4 signature by one of these keys.
+    pub credentials: Option<Arc<Credentials>>,
+    /// Host names accepted (besides `localhost` and IP literals) while bound to loopback.
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            timeouts: Timeouts::default(),
+            max_connections: 8192,
+            shutdown_grace: Duration::from_secs(10),
+            control_api: true,
+            credentials: None,
+            allowed_hosts: Vec::new(),
+        }
+    }
+}
+
+/// What every request handler of one server shares.
+struct Shared {
+    engine: Arc<Engine>,
+    options: ServerOptions,
+    bound: SocketAddr,
+}
+
+/// Serves `engine` on `listener` until `shutdown` turns true, then stops accepting, lets the
+/// requests in flight finish (at most [`ServerOptions::shutdown_grace`]) and returns.
+pub async fn serve(
+    engine: Arc<Engine>,
+    listener: TcpListener,
+    options: ServerOptions,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let bound = listener
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+    let slots = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let grace = options.shutdown_grace;
+    let shared = Arc::new(Shared {
+        engine,
+        options,
+        bound,
+    });
+    let mut connections = JoinSet::new();
+    let mut backoff = Duration::ZERO;
+    loop {
+        // A free slot first: past the cap, new clients wait in the kernel's backlog.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            _ = shutdown.changed() => break,
+        };
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    backoff = Duration::ZERO;
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(connection(shared.clone(), stream, shutdown.clone(), slot));
+                }
+                Err(e) => {
+                    // EMFILE/ENFILE/ENOBUFS: retrying at once would spin on the CPU.
+                    backoff = (backoff * 2).clamp(Duration::from_millis(5), MAX_ACCEPT_BACKOFF);
+                    if backoff == MAX_ACCEPT_BACKOFF {
+                        eprintln!("dynamodb-emulator: accept failed ({e}); retrying in {backoff:?}");
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.changed() => break,
+                    }
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.shutdown().await;
+    }
+}
+
+/// Serves one connection until the client closes it, a timeout expires, or the server stops
+/// (then the request in flight finishes and the connection closes).
+async fn connection(
+    shared: Arc<Shared>,
+    stream: tokio::net::TcpStream,
+    mut shutdown: watch::Receiver<bool>,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+) {
+    let activity = Arc::new(connection::Activity::new());
+    let timeouts = shared.options.timeouts;
+    let io = TokioIo::new(connection::TrackedIo::new(stream, activity.clone()));
+    let service = {
+        let activity = activity.clone();
+        service_fn(move |req| handle(shared.clone(), activity.clone(), req))
+    };
+    let conn = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(io, service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        // A stalled or idle client: drop the connection (and any request it was sending).
+        _ = activity.expired(timeouts) => {}
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
+
+/// Answers one request. Whatever happens inside, including a panic, the client gets an answer.
+async fn handle(
+    shared: Arc<Shared>,
+    activity: Arc<connection::Activity>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    activity.reading_body();
+    let request_id = shared.engine.request_id();
+    let target = header(&req, "x-amz-target").map(str::to_string);
+    let answer = std::panic::AssertUnwindSafe(answer(&shared, &activity, req, &request_id))
+        .catch_unwind()
+        .await;
+    activity.idle();
+    Ok(answer.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!(
+            "dynamodb-emulator: internal error (an emulator bug) answering request {request_id} \
+             with X-Amz-Target {}: {what}",
+            target.as_deref().unwrap_or("(none)")
+        );
+        error_response(&DynamoError::internal_bug(), &request_id)
+    }))
+}
+
+fn header<'r, B>(req: &'r Request<B>, name: &str) -> Option<&'r str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn answer(
+    shared: &Shared,
+    activity: &connection::Activity,
+    req: Request<Incoming>,
+    request_id: &str,
+) -> Response<Full<Bytes>> {
+    let engine = &shared.engine;
+    if !host::allowed(
+        header(&req, "host"),
+        shared.bound,
+        &shared.options.allowed_hosts,
+    ) {
+        let e = DynamoError::new(
+            ErrorKind::AccessDenied,
+            "The Host header names a host this emulator does not serve: it is bound to a \
+             loopback address, so only localhost, IP literals and --allow-host names are \
+             accepted (a guard against DNS rebinding)",
+        );
+        return error_response(&e, request_id);
+    }
+    if req.method() == Method::GET {
+        // DynamoDB answers health checks on GET /.
+        let body = Bytes::from(format!(
+            "healthy: dynamodb.{}.amazonaws.com ",
+            region_of(&req)
+        ));
+        return respond(StatusCode::OK, body, request_id, "text/plain");
+    }
+    let ctx = RequestContext {
+        region: region_of(&req),
+    };
+    let target = header(&req, "x-amz-target").map(str::to_string);
+    let content_type = header(&req, CONTENT_TYPE.as_str())
+        .unwrap_or("application/x-amz-json-1.0")
+        .to_string();
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            let e = DynamoError::serialization("Request body is too large");
+            return error_response(&e, request_id);
+        }
+    };
+    activity.handling();
+    if let Some(credentials) = &shared.options.credentials {
+        if let Err(e) = auth::verify(credentials, &parts, &body, &engine.clock) {
+            return error_response(&e, request_id);
+        }
+    }
+    let operation = target
+        .as_deref()
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX));
+    let control = target
+        .as_deref()
+        .and_then(|t| t.strip_prefix(CONTROL_PREFIX))
+        .filter(|_| shared.options.control_api);
+    // Operations are CPU-bound and short; they run inline on the connection's task.
+    let result = match (operation, control) {
+        (Some(op), _) if operations::OPERATIONS.contains(&op) => {
+            operations::dispatch(engine, &ctx, op, &body)
+        }
+        (_, Some(action)) if emulator_control::ACTIONS.contains(&action) => {
+            emulator_control::control(engine, action, &body)
+                .map(|v| serde_json::to_vec(&v).unwrap_or_default())
+        }
+        _ => Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
+    };
+    let read = crate::replication::take_read();
+    let ct = if content_type.contains("1.1") {
+        "application/x-amz-json-1.1"
+    } else {
+        "application/x-amz-json-1.0"
+    };
+    let mut resp = match result {
+        Ok(json) => respond(StatusCode::OK, Bytes::from(json), request_id, ct),
+        Err(e) => error_response(&e, request_id),
+    };
+    // The Date header comes from the emulator's clock, so responses are reproducible.
+    if let Ok(v) = HeaderValue::from_str(&http_date(engine.clock.now())) {
+        resp.headers_mut().insert(hyper::header::DATE, v);
+    }
+    if engine.options.debug_headers {
+        if let Some(info) = read {
+            let h = resp.headers_mut();
+            h.insert("x-emulator-replica", HeaderValue::from_static(info.replica));
+            h.insert(
+                "x-emulator-stale",
+                HeaderValue::from_static(if info.stale { "true" } else { "false" }),
+            );
+            h.insert(
+                "x-emulator-behind-ms",
+                HeaderValue::from(info.behind.as_millis() as u64),
+            );
+        }
+    }
+    resp
+}
+
+/// The region named in a SigV4 `Authorization` header's credential scope
+/// (`Credential=AKID/20240101/<region>/dynamodb/aws4_request`), else us-east-1.
+fn region_of<B>(req: &Request<B>) -> String {
+    req.headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .and_then(|cred| cred.split('/').nth(2))
+        .filter(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or("us-east-1")
+        .to_string()
+}
+
+/// The JSON body DynamoDB sends for an error.
+pub fn error_body(e: &DynamoError) -> Vec<u8> {
+    let mut body = serde_json::Map::new();
+    body.insert("__type".into(), e.kind.type_name().into());
+    if !e.message.is_empty() || e.kind != ErrorKind::UnknownOperation {
+        let key = match e.kind {
+            // As DynamoDB writes them (recorded by dynalite's suite); the authentication errors
+            // (MissingAuthenticationToken, IncompleteSignature, ...) use `message`.
+            ErrorKind::Validation | ErrorKind::Serialization | ErrorKind::AccessDenied => "Message",
+            _ => "message",
+        };
+        body.insert(key.into(), e.message.clone().into());
+    }
+    if let Some(reasons) = &e.cancellation_reasons {
+        body.insert("CancellationReasons".into(), reasons.clone().into());
+    }
+    if let Some(item) = &e.item {
+        body.insert(
+            "Item".into(),
+            serde_json::to_value(item).unwrap_or_default(),
+        );
+    }
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+fn error_response(e: &DynamoError, request_id: &str) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut resp = respond(
+        status,
+        Bytes::from(error_body(e)),
+        request_id,
+        "application/x-amz-json-1.0",
+    );
+    if let Ok(v) = HeaderValue::from_str(e.kind.short_name()) {
+        resp.headers_mut().insert("x-amzn-errortype", v);
+    }
+    resp
+}
+
+fn respond(
+    status: StatusCode,
+    body: Bytes,
+    request_id: &str,
+    content_type: &'static str,
+) -> Response<Full<Bytes>> {
+    let crc = crc32fast::hash(&body);
+    let len = body.len();
+    let mut resp = Response::new(Full::new(body));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert("x-amz-crc32", HeaderValue::from(crc));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+/// The HTTP `Date` (an IMF-fixdate, `Tue, 24 Nov 2026 22:08:53 GMT`) of a time since the epoch;
+/// the clock never passes the year 9999, the last year the format can name.
+fn http_date(t: Duration) -> String {
+    let t = t.min(crate::clock::MAX_TIME);
+    httpdate::fmt_http_date(std::time::UNIX_EPOCH + t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_dates_up_to_the_clock_limit() {
+        assert_eq!(
+            http_date(Duration::from_secs(1_704_067_200)),
+            "Mon, 01 Jan 2024 00:00:00 GMT"
+        );
+        assert_eq!(http_date(Duration::MAX), "Fri, 31 Dec 9999 23:59:59 GMT");
+    }
+}
