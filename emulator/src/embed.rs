@@ -105,6 +105,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// DynamoDB's quotas (tables per region, per-table and per-account throughput); the
+    /// defaults are DynamoDB's.
+    pub fn quotas(mut self, quotas: crate::capacity::Quotas) -> Self {
+        self.options.quotas = quotas;
+        self
+    }
+
     /// Item collection size limit for tables with LSIs (DynamoDB: 10 GB); small values make the
     /// limit reachable in tests.
     pub fn item_collection_limit(mut self, bytes: u64) -> Self {

@@ -1,8 +1,10 @@
 //! `dynamodb-emulator`: the emulator as a standalone server.
 
 use clap::Parser;
+use dynamodb_emulator::capacity::Quotas;
 use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
 use dynamodb_emulator::replication::{Consistency, LagModel};
+use dynamodb_emulator::server::{Credentials, Timeouts};
 use dynamodb_emulator::Emulator;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -46,6 +48,72 @@ struct Args {
     /// Never throttle (DynamoDB Local's behaviour).
     #[arg(long)]
     no_throttling: bool,
+    /// Tables per region (DynamoDB's default quota: 2,500).
+    #[arg(long, default_value_t = 2500)]
+    max_tables: usize,
+    /// RCU and WCU a provisioned table or GSI may have (DynamoDB's default quota: 40,000).
+    #[arg(long, default_value_t = 40_000)]
+    table_throughput_quota: u64,
+    /// RCU and WCU all provisioned tables may have together (DynamoDB's default quota: 80,000).
+    #[arg(long, default_value_t = 80_000)]
+    account_throughput_quota: u64,
+    /// Close a connection whose request headers take longer than this (from their first byte).
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    header_timeout: Duration,
+    /// Close a connection whose request body takes longer than this (after the headers).
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    body_timeout: Duration,
+    /// Close a connection idle (no request under way) for longer than this.
+    #[arg(long, default_value = "60s", value_parser = duration)]
+    idle_timeout: Duration,
+    /// Open connections at most; further clients wait to be accepted.
+    #[arg(long, default_value_t = 8192)]
+    max_connections: usize,
+    /// On SIGTERM/SIGINT, how long requests in flight may take to finish.
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    shutdown_grace: Duration,
+    /// Require SigV4 signatures by this access key (`KEY:SECRET`; repeat for several keys).
+    #[arg(long, value_name = "KEY:SECRET", value_parser = key_pair)]
+    auth: Vec<(String, String)>,
+    /// Do not serve the `Emulator.*` control API (clock, reset, inspection) over HTTP.
+    #[arg(long)]
+    no_control_api: bool,
+    /// Also accept this Host name while bound to loopback (repeatable); localhost and IP
+    /// literals are always accepted.
+    #[arg(long, value_name = "NAME")]
+    allow_host: Vec<String>,
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    dynamodb_emulator::replication::lag::parse_duration(s)
+        .ok_or_else(|| format!("invalid duration {s}: use 500ms, 10s or a number of milliseconds"))
+}
+
+fn key_pair(s: &str) -> Result<(String, String), String> {
+    Credentials::parse_pair(s).ok_or_else(|| "expected KEY:SECRET".to_string())
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C), saying which.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
 }
 
 #[tokio::main]
@@ -79,7 +147,7 @@ async fn main() {
         v.as_ref().map(|s| {
             LagModel::parse(s).unwrap_or_else(|| {
                 eprintln!(
-                    "invalid {flag} {s}: use fixed:100ms, uniform:0ms..200ms or exponential:20ms"
+                    "invalid {flag} {s}: use fixed:100ms, uniform:0ms..200ms or exponential:20ms (at most 3600s)"
                 );
                 std::process::exit(2);
             })
@@ -88,7 +156,30 @@ async fn main() {
     let mut builder = Emulator::builder()
         .consistency(consistency)
         .debug_headers(args.debug_headers)
-        .throttling(!args.no_throttling);
+        .throttling(!args.no_throttling)
+        .quotas(Quotas {
+            tables: args.max_tables,
+            table_throughput: args.table_throughput_quota,
+            account_throughput: args.account_throughput_quota,
+        })
+        .timeouts(Timeouts {
+            header: args.header_timeout,
+            body: args.body_timeout,
+            idle: args.idle_timeout,
+        })
+        .max_connections(args.max_connections)
+        .shutdown_grace(args.shutdown_grace)
+        .control_api(!args.no_control_api);
+    if !args.auth.is_empty() {
+        let credentials = args
+            .auth
+            .iter()
+            .fold(Credentials::new(), |c, (k, s)| c.with(k, s));
+        builder = builder.credentials(credentials);
+    }
+    for host in &args.allow_host {
+        builder = builder.allow_host(host);
+    }
     if let Some(l) = lag("--lag", &args.lag) {
         builder = builder.lag(l);
     }
@@ -113,7 +204,10 @@ async fn main() {
         }
     };
     println!("dynamodb-emulator listening on {}", emulator.endpoint_url());
-    let _ = tokio::signal::ctrl_c().await;
-    print!("{}", emulator.capacity_summary());
+    let signal = stop_signal().await;
+    eprintln!("dynamodb-emulator: {signal}: no new connections; finishing requests in flight");
+    // Stop first (requests in flight finish), then report, so the summary counts them.
+    let summary = emulator.in_process().clone();
     emulator.shutdown().await;
+    print!("{}", summary.capacity_summary());
 }

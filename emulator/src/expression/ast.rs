@@ -45,7 +45,9 @@ impl fmt::Display for Path {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
     Path(Path),
-    Value(AttributeValue),
+    /// A value placeholder's value, shared by every use of the placeholder (a request may use
+    /// one large value hundreds of times; each use must not copy it).
+    Value(std::sync::Arc<AttributeValue>),
     /// `size(path)`
     Size(Path),
     /// `if_not_exists(path, operand)` (updates only)

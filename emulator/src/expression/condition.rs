@@ -55,7 +55,7 @@ fn size_of(v: &AttributeValue) -> Option<usize> {
 fn operand<'i>(item: &'i Item, o: &'i Operand) -> Option<Cow<'i, AttributeValue>> {
     match o {
         Operand::Path(p) => resolve(item, p).map(Cow::Borrowed),
-        Operand::Value(v) => Some(Cow::Borrowed(v)),
+        Operand::Value(v) => Some(Cow::Borrowed(v.as_ref())),
         Operand::Size(p) => resolve(item, p)
             .and_then(size_of)
             .map(|n| Cow::Owned(AttributeValue::N(Number::from_i64(n as i64)))),

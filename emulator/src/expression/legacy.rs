@@ -73,7 +73,7 @@ fn comparison(name: &str, op: &str, args: &[AttributeValue]) -> Result<Condition
     };
     let path = Path::attribute(name);
     let p = || Operand::Path(path.clone());
-    let v = |i: usize| Operand::Value(args[i].clone());
+    let v = |i: usize| Operand::Value(std::sync::Arc::new(args[i].clone()));
     Ok(match op {
         "EQ" => Condition::Compare(p(), Comparator::Eq, v(0)),
         "NE" => Condition::Compare(p(), Comparator::Ne, v(0)),
@@ -135,18 +135,34 @@ fn comparison(name: &str, op: &str, args: &[AttributeValue]) -> Result<Condition
     })
 }
 
+/// Joins the conditions of a legacy map with AND (or OR) as a balanced tree: the maps have no
+/// size limit of their own, and a chain as deep as the map is long would overflow the stack when
+/// evaluated or dropped. AND and OR are associative, so the shape changes no answer.
 fn combine(conds: Vec<Condition>, operator: Option<&str>) -> Condition {
     let or = operator == Some("OR");
-    conds
-        .into_iter()
-        .reduce(|a, b| {
-            if or {
-                Condition::Or(Box::new(a), Box::new(b))
-            } else {
-                Condition::And(Box::new(a), Box::new(b))
-            }
-        })
-        .unwrap_or(Condition::True)
+    let join = |a, b| {
+        if or {
+            Condition::Or(Box::new(a), Box::new(b))
+        } else {
+            Condition::And(Box::new(a), Box::new(b))
+        }
+    };
+    let mut level = conds;
+    if level.is_empty() {
+        return Condition::True;
+    }
+    while level.len() > 1 {
+        let mut next = Vec::with_capacity(level.len().div_ceil(2));
+        let mut it = level.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => join(a, b),
+                None => a,
+            });
+        }
+        level = next;
+    }
+    level.pop().unwrap_or(Condition::True)
 }
 
 fn sorted<T>(m: &HashMap<String, T>) -> Vec<(&String, &T)> {
@@ -196,7 +212,7 @@ pub fn expected_to_condition(
             (_, Some(v)) => conds.push(Condition::Compare(
                 Operand::Path(Path::attribute(name)),
                 Comparator::Eq,
-                Operand::Value(v.clone()),
+                Operand::Value(std::sync::Arc::new(v.clone())),
             )),
             (Some(true), None) => {
                 return Err(invalid(format!(
@@ -243,7 +259,10 @@ pub fn attribute_updates_to_update(
         let path = Path::attribute(name);
         let action = u.action.as_deref().unwrap_or("PUT");
         match (action, &u.value) {
-            ("PUT", Some(v)) => actions.push(UpdateAction::Set(path, Operand::Value(v.clone()))),
+            ("PUT", Some(v)) => actions.push(UpdateAction::Set(
+                path,
+                Operand::Value(std::sync::Arc::new(v.clone())),
+            )),
             ("PUT", None) => {
                 return Err(invalid(format!(
                     "Only DELETE action is allowed when no attribute value is specified: {name}"
@@ -254,7 +273,10 @@ pub fn attribute_updates_to_update(
                 if !matches!(v, AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)) {
                     return Err(invalid("DELETE action with value is not supported for the type ".to_string() + type_word(v)));
                 }
-                actions.push(UpdateAction::Delete(path, Operand::Value(v.clone())))
+                actions.push(UpdateAction::Delete(
+                    path,
+                    Operand::Value(std::sync::Arc::new(v.clone())),
+                ))
             }
             ("ADD", Some(v)) => {
                 if !matches!(
@@ -266,7 +288,11 @@ pub fn attribute_updates_to_update(
                         type_word(v)
                     )));
                 }
-                actions.push(UpdateAction::Add(path, Operand::Value(v.clone()), true))
+                actions.push(UpdateAction::Add(
+                    path,
+                    Operand::Value(std::sync::Arc::new(v.clone())),
+                    true,
+                ))
             }
             ("ADD", None) => {
                 return Err(invalid(format!(

@@ -35,6 +35,8 @@ pub struct Placeholders<'a> {
     values: Option<&'a HashMap<String, AttributeValue>>,
     used_names: RefCell<BTreeSet<String>>,
     used_values: RefCell<BTreeSet<String>>,
+    /// Each value placeholder's value, made once and shared by all its uses.
+    shared: RefCell<HashMap<String, std::sync::Arc<AttributeValue>>>,
     /// The operation's expression parameters that may use values (for DynamoDB's message when
     /// values come without any of them).
     value_params: &'static [&'static str],
@@ -50,6 +52,7 @@ impl<'a> Placeholders<'a> {
             values,
             used_names: RefCell::new(BTreeSet::new()),
             used_values: RefCell::new(BTreeSet::new()),
+            shared: RefCell::new(HashMap::new()),
             value_params: &[],
         }
     }
@@ -80,6 +83,11 @@ impl<'a> Placeholders<'a> {
                 if !k.starts_with('#') || k.len() < 2 {
                     return Err(DynamoError::validation(format!(
                         "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\""
+                    )));
+                }
+                if n[k.as_str()].is_empty() {
+                    return Err(DynamoError::validation(format!(
+                        "ExpressionAttributeNames contains invalid value: Empty attribute name for key {k}"
                     )));
                 }
             }
@@ -125,11 +133,18 @@ impl<'a> Placeholders<'a> {
         }
     }
 
-    fn value(&self, placeholder: &str) -> std::result::Result<AttributeValue, String> {
+    fn value(
+        &self,
+        placeholder: &str,
+    ) -> std::result::Result<std::sync::Arc<AttributeValue>, String> {
         match self.values.and_then(|v| v.get(placeholder)) {
             Some(v) => {
                 self.used_values.borrow_mut().insert(placeholder.to_string());
-                Ok(v.clone())
+                let mut shared = self.shared.borrow_mut();
+                let value = shared
+                    .entry(placeholder.to_string())
+                    .or_insert_with(|| std::sync::Arc::new(v.clone()));
+                Ok(value.clone())
             }
             None => Err(format!(
                 "An expression attribute value used in expression is not defined; attribute value: {placeholder}"

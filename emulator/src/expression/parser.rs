@@ -9,6 +9,7 @@ use super::reserved::is_reserved;
 use super::Placeholders;
 use crate::error::{DynamoError, Result};
 use crate::value::AttributeValue;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -196,6 +197,11 @@ fn near(text: &str, at: usize) -> String {
         .map(|p| end + 1 + p)
         .unwrap_or(text.len())
         .min(text.len());
+    // The offset assumes one byte of space was skipped; after multi-byte white space (U+3000)
+    // it may fall inside a character: move it to the next boundary.
+    let end = (end..=text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
     text[start..end].trim().to_string()
 }
 
@@ -347,7 +353,7 @@ impl<'p, 'a> Parser<'p, 'a> {
         Ok(Path(elems))
     }
 
-    fn value(&mut self, name: &str) -> Result<AttributeValue> {
+    fn value(&mut self, name: &str) -> Result<Arc<AttributeValue>> {
         self.p.value(name).map_err(|e| self.err(e))
     }
 
@@ -565,18 +571,20 @@ impl<'p, 'a> Parser<'p, 'a> {
                 let p = path(&first)?;
                 let t = it.next().expect("arity");
                 match &t {
-                    Operand::Value(AttributeValue::S(s)) if !VALID_TYPES.contains(&s.as_str()) => {
-                        return Err(self.err(format!(
-                            "Invalid attribute type name found; type: {s}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
-                        )));
-                    }
-                    Operand::Value(AttributeValue::S(_)) => {}
-                    Operand::Value(other) => {
-                        return Err(self.err(format!(
-                            "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {}",
-                            type_word(other)
-                        )))
-                    }
+                    Operand::Value(v) => match v.as_ref() {
+                        AttributeValue::S(s) if !VALID_TYPES.contains(&s.as_str()) => {
+                            return Err(self.err(format!(
+                                "Invalid attribute type name found; type: {s}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
+                            )));
+                        }
+                        AttributeValue::S(_) => {}
+                        other => {
+                            return Err(self.err(format!(
+                                "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {}",
+                                type_word(other)
+                            )))
+                        }
+                    },
                     _ => {}
                 }
                 Ok(Condition::AttributeType(p, t))
@@ -585,7 +593,7 @@ impl<'p, 'a> Parser<'p, 'a> {
                 let second = it.next().expect("arity");
                 for o in [&first, &second] {
                     if let Operand::Value(v) = o {
-                        if !matches!(v, AttributeValue::S(_) | AttributeValue::B(_)) {
+                        if !matches!(v.as_ref(), AttributeValue::S(_) | AttributeValue::B(_)) {
                             return Err(self.err(format!(
                                 "Incorrect operand type for operator or function; operator or function: begins_with, operand type: {}",
                                 type_word(v)
@@ -644,14 +652,14 @@ impl<'p, 'a> Parser<'p, 'a> {
                         };
                         let ok = match clause {
                             "ADD" => matches!(
-                                v,
+                                v.as_ref(),
                                 AttributeValue::N(_)
                                     | AttributeValue::Ss(_)
                                     | AttributeValue::Ns(_)
                                     | AttributeValue::Bs(_)
                             ),
                             _ => matches!(
-                                v,
+                                v.as_ref(),
                                 AttributeValue::Ss(_)
                                     | AttributeValue::Ns(_)
                                     | AttributeValue::Bs(_)
@@ -694,7 +702,7 @@ impl<'p, 'a> Parser<'p, 'a> {
                 // A literal that is not a number is rejected before anything is read.
                 for o in [&left, &right] {
                     if let Operand::Value(v) = o {
-                        if !matches!(v, AttributeValue::N(_)) {
+                        if !matches!(v.as_ref(), AttributeValue::N(_)) {
                             return Err(self.err(format!(
                                 "Incorrect operand type for operator or function; operator or function: {}, operand type: {}",
                                 if plus { "+" } else { "-" },
@@ -713,7 +721,19 @@ impl<'p, 'a> Parser<'p, 'a> {
         }
     }
 
+    /// An operand of SET, nested functions bounded like parentheses (a 4 KB expression could
+    /// otherwise nest `list_append(` some 300 deep, and evaluation recurses as deep).
     fn set_operand(&mut self) -> Result<Operand> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err("The expression has too many nested levels"));
+        }
+        let operand = self.set_operand_inner();
+        self.depth -= 1;
+        operand
+    }
+
+    fn set_operand_inner(&mut self) -> Result<Operand> {
         match self.peek().clone() {
             Tok::Value(v) => {
                 self.next();
@@ -737,7 +757,7 @@ impl<'p, 'a> Parser<'p, 'a> {
                         self.expect(Tok::RParen)?;
                         for o in [&a, &b] {
                             if let Operand::Value(v) = o {
-                                if !matches!(v, AttributeValue::L(_)) {
+                                if !matches!(v.as_ref(), AttributeValue::L(_)) {
                                     return Err(self.err(format!(
                                         "Incorrect operand type for operator or function; operator or function: list_append, operand type: {}",
                                         type_word(v)

@@ -8,7 +8,7 @@ use super::ast::{Operand, Path, PathElem, UpdateAction};
 use super::condition::resolve;
 use super::projection::project;
 use crate::error::{DynamoError, Result};
-use crate::value::{AttributeValue, Item};
+use crate::value::{attribute_size, AttributeValue, Item, MAX_ITEM_SIZE};
 
 /// A parsed update: its actions, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +26,10 @@ fn missing() -> DynamoError {
     )
 }
 
+fn too_large() -> DynamoError {
+    DynamoError::validation("Item size to update has exceeded the maximum allowed size")
+}
+
 fn invalid_path() -> DynamoError {
     DynamoError::validation(
         "The document path provided in the update expression is invalid for update",
@@ -34,7 +38,7 @@ fn invalid_path() -> DynamoError {
 
 fn eval(item: &Item, o: &Operand) -> Result<AttributeValue> {
     match o {
-        Operand::Value(v) => Ok(v.clone()),
+        Operand::Value(v) => Ok(v.as_ref().clone()),
         Operand::Path(p) => resolve(item, p).cloned().ok_or_else(missing),
         Operand::IfNotExists(p, v) => match resolve(item, p) {
             Some(x) => Ok(x.clone()),
@@ -43,7 +47,13 @@ fn eval(item: &Item, o: &Operand) -> Result<AttributeValue> {
         Operand::ListAppend(a, b) => match (eval(item, a)?, eval(item, b)?) {
             (AttributeValue::L(mut x), AttributeValue::L(y)) => {
                 x.extend(y);
-                Ok(AttributeValue::L(x))
+                let list = AttributeValue::L(x);
+                // Nested list_appends of one large value would otherwise grow without bound
+                // before the item's size is checked.
+                if attribute_size(&list) > MAX_ITEM_SIZE {
+                    return Err(too_large());
+                }
+                Ok(list)
             }
             _ => Err(wrong_type()),
         },
@@ -142,10 +152,29 @@ impl UpdateExpression {
         let mut adds = Vec::new();
         let mut deletes = Vec::new();
         let mut removes = Vec::new();
+        // Every SET and ADD lands at its own path, so values that together exceed the item
+        // size limit can only make an item too large: stop before holding them all.
+        let mut written = 0usize;
+        let mut budget = |v: &AttributeValue| {
+            written = written.saturating_add(attribute_size(v));
+            if written > MAX_ITEM_SIZE {
+                Err(too_large())
+            } else {
+                Ok(())
+            }
+        };
         for a in &self.actions {
             match a {
-                UpdateAction::Set(p, o) => sets.push((p, eval(&original, o)?)),
-                UpdateAction::Add(p, o, lists) => adds.push((p, eval(&original, o)?, *lists)),
+                UpdateAction::Set(p, o) => {
+                    let v = eval(&original, o)?;
+                    budget(&v)?;
+                    sets.push((p, v))
+                }
+                UpdateAction::Add(p, o, lists) => {
+                    let v = eval(&original, o)?;
+                    budget(&v)?;
+                    adds.push((p, v, *lists))
+                }
                 UpdateAction::Delete(p, o) => deletes.push((p, eval(&original, o)?)),
                 UpdateAction::Remove(p) => removes.push(p),
             }

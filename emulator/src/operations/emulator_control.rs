@@ -100,12 +100,24 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
             let lag = input
                 .lag
                 .as_deref()
-                .map(|l| LagModel::parse(l).ok_or_else(|| bad(format!("Invalid Lag: {l}"))))
+                .map(|l| {
+                    LagModel::parse(l).ok_or_else(|| {
+                        bad(format!(
+                            "Invalid Lag: {l} (e.g. fixed:100ms; at most 3600s)"
+                        ))
+                    })
+                })
                 .transpose()?;
             let gsi_lag = input
                 .gsi_lag
                 .as_deref()
-                .map(|l| LagModel::parse(l).ok_or_else(|| bad(format!("Invalid GsiLag: {l}"))))
+                .map(|l| {
+                    LagModel::parse(l).ok_or_else(|| {
+                        bad(format!(
+                            "Invalid GsiLag: {l} (e.g. fixed:100ms; at most 3600s)"
+                        ))
+                    })
+                })
                 .transpose()?;
             engine.replication.update(|s| {
                 if let Some(c) = consistency {
@@ -166,7 +178,7 @@ fn state(engine: &Engine) -> Value {
         "ClockMilliseconds": engine.clock.now().as_millis() as u64,
         "VirtualClock": engine.clock.is_virtual(),
         "Consistency": s.consistency.as_str(),
-        "Lag": format!("{:?}", s.table_lag),
-        "GsiLag": format!("{:?}", s.gsi_lag),
+        "Lag": s.table_lag.to_string(),
+        "GsiLag": s.gsi_lag.to_string(),
     })
 }

@@ -14,8 +14,10 @@ use crate::expression::{
     AttributeValueUpdate, Condition, ExpectedAttributeValue, Placeholders, UpdateExpression,
 };
 use crate::storage::catalog::TableRef;
+use crate::storage::key::{MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
 use crate::storage::{StoredKey, Table, TableStatus};
 use crate::value::attribute::{validate_map, WireValue};
+use crate::value::check_item_shape;
 use crate::value::{item_size, AttributeValue, Item, MAX_ITEM_SIZE};
 use crate::Engine;
 use serde::{Deserialize, Serialize};
@@ -245,6 +247,22 @@ pub fn check_index_keys(table: &Table, item: &Item) -> Result<()> {
                     idx.name
                 )));
             }
+            let bytes = match v {
+                AttributeValue::S(s) => s.len(),
+                AttributeValue::B(b) => b.len(),
+                _ => 0,
+            };
+            let max = if idx.schema.hash.name == attr {
+                MAX_PARTITION_KEY_BYTES
+            } else {
+                MAX_SORT_KEY_BYTES
+            };
+            if bytes > max {
+                return Err(DynamoError::invalid_parameter(format!(
+                    "Size limit exceeded for Index Key {attr} Actual Size: {bytes} bytes Max Size: {max} bytes IndexName: {}",
+                    idx.name
+                )));
+            }
         }
     }
     Ok(())
@@ -307,7 +325,10 @@ pub(super) fn check_condition(
     Err(DynamoError::conditional_check_failed(item))
 }
 
+/// An item DynamoDB would store: at most 400 KB, nested at most 32 levels deep, no empty
+/// attribute names (top level or in maps).
 pub(super) fn check_item_size(item: &Item, message: &str) -> Result<()> {
+    check_item_shape(item)?;
     if item_size(item) > MAX_ITEM_SIZE {
         return Err(DynamoError::validation(message));
     }

@@ -236,7 +236,7 @@ fn key_attribute(o: &Operand) -> Result<Option<String>> {
 
 fn value_of(o: &Operand) -> Option<&AttributeValue> {
     match o {
-        Operand::Value(v) => Some(v),
+        Operand::Value(v) => Some(v.as_ref()),
         _ => None,
     }
 }
@@ -341,7 +341,18 @@ fn build_key_condition(atoms: Vec<Atom>, schema: &KeySchema) -> Result<KeyCondit
         };
         if name == schema.hash.name {
             match a {
-                Atom::Cmp(_, Comparator::Eq, v) => hash = Some(typed_key(&v, schema.hash.ty)?),
+                Atom::Cmp(_, Comparator::Eq, v) => {
+                    let k = typed_key(&v, schema.hash.ty)?;
+                    // DynamoDB refuses a partition key value no item could have (> 2,048 bytes).
+                    if crate::storage::key::key_value_bytes(&k)
+                        > crate::storage::key::MAX_PARTITION_KEY_BYTES
+                    {
+                        return Err(DynamoError::invalid_parameter(
+                            "Size of hashkey has exceeded the maximum size limit of2048 bytes",
+                        ));
+                    }
+                    hash = Some(k);
+                }
                 _ => return Err(kce_error("Query key condition not supported")),
             }
         } else if schema.range.as_ref().is_some_and(|r| r.name == name) {

@@ -4,6 +4,11 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::time::Duration;
 
+/// The longest replication lag a model may have: an hour. DynamoDB's replicas are typically
+/// within a second; a longer window only makes the emulator keep every overwritten version for
+/// that long (memory a client could grow without bound with a huge lag).
+pub const MAX_LAG: Duration = Duration::from_secs(3600);
+
 /// A distribution of lags, drawn from the emulator's seeded RNG.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LagModel {
@@ -46,8 +51,12 @@ impl LagModel {
     }
 
     /// Parses `fixed:100ms`, `uniform:0ms..200ms`, `exponential:50ms` (cap 10× the mean) or
-    /// `exponential:50ms..1s`.
+    /// `exponential:50ms..1s`; no lag may exceed [`MAX_LAG`].
     pub fn parse(s: &str) -> Option<LagModel> {
+        Self::parse_unbounded(s).filter(|m| m.window() <= MAX_LAG)
+    }
+
+    fn parse_unbounded(s: &str) -> Option<LagModel> {
         let (kind, rest) = s.split_once(':').unwrap_or(("fixed", s));
         let range = |r: &str| -> Option<(Duration, Duration)> {
             let (a, b) = r.split_once("..")?;
@@ -67,6 +76,26 @@ impl LagModel {
                 }
             },
             _ => None,
+        }
+    }
+}
+
+/// The flag syntax back: `fixed:100ms`, `uniform:0ms..200ms`, `exponential:20ms..500ms`.
+impl std::fmt::Display for LagModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn d(t: &Duration) -> String {
+            if t.subsec_micros() % 1000 == 0 {
+                format!("{}ms", t.as_millis())
+            } else {
+                format!("{}us", t.as_micros())
+            }
+        }
+        match self {
+            LagModel::Fixed(t) => write!(f, "fixed:{}", d(t)),
+            LagModel::Uniform { min, max } => write!(f, "uniform:{}..{}", d(min), d(max)),
+            LagModel::Exponential { mean, max } => {
+                write!(f, "exponential:{}..{}", d(mean), d(max))
+            }
         }
     }
 }
@@ -132,5 +161,21 @@ mod tests {
             })
         );
         assert_eq!(LagModel::parse("fixed:abc"), None);
+        assert_eq!(LagModel::parse("fixed:100000000000s"), None);
+        assert_eq!(
+            LagModel::parse("exponential:1000s"),
+            None,
+            "its cap is 10x the mean"
+        );
+        assert!(LagModel::parse("uniform:0ms..1h").is_none(), "no unit h");
+        assert!(LagModel::parse("uniform:0ms..3600s").is_some());
+        for text in [
+            "fixed:100ms",
+            "uniform:0ms..200ms",
+            "exponential:20ms..500ms",
+            "fixed:150us",
+        ] {
+            assert_eq!(LagModel::parse(text).unwrap().to_string(), text);
+        }
     }
 }

@@ -39,8 +39,11 @@ pub mod host;
 pub use auth::Credentials;
 pub use connection::Timeouts;
 
-/// Largest request body accepted (DynamoDB's largest requests, BatchWriteItem, are 16 MB).
-const MAX_BODY: usize = 16 * 1024 * 1024 + 64 * 1024;
+/// Largest request body accepted: DynamoDB answers 413 above 16 MiB (dynalite's suite, recorded
+/// against the service).
+const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Request bodies are held in units of this many bytes against [`ServerOptions::body_memory`].
+const BODY_UNIT: usize = 64 * 1024;
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 /// The emulator's own control namespace (see [`emulator_control`]).
 const CONTROL_PREFIX: &str = "Emulator.";
@@ -62,6 +65,9 @@ pub struct ServerOptions {
     pub credentials: Option<Arc<Credentials>>,
     /// Host names accepted (besides `localhost` and IP literals) while bound to loopback.
     pub allowed_hosts: Vec<String>,
+    /// Bytes of request bodies all connections may hold at once while they arrive; a request
+    /// waits (within its body timeout) for room. Bounds what many stalled uploads can pin.
+    pub body_memory: usize,
 }
 
 impl Default for ServerOptions {
@@ -73,6 +79,7 @@ impl Default for ServerOptions {
             control_api: true,
             credentials: None,
             allowed_hosts: Vec::new(),
+            body_memory: 1024 * 1024 * 1024,
         }
     }
 }
@@ -82,6 +89,8 @@ struct Shared {
     engine: Arc<Engine>,
     options: ServerOptions,
     bound: SocketAddr,
+    /// Room for request bodies, in [`BODY_UNIT`]s.
+    body_room: Semaphore,
 }
 
 /// Serves `engine` on `listener` until `shutdown` turns true, then stops accepting, lets the
@@ -97,10 +106,13 @@ pub async fn serve(
         .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
     let slots = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let grace = options.shutdown_grace;
+    let body_units =
+        (options.body_memory / BODY_UNIT).clamp(MAX_BODY / BODY_UNIT, u32::MAX as usize);
     let shared = Arc::new(Shared {
         engine,
         options,
         bound,
+        body_room: Semaphore::new(body_units),
     });
     let mut connections = JoinSet::new();
     let mut backoff = Duration::ZERO;
@@ -209,6 +221,20 @@ fn header<'r, B>(req: &'r Request<B>, name: &str) -> Option<&'r str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+fn header_value<'r>(parts: &'r hyper::http::request::Parts, name: &str) -> Option<&'r str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// DynamoDB's answer to a body over 16 MiB: 413 with no JSON body.
+fn too_large(request_id: &str) -> Response<Full<Bytes>> {
+    respond(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        Bytes::new(),
+        request_id,
+        "application/x-amz-json-1.0",
+    )
+}
+
 async fn answer(
     shared: &Shared,
     activity: &connection::Activity,
@@ -245,35 +271,47 @@ async fn answer(
         .unwrap_or("application/x-amz-json-1.0")
         .to_string();
     let (parts, body) = req.into_parts();
+    // Room for the whole body first (a chunked body may be up to the limit).
+    let announced = header_value(&parts, CONTENT_LENGTH.as_str())
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(MAX_BODY, |n| n.min(MAX_BODY as u64 + 1) as usize);
+    if announced > MAX_BODY {
+        return too_large(request_id);
+    }
+    let Ok(_room) = shared
+        .body_room
+        .acquire_many(announced.div_ceil(BODY_UNIT).max(1) as u32)
+        .await
+    else {
+        return too_large(request_id);
+    };
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => {
-            let e = DynamoError::serialization("Request body is too large");
-            return error_response(&e, request_id);
-        }
+        Err(_) => return too_large(request_id),
     };
     activity.handling();
-    if let Some(credentials) = &shared.options.credentials {
+    let operation = target
+        .as_deref()
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
+        .filter(|op| operations::OPERATIONS.contains(op));
+    let control = target
+        .as_deref()
+        .and_then(|t| t.strip_prefix(CONTROL_PREFIX))
+        .filter(|action| shared.options.control_api && emulator_control::ACTIONS.contains(action));
+    // DynamoDB checks the target before the signature: an unknown operation needs no auth.
+    if let (Some(credentials), true) = (
+        &shared.options.credentials,
+        operation.is_some() || control.is_some(),
+    ) {
         if let Err(e) = auth::verify(credentials, &parts, &body, &engine.clock) {
             return error_response(&e, request_id);
         }
     }
-    let operation = target
-        .as_deref()
-        .and_then(|t| t.strip_prefix(TARGET_PREFIX));
-    let control = target
-        .as_deref()
-        .and_then(|t| t.strip_prefix(CONTROL_PREFIX))
-        .filter(|_| shared.options.control_api);
     // Operations are CPU-bound and short; they run inline on the connection's task.
     let result = match (operation, control) {
-        (Some(op), _) if operations::OPERATIONS.contains(&op) => {
-            operations::dispatch(engine, &ctx, op, &body)
-        }
-        (_, Some(action)) if emulator_control::ACTIONS.contains(&action) => {
-            emulator_control::control(engine, action, &body)
-                .map(|v| serde_json::to_vec(&v).unwrap_or_default())
-        }
+        (Some(op), _) => operations::dispatch(engine, &ctx, op, &body),
+        (_, Some(action)) => emulator_control::control(engine, action, &body)
+            .map(|v| serde_json::to_vec(&v).unwrap_or_default()),
         _ => Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
     };
     let read = crate::replication::take_read();

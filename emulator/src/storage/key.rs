@@ -177,9 +177,9 @@ impl KeySchema {
             Some(r) => Some(typed(key.get(&r.name).ok_or_else(mismatch)?, r, mismatch)?),
             None => None,
         };
-        check_not_empty(&self.hash.name, &hash)?;
+        check_key_value(&self.hash.name, &hash, KeyRole::Partition)?;
         if let (Some(r), Some(v)) = (&self.range, &range) {
-            check_not_empty(&r.name, v)?;
+            check_key_value(&r.name, v, KeyRole::Sort)?;
         }
         Ok(StoredKey::new(hash, range))
     }
@@ -187,9 +187,9 @@ impl KeySchema {
     /// Extracts the primary key of a full item (PutItem), with DynamoDB's messages for missing or
     /// mistyped key attributes.
     pub fn key_from_item(&self, item: &Item) -> Result<StoredKey> {
-        let hash = item_key(item, &self.hash)?;
+        let hash = item_key(item, &self.hash, KeyRole::Partition)?;
         let range = match &self.range {
-            Some(r) => Some(item_key(item, r)?),
+            Some(r) => Some(item_key(item, r, KeyRole::Sort)?),
             None => None,
         };
         Ok(StoredKey::new(hash, range))
@@ -217,7 +217,34 @@ fn typed(
     }
 }
 
-fn check_not_empty(name: &str, v: &KeyValue) -> Result<()> {
+/// Which part of a primary key a value is: they have different size limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRole {
+    /// The partition (hash) key: 1 to 2,048 bytes.
+    Partition,
+    /// The sort (range) key: 1 to 1,024 bytes.
+    Sort,
+}
+
+/// DynamoDB's largest partition key value, in bytes.
+pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
+/// DynamoDB's largest sort key value, in bytes.
+pub const MAX_SORT_KEY_BYTES: usize = 1024;
+
+/// The bytes a key value counts against its limit: a string's UTF-8 length, a binary's
+/// decoded length. Numbers (at most 21 bytes) never reach a limit.
+pub fn key_value_bytes(v: &KeyValue) -> usize {
+    match v {
+        KeyValue::S(s) => s.len(),
+        KeyValue::B(b) => b.len(),
+        KeyValue::N(_) | KeyValue::Max => 0,
+    }
+}
+
+/// A key value must not be empty and must fit its role's limit. The limits, and the messages
+/// (one with DynamoDB's missing space in "limit of2048"), are the service's; see
+/// <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html>.
+pub fn check_key_value(name: &str, v: &KeyValue, role: KeyRole) -> Result<()> {
     let empty = match v {
         KeyValue::S(s) => s.is_empty(),
         KeyValue::B(b) => b.is_empty(),
@@ -233,10 +260,21 @@ fn check_not_empty(name: &str, v: &KeyValue) -> Result<()> {
             "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {what} value. Key: {name}"
         )));
     }
-    Ok(())
+    let bytes = key_value_bytes(v);
+    match role {
+        KeyRole::Partition if bytes > MAX_PARTITION_KEY_BYTES => {
+            Err(DynamoError::invalid_parameter(
+                "Size of hashkey has exceeded the maximum size limit of2048 bytes",
+            ))
+        }
+        KeyRole::Sort if bytes > MAX_SORT_KEY_BYTES => Err(DynamoError::invalid_parameter(
+            "Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+        )),
+        _ => Ok(()),
+    }
 }
 
-fn item_key(item: &Item, attr: &KeyAttribute) -> Result<KeyValue> {
+fn item_key(item: &Item, attr: &KeyAttribute, role: KeyRole) -> Result<KeyValue> {
     let v = item.get(&attr.name).ok_or_else(|| {
         DynamoError::invalid_parameter(format!("Missing the key {} in the item", attr.name))
     })?;
@@ -249,7 +287,7 @@ fn item_key(item: &Item, attr: &KeyAttribute) -> Result<KeyValue> {
         )));
     }
     let k = KeyValue::from_attribute(v).expect("scalar");
-    check_not_empty(&attr.name, &k)?;
+    check_key_value(&attr.name, &k, role)?;
     Ok(k)
 }
 

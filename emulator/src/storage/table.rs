@@ -250,14 +250,21 @@ pub struct TableSpec {
     pub collection_limit: u64,
 }
 
+/// The most partitions throughput alone gives a table. At DynamoDB's default quotas a table
+/// needs at most 54 (40,000 RCU and 40,000 WCU); the cap keeps raised quotas from turning one
+/// request into an unbounded allocation (beyond it, a partition serves more than DynamoDB's
+/// per-partition share).
+pub const MAX_THROUGHPUT_PARTITIONS: usize = 1024;
+
 /// Partitions a table starts with: DynamoDB's rule of thumb of 3,000 RCU and 1,000 WCU per
-/// partition (on-demand tables start sized for 12,000 RCU and 4,000 WCU).
+/// partition (on-demand tables start sized for 12,000 RCU and 4,000 WCU), at most
+/// [`MAX_THROUGHPUT_PARTITIONS`].
 pub fn initial_partitions(billing: BillingMode, t: Throughput) -> usize {
     let (r, w) = match billing {
         BillingMode::PayPerRequest => (12_000, 4_000),
         BillingMode::Provisioned => (t.read, t.write),
     };
-    ((r as f64 / 3000.0 + w as f64 / 1000.0).ceil() as usize).max(1)
+    ((r as f64 / 3000.0 + w as f64 / 1000.0).ceil() as usize).clamp(1, MAX_THROUGHPUT_PARTITIONS)
 }
 
 /// Where a read is served from.

@@ -112,6 +112,45 @@ impl Item {
     }
 }
 
+/// How deep DynamoDB lets maps and lists nest: an attribute is level 1, so a value may hold
+/// at most 31 levels of containers below it.
+/// <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-data-types>
+pub const MAX_NESTING: usize = 32;
+
+/// The shape rules DynamoDB applies to a whole item besides its size: no attribute name (at
+/// the top or in a nested map) may be empty, and nesting stops at [`MAX_NESTING`] levels. The
+/// messages are the service's (DynamoDB Local gives the same).
+pub fn check_item_shape(item: &Item) -> crate::error::Result<()> {
+    fn walk(v: &AttributeValue, level: usize) -> crate::error::Result<()> {
+        let children: Box<dyn Iterator<Item = &AttributeValue>> = match v {
+            AttributeValue::L(list) => Box::new(list.iter()),
+            AttributeValue::M(map) => {
+                if map.entries.iter().any(|(n, _)| n.is_empty()) {
+                    return Err(empty_name());
+                }
+                Box::new(map.entries.iter().map(|(_, v)| v))
+            }
+            _ => return Ok(()),
+        };
+        if level >= MAX_NESTING {
+            return Err(crate::error::DynamoError::validation(
+                "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
+            ));
+        }
+        children.into_iter().try_for_each(|c| walk(c, level + 1))
+    }
+    fn empty_name() -> crate::error::DynamoError {
+        crate::error::DynamoError::validation("Empty attribute name")
+    }
+    for (name, v) in &item.entries {
+        if name.is_empty() {
+            return Err(empty_name());
+        }
+        walk(v, 1)?;
+    }
+    Ok(())
+}
+
 impl fmt::Debug for Item {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
@@ -219,5 +258,38 @@ mod tests {
         assert_eq!(i.iter().map(|(k, _)| k.as_str()).collect::<String>(), "ac");
         assert!(i.contains_key("c") && !i.contains_key("b"));
         assert_eq!(i["c"], s("4"));
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    fn nested(wraps: usize) -> Item {
+        let mut v = AttributeValue::S("x".into());
+        for _ in 0..wraps {
+            v = AttributeValue::M(Item::from([("n".to_string(), v)]));
+        }
+        Item::from([("a".to_string(), v)])
+    }
+
+    #[test]
+    fn nesting_stops_at_32_levels_and_names_must_not_be_empty() {
+        assert!(check_item_shape(&nested(31)).is_ok());
+        let e = check_item_shape(&nested(32)).unwrap_err();
+        assert!(e.message.starts_with("Nesting Levels have exceeded"));
+        let list = Item::from([(
+            "a".to_string(),
+            AttributeValue::L(vec![AttributeValue::M(Item::from([(
+                String::new(),
+                AttributeValue::Null,
+            )]))]),
+        )]);
+        assert_eq!(
+            check_item_shape(&list).unwrap_err().message,
+            "Empty attribute name"
+        );
+        let top = Item::from([(String::new(), AttributeValue::Null)]);
+        assert!(check_item_shape(&top).is_err());
     }
 }
