@@ -570,8 +570,8 @@ impl<'p, 'a> Parser<'p, 'a> {
             "attribute_type" => {
                 let p = path(&first)?;
                 let t = it.next().expect("arity");
-                match &t {
-                    Operand::Value(v) => match v.as_ref() {
+                if let Operand::Value(v) = &t {
+                    match v.as_ref() {
                         AttributeValue::S(s) if !VALID_TYPES.contains(&s.as_str()) => {
                             return Err(self.err(format!(
                                 "Invalid attribute type name found; type: {s}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
@@ -584,8 +584,7 @@ impl<'p, 'a> Parser<'p, 'a> {
                                 type_word(other)
                             )))
                         }
-                    },
-                    _ => {}
+                    }
                 }
                 Ok(Condition::AttributeType(p, t))
             }

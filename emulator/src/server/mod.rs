@@ -271,13 +271,11 @@ async fn answer(
         .unwrap_or("application/x-amz-json-1.0")
         .to_string();
     let (parts, body) = req.into_parts();
-    // Room for the whole body first (a chunked body may be up to the limit).
+    // Room for the whole body first (a chunked body may be up to the limit). A body announced
+    // larger is still read up to the limit, so the client, done sending, gets the 413.
     let announced = header_value(&parts, CONTENT_LENGTH.as_str())
         .and_then(|v| v.parse::<u64>().ok())
-        .map_or(MAX_BODY, |n| n.min(MAX_BODY as u64 + 1) as usize);
-    if announced > MAX_BODY {
-        return too_large(request_id);
-    }
+        .map_or(MAX_BODY, |n| n.min(MAX_BODY as u64) as usize);
     let Ok(_room) = shared
         .body_room
         .acquire_many(announced.div_ceil(BODY_UNIT).max(1) as u32)
