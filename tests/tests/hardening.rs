@@ -790,3 +790,84 @@ async fn on_loopback_only_local_host_names_are_served() {
     assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
     assert!(refused.contains("AccessDeniedException"));
 }
+
+/// Query-string ("presigned") SigV4, signed by AWS's own signer: accepted with the right
+/// secret, refused with the wrong one.
+#[tokio::test]
+async fn presigned_query_string_requests_are_verified_too() {
+    use aws_sigv4::http_request::{
+        sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+    };
+    use aws_sigv4::sign::v4;
+    let env = start_with(
+        Emulator::builder()
+            .throttling(false)
+            .credentials(Credentials::new().with("AKIDGOOD", "right-secret")),
+    )
+    .await;
+    let url = env.emulator.endpoint_url();
+    let addr = url.trim_start_matches("http://").to_string();
+    let presign = |secret: &str| -> String {
+        let identity =
+            aws_credential_types::Credentials::new("AKIDGOOD", secret, None, None, "t").into();
+        let mut settings = SigningSettings::default();
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(Duration::from_secs(300));
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("dynamodb")
+            .time(std::time::SystemTime::now())
+            .settings(settings)
+            .build()
+            .unwrap()
+            .into();
+        let headers = [
+            ("host", addr.as_str()),
+            ("x-amz-target", "DynamoDB_20120810.ListTables"),
+            ("content-type", "application/x-amz-json-1.0"),
+        ];
+        let request = SignableRequest::new(
+            "POST",
+            format!("{url}/"),
+            headers.iter().copied(),
+            SignableBody::Bytes(b"{}"),
+        )
+        .unwrap();
+        let (instructions, _) = sign(request, &params).unwrap().into_parts();
+        let query: Vec<String> = instructions
+            .params()
+            .iter()
+            .map(|(k, v)| {
+                let encoded: String = v
+                    .bytes()
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                            (b as char).to_string()
+                        }
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect();
+                format!("{k}={encoded}")
+            })
+            .collect();
+        query.join("&")
+    };
+    let send = |query: String| {
+        let addr = addr.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut stream = TcpStream::connect(&addr).unwrap();
+            let req = format!(
+                "POST /?{query} HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+            );
+            stream.write_all(req.as_bytes()).unwrap();
+            let mut resp = String::new();
+            stream.read_to_string(&mut resp).unwrap();
+            resp
+        })
+    };
+    let ok = send(presign("right-secret")).await.unwrap();
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    let refused = send(presign("wrong-secret")).await.unwrap();
+    assert!(refused.contains("InvalidSignatureException"), "{refused}");
+}

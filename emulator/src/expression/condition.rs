@@ -132,7 +132,8 @@ fn contains(a: &AttributeValue, b: &AttributeValue) -> bool {
     match (a, b) {
         (AttributeValue::S(x), AttributeValue::S(y)) => x.contains(y.as_str()),
         (AttributeValue::B(x), AttributeValue::B(y)) => {
-            y.is_empty() || x.windows(y.len()).any(|w| w == y.as_slice())
+            // A linear-time search: the naive window scan is quadratic on adversarial bytes.
+            memchr::memmem::find(x, y).is_some()
         }
         (AttributeValue::Ss(x), AttributeValue::S(y)) => x.binary_search(y).is_ok(),
         (AttributeValue::Ns(x), AttributeValue::N(y)) => x.binary_search(y).is_ok(),

@@ -58,11 +58,11 @@ impl Credentials {
 }
 
 /// The parts of a signature, from the `Authorization` header or the query string.
-struct Signed<'a> {
-    algorithm: &'a str,
-    credential: &'a str,
-    signed_headers: &'a str,
-    signature: &'a str,
+struct Signed {
+    algorithm: String,
+    credential: String,
+    signed_headers: String,
+    signature: String,
     date: String,
     /// The query parameters, decoded, for the canonical query string.
     query: Vec<(String, String)>,
@@ -201,7 +201,7 @@ pub fn verify(
 }
 
 /// Finds the signature's parts, or the error DynamoDB gives for what is missing.
-fn extract(parts: &hyper::http::request::Parts) -> Result<Signed<'_>> {
+fn extract(parts: &hyper::http::request::Parts) -> Result<Signed> {
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let raw_query = parts.uri.query().unwrap_or("");
     let query: Vec<(String, String)> = raw_query
@@ -257,9 +257,9 @@ fn extract(parts: &hyper::http::request::Parts) -> Result<Signed<'_>> {
                 format!("{missing}Authorization={auth}"),
             ));
         }
-        let unwrap = |p: &str| param(p).unwrap_or_default();
+        let unwrap = |p: &str| param(p).unwrap_or_default().to_string();
         return Ok(Signed {
-            algorithm,
+            algorithm: algorithm.to_string(),
             credential: unwrap("Credential"),
             signed_headers: unwrap("SignedHeaders"),
             signature: unwrap("Signature"),
@@ -287,22 +287,19 @@ fn extract(parts: &hyper::http::request::Parts) -> Result<Signed<'_>> {
             format!("{missing}Re-examine the query-string parameters."),
         ));
     }
-    // The values are borrowed from the raw query below; decoded ones go in `query`.
-    let value = |name: &str| -> &str {
-        raw_query
-            .split('&')
-            .filter_map(|p| p.split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v)
+    let value = |name: &str| -> String {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let date = percent_decode(value("X-Amz-Date"));
     Ok(Signed {
         algorithm: value("X-Amz-Algorithm"),
         credential: value("X-Amz-Credential"),
         signed_headers: value("X-Amz-SignedHeaders"),
         signature: value("X-Amz-Signature"),
-        date,
+        date: value("X-Amz-Date"),
         query,
         from_query: true,
     })
@@ -310,7 +307,7 @@ fn extract(parts: &hyper::http::request::Parts) -> Result<Signed<'_>> {
 
 fn canonical_request(
     parts: &hyper::http::request::Parts,
-    signed: &Signed<'_>,
+    signed: &Signed,
     names: &[&str],
     body: &[u8],
 ) -> String {
@@ -347,7 +344,7 @@ fn canonical_request(
         let _ = writeln!(out, "{}:{}", name.to_ascii_lowercase(), values.join(","));
     }
     out.push('\n');
-    out.push_str(signed.signed_headers);
+    out.push_str(&signed.signed_headers);
     out.push('\n');
     let payload = parts
         .headers

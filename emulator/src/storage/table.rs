@@ -856,7 +856,12 @@ impl Table {
     /// after the script keep the version it needs; other presets keep versions for their lag
     /// window, so a write just before the script works too.
     pub fn script_stale_reads(&self, key: StoredKey, reads: u32) {
-        self.scripted.lock().insert(key, reads);
+        let mut scripted = self.scripted.lock();
+        if reads == 0 {
+            scripted.remove(&key);
+        } else {
+            scripted.insert(key, reads);
+        }
     }
 
     // ----- reads -----
@@ -974,6 +979,9 @@ impl Table {
             let mut scripted = self.scripted.lock();
             if let Some(n) = scripted.get_mut(key).filter(|n| **n > 0) {
                 *n -= 1;
+                if *n == 0 {
+                    scripted.remove(key);
+                }
                 if let Some(latest) = self.versions.latest_write(key) {
                     view.info = ReadInfo {
                         replica: "scripted",
