@@ -7,7 +7,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/target/py"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import boto3, awscli' 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q boto3 awscli
+  "$venv/bin/pip" install -q boto3==1.44.8 awscli==1.46.3
 fi
 cargo build -q -p dynamodb-emulator --bin dynamodb-emulator
 log="$(mktemp)"

@@ -28,7 +28,7 @@ fn python_with_boto3() -> String {
             .success();
         assert!(ok, "python3 -m venv failed");
         let ok = Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", "boto3", "awscli"])
+            .args(["install", "-q", "boto3==1.44.8", "awscli==1.46.3"])
             .status()
             .expect("pip")
             .success();

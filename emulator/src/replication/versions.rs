@@ -58,7 +58,7 @@ impl VersionChains {
     pub fn keys_in<'a>(
         &'a self,
         range: impl RangeBounds<StoredKey> + 'a,
-    ) -> impl Iterator<Item = &'a StoredKey> + 'a {
+    ) -> impl DoubleEndedIterator<Item = &'a StoredKey> + 'a {
         self.chains.range(range).map(|(k, _)| k)
     }
 

@@ -267,6 +267,32 @@ pub fn initial_partitions(billing: BillingMode, t: Throughput) -> usize {
     ((r as f64 / 3000.0 + w as f64 / 1000.0).ceil() as usize).clamp(1, MAX_THROUGHPUT_PARTITIONS)
 }
 
+/// The sorted union of two sorted key sequences (ascending, or descending with `desc`), each
+/// key once.
+fn union_sorted<'a>(
+    a: impl Iterator<Item = &'a StoredKey>,
+    b: impl Iterator<Item = &'a StoredKey>,
+    desc: bool,
+) -> impl Iterator<Item = &'a StoredKey> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (None, None) => None,
+        (Some(_), None) => a.next(),
+        (None, Some(_)) => b.next(),
+        (Some(x), Some(y)) => {
+            let order = if desc { y.cmp(x) } else { x.cmp(y) };
+            match order {
+                std::cmp::Ordering::Less => a.next(),
+                std::cmp::Ordering::Greater => b.next(),
+                std::cmp::Ordering::Equal => {
+                    b.next();
+                    a.next()
+                }
+            }
+        }
+    })
+}
+
 /// Where a read is served from.
 #[derive(Debug, Clone)]
 pub struct ReadView {
@@ -1033,26 +1059,20 @@ impl Table {
                 Box::new(r)
             };
         }
-        // Union of current keys and keys with older versions, each at the view's position.
-        let mut keys: BTreeSet<&'a StoredKey> = self
-            .items
-            .range((lo.clone(), hi.clone()))
-            .map(|(k, _)| k)
-            .collect();
-        keys.extend(self.versions.keys_in((lo, hi)));
-        let view = view.clone();
-        let resolved: Vec<(&'a StoredKey, &'a Item)> = keys
-            .into_iter()
-            .filter_map(|k| {
-                let pos = self.position(&view, k.token, now)?;
-                self.versions.at(k, pos, self.items.get(k)).map(|v| (k, v))
-            })
-            .collect();
-        if reverse {
-            Box::new(resolved.into_iter().rev())
+        // Union of current keys and keys with older versions, each at the view's position,
+        // merged lazily: a page that stops after a few items reads only those.
+        let items = self.items.range((lo.clone(), hi.clone())).map(|(k, _)| k);
+        let versioned = self.versions.keys_in((lo, hi));
+        let keys: Box<dyn Iterator<Item = &'a StoredKey> + 'a> = if reverse {
+            Box::new(union_sorted(items.rev(), versioned.rev(), true))
         } else {
-            Box::new(resolved.into_iter())
-        }
+            Box::new(union_sorted(items, versioned, false))
+        };
+        let view = view.clone();
+        Box::new(keys.filter_map(move |k| {
+            let pos = self.position(&view, k.token, now)?;
+            self.versions.at(k, pos, self.items.get(k)).map(|v| (k, v))
+        }))
     }
 
     /// Entries of a secondary index range as a view sees them: (index key, item), in index order
@@ -1230,5 +1250,36 @@ impl Table {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, t)| *t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::key::KeyValue;
+
+    #[test]
+    fn the_union_of_sorted_keys_is_sorted_and_has_each_key_once() {
+        let keys: Vec<StoredKey> = (0..40)
+            .map(|i| StoredKey::new(KeyValue::S(format!("k{i}")), None))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        let a: Vec<&StoredKey> = sorted.iter().step_by(2).collect();
+        let b: Vec<&StoredKey> = sorted.iter().step_by(3).collect();
+        let mut expected: Vec<&StoredKey> = a.iter().chain(b.iter()).copied().collect();
+        expected.sort();
+        expected.dedup();
+        let up: Vec<&StoredKey> =
+            union_sorted(a.iter().copied(), b.iter().copied(), false).collect();
+        assert_eq!(up, expected);
+        let down: Vec<&StoredKey> =
+            union_sorted(a.iter().rev().copied(), b.iter().rev().copied(), true).collect();
+        expected.reverse();
+        assert_eq!(down, expected);
+        assert_eq!(
+            union_sorted(std::iter::empty(), b.iter().copied(), false).count(),
+            b.len()
+        );
     }
 }
