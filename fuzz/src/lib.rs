@@ -209,7 +209,10 @@ pub fn run(config: &Config) -> Report {
             break;
         }
     }
-    report.expressions = expressions(&mut g, config.expressions, &mut report.failures);
+    report.expressions = expressions(&mut g, config.expressions, &mut report.failures, &|text| {
+        *current.lock().unwrap() = format!("expression {text}");
+        progress.fetch_add(1, Ordering::Relaxed);
+    });
     done.store(1, Ordering::Relaxed);
     report.elapsed = started.elapsed();
     report
@@ -218,7 +221,12 @@ pub fn run(config: &Config) -> Report {
 /// The expression parser alone: generated expressions and token soups, parsed as conditions,
 /// updates and projections with a fixed set of placeholders, and each successfully parsed
 /// condition evaluated and update applied to a generated item. Returns how many were parsed.
-pub fn expressions(g: &mut gen::Gen, count: u64, failures: &mut Vec<Failure>) -> u64 {
+pub fn expressions(
+    g: &mut gen::Gen,
+    count: u64,
+    failures: &mut Vec<Failure>,
+    progress: &dyn Fn(&str),
+) -> u64 {
     let names: HashMap<String, String> = [("#n".to_string(), "a".to_string())].into();
     let values: HashMap<String, AttributeValue> = [
         (":v", AttributeValue::S("x".into())),
@@ -240,6 +248,7 @@ pub fn expressions(g: &mut gen::Gen, count: u64, failures: &mut Vec<Failure>) ->
             2 => g.projection(),
             _ => g.garbage(),
         };
+        progress(&text);
         let item: Item =
             serde_json::from_value(serde_json::Value::Object(g.item(1))).unwrap_or_default();
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

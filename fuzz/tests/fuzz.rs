@@ -12,7 +12,7 @@ fn generated_and_mutated_requests_never_panic_hang_or_fail_internally() {
         ..Config::default()
     });
     for f in &report.failures {
-        eprintln!("FAILED {}: {}\n  body: {}", f.target, f.problem, f.body);
+        eprintln!("failure: {} ({})", f.target, f.problem);
     }
     assert!(report.failures.is_empty());
     // The generator reaches past validation: both successes and many kinds of errors.

@@ -293,6 +293,28 @@ fn union_sorted<'a>(
     })
 }
 
+/// Two sorted sequences of distinct index entries merged in order (descending with `desc`).
+fn merge_entries<'a>(
+    a: impl Iterator<Item = ((StoredKey, StoredKey), &'a Item)>,
+    b: impl Iterator<Item = ((StoredKey, StoredKey), &'a Item)>,
+    desc: bool,
+) -> impl Iterator<Item = ((StoredKey, StoredKey), &'a Item)> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (None, None) => None,
+        (Some(_), None) => a.next(),
+        (None, Some(_)) => b.next(),
+        (Some(x), Some(y)) => {
+            let a_first = if desc { x.0 >= y.0 } else { x.0 <= y.0 };
+            if a_first {
+                a.next()
+            } else {
+                b.next()
+            }
+        }
+    })
+}
+
 /// Where a read is served from.
 #[derive(Debug, Clone)]
 pub struct ReadView {
@@ -1107,20 +1129,22 @@ impl Table {
                 Bound::Unbounded => true,
             })
         };
-        // Entries as they are now, kept if the view sees the same version; plus entries that
-        // only exist in the past (the item changed its index key, or was deleted, since).
-        let mut out: Vec<((StoredKey, StoredKey), &'a Item)> = Vec::new();
-        for (ik, tk) in idx.entries.range((lo.clone(), hi.clone())) {
-            let v = match self.position(view, tk.token, now) {
-                None => self.items.get(tk),
-                Some(pos) => self.versions.at(tk, pos, self.items.get(tk)),
-            };
-            if let Some(v) = v {
-                if idx.entry_key(v).as_ref() == Some(ik) {
-                    out.push(((ik.clone(), tk.clone()), v));
-                }
-            }
-        }
+        // Entries as they are now, kept if the view sees the same version (lazily, so a page
+        // reads only what it returns); plus entries that only exist in the past (the item
+        // changed its index key, or was deleted, since), found among the recent versions. The
+        // two are disjoint: a key is in the first only if the view sees its current index key.
+        let view_now = view.clone();
+        let current = idx
+            .entries
+            .range((lo.clone(), hi.clone()))
+            .filter_map(move |(ik, tk)| {
+                let v = match self.position(&view_now, tk.token, now) {
+                    None => self.items.get(tk),
+                    Some(pos) => self.versions.at(tk, pos, self.items.get(tk)),
+                }?;
+                (idx.entry_key(v).as_ref() == Some(ik)).then(|| ((ik.clone(), tk.clone()), v))
+            });
+        let mut past: Vec<((StoredKey, StoredKey), &'a Item)> = Vec::new();
         for tk in self.versions.keys_in(..) {
             let Some(pos) = self.position(view, tk.token, now) else {
                 continue;
@@ -1135,14 +1159,16 @@ impl Table {
             }
             let entry = (ik, tk.clone());
             if in_range(&entry) {
-                out.push((entry, v));
+                past.push((entry, v));
             }
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        if reverse {
-            out.reverse();
-        }
-        Box::new(out.into_iter().map(|((ik, _), v)| (ik, v)))
+        past.sort_by(|a, b| a.0.cmp(&b.0));
+        let merged: Box<dyn Iterator<Item = ((StoredKey, StoredKey), &'a Item)> + 'a> = if reverse {
+            Box::new(merge_entries(current.rev(), past.into_iter().rev(), true))
+        } else {
+            Box::new(merge_entries(current, past.into_iter(), false))
+        };
+        Box::new(merged.map(|((ik, _), v)| (ik, v)))
     }
 
     /// Partitions and replicas, for the inspection API.
