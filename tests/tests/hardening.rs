@@ -532,11 +532,11 @@ fn short_timeouts() -> Timeouts {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_uploads_and_slow_headers_are_dropped_while_others_are_served() {
-    let env = start_with(
-        Emulator::builder()
-            .throttling(false)
-            .timeouts(short_timeouts()),
-    )
+    let env = start_with(Emulator::builder().throttling(false).timeouts(Timeouts {
+        header: Duration::from_secs(4),
+        body: Duration::from_secs(4),
+        idle: Duration::from_secs(60),
+    }))
     .await;
     let addr = env.emulator.local_addr();
     let count = 200.min(fd_limit() / 4);
@@ -559,11 +559,26 @@ async fn stalled_uploads_and_slow_headers_are_dropped_while_others_are_served() 
             s
         })
         .collect();
-    // Other clients are served meanwhile.
+    // Other clients are served meanwhile: before any stalled connection is dropped (had they
+    // waited behind the uploads, those would have timed out first).
     create_table(&env.client, "tbl", "pk", None).await;
     for _ in 0..20 {
         env.client.list_tables().send().await.unwrap();
     }
+    let (stalled, slowloris) = tokio::task::spawn_blocking(move || {
+        let open = |s: &TcpStream| !closed_within(s, Duration::from_millis(1));
+        assert!(
+            stalled.iter().all(open),
+            "an upload was dropped before its timeout"
+        );
+        assert!(
+            slowloris.iter().all(open),
+            "a slow client was dropped before its timeout"
+        );
+        (stalled, slowloris)
+    })
+    .await
+    .unwrap();
     let checked = tokio::task::spawn_blocking(move || {
         let all = stalled.into_iter().chain(slowloris).collect::<Vec<_>>();
         all.iter()

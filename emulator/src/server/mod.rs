@@ -17,7 +17,7 @@ use crate::operations::{self, emulator_control, RequestContext};
 use crate::Engine;
 use bytes::Bytes;
 use futures_util::FutureExt;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::server::conn::http1;
@@ -43,7 +43,7 @@ pub use connection::Timeouts;
 /// against the service).
 const MAX_BODY: usize = 16 * 1024 * 1024;
 /// Request bodies are held in units of this many bytes against [`ServerOptions::body_memory`].
-const BODY_UNIT: usize = 64 * 1024;
+const BODY_UNIT: usize = 1024;
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 /// The emulator's own control namespace (see [`emulator_control`]).
 const CONTROL_PREFIX: &str = "Emulator.";
@@ -107,7 +107,7 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let grace = options.shutdown_grace;
     let body_units =
-        (options.body_memory / BODY_UNIT).clamp(MAX_BODY / BODY_UNIT, u32::MAX as usize);
+        (options.body_memory / BODY_UNIT).clamp(MAX_BODY / BODY_UNIT + 1, u32::MAX as usize);
     let shared = Arc::new(Shared {
         engine,
         options,
@@ -221,8 +221,50 @@ fn header<'r, B>(req: &'r Request<B>, name: &str) -> Option<&'r str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-fn header_value<'r>(parts: &'r hyper::http::request::Parts, name: &str) -> Option<&'r str> {
-    parts.headers.get(name).and_then(|v| v.to_str().ok())
+/// Room taken from the body budget, given back when the request is done.
+struct Room<'s> {
+    budget: &'s Semaphore,
+    units: u32,
+}
+
+impl Drop for Room<'_> {
+    fn drop(&mut self) {
+        self.budget.add_permits(self.units as usize);
+    }
+}
+
+/// Reads a body of at most [`MAX_BODY`] bytes, taking room from `budget` for each chunk as it
+/// arrives (waiting while the budget is spent). Err: too large, or the client went away.
+async fn read_body(budget: &Semaphore, mut body: Incoming) -> Result<(Bytes, Room<'_>), ()> {
+    let mut room = Room { budget, units: 0 };
+    // Most bodies arrive in one frame: kept as is; later frames are appended to a copy.
+    let mut first: Option<Bytes> = None;
+    let mut rest = bytes::BytesMut::new();
+    let mut len = 0;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|_| ())?.into_data() else {
+            continue; // trailers
+        };
+        len += data.len();
+        if len > MAX_BODY {
+            return Err(());
+        }
+        let needed = (len.div_ceil(BODY_UNIT) as u32).saturating_sub(room.units);
+        if needed > 0 {
+            budget.acquire_many(needed).await.map_err(|_| ())?.forget();
+            room.units += needed;
+        }
+        match &first {
+            None if rest.is_empty() => first = Some(data),
+            _ => {
+                if let Some(f) = first.take() {
+                    rest.extend_from_slice(&f);
+                }
+                rest.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok((first.unwrap_or_else(|| rest.freeze()), room))
 }
 
 /// DynamoDB's answer to a body over 16 MiB: 413 with no JSON body.
@@ -271,21 +313,10 @@ async fn answer(
         .unwrap_or("application/x-amz-json-1.0")
         .to_string();
     let (parts, body) = req.into_parts();
-    // Room for the whole body first (a chunked body may be up to the limit). A body announced
-    // larger is still read up to the limit, so the client, done sending, gets the 413.
-    let announced = header_value(&parts, CONTENT_LENGTH.as_str())
-        .and_then(|v| v.parse::<u64>().ok())
-        .map_or(MAX_BODY, |n| n.min(MAX_BODY as u64) as usize);
-    let Ok(_room) = shared
-        .body_room
-        .acquire_many(announced.div_ceil(BODY_UNIT).max(1) as u32)
-        .await
-    else {
+    // The body, holding room for the bytes as they arrive: a stalled upload holds only what
+    // it sent, so it cannot keep memory (or others) waiting for what it announced.
+    let Ok((body, _room)) = read_body(&shared.body_room, body).await else {
         return too_large(request_id);
-    };
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return too_large(request_id),
     };
     activity.handling();
     let operation = target
