@@ -101,7 +101,7 @@ async fn main() {
         let mut c = Conn::open(&endpoint);
         let (st, body) = c.call(
             "CreateTable",
-            &format!(r#"{{"TableName":"{table}","KeySchema":[{{"AttributeName":"pk","KeyType":"HASH"}},{{"AttributeName":"sk","KeyType":"RANGE"}}],"AttributeDefinitions":[{{"AttributeName":"pk","AttributeType":"S"}},{{"AttributeName":"sk","AttributeType":"N"}}],"ProvisionedThroughput":{{"ReadCapacityUnits":100000,"WriteCapacityUnits":100000}}}}"#),
+            &format!(r#"{{"TableName":"{table}","KeySchema":[{{"AttributeName":"pk","KeyType":"HASH"}},{{"AttributeName":"sk","KeyType":"RANGE"}}],"AttributeDefinitions":[{{"AttributeName":"pk","AttributeType":"S"}},{{"AttributeName":"sk","AttributeType":"N"}}],"ProvisionedThroughput":{{"ReadCapacityUnits":40000,"WriteCapacityUnits":40000}}}}"#),
         );
         assert_eq!(st, 200, "{}", String::from_utf8_lossy(&body));
         // Wait until ACTIVE (peers may delay it).

@@ -61,18 +61,27 @@ enum Phase {
 #[derive(Debug)]
 pub struct Activity {
     opened: Instant,
+    limits: Timeouts,
     state: AtomicU64,
+    /// The deadline the watcher sleeps until, in milliseconds since `opened`.
+    watching_until: AtomicU64,
     changed: Notify,
 }
 
 impl Activity {
-    /// A connection that has just been accepted: idle.
-    pub fn new() -> Activity {
+    /// A connection that has just been accepted, with these limits: idle.
+    pub fn new(limits: Timeouts) -> Activity {
         Activity {
             opened: Instant::now(),
+            limits,
             state: AtomicU64::new(Phase::Idle as u64),
+            watching_until: AtomicU64::new(u64::MAX),
             changed: Notify::new(),
         }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.opened.elapsed().as_millis() as u64
     }
 
     fn load(&self) -> (Phase, u64) {
@@ -87,15 +96,19 @@ impl Activity {
     }
 
     fn packed(&self, phase: Phase) -> u64 {
-        ((self.opened.elapsed().as_millis() as u64) << 2) | phase as u64
+        (self.now_ms() << 2) | phase as u64
     }
 
+    /// Records a phase whose deadline is never earlier than the one the watcher may be
+    /// sleeping on, so the watcher need not be woken: it re-reads the phase when it wakes.
+    /// (Only the start of a request's head moves a deadline earlier: [`Self::bytes_arrived`].)
     fn set(&self, phase: Phase) {
         self.state.store(self.packed(phase), Ordering::Release);
-        self.changed.notify_one();
     }
 
-    /// Bytes arrived: if the connection was idle, a request has begun.
+    /// Bytes arrived: if the connection was idle, a request has begun. The watcher is woken
+    /// only if the head's deadline is earlier than the one it sleeps until (after an idle
+    /// spell, not between the requests of a busy connection).
     fn bytes_arrived(&self) {
         let current = self.state.load(Ordering::Acquire);
         if current & 3 == Phase::Idle as u64
@@ -109,7 +122,12 @@ impl Activity {
                 )
                 .is_ok()
         {
-            self.changed.notify_one();
+            let head_deadline = self
+                .now_ms()
+                .saturating_add(self.limits.header.as_millis() as u64);
+            if head_deadline < self.watching_until.load(Ordering::Acquire) {
+                self.changed.notify_one();
+            }
         }
     }
 
@@ -129,36 +147,43 @@ impl Activity {
     }
 
     /// Resolves once the current phase has lasted longer than its limit.
-    pub async fn expired(&self, limits: Timeouts) {
+    ///
+    /// Phase changes do not wake the watcher (that would cost a task wake-up per phase of every
+    /// request) except the one that can bring a deadline forward, the first byte of a request.
+    /// Every other change only moves the deadline later: Head → Body, Body → Handling, and
+    /// Handling → Idle (while handling, the watcher checks back after the idle limit, and an
+    /// idle deadline starts no earlier than that). On waking, the watcher re-reads the phase.
+    pub async fn expired(&self) {
+        let limits = self.limits;
         loop {
             let (phase, since) = self.load();
             let limit = match phase {
-                Phase::Idle => Some(limits.idle),
-                Phase::Head => Some(limits.header),
-                Phase::Body => Some(limits.body),
-                Phase::Handling => None,
+                Phase::Idle => limits.idle,
+                Phase::Head => limits.header,
+                Phase::Body => limits.body,
+                // No limit: look again after the idle limit (the earliest an idle phase that
+                // starts now could expire).
+                Phase::Handling => limits.idle,
             };
-            match limit {
-                Some(limit) => {
-                    let deadline = self.opened + Duration::from_millis(since).saturating_add(limit);
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(deadline) => {
-                            if self.load() == (phase, since) {
-                                return;
-                            }
-                        }
-                        _ = self.changed.notified() => {}
+            // While handling, count from now: the phase may last (a slow operation), and a
+            // deadline in the past would make this loop spin.
+            let from = if phase == Phase::Handling {
+                self.now_ms().max(since)
+            } else {
+                since
+            };
+            let until = from.saturating_add(limit.as_millis() as u64);
+            self.watching_until.store(until, Ordering::Release);
+            let deadline = self.opened + Duration::from_millis(until);
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => {
+                    if phase != Phase::Handling && self.load() == (phase, since) {
+                        return;
                     }
                 }
-                None => self.changed.notified().await,
+                _ = self.changed.notified() => {}
             }
         }
-    }
-}
-
-impl Default for Activity {
-    fn default() -> Self {
-        Activity::new()
     }
 }
 
@@ -234,31 +259,52 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn each_phase_has_its_own_limit() {
-        let a = Activity::new();
+        let a = Activity::new(short());
         let t0 = tokio::time::Instant::now();
-        a.expired(short()).await;
+        a.expired().await;
         assert!(t0.elapsed() >= Duration::from_millis(120), "idle limit");
 
-        let a = Activity::new();
+        let a = Activity::new(short());
         a.bytes_arrived();
         let t0 = tokio::time::Instant::now();
-        a.expired(short()).await;
+        a.expired().await;
         let e = t0.elapsed();
         assert!(e >= Duration::from_millis(40) && e < Duration::from_millis(120));
     }
 
     #[tokio::test(start_paused = true)]
     async fn handling_never_expires_and_activity_moves_the_deadline() {
-        let a = std::sync::Arc::new(Activity::new());
+        let a = std::sync::Arc::new(Activity::new(short()));
         a.handling();
         let waiter = {
             let a = a.clone();
-            tokio::spawn(async move { a.expired(short()).await })
+            tokio::spawn(async move { a.expired().await })
         };
         tokio::time::sleep(Duration::from_secs(3600)).await;
         assert!(!waiter.is_finished());
         a.idle();
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert!(waiter.is_finished());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_begun_after_an_idle_spell_gets_the_header_limit() {
+        let a = std::sync::Arc::new(Activity::new(short()));
+        let waiter = {
+            let a = a.clone();
+            tokio::spawn(async move { a.expired().await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let t0 = tokio::time::Instant::now();
+        a.bytes_arrived();
+        while !waiter.is_finished() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        // 40 ms of header limit from the first byte, not the 120 ms idle deadline.
+        assert!(
+            t0.elapsed() < Duration::from_millis(60),
+            "{:?}",
+            t0.elapsed()
+        );
     }
 }

@@ -167,8 +167,7 @@ async fn connection(
     mut shutdown: watch::Receiver<bool>,
     _slot: tokio::sync::OwnedSemaphorePermit,
 ) {
-    let activity = Arc::new(connection::Activity::new());
-    let timeouts = shared.options.timeouts;
+    let activity = Arc::new(connection::Activity::new(shared.options.timeouts));
     let io = TokioIo::new(connection::TrackedIo::new(stream, activity.clone()));
     let service = {
         let activity = activity.clone();
@@ -181,7 +180,7 @@ async fn connection(
     tokio::select! {
         _ = conn.as_mut() => {}
         // A stalled or idle client: drop the connection (and any request it was sending).
-        _ = activity.expired(timeouts) => {}
+        _ = activity.expired() => {}
         _ = shutdown.changed() => {
             conn.as_mut().graceful_shutdown();
             let _ = conn.await;
