@@ -209,7 +209,8 @@ impl Usage {
         let tables = self.tables.lock();
         let mut s = String::from("capacity used (emulated DynamoDB costs)\n");
         for (name, u) in tables.iter() {
-            let idx: f64 = u.index_write_units.values().sum();
+            // `+ 0.0`: the empty float sum is -0.0, which would print as "-0.0".
+            let idx: f64 = u.index_write_units.values().sum::<f64>() + 0.0;
             let cost = u.read_units / 1e6 * prices.per_million_read_request_units
                 + u.write_units / 1e6 * prices.per_million_write_request_units;
             let _ = writeln!(

@@ -1073,19 +1073,9 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
         }
     }
     c.into_result()?;
+    // The table's own throughput is bounded before the table is looked up; an index's only
+    // once the table is found (dynalite's suite, recorded against the service).
     throughput_bounds(input.provisioned_throughput.as_ref())?;
-    for u in input.global_secondary_index_updates.iter().flatten() {
-        throughput_bounds(
-            u.update
-                .as_ref()
-                .and_then(|x| x.provisioned_throughput.as_ref()),
-        )?;
-        throughput_bounds(
-            u.create
-                .as_ref()
-                .and_then(|x| x.provisioned_throughput.as_ref()),
-        )?;
-    }
     let name = input.table_name.as_deref().expect("checked");
 
     if input.provisioned_throughput.is_none()
@@ -1230,6 +1220,11 @@ pub fn update_table(engine: &Engine, input: UpdateTableInput) -> Result<Value> {
             if let Some(up) = &u.update {
                 let iname = up.index_name.clone().expect("checked");
                 if !t.gsis.iter().any(|g| g.name == iname) {
+                    if throughput_bounds(up.provisioned_throughput.as_ref()).is_err() {
+                        return Err(DynamoError::validation(
+                            "This operation cannot be performed with given input values. Please contact DynamoDB service team for more info: Action Blocked: IndexUpdate",
+                        ));
+                    }
                     return Err(DynamoError::new(
                         ErrorKind::ResourceNotFound,
                         format!("Requested resource not found: Requested index {iname} not found for table {name}"),

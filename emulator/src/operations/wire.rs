@@ -21,22 +21,125 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
     })
 }
 
+/// DynamoDB's SerializationException message for a member of the wrong JSON type, from
+/// serde's description of the mismatch. DynamoDB's front end names the JSON token it found and
+/// the Java type it wanted (recorded by dynalite's suite: `NUMBER_VALUE cannot be converted to
+/// String`, `Unrecognized collection type class java.lang.Long`, `Start of structure or map
+/// found where not expected`, `Unexpected field type`); serde's own words, which name Rust
+/// types, never reach the client.
 fn serialization_message(serde_msg: &str) -> String {
     // serde says e.g. "invalid type: integer `1`, expected a string at line 1 column 20".
     let core = serde_msg.split(" at line ").next().unwrap_or(serde_msg);
-    if core.starts_with("invalid type") {
-        if core.contains("expected a string") {
-            return "NUMBER_VALUE cannot be converted to String".into();
+    const FALLBACK: &str = "Unexpected value type in payload";
+    let Some(rest) = core.strip_prefix("invalid type: ") else {
+        // serde's other complaints name Rust types; anything else is the emulator's own
+        // DynamoDB message, raised while decoding (e.g. an attribute value's).
+        const SERDE: &[&str] = &[
+            "invalid length",
+            "invalid value",
+            "unknown variant",
+            "unknown field",
+            "missing field",
+            "duplicate field",
+            "number out of range",
+        ];
+        return if SERDE.iter().any(|p| core.starts_with(p)) {
+            FALLBACK.into()
+        } else {
+            core.to_string()
+        };
+    };
+    let Some((found, expected)) = rest.split_once(", expected ") else {
+        return FALLBACK.into();
+    };
+    let token = if found.starts_with("boolean `true`") {
+        Some("TRUE_VALUE")
+    } else if found.starts_with("boolean `false`") {
+        Some("FALSE_VALUE")
+    } else if found.starts_with("integer") {
+        Some("NUMBER_VALUE")
+    } else if found.starts_with("floating point") {
+        Some("DECIMAL_VALUE")
+    } else if found.starts_with("string") {
+        Some("STRING_VALUE")
+    } else {
+        None
+    };
+    let java = match expected {
+        "a string" => Some("String"),
+        "a boolean" => Some("Boolean"),
+        "i64" | "u64" => Some("Long"),
+        "i32" | "u32" | "i16" | "u16" | "i8" | "u8" | "usize" | "isize" => Some("Integer"),
+        _ => None,
+    };
+    // A list or map member given a scalar; a structure given one is "Unexpected value type".
+    let container = expected.starts_with("a sequence") || expected.starts_with("a map");
+    match (found, token, java) {
+        (f, _, Some(_)) if f.starts_with("map") => {
+            "Start of structure or map found where not expected".into()
         }
-        if core.contains("integer") && core.contains("expected a boolean") {
-            return "NUMBER_VALUE cannot be converted to Boolean".into();
+        (f, _, Some(j)) if f.starts_with("sequence") => {
+            format!("Unrecognized collection type class java.lang.{j}")
         }
-        if core.contains("expected a sequence")
-            || core.contains("expected a map")
-            || core.contains("struct")
-        {
-            return "Unexpected value type in payload".into();
+        (_, Some(t), Some(j)) => format!("{t} cannot be converted to {j}"),
+        (_, Some(_), None) if container => "Unexpected field type".into(),
+        _ => FALLBACK.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_mismatches_become_dynamodbs_messages_never_rust_names() {
+        for (serde, dynamo) in [
+            (
+                "invalid type: integer `1`, expected a string at line 1 column 20",
+                "NUMBER_VALUE cannot be converted to String",
+            ),
+            (
+                "invalid type: boolean `true`, expected a string",
+                "TRUE_VALUE cannot be converted to String",
+            ),
+            (
+                "invalid type: floating point `34.56`, expected a boolean",
+                "DECIMAL_VALUE cannot be converted to Boolean",
+            ),
+            (
+                "invalid type: string \"23\", expected i64",
+                "STRING_VALUE cannot be converted to Long",
+            ),
+            (
+                "invalid type: boolean `false`, expected i32",
+                "FALSE_VALUE cannot be converted to Integer",
+            ),
+            (
+                "invalid type: sequence, expected i64",
+                "Unrecognized collection type class java.lang.Long",
+            ),
+            (
+                "invalid type: map, expected a string",
+                "Start of structure or map found where not expected",
+            ),
+            (
+                "invalid type: integer `23`, expected a sequence",
+                "Unexpected field type",
+            ),
+            (
+                "invalid type: string \"x\", expected struct KeySchemaElementW",
+                "Unexpected value type in payload",
+            ),
+            (
+                "invalid length 0, expected struct KeySchemaElementW with 2 elements",
+                "Unexpected value type in payload",
+            ),
+            (
+                "unknown variant `X`, expected one of `A`, `B`",
+                "Unexpected value type in payload",
+            ),
+        ] {
+            assert_eq!(serialization_message(serde), dynamo, "{serde}");
         }
     }
-    core.to_string()
 }

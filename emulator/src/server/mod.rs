@@ -197,6 +197,7 @@ async fn handle(
     activity.reading_body();
     let request_id = shared.engine.request_id();
     let target = header(&req, "x-amz-target").map(str::to_string);
+    let content_type = response_type(header(&req, CONTENT_TYPE.as_str()));
     let answer = std::panic::AssertUnwindSafe(answer(&shared, &activity, req, &request_id))
         .catch_unwind()
         .await;
@@ -212,7 +213,7 @@ async fn handle(
              with X-Amz-Target {}: {what}",
             target.as_deref().unwrap_or("(none)")
         );
-        error_response(&DynamoError::internal_bug(), &request_id)
+        error_response(&DynamoError::internal_bug(), &request_id, content_type)
     }))
 }
 
@@ -283,6 +284,7 @@ async fn answer(
     request_id: &str,
 ) -> Response<Full<Bytes>> {
     let engine = &shared.engine;
+    let ct = response_type(header(&req, CONTENT_TYPE.as_str()));
     if !host::allowed(
         header(&req, "host"),
         shared.bound,
@@ -294,7 +296,7 @@ async fn answer(
              loopback address, so only localhost, IP literals and --allow-host names are \
              accepted (a guard against DNS rebinding)",
         );
-        return error_response(&e, request_id);
+        return error_response(&e, request_id, ct);
     }
     if req.method() == Method::GET {
         // DynamoDB answers health checks on GET /.
@@ -308,9 +310,6 @@ async fn answer(
         region: region_of(&req),
     };
     let target = header(&req, "x-amz-target").map(str::to_string);
-    let content_type = header(&req, CONTENT_TYPE.as_str())
-        .unwrap_or("application/x-amz-json-1.0")
-        .to_string();
     let (parts, body) = req.into_parts();
     // The body, holding room for the bytes as they arrive: a stalled upload holds only what
     // it sent, so it cannot keep memory (or others) waiting for what it announced.
@@ -332,7 +331,7 @@ async fn answer(
         operation.is_some() || control.is_some(),
     ) {
         if let Err(e) = auth::verify(credentials, &parts, &body, &engine.clock) {
-            return error_response(&e, request_id);
+            return error_response(&e, request_id, ct);
         }
     }
     // Operations are CPU-bound and short; they run inline on the connection's task.
@@ -343,14 +342,9 @@ async fn answer(
         _ => Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
     };
     let read = crate::replication::take_read();
-    let ct = if content_type.contains("1.1") {
-        "application/x-amz-json-1.1"
-    } else {
-        "application/x-amz-json-1.0"
-    };
     let mut resp = match result {
         Ok(json) => respond(StatusCode::OK, Bytes::from(json), request_id, ct),
-        Err(e) => error_response(&e, request_id),
+        Err(e) => error_response(&e, request_id, ct),
     };
     // The Date header comes from the emulator's clock, so responses are reproducible.
     if let Ok(v) = HeaderValue::from_str(&http_date(engine.clock.now())) {
@@ -411,14 +405,20 @@ pub fn error_body(e: &DynamoError) -> Vec<u8> {
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
-fn error_response(e: &DynamoError, request_id: &str) -> Response<Full<Bytes>> {
+/// The `Content-Type` of a response: DynamoDB answers in the JSON flavour it was asked in,
+/// and `application/json` when the request named none (dynalite's suite, recorded against
+/// the service).
+fn response_type(request: Option<&str>) -> &'static str {
+    match request {
+        Some(t) if t.contains("application/x-amz-json-1.1") => "application/x-amz-json-1.1",
+        Some(t) if t.contains("application/x-amz-json-1.0") => "application/x-amz-json-1.0",
+        _ => "application/json",
+    }
+}
+
+fn error_response(e: &DynamoError, request_id: &str, ct: &'static str) -> Response<Full<Bytes>> {
     let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut resp = respond(
-        status,
-        Bytes::from(error_body(e)),
-        request_id,
-        "application/x-amz-json-1.0",
-    );
+    let mut resp = respond(status, Bytes::from(error_body(e)), request_id, ct);
     if let Ok(v) = HeaderValue::from_str(e.kind.short_name()) {
         resp.headers_mut().insert("x-amzn-errortype", v);
     }
