@@ -386,9 +386,10 @@ pub fn error_body(e: &DynamoError) -> Vec<u8> {
     body.insert("__type".into(), e.kind.type_name().into());
     if !e.message.is_empty() || e.kind != ErrorKind::UnknownOperation {
         let key = match e.kind {
-            // As DynamoDB writes them (recorded by dynalite's suite); the authentication errors
-            // (MissingAuthenticationToken, IncompleteSignature, ...) use `message`.
-            ErrorKind::Validation | ErrorKind::Serialization | ErrorKind::AccessDenied => "Message",
+            // As the service writes them (dynalite's suite, recorded against it): `Message`
+            // for these two; `message` for ValidationException (DynamoDB Local writes
+            // `Message` there), the authentication errors and the rest.
+            ErrorKind::Serialization | ErrorKind::AccessDenied => "Message",
             _ => "message",
         };
         body.insert(key.into(), e.message.clone().into());
