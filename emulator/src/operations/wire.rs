@@ -43,6 +43,19 @@ fn serialization_message(serde_msg: &str) -> String {
             "duplicate field",
             "number out of range",
         ];
+        // A list where a structure belongs: serde reads structures from sequences too and
+        // complains about the length, naming our type; the service names its own class.
+        if let Some(rest) = core.strip_prefix("invalid length ") {
+            if let Some(class) = rest
+                .split_once("expected struct ")
+                .and_then(|(_, t)| t.split(' ').next())
+                .and_then(aws_class)
+            {
+                return format!(
+                    "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.{class}"
+                );
+            }
+        }
         return if SERDE.iter().any(|p| core.starts_with(p)) {
             FALLBACK.into()
         } else {
@@ -75,7 +88,7 @@ fn serialization_message(serde_msg: &str) -> String {
     // A list or map member given a scalar; a structure given one is "Unexpected value type".
     let container = expected.starts_with("a sequence") || expected.starts_with("a map");
     match (found, token, java) {
-        (f, _, Some(_)) if f.starts_with("map") => {
+        (f, _, _) if f.starts_with("map") && !expected.starts_with("struct") => {
             "Start of structure or map found where not expected".into()
         }
         (f, _, Some(j)) if f.starts_with("sequence") => {
@@ -85,6 +98,30 @@ fn serialization_message(serde_msg: &str) -> String {
         (_, Some(_), None) if container => "Unexpected field type".into(),
         _ => FALLBACK.into(),
     }
+}
+
+/// The service's class for the request shapes whose wire structs are named after it (`XW`, or
+/// `WireValue` for AttributeValue). Shapes one struct serves under several names (indexes) have
+/// none.
+fn aws_class(rust: &str) -> Option<&'static str> {
+    Some(match rust {
+        "WireValue" => "AttributeValue",
+        "KeySchemaElementW" => "KeySchemaElement",
+        "AttributeDefinitionW" => "AttributeDefinition",
+        "KeysAndAttributesW" => "KeysAndAttributes",
+        "ThroughputW" => "ProvisionedThroughput",
+        "ProjectionW" => "Projection",
+        "StreamSpecificationW" => "StreamSpecification",
+        "TagW" => "Tag",
+        "WriteRequestW" => "WriteRequest",
+        "PutRequestW" => "PutRequest",
+        "DeleteRequestW" => "DeleteRequest",
+        "TransactWriteItemW" => "TransactWriteItem",
+        "TransactGetItemW" => "TransactGetItem",
+        "ExpectedAttributeValue" => "ExpectedAttributeValue",
+        "LegacyCondition" => "Condition",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -132,7 +169,7 @@ mod tests {
             ),
             (
                 "invalid length 0, expected struct KeySchemaElementW with 2 elements",
-                "Unexpected value type in payload",
+                "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.KeySchemaElement",
             ),
             (
                 "unknown variant `X`, expected one of `A`, `B`",
