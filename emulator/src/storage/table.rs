@@ -267,49 +267,28 @@ pub fn initial_partitions(billing: BillingMode, t: Throughput) -> usize {
     ((r as f64 / 3000.0 + w as f64 / 1000.0).ceil() as usize).clamp(1, MAX_THROUGHPUT_PARTITIONS)
 }
 
-/// The sorted union of two sorted key sequences (ascending, or descending with `desc`), each
-/// key once.
-fn union_sorted<'a>(
-    a: impl Iterator<Item = &'a StoredKey>,
-    b: impl Iterator<Item = &'a StoredKey>,
+/// Two sequences sorted by `key` merged in order (descending with `desc`); an element whose
+/// key is in both comes once, from `a`. Lazy, so a page that stops early reads no further.
+fn merge_sorted<T, K: Ord + ?Sized>(
+    a: impl Iterator<Item = T>,
+    b: impl Iterator<Item = T>,
     desc: bool,
-) -> impl Iterator<Item = &'a StoredKey> {
+    key: impl Fn(&T) -> &K,
+) -> impl Iterator<Item = T> {
     let (mut a, mut b) = (a.peekable(), b.peekable());
     std::iter::from_fn(move || match (a.peek(), b.peek()) {
         (None, None) => None,
         (Some(_), None) => a.next(),
         (None, Some(_)) => b.next(),
         (Some(x), Some(y)) => {
-            let order = if desc { y.cmp(x) } else { x.cmp(y) };
-            match order {
+            let order = key(x).cmp(key(y));
+            match if desc { order.reverse() } else { order } {
                 std::cmp::Ordering::Less => a.next(),
                 std::cmp::Ordering::Greater => b.next(),
                 std::cmp::Ordering::Equal => {
                     b.next();
                     a.next()
                 }
-            }
-        }
-    })
-}
-
-/// Two sorted sequences of distinct index entries merged in order (descending with `desc`).
-fn merge_entries<'a>(
-    a: impl Iterator<Item = ((StoredKey, StoredKey), &'a Item)>,
-    b: impl Iterator<Item = ((StoredKey, StoredKey), &'a Item)>,
-    desc: bool,
-) -> impl Iterator<Item = ((StoredKey, StoredKey), &'a Item)> {
-    let (mut a, mut b) = (a.peekable(), b.peekable());
-    std::iter::from_fn(move || match (a.peek(), b.peek()) {
-        (None, None) => None,
-        (Some(_), None) => a.next(),
-        (None, Some(_)) => b.next(),
-        (Some(x), Some(y)) => {
-            let a_first = if desc { x.0 >= y.0 } else { x.0 <= y.0 };
-            if a_first {
-                a.next()
-            } else {
-                b.next()
             }
         }
     })
@@ -1086,9 +1065,9 @@ impl Table {
         let items = self.items.range((lo.clone(), hi.clone())).map(|(k, _)| k);
         let versioned = self.versions.keys_in((lo, hi));
         let keys: Box<dyn Iterator<Item = &'a StoredKey> + 'a> = if reverse {
-            Box::new(union_sorted(items.rev(), versioned.rev(), true))
+            Box::new(merge_sorted(items.rev(), versioned.rev(), true, |k| *k))
         } else {
-            Box::new(union_sorted(items, versioned, false))
+            Box::new(merge_sorted(items, versioned, false, |k| *k))
         };
         let view = view.clone();
         Box::new(keys.filter_map(move |k| {
@@ -1164,9 +1143,14 @@ impl Table {
         }
         past.sort_by(|a, b| a.0.cmp(&b.0));
         let merged: Box<dyn Iterator<Item = ((StoredKey, StoredKey), &'a Item)> + 'a> = if reverse {
-            Box::new(merge_entries(current.rev(), past.into_iter().rev(), true))
+            Box::new(merge_sorted(
+                current.rev(),
+                past.into_iter().rev(),
+                true,
+                |e| &e.0,
+            ))
         } else {
-            Box::new(merge_entries(current, past.into_iter(), false))
+            Box::new(merge_sorted(current, past.into_iter(), false, |e| &e.0))
         };
         Box::new(merged.map(|((ik, _), v)| (ik, v)))
     }
@@ -1285,7 +1269,7 @@ mod tests {
     use crate::storage::key::KeyValue;
 
     #[test]
-    fn the_union_of_sorted_keys_is_sorted_and_has_each_key_once() {
+    fn merging_sorted_keys_keeps_the_order_and_each_key_once() {
         let keys: Vec<StoredKey> = (0..40)
             .map(|i| StoredKey::new(KeyValue::S(format!("k{i}")), None))
             .collect();
@@ -1297,14 +1281,19 @@ mod tests {
         expected.sort();
         expected.dedup();
         let up: Vec<&StoredKey> =
-            union_sorted(a.iter().copied(), b.iter().copied(), false).collect();
+            merge_sorted(a.iter().copied(), b.iter().copied(), false, |k| *k).collect();
         assert_eq!(up, expected);
-        let down: Vec<&StoredKey> =
-            union_sorted(a.iter().rev().copied(), b.iter().rev().copied(), true).collect();
+        let down: Vec<&StoredKey> = merge_sorted(
+            a.iter().rev().copied(),
+            b.iter().rev().copied(),
+            true,
+            |k| *k,
+        )
+        .collect();
         expected.reverse();
         assert_eq!(down, expected);
         assert_eq!(
-            union_sorted(std::iter::empty(), b.iter().copied(), false).count(),
+            merge_sorted(std::iter::empty(), b.iter().copied(), false, |k| *k).count(),
             b.len()
         );
     }
