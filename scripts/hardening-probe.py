@@ -145,25 +145,25 @@ def main(binary):
     time.sleep(1)
     print("== baseline", b.finish())
 
-    print("== 200 stalled 16 MB uploads (default --body-timeout 30s)")
-    b = Bystander(addr)
-    b.start()
-    stalled = []
-    for _ in range(200):
-        s = socket.create_connection(addr)
-        s.sendall(b"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: DynamoDB_20120810.PutItem\r\nContent-Length: 16777216\r\n\r\n" + b"{" * 1024)
-        stalled.append(s)
-    print(f"  all dropped after {closed_after(stalled, 90):.1f} s;", b.finish())
+    def attack(title, count, opening, limit):
+        """`count` connections that each send `opening` and stall, while a bystander calls."""
+        print(f"== {count:,} {title}")
+        b = Bystander(addr)
+        b.start()
+        socks = []
+        for _ in range(count):
+            s = socket.create_connection(addr)
+            s.sendall(opening)
+            socks.append(s)
+        print(f"  all dropped after {closed_after(socks, limit):.1f} s;", b.finish())
 
-    print("== 1,000 slowloris connections (default --header-timeout 10s)")
-    b = Bystander(addr)
-    b.start()
-    slow = []
-    for _ in range(1000):
-        s = socket.create_connection(addr)
-        s.sendall(b"POST / HTTP/1.1\r\nHost: loc")
-        slow.append(s)
-    print(f"  all dropped after {closed_after(slow, 60):.1f} s;", b.finish())
+    attack(
+        "stalled 16 MB uploads (default --body-timeout 30s)",
+        200,
+        b"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: DynamoDB_20120810.PutItem\r\nContent-Length: 16777216\r\n\r\n" + b"{" * 1024,
+        90,
+    )
+    attack("slowloris connections (default --header-timeout 10s)", 1000, b"POST / HTTP/1.1\r\nHost: loc", 60)
 
     print("== 3,000 idle connections")
     idle = [socket.create_connection(addr) for _ in range(3000)]

@@ -242,7 +242,7 @@ pub fn expressions(
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     for _ in 0..count {
-        let text = match g.rng_index(4) {
+        let text = match rand::Rng::gen_range(&mut g.rng, 0..4) {
             0 => g.condition(4),
             1 => g.update(),
             2 => g.projection(),
@@ -275,10 +275,4 @@ pub fn expressions(
         }
     }
     count
-}
-
-impl gen::Gen {
-    fn rng_index(&mut self, n: usize) -> usize {
-        rand::Rng::gen_range(&mut self.rng, 0..n)
-    }
 }

@@ -69,6 +69,23 @@ pub fn ad(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
         .unwrap()
 }
 
+/// A global secondary index on `hash` with this projection, to finish with `.build()` (after
+/// adding throughput, say).
+pub fn gsi(
+    name: &str,
+    hash: &str,
+    projection: aws_sdk_dynamodb::types::ProjectionType,
+) -> aws_sdk_dynamodb::types::builders::GlobalSecondaryIndexBuilder {
+    aws_sdk_dynamodb::types::GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(ks(hash, KeyType::Hash))
+        .projection(
+            aws_sdk_dynamodb::types::Projection::builder()
+                .projection_type(projection)
+                .build(),
+        )
+}
+
 pub fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_string())
 }
@@ -144,14 +161,33 @@ pub fn raw_post(
     target: Option<&str>,
     body: &[u8],
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut headers = vec![("Content-Type", "application/x-amz-json-1.0")];
+    if let Some(t) = target {
+        headers.push(("X-Amz-Target", t));
+    }
+    raw_request(endpoint, "/", &headers, body)
+}
+
+/// A raw HTTP/1.1 POST of `path` (which may carry a query string) with exactly `headers`
+/// besides `Content-Length`, `Connection: close` and, unless `headers` names one, a `Host` of
+/// the endpoint. Returns (status, headers lower-cased, body).
+pub fn raw_request(
+    endpoint: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let addr = endpoint.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
     let mut req = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "POST {path} HTTP/1.1\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
     );
-    if let Some(t) = target {
-        req.push_str(&format!("X-Amz-Target: {t}\r\n"));
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
     stream.write_all(req.as_bytes()).unwrap();

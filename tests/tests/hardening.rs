@@ -5,8 +5,8 @@
 //! raw HTTP where it cannot.
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
-    ProvisionedThroughput, ScalarAttributeType,
+    AttributeValue, BillingMode, KeyType, ProjectionType, ProvisionedThroughput,
+    ScalarAttributeType,
 };
 use e2e_tests::dynamodb_emulator::server::{Credentials, Timeouts};
 use e2e_tests::dynamodb_emulator::Emulator;
@@ -16,14 +16,36 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-/// [`raw_post`] off the runtime's threads (the emulator serves on them).
-async fn post(url: &str, target: &str, body: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    let (url, target, body) = (url.to_string(), target.to_string(), body.to_vec());
+/// [`raw_request`] off the runtime's threads (the emulator serves on them).
+async fn raw(
+    url: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let (url, path, body) = (url.to_string(), path.to_string(), body.to_vec());
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     prompt(tokio::task::spawn_blocking(move || {
-        raw_post(&url, Some(&target), &body)
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        raw_request(&url, &path, &headers, &body)
     }))
     .await
     .unwrap()
+}
+
+/// A POST of `body` to `target`, as [`raw_post`] sends it.
+async fn post(url: &str, target: &str, body: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let headers = [
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("X-Amz-Target", target),
+    ];
+    raw(url, "/", &headers, body).await
 }
 
 /// Every request here must be answered promptly; a hang fails the test instead of stalling it.
@@ -133,14 +155,7 @@ async fn throughput_is_bounded_by_dynamodbs_quotas() {
         .attribute_definitions(ad("g", ScalarAttributeType::S))
         .provisioned_throughput(throughput(1, 1))
         .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("byG")
-                .key_schema(ks("g", KeyType::Hash))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
+            gsi("byG", "g", ProjectionType::All)
                 .provisioned_throughput(throughput(40_001, 1))
                 .build()
                 .unwrap(),
@@ -314,18 +329,7 @@ async fn index_keys_have_the_same_limits() {
         .key_schema(ks("pk", KeyType::Hash))
         .attribute_definitions(ad("pk", ScalarAttributeType::S))
         .attribute_definitions(ad("g", ScalarAttributeType::S))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("byG")
-                .key_schema(ks("g", KeyType::Hash))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::KeysOnly)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
+        .global_secondary_indexes(gsi("byG", "g", ProjectionType::KeysOnly).build().unwrap())
         .send()
         .await
         .unwrap();
@@ -715,19 +719,17 @@ async fn with_credentials_configured_every_request_must_be_signed() {
         error_body(&body)["__type"],
         "com.amazon.coral.service#UnknownOperationException"
     );
-    let u = url.clone();
-    let incomplete = tokio::task::spawn_blocking(move || {
-        raw_request(
-            &u,
-            &[
-                ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
-                ("Authorization", "AWS4-"),
-            ],
-            b"{}",
-        )
-    })
-    .await
-    .unwrap();
+    let (_, _, incomplete) = raw(
+        &url,
+        "/",
+        &[
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+            ("Authorization", "AWS4-"),
+        ],
+        b"{}",
+    )
+    .await;
     assert_eq!(
         error_body(&incomplete)["message"],
         "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-"
@@ -737,26 +739,6 @@ async fn with_credentials_configured_every_request_must_be_signed() {
         1,
         "nothing was reset"
     );
-}
-
-/// A POST with the given extra headers; returns the body.
-fn raw_request(endpoint: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let addr = endpoint.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).unwrap();
-    let mut req = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    stream.write_all(req.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut resp = Vec::new();
-    stream.read_to_end(&mut resp).unwrap();
-    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    resp[split + 4..].to_vec()
 }
 
 #[tokio::test]
@@ -783,26 +765,22 @@ async fn on_loopback_only_local_host_names_are_served() {
     .await;
     let url = env.emulator.endpoint_url();
     let with_host = |host: &'static str| {
-        let addr = url.trim_start_matches("http://").to_string();
-        tokio::task::spawn_blocking(move || {
-            let mut stream = TcpStream::connect(addr).unwrap();
-            let req = format!(
-                "POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
-            );
-            stream.write_all(req.as_bytes()).unwrap();
-            let mut resp = String::new();
-            stream.read_to_string(&mut resp).unwrap();
-            resp
-        })
+        let headers = [
+            ("Host", host),
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+        ];
+        let url = url.clone();
+        async move {
+            let (status, _, body) = raw(&url, "/", &headers, b"{}").await;
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
     };
     for ok in ["localhost:8000", "127.0.0.1", "dynamo.test"] {
-        assert!(
-            with_host(ok).await.unwrap().starts_with("HTTP/1.1 200"),
-            "{ok}"
-        );
+        assert_eq!(with_host(ok).await.0, 200, "{ok}");
     }
-    let refused = with_host("attacker.example:8000").await.unwrap();
-    assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
+    let (status, refused) = with_host("attacker.example:8000").await;
+    assert_eq!(status, 400, "{refused}");
     assert!(refused.contains("AccessDeniedException"));
 }
 
@@ -869,20 +847,19 @@ async fn presigned_query_string_requests_are_verified_too() {
         query.join("&")
     };
     let send = |query: String| {
-        let addr = addr.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut stream = TcpStream::connect(&addr).unwrap();
-            let req = format!(
-                "POST /?{query} HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
-            );
-            stream.write_all(req.as_bytes()).unwrap();
-            let mut resp = String::new();
-            stream.read_to_string(&mut resp).unwrap();
-            resp
-        })
+        let url = url.clone();
+        async move {
+            let headers = [
+                ("Content-Type", "application/x-amz-json-1.0"),
+                ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+            ];
+            let (status, _, body) = raw(&url, &format!("/?{query}"), &headers, b"{}").await;
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
     };
-    let ok = send(presign("right-secret")).await.unwrap();
-    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
-    let refused = send(presign("wrong-secret")).await.unwrap();
+    let (status, ok) = send(presign("right-secret")).await;
+    assert_eq!(status, 200, "{ok}");
+    let (status, refused) = send(presign("wrong-secret")).await;
+    assert_eq!(status, 400, "{refused}");
     assert!(refused.contains("InvalidSignatureException"), "{refused}");
 }

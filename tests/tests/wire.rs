@@ -106,25 +106,24 @@ mod serde_like {
 /// request named none (dynalite's suite, recorded against the service).
 #[tokio::test]
 async fn responses_echo_the_requests_json_content_type() {
-    use std::io::{Read, Write};
     let env = start().await;
-    let addr = env.emulator.endpoint_url().replace("http://", "");
+    let url = env.emulator.endpoint_url();
     let types = tokio::task::spawn_blocking(move || {
-        [None, Some("application/json"), Some("application/x-amz-json-1.0")]
-            .map(|ct| {
-                let mut s = std::net::TcpStream::connect(&addr).unwrap();
-                let ct_header = ct.map(|c| format!("Content-Type: {c}\r\n")).unwrap_or_default();
-                write!(
-                    s,
-                    "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: DynamoDB_20120810.NoSuchOperation\r\n{ct_header}Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
-                )
-                .unwrap();
-                let mut out = String::new();
-                s.read_to_string(&mut out).unwrap();
-                out.lines()
-                    .find_map(|l| l.strip_prefix("content-type: ").map(str::to_string))
-                    .unwrap()
-            })
+        [
+            None,
+            Some("application/json"),
+            Some("application/x-amz-json-1.0"),
+        ]
+        .map(|ct| {
+            let mut headers = vec![("X-Amz-Target", "DynamoDB_20120810.NoSuchOperation")];
+            headers.extend(ct.map(|c| ("Content-Type", c)));
+            let (_, headers, _) = raw_request(&url, "/", &headers, b"{}");
+            headers
+                .into_iter()
+                .find(|(k, _)| k == "content-type")
+                .map(|(_, v)| v)
+                .unwrap()
+        })
     })
     .await
     .unwrap();

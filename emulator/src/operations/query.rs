@@ -343,14 +343,10 @@ fn build_key_condition(atoms: Vec<Atom>, schema: &KeySchema) -> Result<KeyCondit
             match a {
                 Atom::Cmp(_, Comparator::Eq, v) => {
                     let k = typed_key(&v, schema.hash.ty)?;
-                    // DynamoDB refuses a partition key value no item could have (> 2,048 bytes).
-                    if crate::storage::key::key_value_bytes(&k)
-                        > crate::storage::key::MAX_PARTITION_KEY_BYTES
-                    {
-                        return Err(DynamoError::invalid_parameter(
-                            "Size of hashkey has exceeded the maximum size limit of2048 bytes",
-                        ));
-                    }
+                    crate::storage::key::check_key_size(
+                        &k,
+                        crate::storage::key::KeyRole::Partition,
+                    )?;
                     hash = Some(k);
                 }
                 _ => return Err(kce_error("Query key condition not supported")),

@@ -198,9 +198,10 @@ async fn handle(
     let request_id = shared.engine.request_id();
     let target = header(&req, "x-amz-target").map(str::to_string);
     let content_type = response_type(header(&req, CONTENT_TYPE.as_str()));
-    let answer = std::panic::AssertUnwindSafe(answer(&shared, &activity, req, &request_id))
-        .catch_unwind()
-        .await;
+    let answer =
+        std::panic::AssertUnwindSafe(answer(&shared, &activity, req, &request_id, content_type))
+            .catch_unwind()
+            .await;
     activity.idle();
     Ok(answer.unwrap_or_else(|panic| {
         let what = panic
@@ -282,9 +283,9 @@ async fn answer(
     activity: &connection::Activity,
     req: Request<Incoming>,
     request_id: &str,
+    ct: &'static str,
 ) -> Response<Full<Bytes>> {
     let engine = &shared.engine;
-    let ct = response_type(header(&req, CONTENT_TYPE.as_str()));
     if !host::allowed(
         header(&req, "host"),
         shared.bound,

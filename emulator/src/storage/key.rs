@@ -260,6 +260,12 @@ pub fn check_key_value(name: &str, v: &KeyValue, role: KeyRole) -> Result<()> {
             "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {what} value. Key: {name}"
         )));
     }
+    check_key_size(v, role)
+}
+
+/// The size half of [`check_key_value`], for values that are only compared with keys (a Query's
+/// partition key value: no item could have one over the limit, and DynamoDB says so).
+pub fn check_key_size(v: &KeyValue, role: KeyRole) -> Result<()> {
     let bytes = key_value_bytes(v);
     match role {
         KeyRole::Partition if bytes > MAX_PARTITION_KEY_BYTES => {
