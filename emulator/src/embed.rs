@@ -210,7 +210,7 @@ pub struct InProcess {
 impl InProcess {
     /// Runs one operation: the same JSON the wire carries, in and out.
     pub fn call(&self, operation: &str, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
-        operations::dispatch(&self.engine, &RequestContext::default(), operation, body)
+        operations::dispatch(&self.engine, &RequestContext::default(), operation, body).result
     }
 
     /// Like [`InProcess::call`] with `serde_json` values.

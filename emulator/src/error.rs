@@ -164,6 +164,24 @@ impl DynamoError {
     pub fn table_not_found() -> Self {
         Self::new(ErrorKind::ResourceNotFound, "Requested resource not found")
     }
+    /// `TransactionCanceledException` with one cancellation reason per action, in order; the
+    /// message lists their codes as DynamoDB's does.
+    pub fn transaction_canceled(reasons: Vec<serde_json::Value>) -> Self {
+        let codes: Vec<&str> = reasons
+            .iter()
+            .map(|r| r["Code"].as_str().unwrap_or("None"))
+            .collect();
+        let mut e = DynamoError::new(
+            ErrorKind::TransactionCanceled,
+            format!(
+                "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+                codes.join(", ")
+            ),
+        );
+        e.cancellation_reasons = Some(reasons);
+        e
+    }
+
     pub fn conditional_check_failed(item: Option<Item>) -> Self {
         DynamoError {
             kind: ErrorKind::ConditionalCheckFailed,
@@ -207,6 +225,18 @@ impl Constraints {
     }
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
+    }
+    /// The violations as DynamoDB's error, or else `members`: the required members, all
+    /// present once nothing is violated. Validated inputs unpack them this way instead of
+    /// `expect`ing each one.
+    pub fn finish<T>(self, members: Option<T>) -> Result<T> {
+        self.into_result()?;
+        members.ok_or_else(|| {
+            DynamoError::new(
+                ErrorKind::Validation,
+                "1 validation error detected: a required member is missing",
+            )
+        })
     }
     pub fn into_result(self) -> Result<()> {
         match self.errors.len() {

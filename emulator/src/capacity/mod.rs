@@ -19,4 +19,4 @@ pub use consumed::Consumed;
 pub use quota::{Quotas, Reservations, Reserved};
 pub use report::{PriceTable, Usage};
 pub use throttle::{Buckets, CapacityConfig, Kind, OnDemandLimits};
-pub use units::{consumed, read_units, write_units};
+pub use units::{consumed, consumed_list, read_units, write_units};

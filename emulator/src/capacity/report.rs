@@ -4,7 +4,6 @@
 
 use parking_lot::Mutex;
 use serde::Serialize;
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -92,19 +91,6 @@ pub struct Usage {
     pub prices: Mutex<PriceTable>,
 }
 
-thread_local! {
-    static OPERATION: RefCell<&'static str> = const { RefCell::new("") };
-}
-
-/// Names the operation running on this thread, so usage is attributed to it.
-pub fn set_operation(op: &'static str) {
-    OPERATION.with(|o| *o.borrow_mut() = op);
-}
-
-fn operation() -> &'static str {
-    OPERATION.with(|o| *o.borrow())
-}
-
 /// Maximum seconds kept in a table's series.
 const MAX_SERIES: usize = 3600;
 
@@ -123,17 +109,18 @@ impl Usage {
         self.with(table, |u| u.provisioned = throughput);
     }
 
-    /// Records consumed units.
+    /// Records units consumed by operation `op`.
     pub fn consumed(
         &self,
         table: &str,
+        op: &str,
         read: bool,
         units: f64,
         indexes: &BTreeMap<String, f64>,
         now: Duration,
     ) {
         self.with(table, |u| {
-            let op = op_entry(&mut u.operations);
+            let op = op_entry(&mut u.operations, op);
             let sec = second(&mut u.series, u.provisioned, now.as_secs());
             if read {
                 u.read_units += units;
@@ -151,28 +138,20 @@ impl Usage {
         });
     }
 
-    /// Counts a request (once per request, whatever it consumed).
-    pub fn request(&self, table: &str) {
-        self.with(table, |u| {
-            u.operations
-                .entry(operation().to_string())
-                .or_default()
-                .requests += 1
-        });
+    /// Counts a request of operation `op` (once per request, whatever it consumed).
+    pub fn request(&self, table: &str, op: &str) {
+        self.with(table, |u| op_entry(&mut u.operations, op).requests += 1);
     }
 
-    /// Records a throttled request.
-    pub fn throttled(&self, table: &str, read: bool, now: Duration) {
+    /// Records a throttled request of operation `op`.
+    pub fn throttled(&self, table: &str, op: &str, read: bool, now: Duration) {
         self.with(table, |u| {
             if read {
                 u.throttled_reads += 1;
             } else {
                 u.throttled_writes += 1;
             }
-            u.operations
-                .entry(operation().to_string())
-                .or_default()
-                .throttled += 1;
+            op_entry(&mut u.operations, op).throttled += 1;
             second(&mut u.series, u.provisioned, now.as_secs()).throttled += 1;
             trim(&mut u.series);
         });
@@ -238,9 +217,8 @@ impl Usage {
     }
 }
 
-/// The usage of the operation running on this thread, created on first use.
-fn op_entry(ops: &mut BTreeMap<String, OperationUsage>) -> &mut OperationUsage {
-    let op = operation();
+/// The usage of operation `op`, created on first use.
+fn op_entry<'a>(ops: &'a mut BTreeMap<String, OperationUsage>, op: &str) -> &'a mut OperationUsage {
     if !ops.contains_key(op) {
         ops.insert(op.to_string(), OperationUsage::default());
     }

@@ -24,6 +24,24 @@ pub fn consumed(table: &str, units: f64, mode: Option<&str>, read: bool) -> Opti
     super::Consumed::table(units).to_json(table, mode, read)
 }
 
+/// The `ConsumedCapacity` list of a request over several tables (batches, transactions): one
+/// entry per table, in table-name order, when TOTAL or INDEXES is asked.
+pub fn consumed_list(
+    per_table: &std::collections::BTreeMap<String, f64>,
+    mode: Option<&str>,
+    read: bool,
+) -> Option<Value> {
+    match mode {
+        Some("TOTAL") | Some("INDEXES") => Some(Value::Array(
+            per_table
+                .iter()
+                .filter_map(|(t, u)| consumed(t, *u, mode, read))
+                .collect(),
+        )),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! The smaller control-plane operations: time to live, tags, limits and endpoints.
 
-use super::table::{table_name, validate_tags, TagW};
+use super::table_schema::{validate_tags, TagW};
+use super::validate::table_name;
 use super::RequestContext;
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::storage::catalog::TableRef;
@@ -41,7 +42,7 @@ fn table_not_found(name: &str) -> DynamoError {
 /// few days: exactness keeps tests deterministic.
 pub fn update_time_to_live(engine: &Engine, input: UpdateTimeToLiveInput) -> Result<Value> {
     let mut c = Constraints::new();
-    super::table::check_name(&mut c, input.table_name.as_deref(), "tableName", true);
+    super::validate::check_name(&mut c, input.table_name.as_deref(), "tableName", true);
     match &input.time_to_live_specification {
         None => c.not_null(false, "timeToLiveSpecification"),
         Some(s) => {
@@ -247,3 +248,38 @@ pub fn describe_endpoints(_engine: &Engine, ctx: &RequestContext, _input: Empty)
         "CachePeriodInMinutes": 1440,
     }]}))
 }
+
+// ---------------------------------------------------------------------------------------------
+// The commands
+// ---------------------------------------------------------------------------------------------
+
+use super::command::unsplit_command;
+
+unsplit_command!(
+    /// UpdateTimeToLive.
+    UpdateTimeToLive, UpdateTimeToLiveInput, |ctx, input| update_time_to_live(ctx.engine, input)
+);
+unsplit_command!(
+    /// DescribeTimeToLive.
+    DescribeTimeToLive, DescribeTimeToLiveInput, |ctx, input| describe_time_to_live(ctx.engine, input)
+);
+unsplit_command!(
+    /// TagResource.
+    TagResource, TagResourceInput, |ctx, input| tag_resource(ctx.engine, input)
+);
+unsplit_command!(
+    /// UntagResource.
+    UntagResource, UntagResourceInput, |ctx, input| untag_resource(ctx.engine, input)
+);
+unsplit_command!(
+    /// ListTagsOfResource.
+    ListTagsOfResource, ListTagsInput, |ctx, input| list_tags_of_resource(ctx.engine, input)
+);
+unsplit_command!(
+    /// DescribeLimits.
+    DescribeLimits, Empty, |ctx, input| describe_limits(ctx.engine, input)
+);
+unsplit_command!(
+    /// DescribeEndpoints.
+    DescribeEndpoints, Empty, |ctx, input| describe_endpoints(ctx.engine, ctx.request, input)
+);

@@ -120,23 +120,3 @@ pub struct ReadInfo {
     /// How far behind the leader the served view was.
     pub behind: Duration,
 }
-
-thread_local! {
-    static LAST_READ: std::cell::RefCell<Option<ReadInfo>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Records how the current request's read was served (operations run on one thread per request,
-/// so the server can pick it up for the debug headers after the operation returns).
-pub fn note_read(info: ReadInfo) {
-    LAST_READ.with(|r| *r.borrow_mut() = Some(info));
-}
-
-/// What [`note_read`] recorded for this thread's current request, left in place.
-pub fn peek_read() -> Option<ReadInfo> {
-    LAST_READ.with(|r| r.borrow().clone())
-}
-
-/// Takes what [`note_read`] recorded for this thread's current request.
-pub fn take_read() -> Option<ReadInfo> {
-    LAST_READ.with(|r| r.borrow_mut().take())
-}

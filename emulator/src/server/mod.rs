@@ -321,7 +321,7 @@ async fn answer(
     let operation = target
         .as_deref()
         .and_then(|t| t.strip_prefix(TARGET_PREFIX))
-        .filter(|op| operations::OPERATIONS.contains(op));
+        .and_then(operations::operation);
     let control = target
         .as_deref()
         .and_then(|t| t.strip_prefix(CONTROL_PREFIX))
@@ -336,13 +336,18 @@ async fn answer(
         }
     }
     // Operations are CPU-bound and short; they run inline on the connection's task.
-    let result = match (operation, control) {
-        (Some(op), _) => operations::dispatch(engine, &ctx, op, &body),
-        (_, Some(action)) => emulator_control::control(engine, action, &body)
-            .map(|v| serde_json::to_vec(&v).unwrap_or_default()),
-        _ => Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
+    let (result, read) = match (operation, control) {
+        (Some(op), _) => {
+            let reply = operations::dispatch(engine, &ctx, op, &body);
+            (reply.result, reply.read)
+        }
+        (_, Some(action)) => (
+            emulator_control::control(engine, action, &body)
+                .map(|v| serde_json::to_vec(&v).unwrap_or_default()),
+            None,
+        ),
+        _ => (Err(DynamoError::new(ErrorKind::UnknownOperation, "")), None),
     };
-    let read = crate::replication::take_read();
     let mut resp = match result {
         Ok(json) => respond(StatusCode::OK, Bytes::from(json), request_id, ct),
         Err(e) => error_response(&e, request_id, ct),

@@ -9,6 +9,14 @@ use std::sync::Arc;
 /// A shared handle on one table.
 pub type TableRef = Arc<RwLock<Table>>;
 
+/// Deletes the items whose TTL has passed before a read, taking the write lock only when there
+/// are some: reads then never see an expired item, and never block each other otherwise.
+pub fn expire_before_read(table: &TableRef, now: std::time::Duration) {
+    if table.read().has_expired_items(now) {
+        table.write().expire(now);
+    }
+}
+
 /// All tables, by name. Ordered, because ListTables returns names in order.
 #[derive(Default)]
 pub struct Catalog {

@@ -463,7 +463,7 @@ impl Table {
 
     /// Whether a read or write on the partition holding `token` may proceed, or DynamoDB's
     /// throttling error.
-    pub fn admit(&self, token: u64, kind: Kind, now: Duration) -> Result<()> {
+    pub fn admit(&self, op: &str, token: u64, kind: Kind, now: Duration) -> Result<()> {
         if !self.capacity.throttling() {
             return Ok(());
         }
@@ -475,13 +475,13 @@ impl Table {
         }
         self.capacity
             .usage
-            .throttled(&self.name, kind == Kind::Read, now);
+            .throttled(&self.name, op, kind == Kind::Read, now);
         Err(self.throttled())
     }
 
     /// Whether the index writes of a change may proceed: every GSI with its own throughput that
     /// the change writes must have write capacity left, or the write is throttled.
-    pub fn admit_index_writes(&self, cost: &Consumed, now: Duration) -> Result<()> {
+    pub fn admit_index_writes(&self, op: &str, cost: &Consumed, now: Duration) -> Result<()> {
         if !self.capacity.throttling() || cost.gsis.is_empty() {
             return Ok(());
         }
@@ -492,7 +492,7 @@ impl Table {
                     .get_mut(name)
                     .is_some_and(|b| !b.admit(Kind::Write, now))
             {
-                self.capacity.usage.throttled(&self.name, false, now);
+                self.capacity.usage.throttled(&self.name, op, false, now);
                 return Err(DynamoError::new(
                     ErrorKind::ProvisionedThroughputExceeded,
                     "The level of configured provisioned throughput for one or more global secondary indexes of the table was exceeded. Consider increasing your provisioning level for the under-provisioned global secondary indexes with the UpdateTable API",
@@ -504,7 +504,13 @@ impl Table {
 
     /// Admits a read of the table (`index` None or an LSI: the table's partition) or of a GSI
     /// with its own throughput (its bucket).
-    pub fn admit_read(&self, index: Option<&str>, token: u64, now: Duration) -> Result<()> {
+    pub fn admit_read(
+        &self,
+        op: &str,
+        index: Option<&str>,
+        token: u64,
+        now: Duration,
+    ) -> Result<()> {
         if let Some(b) = index.and_then(|i| {
             self.gsi_buckets
                 .lock()
@@ -514,14 +520,21 @@ impl Table {
             if b || !self.capacity.throttling() {
                 return Ok(());
             }
-            self.capacity.usage.throttled(&self.name, true, now);
+            self.capacity.usage.throttled(&self.name, op, true, now);
             return Err(self.throttled());
         }
-        self.admit(token, Kind::Read, now)
+        self.admit(op, token, Kind::Read, now)
     }
 
     /// Charges a read like [`Table::admit_read`] admits it.
-    pub fn charge_read(&self, index: Option<&str>, token: u64, units: f64, now: Duration) {
+    pub fn charge_read(
+        &self,
+        op: &str,
+        index: Option<&str>,
+        token: u64,
+        units: f64,
+        now: Duration,
+    ) {
         let charged = index.is_some_and(|i| {
             self.gsi_buckets
                 .lock()
@@ -532,9 +545,9 @@ impl Table {
         if charged {
             self.capacity
                 .usage
-                .consumed(&self.name, true, units, &BTreeMap::new(), now);
+                .consumed(&self.name, op, true, units, &BTreeMap::new(), now);
         } else {
-            self.charge(token, Kind::Read, units, now);
+            self.charge(op, token, Kind::Read, units, now);
         }
     }
 
@@ -550,20 +563,25 @@ impl Table {
     }
 
     /// Charges `units` to the partition holding `token`.
-    pub fn charge(&self, token: u64, kind: Kind, units: f64, now: Duration) {
+    pub fn charge(&self, op: &str, token: u64, kind: Kind, units: f64, now: Duration) {
         let p = self.partitions.index_of(token);
         self.buckets.lock()[p].charge(kind, units, now);
         if self.billing_mode == BillingMode::PayPerRequest {
             self.on_demand.lock().charge(kind, units, now);
         }
-        self.capacity
-            .usage
-            .consumed(&self.name, kind == Kind::Read, units, &BTreeMap::new(), now);
+        self.capacity.usage.consumed(
+            &self.name,
+            op,
+            kind == Kind::Read,
+            units,
+            &BTreeMap::new(),
+            now,
+        );
     }
 
     /// Records per-index write units for the usage report, and charges the GSIs that have their
     /// own throughput.
-    pub fn record_index_writes(&self, cost: &Consumed, now: Duration) {
+    pub fn record_index_writes(&self, op: &str, cost: &Consumed, now: Duration) {
         {
             let mut gsi = self.gsi_buckets.lock();
             for (name, units) in &cost.gsis {
@@ -577,18 +595,13 @@ impl Table {
         if !idx.is_empty() {
             self.capacity
                 .usage
-                .consumed(&self.name, false, 0.0, &idx, now);
+                .consumed(&self.name, op, false, 0.0, &idx, now);
         }
     }
 
     /// Records a Query or Scan page for the usage report.
     pub fn record_page(&self, read: usize, returned: usize, bytes: usize) {
         self.capacity.usage.page(&self.name, read, returned, bytes);
-    }
-
-    /// Counts one request on this table for the usage report.
-    pub fn record_request(&self) {
-        self.capacity.usage.request(&self.name);
     }
 
     /// Write units an item change costs on each secondary index: an entry added or removed is
@@ -829,6 +842,90 @@ impl Table {
                 return;
             }
         }
+    }
+
+    /// Checks that everything derived from the items still matches them: the table's size,
+    /// each partition's item count and bytes, each index's entries and size, the TTL schedule,
+    /// the item collections, one set of token buckets per partition, and the version chains.
+    /// Debug builds run it after every operation (TigerBeetle's state checker, in miniature),
+    /// so a test that breaks bookkeeping fails at the request that broke it, not at some
+    /// later read that happens to notice. A failure is an emulator bug.
+    pub fn check_invariants(&self) -> std::result::Result<(), String> {
+        let size: u64 = self.items.values().map(|i| item_size(i) as u64).sum();
+        if size != self.size_bytes {
+            return Err(format!(
+                "TableSizeBytes is {}, the items sum to {size}",
+                self.size_bytes
+            ));
+        }
+        let mut parts = vec![(0u64, 0u64); self.partitions.parts.len()];
+        for (k, v) in &self.items {
+            let p = &mut parts[self.partitions.index_of(k.token)];
+            p.0 += 1;
+            p.1 += item_size(v) as u64;
+        }
+        for (i, (items, bytes)) in parts.into_iter().enumerate() {
+            let p = &self.partitions.parts[i];
+            if (p.items, p.bytes) != (items, bytes) {
+                return Err(format!(
+                    "partition {i} counts {} items of {} bytes, it holds {items} of {bytes}",
+                    p.items, p.bytes
+                ));
+            }
+        }
+        for idx in self.gsis.iter().chain(self.lsis.iter()) {
+            let mut entries = BTreeSet::new();
+            let mut bytes = 0u64;
+            for (k, v) in &self.items {
+                if let Some(ik) = idx.entry_key(v) {
+                    entries.insert((ik, k.clone()));
+                    bytes += item_size(&idx.project(v, &self.schema)) as u64 + INDEX_ITEM_OVERHEAD;
+                }
+            }
+            if entries != idx.entries {
+                return Err(format!(
+                    "index {} has {} entries, its items give {}",
+                    idx.name,
+                    idx.entries.len(),
+                    entries.len()
+                ));
+            }
+            if bytes != idx.size_bytes {
+                return Err(format!(
+                    "index {} counts {} bytes, its entries hold {bytes}",
+                    idx.name, idx.size_bytes
+                ));
+            }
+        }
+        let schedule: BTreeSet<(u64, StoredKey)> = self
+            .items
+            .iter()
+            .filter_map(|(k, v)| self.expiry_of(v).map(|e| (e, k.clone())))
+            .collect();
+        if schedule != self.ttl_schedule {
+            return Err(format!(
+                "the TTL schedule has {} entries, the items give {}",
+                self.ttl_schedule.len(),
+                schedule.len()
+            ));
+        }
+        if !self.lsis.is_empty() {
+            let mut collections: HashMap<super::KeyValue, u64> = HashMap::new();
+            for (k, v) in &self.items {
+                *collections.entry(k.hash.clone()).or_default() += self.collection_bytes(v);
+            }
+            if collections != self.collections {
+                return Err("item collection sizes do not match their items".into());
+            }
+        }
+        let buckets = self.buckets.lock().len();
+        if buckets != self.partitions.parts.len() {
+            return Err(format!(
+                "{buckets} sets of token buckets for {} partitions",
+                self.partitions.parts.len()
+            ));
+        }
+        self.versions.check_invariants()
     }
 
     /// What an item adds to its item collection: its own size and its LSI entries.
@@ -1266,7 +1363,139 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::key::KeyValue;
+    use crate::storage::key::{KeyAttribute, KeyValue};
+    use crate::value::Number;
+
+    /// A table keyed by `pk` (S) and `sk` (N), with a GSI on `g` (KEYS_ONLY) and an LSI on `l`
+    /// (ALL), a TTL on `ttl`, under the realistic replication preset, partitions of 2 KB.
+    fn table() -> Table {
+        let attr = |name: &str, ty| KeyAttribute {
+            name: name.into(),
+            ty,
+        };
+        let schema = KeySchema {
+            hash: attr("pk", ScalarType::S),
+            range: Some(attr("sk", ScalarType::N)),
+        };
+        let projection = |ty| Projection {
+            ty,
+            non_key_attributes: Vec::new(),
+        };
+        let gsi = IndexDefinition::new(
+            "g".into(),
+            KeySchema {
+                hash: attr("g", ScalarType::S),
+                range: None,
+            },
+            projection(ProjectionType::KeysOnly),
+            None,
+        );
+        let lsi = IndexDefinition::new(
+            "l".into(),
+            KeySchema {
+                hash: attr("pk", ScalarType::S),
+                range: Some(attr("l", ScalarType::S)),
+            },
+            projection(ProjectionType::All),
+            None,
+        );
+        let replication = ReplicationConfig::new(crate::replication::Settings {
+            partition_bytes: 2048,
+            ..Default::default()
+        });
+        let mut t = Table::new(TableSpec {
+            name: "t".into(),
+            arn: "arn:aws:dynamodb:us-east-1:000000000000:table/t".into(),
+            id: "id".into(),
+            schema,
+            attribute_definitions: Vec::new(),
+            billing_mode: BillingMode::PayPerRequest,
+            throughput: Throughput { read: 0, write: 0 },
+            created_at: Duration::ZERO,
+            gsis: vec![gsi],
+            lsis: vec![lsi],
+            stream: None,
+            tags: BTreeMap::new(),
+            deletion_protection: false,
+            table_class: "STANDARD".into(),
+            replication: Arc::new(replication),
+            seed: 7,
+            capacity: Arc::new(CapacityConfig::new(true)),
+            collection_limit: u64::MAX,
+        });
+        t.ttl = Some(TimeToLive {
+            attribute: "ttl".into(),
+            enabled: true,
+        });
+        t
+    }
+
+    fn item(pk: &str, sk: u32, extra: &[(&str, &str)], ttl: Option<u64>) -> (StoredKey, Item) {
+        let mut i = Item::new();
+        i.insert("pk".into(), AttributeValue::S(pk.into()));
+        i.insert(
+            "sk".into(),
+            AttributeValue::N(Number::parse(&sk.to_string()).expect("a number")),
+        );
+        for (k, v) in extra {
+            i.insert((*k).into(), AttributeValue::S((*v).into()));
+        }
+        if let Some(e) = ttl {
+            i.insert(
+                "ttl".into(),
+                AttributeValue::N(Number::parse(&e.to_string()).expect("a number")),
+            );
+        }
+        let key = KeySchema::key_from_item(&table().schema, &i).expect("a key");
+        (key, i)
+    }
+
+    #[test]
+    fn every_write_keeps_sizes_indexes_ttl_and_collections_in_step() {
+        let mut t = table();
+        let mut now = Duration::from_secs(1);
+        for n in 0..60u32 {
+            now += Duration::from_millis(7);
+            let pk = format!("p{}", n % 7);
+            let g = format!("g{}", n % 3);
+            let l = "x".repeat((n as usize * 13) % 90);
+            let extra: Vec<(&str, &str)> = match n % 4 {
+                0 => vec![("g", &g), ("l", &l)],
+                1 => vec![("g", &g)],
+                2 => vec![("l", &l)],
+                _ => vec![],
+            };
+            let (key, i) = item(&pk, n % 11, &extra, (n % 5 == 0).then_some(100 + n as u64));
+            if n % 6 == 5 {
+                t.delete(&key, now);
+            } else {
+                t.put(key, i, now);
+            }
+            t.check_invariants()
+                .unwrap_or_else(|e| panic!("after write {n}: {e}"));
+        }
+        assert!(t.item_count() > 0);
+        // Partitions of 2 KB: the writes above split the table.
+        assert!(t.partitions.parts.len() > 1, "the table split");
+        // TTL expiry deletes through the same path.
+        assert!(t.expire(Duration::from_secs(200)) > 0);
+        t.check_invariants().expect("after TTL expiry");
+        t.settle();
+        t.check_invariants().expect("after settling");
+    }
+
+    #[test]
+    fn the_checker_notices_broken_bookkeeping() {
+        let mut t = table();
+        let (key, i) = item("a", 1, &[("g", "x")], None);
+        t.put(key, i, Duration::from_secs(1));
+        t.check_invariants().expect("consistent");
+        t.size_bytes += 1;
+        assert!(t.check_invariants().unwrap_err().contains("TableSizeBytes"));
+        t.size_bytes -= 1;
+        t.gsis[0].entries.clear();
+        assert!(t.check_invariants().unwrap_err().contains("index g"));
+    }
 
     #[test]
     fn merging_sorted_keys_keeps_the_order_and_each_key_once() {

@@ -1,0 +1,295 @@
+//! The command pipeline: every DynamoDB operation is a [`Command`], found by name in one static
+//! table and run by [`dispatch`], the only place that applies the request-wide layers.
+//!
+//! A command is three steps, in the shape of mini-redis's `parse → apply → into_frame`:
+//! its wire input (the JSON the SDKs send, all members optional as on the wire); a validated
+//! input built by `TryFrom`, which reports DynamoDB's constraint errors in DynamoDB's order and
+//! leaves nothing that "must be there" as an `Option`; and `execute`, which looks tables up,
+//! goes through the capacity layer ([`super::metered`]) and returns the response value.
+//!
+//! What a request observed travels back in the [`Context`], not in thread-locals: the replica
+//! that served its read (the debug headers and the request log) and the tables it used (the
+//! usage report's request counts).
+
+use super::RequestContext;
+use crate::error::{DynamoError, ErrorKind, Result};
+use crate::replication::ReadInfo;
+use crate::storage::catalog::TableRef;
+use crate::storage::TableStatus;
+use crate::Engine;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// One DynamoDB operation.
+pub(super) trait Command: TryFrom<Self::Input, Error = DynamoError> {
+    /// The members as they arrive on the wire.
+    type Input;
+    /// The response, serialised as the service writes it.
+    type Output: Serialize;
+
+    /// Decodes the wire input (SerializationException on malformed JSON); most commands
+    /// use [`json`].
+    fn parse(body: &[u8]) -> Result<Self::Input>;
+
+    /// Runs the validated command.
+    fn execute(self, ctx: &mut Context<'_>) -> Result<Self::Output>;
+}
+
+/// One request as commands see it: the engine, the caller, and what the request observed.
+pub(super) struct Context<'e> {
+    pub engine: &'e Engine,
+    pub request: &'e RequestContext,
+    /// The operation's name, to which the usage report attributes capacity.
+    pub operation: &'static str,
+    read: Option<ReadInfo>,
+    used: Vec<String>,
+}
+
+impl Context<'_> {
+    /// Looks up a table for a data-plane operation: it must exist and not still be CREATING
+    /// (DynamoDB answers ResourceNotFoundException until a table is ACTIVE). The table counts
+    /// one request in the usage report if the request succeeds.
+    pub fn active_table(&mut self, name: &str) -> Result<TableRef> {
+        let table = self.table(name)?;
+        if table.read().status(self.engine.clock.now()) == TableStatus::Creating {
+            return Err(DynamoError::table_not_found());
+        }
+        Ok(table)
+    }
+
+    /// Looks up a table in any status (transactions check statuses themselves); it counts in
+    /// the usage report like [`Context::active_table`].
+    pub fn table(&mut self, name: &str) -> Result<TableRef> {
+        let table = self
+            .engine
+            .catalog
+            .get(name)
+            .ok_or_else(DynamoError::table_not_found)?;
+        if !self.used.iter().any(|u| u == name) {
+            self.used.push(name.to_string());
+        }
+        Ok(table)
+    }
+
+    /// Records which replica served the request's read and how stale it was.
+    pub fn observe(&mut self, read: ReadInfo) {
+        self.read = Some(read);
+    }
+}
+
+/// A command whose validation has not been split from its execution yet (the control-plane
+/// operations): its "validated" input is the wire input, and `execute` validates first.
+macro_rules! unsplit_command {
+    ($(#[$doc:meta])* $name:ident, $input:ty, |$ctx:ident, $i:ident| $body:expr) => {
+        $(#[$doc])*
+        pub(in crate::operations) struct $name($input);
+
+        impl TryFrom<$input> for $name {
+            type Error = crate::error::DynamoError;
+            fn try_from(input: $input) -> crate::error::Result<Self> {
+                Ok($name(input))
+            }
+        }
+
+        impl crate::operations::command::Command for $name {
+            type Input = $input;
+            type Output = serde_json::Value;
+            fn parse(body: &[u8]) -> crate::error::Result<$input> {
+                crate::operations::command::json(body)
+            }
+            fn execute(
+                self,
+                $ctx: &mut crate::operations::command::Context<'_>,
+            ) -> crate::error::Result<serde_json::Value> {
+                let $i = self.0;
+                $body
+            }
+        }
+    };
+}
+pub(super) use unsplit_command;
+
+/// Decodes a request body into a wire input struct.
+pub(super) fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    super::wire::from_json(body)
+}
+
+type Handler = fn(&mut Context<'_>, &[u8]) -> Result<Vec<u8>>;
+
+fn handle<C: Command>(ctx: &mut Context<'_>, body: &[u8]) -> Result<Vec<u8>> {
+    let command = C::try_from(C::parse(body)?)?;
+    let output = command.execute(ctx)?;
+    serde_json::to_vec(&output)
+        .map_err(|e| DynamoError::new(ErrorKind::InternalServer, e.to_string()))
+}
+
+use super::*;
+
+/// Every operation, by `X-Amz-Target` name, sorted for binary search.
+static COMMANDS: &[(&str, Handler)] = &[
+    ("BatchGetItem", handle::<batch_get_item::BatchGetItem>),
+    ("BatchWriteItem", handle::<batch_write_item::BatchWriteItem>),
+    ("CreateTable", handle::<create_table::CreateTable>),
+    ("DeleteItem", handle::<delete_item::DeleteItem>),
+    ("DeleteTable", handle::<delete_table::DeleteTable>),
+    ("DescribeEndpoints", handle::<control::DescribeEndpoints>),
+    ("DescribeLimits", handle::<control::DescribeLimits>),
+    ("DescribeTable", handle::<describe_table::DescribeTable>),
+    ("DescribeTimeToLive", handle::<control::DescribeTimeToLive>),
+    ("GetItem", handle::<get_item::GetItem>),
+    ("ListTables", handle::<list_tables::ListTables>),
+    ("ListTagsOfResource", handle::<control::ListTagsOfResource>),
+    ("PutItem", handle::<put_item::PutItem>),
+    ("Query", handle::<query::Query>),
+    ("Scan", handle::<scan::Scan>),
+    ("TagResource", handle::<control::TagResource>),
+    (
+        "TransactGetItems",
+        handle::<transact_get_items::TransactGetItems>,
+    ),
+    (
+        "TransactWriteItems",
+        handle::<transact_write_items::TransactWriteItems>,
+    ),
+    ("UntagResource", handle::<control::UntagResource>),
+    ("UpdateItem", handle::<update_item::UpdateItem>),
+    ("UpdateTable", handle::<update_table::UpdateTable>),
+    ("UpdateTimeToLive", handle::<control::UpdateTimeToLive>),
+];
+
+/// The operation's canonical name, if the emulator implements it.
+pub fn operation(name: &str) -> Option<&'static str> {
+    find(name).map(|(n, _)| *n)
+}
+
+fn find(name: &str) -> Option<&'static (&'static str, Handler)> {
+    COMMANDS
+        .binary_search_by(|(n, _)| (*n).cmp(name))
+        .ok()
+        .map(|i| &COMMANDS[i])
+}
+
+/// What one request produced: the response body or error, and how its read was served.
+pub struct Reply {
+    pub result: Result<Vec<u8>>,
+    pub read: Option<ReadInfo>,
+}
+
+/// Runs one operation: JSON in, JSON out, or a DynamoDB error. A panic (an emulator bug) becomes
+/// an `InternalServerError` for that request instead of taking the connection or server down.
+///
+/// The layers every command gets, in order: the clock's per-request tick, the command itself,
+/// the usage report's request count (on success), the request log.
+pub fn dispatch(engine: &Engine, request: &RequestContext, operation: &str, body: &[u8]) -> Reply {
+    engine.clock.on_request();
+    let Some((name, handler)) = find(operation).copied().or_else(test_only(operation)) else {
+        engine.log_request("Unknown", ErrorKind::UnknownOperation.short_name(), None);
+        return Reply {
+            result: Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
+            read: None,
+        };
+    };
+    let mut ctx = Context {
+        engine,
+        request,
+        operation: name,
+        read: None,
+        used: Vec::new(),
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let result = handler(&mut ctx, body);
+        check_invariants(engine, name);
+        result
+    }))
+    .unwrap_or_else(|_| {
+        // The panic hook has printed where; this says which request, so it can be replayed.
+        const SHOWN: usize = 4096;
+        eprintln!(
+            "dynamodb-emulator: internal error (an emulator bug) in {operation}; request body{}: {}",
+            if body.len() > SHOWN { " (first 4 KB)" } else { "" },
+            String::from_utf8_lossy(&body[..body.len().min(SHOWN)])
+        );
+        Err(DynamoError::internal_bug())
+    });
+    let outcome = match &result {
+        Ok(_) => {
+            for table in &ctx.used {
+                engine.capacity.usage.request(table, name);
+            }
+            "ok"
+        }
+        Err(e) => e.kind.short_name(),
+    };
+    engine.log_request(name, outcome, ctx.read.as_ref());
+    Reply {
+        result,
+        read: ctx.read,
+    }
+}
+
+/// Tables up to this many items are checked after every operation in debug builds; larger ones
+/// would make the check cost more than the tests it guards.
+#[cfg(debug_assertions)]
+const CHECKED_TABLE_ITEMS: usize = 10_000;
+
+/// Debug builds check every table's bookkeeping after every operation, failed ones included (a
+/// failed request must change nothing): a broken invariant panics, and the request answers
+/// InternalServerError with the invariant in the log.
+#[cfg(debug_assertions)]
+fn check_invariants(engine: &Engine, operation: &str) {
+    for table in engine.catalog.all() {
+        let t = table.read();
+        if t.item_count() > CHECKED_TABLE_ITEMS {
+            continue;
+        }
+        if let Err(broken) = t.check_invariants() {
+            panic!("after {operation}, table {}: {broken}", t.name);
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn check_invariants(_: &Engine, _: &str) {}
+
+#[cfg(not(test))]
+fn test_only(_: &str) -> impl FnOnce() -> Option<(&'static str, Handler)> {
+    || None
+}
+
+/// `__Panic`: an operation that panics, to test that a bug answers 500 and the engine survives.
+#[cfg(test)]
+fn test_only(name: &str) -> impl FnOnce() -> Option<(&'static str, Handler)> {
+    let panics = name == "__Panic";
+    move || {
+        panics.then_some((
+            "Unknown",
+            (|_, _| panic!("a test-only operation that panics")) as Handler,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+
+    #[test]
+    fn the_command_table_is_sorted_and_complete() {
+        assert!(COMMANDS.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(COMMANDS.len(), 22);
+        assert_eq!(operation("GetItem"), Some("GetItem"));
+        assert_eq!(operation("getitem"), None);
+    }
+
+    #[test]
+    fn a_panic_is_an_internal_server_error_not_a_crash() {
+        let engine = Engine::new(0, Clock::real(), crate::Options::default());
+        let ctx = RequestContext::default();
+        let e = dispatch(&engine, &ctx, "__Panic", b"{}")
+            .result
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InternalServer);
+        // The engine still serves requests afterwards.
+        assert!(dispatch(&engine, &ctx, "ListTables", b"{}").result.is_ok());
+    }
+}

@@ -1,0 +1,359 @@
+//! CreateTable: a table's key schema, indexes, billing, stream and tags.
+//!
+//! Validation follows DynamoDB's order: member constraints first (reported together as
+//! `N validation errors detected: ...`), then the capacity bounds, then the semantic rules
+//! between members (key schema vs attribute definitions, billing mode vs throughput, index
+//! rules); only then the account (quotas) and the table namespace.
+//! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html>.
+
+use super::command::{json, Command, Context};
+use super::describe_table::describe;
+use super::table_schema::{
+    attribute_definition_constraints, attribute_definitions, billing_and_class_constraints,
+    gsi_definition, index_constraints, index_parts, key_schema_constraints, parse_billing_mode,
+    reserved, table_reservation, throughput_bounds, throughput_constraints, too_many_gsis,
+    typed_projection, typed_schema, typed_throughput, validate_tags, AttributeDefinitionW, IndexW,
+    KeySchemaElementW, StreamSpecificationW, TagW, ThroughputW, MAX_GSIS,
+};
+use super::validate::{check_name, enum_check};
+use crate::error::{Constraints, DynamoError, ErrorKind, Result};
+use crate::storage::table::{TableSpec, Throughput};
+use crate::storage::{BillingMode, IndexDefinition, KeySchema, Table, TableStatus};
+use crate::value::ScalarType;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashSet};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct CreateTableInput {
+    table_name: Option<String>,
+    attribute_definitions: Option<Vec<AttributeDefinitionW>>,
+    key_schema: Option<Vec<KeySchemaElementW>>,
+    local_secondary_indexes: Option<Vec<IndexW>>,
+    global_secondary_indexes: Option<Vec<IndexW>>,
+    billing_mode: Option<String>,
+    provisioned_throughput: Option<ThroughputW>,
+    stream_specification: Option<StreamSpecificationW>,
+    tags: Option<Vec<TagW>>,
+    table_class: Option<String>,
+    deletion_protection_enabled: Option<bool>,
+}
+
+/// A validated CreateTable: the table as it will be, short of the account's checks.
+pub(super) struct CreateTable {
+    name: String,
+    /// In the order given, as DescribeTable repeats them.
+    attribute_definitions: Vec<(String, ScalarType)>,
+    schema: KeySchema,
+    billing: BillingMode,
+    /// Whether BillingMode was given (DescribeTable then reports BillingModeSummary).
+    billing_given: bool,
+    throughput: Throughput,
+    lsis: Vec<IndexDefinition>,
+    gsis: Vec<IndexDefinition>,
+    stream: Option<String>,
+    tags: BTreeMap<String, String>,
+    deletion_protection: bool,
+    table_class: String,
+}
+
+fn constraints(input: &CreateTableInput) -> Constraints {
+    let mut c = Constraints::new();
+    check_name(&mut c, input.table_name.as_deref(), "tableName", true);
+    attribute_definition_constraints(&mut c, input.attribute_definitions.as_ref());
+    key_schema_constraints(&mut c, input.key_schema.as_ref(), "keySchema");
+    if let Some(t) = &input.provisioned_throughput {
+        throughput_constraints(&mut c, t, "provisionedThroughput");
+    }
+    if let Some(l) = &input.local_secondary_indexes {
+        index_constraints(&mut c, l, "localSecondaryIndexes", false);
+    }
+    if let Some(g) = &input.global_secondary_indexes {
+        index_constraints(&mut c, g, "globalSecondaryIndexes", true);
+    }
+    billing_and_class_constraints(
+        &mut c,
+        input.billing_mode.as_deref(),
+        input.table_class.as_deref(),
+    );
+    if let Some(s) = &input.stream_specification {
+        c.not_null(
+            s.stream_enabled.is_some(),
+            "streamSpecification.streamEnabled",
+        );
+        enum_check(
+            &mut c,
+            s.stream_view_type.as_deref(),
+            "streamSpecification.streamViewType",
+            &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"],
+        );
+    }
+    c
+}
+
+/// The table's throughput as its billing mode requires: given for PROVISIONED, absent for
+/// PAY_PER_REQUEST.
+fn table_throughput(billing: BillingMode, t: Option<&ThroughputW>) -> Result<Throughput> {
+    match (billing, t) {
+        (BillingMode::Provisioned, None) => Err(DynamoError::invalid_parameter(
+            "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+        )),
+        (BillingMode::Provisioned, Some(t)) => Ok(typed_throughput(t)),
+        (BillingMode::PayPerRequest, Some(_)) => Err(DynamoError::invalid_parameter(
+            "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+        )),
+        (BillingMode::PayPerRequest, None) => Ok(Throughput { read: 0, write: 0 }),
+    }
+}
+
+/// Local secondary indexes: on a table with a sort key, each with the table's partition key and
+/// its own sort key, at most 5.
+fn lsi_definitions(
+    l: &[IndexW],
+    schema: &KeySchema,
+    defs: &BTreeMap<String, ScalarType>,
+    names: &mut HashSet<String>,
+) -> Result<Vec<IndexDefinition>> {
+    if l.is_empty() {
+        return Err(DynamoError::invalid_parameter(
+            "List of LocalSecondaryIndexes is empty",
+        ));
+    }
+    if schema.range.is_none() {
+        return Err(DynamoError::invalid_parameter(
+            "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+        ));
+    }
+    let mut lsis = Vec::with_capacity(l.len());
+    for x in l {
+        let (name, key_schema, projection) = index_parts(x)?;
+        let ischema = typed_schema(key_schema, defs, Some(name))?;
+        if ischema.range.is_none() {
+            return Err(DynamoError::invalid_parameter(format!(
+                "Index KeySchema does not have a range key for index: {name}"
+            )));
+        }
+        if ischema.hash != schema.hash {
+            return Err(DynamoError::invalid_parameter(format!(
+                "Index KeySchema does not have the same leading hash key as table KeySchema for index: {name}. index hash key: {}, table hash key: {}",
+                ischema.hash.name, schema.hash.name
+            )));
+        }
+        let proj = typed_projection(projection, name)?;
+        if !names.insert(name.clone()) {
+            return Err(DynamoError::invalid_parameter(format!(
+                "Duplicate index name: {name}"
+            )));
+        }
+        lsis.push(IndexDefinition::new(name.clone(), ischema, proj, None));
+    }
+    if lsis.len() > 5 {
+        return Err(DynamoError::invalid_parameter(
+            "Number of LocalSecondaryIndexes exceeds per-table limit of 5",
+        ));
+    }
+    Ok(lsis)
+}
+
+/// Global secondary indexes: at most 20, names unique across the table's indexes.
+fn gsi_definitions(
+    g: &[IndexW],
+    defs: &BTreeMap<String, ScalarType>,
+    billing: BillingMode,
+    names: &mut HashSet<String>,
+) -> Result<Vec<IndexDefinition>> {
+    if g.is_empty() {
+        return Err(DynamoError::invalid_parameter(
+            "List of GlobalSecondaryIndexes is empty",
+        ));
+    }
+    let mut gsis = Vec::with_capacity(g.len());
+    for x in g {
+        let gsi = gsi_definition(x, defs, billing)?;
+        if !names.insert(gsi.name.clone()) {
+            return Err(DynamoError::invalid_parameter(format!(
+                "Duplicate index name: {}",
+                gsi.name
+            )));
+        }
+        gsis.push(gsi);
+    }
+    if gsis.len() > MAX_GSIS {
+        return Err(too_many_gsis());
+    }
+    Ok(gsis)
+}
+
+/// The stream's view type when the specification enables one.
+fn stream(s: Option<&StreamSpecificationW>) -> Result<Option<String>> {
+    match s {
+        Some(s) if s.stream_enabled == Some(true) => Ok(Some(s.stream_view_type.clone().ok_or_else(|| {
+            DynamoError::validation(
+                "One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true",
+            )
+        })?)),
+        Some(s) if s.stream_view_type.is_some() => Err(DynamoError::invalid_parameter(
+            "StreamViewType can only be specified when StreamEnabled is true",
+        )),
+        _ => Ok(None),
+    }
+}
+
+impl TryFrom<CreateTableInput> for CreateTable {
+    type Error = DynamoError;
+
+    fn try_from(input: CreateTableInput) -> Result<Self> {
+        let members = input.table_name.clone().zip(
+            input
+                .attribute_definitions
+                .clone()
+                .zip(input.key_schema.clone()),
+        );
+        let (name, (defs_w, ks_w)) = constraints(&input).finish(members)?;
+        throughput_bounds(input.provisioned_throughput.as_ref())?;
+        for g in input.global_secondary_indexes.iter().flatten() {
+            throughput_bounds(g.provisioned_throughput.as_ref())?;
+        }
+        let defs = attribute_definitions(&defs_w)?;
+        let schema = typed_schema(&ks_w, &defs, None)?;
+        let billing = parse_billing_mode(input.billing_mode.as_deref());
+        let throughput = table_throughput(billing, input.provisioned_throughput.as_ref())?;
+        let mut names = HashSet::new();
+        let lsis = match &input.local_secondary_indexes {
+            Some(l) => lsi_definitions(l, &schema, &defs, &mut names)?,
+            None => Vec::new(),
+        };
+        let gsis = match &input.global_secondary_indexes {
+            Some(g) => gsi_definitions(g, &defs, billing, &mut names)?,
+            None => Vec::new(),
+        };
+        if lsis
+            .iter()
+            .chain(gsis.iter())
+            .any(|i| i.projection.non_key_attributes.len() > 100)
+        {
+            return Err(DynamoError::validation(
+                "One or more parameter values were invalid: Number of NonKeyAttributes in a projection exceeds the limit of 100",
+            ));
+        }
+        let used: HashSet<&str> = schema
+            .names()
+            .chain(
+                lsis.iter()
+                    .chain(gsis.iter())
+                    .flat_map(|i| i.schema.names()),
+            )
+            .collect();
+        if used.len() != defs.len() {
+            return Err(DynamoError::invalid_parameter(
+                "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+            ));
+        }
+        let mut tags = BTreeMap::new();
+        if let Some(t) = &input.tags {
+            validate_tags(t)?;
+            for tag in t {
+                tags.insert(
+                    tag.key.clone().unwrap_or_default(),
+                    tag.value.clone().unwrap_or_default(),
+                );
+            }
+        }
+        Ok(CreateTable {
+            stream: stream(input.stream_specification.as_ref())?,
+            name,
+            attribute_definitions: defs_w
+                .iter()
+                .map(|d| {
+                    let name = d.attribute_name.clone().unwrap_or_default();
+                    let ty = defs[&name];
+                    (name, ty)
+                })
+                .collect(),
+            schema,
+            billing,
+            billing_given: input.billing_mode.is_some(),
+            throughput,
+            lsis,
+            gsis,
+            tags,
+            deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
+            table_class: input.table_class.unwrap_or_else(|| "STANDARD".into()),
+        })
+    }
+}
+
+impl Command for CreateTable {
+    type Input = CreateTableInput;
+    type Output = Value;
+
+    fn parse(body: &[u8]) -> Result<CreateTableInput> {
+        json(body)
+    }
+
+    fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
+        let engine = ctx.engine;
+        let region = &ctx.request.region;
+        let quotas = &engine.options.quotas;
+        quotas.check_table(region, reserved(self.throughput), None)?;
+        for g in &self.gsis {
+            if let Some(t) = g.throughput {
+                quotas.check_table(region, reserved(t), Some(&g.name))?;
+            }
+        }
+        let exists = || {
+            DynamoError::new(
+                ErrorKind::ResourceInUse,
+                format!("Table already exists: {}", self.name),
+            )
+        };
+        if engine.catalog.get(&self.name).is_some() {
+            return Err(exists());
+        }
+        quotas.check_tables(engine.catalog.len())?;
+        let reservation = table_reservation(self.billing, self.throughput, &self.gsis);
+        let now = engine.clock.now();
+        let mut table = Table::new(TableSpec {
+            name: self.name.clone(),
+            arn: format!(
+                "arn:aws:dynamodb:{region}:{}:table/{}",
+                engine.options.account_id, self.name
+            ),
+            id: engine.uuid(),
+            schema: self.schema,
+            attribute_definitions: self.attribute_definitions,
+            billing_mode: self.billing,
+            throughput: self.throughput,
+            created_at: now,
+            gsis: self.gsis,
+            lsis: self.lsis,
+            stream: self.stream,
+            tags: self.tags,
+            deletion_protection: self.deletion_protection,
+            table_class: self.table_class,
+            replication: engine.replication.clone(),
+            seed: engine.with_rng(rand::Rng::gen),
+            capacity: engine.capacity.clone(),
+            collection_limit: engine.options.item_collection_limit,
+        });
+        table.billing_mode_changed_at = self.billing_given.then_some(now);
+        let delay = engine.options.transient_status_delay;
+        if !delay.is_zero() {
+            table.transient_until = Some((TableStatus::Creating, now + delay));
+            for g in &mut table.gsis {
+                g.status = TableStatus::Creating;
+            }
+        }
+        let description = describe(&table, now);
+        let id = table.id.clone();
+        engine
+            .reservations
+            .reserve(quotas, region, &id, reservation)?;
+        if !engine.catalog.insert(table) {
+            engine.reservations.release(&id);
+            return Err(exists());
+        }
+        Ok(json!({ "TableDescription": description }))
+    }
+}

@@ -1,0 +1,215 @@
+//! DescribeTable, and the `TableDescription` every table operation returns.
+//! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeTable.html>.
+
+use super::command::{json, Command, Context};
+use super::validate::table_name;
+use crate::error::{DynamoError, ErrorKind, Result};
+use crate::storage::catalog::TableRef;
+use crate::storage::table::Throughput;
+use crate::storage::{BillingMode, KeySchema, Projection, ProjectionType, Table, TableStatus};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct TableNameInput {
+    table_name: Option<String>,
+}
+
+impl TableNameInput {
+    /// The table's name, checked.
+    pub(super) fn name(self) -> Result<String> {
+        table_name(self.table_name.as_deref())?;
+        crate::error::Constraints::new().finish(self.table_name)
+    }
+}
+
+/// A validated DescribeTable.
+pub(super) struct DescribeTable {
+    name: String,
+}
+
+impl TryFrom<TableNameInput> for DescribeTable {
+    type Error = DynamoError;
+
+    fn try_from(input: TableNameInput) -> Result<Self> {
+        Ok(DescribeTable {
+            name: input.name()?,
+        })
+    }
+}
+
+impl Command for DescribeTable {
+    type Input = TableNameInput;
+    type Output = Value;
+
+    fn parse(body: &[u8]) -> Result<TableNameInput> {
+        json(body)
+    }
+
+    fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
+        let engine = ctx.engine;
+        let table = control_table(engine, &self.name)?;
+        let now = engine.clock.now();
+        let mut t = table.write();
+        t.expire(now);
+        Ok(json!({ "Table": describe(&t, now) }))
+    }
+}
+
+/// The table a control-plane operation names, in any status.
+pub(super) fn control_table(engine: &crate::Engine, name: &str) -> Result<TableRef> {
+    engine.catalog.get(name).ok_or_else(|| not_found(name))
+}
+
+/// `ResourceNotFoundException` for a table the control plane cannot find (it names the table,
+/// unlike the data plane's).
+pub(super) fn not_found(name: &str) -> DynamoError {
+    DynamoError::new(
+        ErrorKind::ResourceNotFound,
+        format!("Requested resource not found: Table: {name} not found"),
+    )
+}
+
+/// ISO-8601 UTC with milliseconds, as DynamoDB writes stream labels.
+pub fn iso8601(t: Duration) -> String {
+    let secs = t.as_secs() as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60,
+        t.subsec_millis()
+    )
+}
+
+fn seconds(t: Duration) -> Value {
+    json!((t.as_millis() as f64) / 1000.0)
+}
+
+fn key_schema_json(s: &KeySchema) -> Value {
+    let mut v = vec![json!({"AttributeName": s.hash.name, "KeyType": "HASH"})];
+    if let Some(r) = &s.range {
+        v.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
+    }
+    Value::Array(v)
+}
+
+fn projection_json(p: &Projection) -> Value {
+    let mut v = json!({"ProjectionType": p.ty.as_str()});
+    if p.ty == ProjectionType::Include {
+        v["NonKeyAttributes"] = json!(p.non_key_attributes);
+    }
+    v
+}
+
+fn throughput_json(t: &Throughput, table: &Table) -> Value {
+    let mut v = json!({
+        "NumberOfDecreasesToday": table.decreases_today,
+        "ReadCapacityUnits": t.read,
+        "WriteCapacityUnits": t.write,
+    });
+    if let Some(i) = table.last_increase {
+        v["LastIncreaseDateTime"] = seconds(i);
+    }
+    if let Some(d) = table.last_decrease {
+        v["LastDecreaseDateTime"] = seconds(d);
+    }
+    v
+}
+
+/// DescribeTable's `Table` (also CreateTable's and DeleteTable's `TableDescription`).
+pub(super) fn describe(t: &Table, now: Duration) -> Value {
+    let status = t.status(now);
+    let mut v = json!({
+        "AttributeDefinitions": t.attribute_definitions.iter()
+            .map(|(n, ty)| json!({"AttributeName": n, "AttributeType": ty.as_str()}))
+            .collect::<Vec<_>>(),
+        "TableName": t.name,
+        "KeySchema": key_schema_json(&t.schema),
+        "TableStatus": status.as_str(),
+        "CreationDateTime": seconds(t.created_at),
+        "ProvisionedThroughput": throughput_json(&t.throughput, t),
+        "TableSizeBytes": t.size_bytes,
+        "ItemCount": t.item_count(),
+        "TableArn": t.arn,
+        "TableId": t.id,
+        "DeletionProtectionEnabled": t.deletion_protection,
+    });
+    if t.billing_mode == BillingMode::PayPerRequest || t.billing_mode_changed_at.is_some() {
+        let mut summary = json!({"BillingMode": t.billing_mode.as_str()});
+        if let Some(at) = t.billing_mode_changed_at {
+            summary["LastUpdateToPayPerRequestDateTime"] = seconds(at);
+        }
+        v["BillingModeSummary"] = summary;
+    }
+    if t.table_class != "STANDARD" {
+        v["TableClassSummary"] = json!({"TableClass": t.table_class});
+    }
+    if !t.lsis.is_empty() {
+        v["LocalSecondaryIndexes"] = Value::Array(
+            t.lsis
+                .iter()
+                .map(|i| {
+                    json!({
+                        "IndexName": i.name,
+                        "KeySchema": key_schema_json(&i.schema),
+                        "Projection": projection_json(&i.projection),
+                        "IndexSizeBytes": i.size_bytes,
+                        "ItemCount": i.entries.len(),
+                        "IndexArn": format!("{}/index/{}", t.arn, i.name),
+                    })
+                })
+                .collect(),
+        );
+    }
+    if !t.gsis.is_empty() {
+        v["GlobalSecondaryIndexes"] = Value::Array(
+            t.gsis
+                .iter()
+                .map(|i| {
+                    let index_status = if status == TableStatus::Creating {
+                        TableStatus::Creating
+                    } else {
+                        i.status
+                    };
+                    let mut g = json!({
+                        "IndexName": i.name,
+                        "KeySchema": key_schema_json(&i.schema),
+                        "Projection": projection_json(&i.projection),
+                        "IndexStatus": index_status.as_str(),
+                        "ProvisionedThroughput": throughput_json(&i.throughput.unwrap_or(Throughput { read: 0, write: 0 }), t),
+                        "IndexSizeBytes": i.size_bytes,
+                        "ItemCount": i.entries.len(),
+                        "IndexArn": format!("{}/index/{}", t.arn, i.name),
+                    });
+                    if index_status == TableStatus::Creating {
+                        g["Backfilling"] = json!(false);
+                    }
+                    g
+                })
+                .collect(),
+        );
+    }
+    if let Some(view) = &t.stream {
+        let label = iso8601(t.created_at);
+        v["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": view});
+        v["LatestStreamLabel"] = json!(label);
+        v["LatestStreamArn"] = json!(format!("{}/stream/{}", t.arn, label));
+    }
+    v
+}

@@ -1,0 +1,373 @@
+//! Query's key conditions: a KeyConditionExpression (or legacy KeyConditions) reduced to one
+//! partition-key value and at most one sort-key condition, as DynamoDB requires.
+//! See <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.KeyConditionExpressions.html>.
+
+use crate::error::{DynamoError, Result};
+use crate::expression::{Comparator, Condition, LegacyCondition, Operand, PathElem};
+use crate::storage::{KeySchema, KeyValue};
+use crate::value::AttributeValue;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
+
+/// A condition on the sort key, as Query allows.
+#[derive(Debug, Clone)]
+pub(super) enum SortCondition {
+    Eq(KeyValue),
+    Lt(KeyValue),
+    Le(KeyValue),
+    Gt(KeyValue),
+    Ge(KeyValue),
+    Between(KeyValue, KeyValue),
+    BeginsWith(KeyValue),
+}
+
+impl SortCondition {
+    pub(super) fn matches(&self, v: &KeyValue) -> bool {
+        match self {
+            SortCondition::Eq(x) => v == x,
+            SortCondition::Lt(x) => v < x,
+            SortCondition::Le(x) => v <= x,
+            SortCondition::Gt(x) => v > x,
+            SortCondition::Ge(x) => v >= x,
+            SortCondition::Between(a, b) => v >= a && v <= b,
+            SortCondition::BeginsWith(p) => match (v, p) {
+                (KeyValue::S(s), KeyValue::S(p)) => s.starts_with(p.as_str()),
+                (KeyValue::B(s), KeyValue::B(p)) => s.starts_with(p),
+                _ => false,
+            },
+        }
+    }
+
+    pub(super) fn lower(&self) -> Bound<KeyValue> {
+        match self {
+            SortCondition::Eq(x)
+            | SortCondition::Ge(x)
+            | SortCondition::Between(x, _)
+            | SortCondition::BeginsWith(x) => Bound::Included(x.clone()),
+            SortCondition::Gt(x) => Bound::Excluded(x.clone()),
+            SortCondition::Lt(_) | SortCondition::Le(_) => Bound::Unbounded,
+        }
+    }
+
+    pub(super) fn upper(&self) -> Bound<KeyValue> {
+        match self {
+            SortCondition::Eq(x) | SortCondition::Le(x) | SortCondition::Between(_, x) => {
+                Bound::Included(x.clone())
+            }
+            SortCondition::Lt(x) => Bound::Excluded(x.clone()),
+            SortCondition::Gt(_) | SortCondition::Ge(_) => Bound::Unbounded,
+            SortCondition::BeginsWith(p) => match prefix_successor(p) {
+                Some(s) => Bound::Excluded(s),
+                None => Bound::Unbounded,
+            },
+        }
+    }
+}
+
+/// The smallest value greater than every value starting with `p` (so a reverse begins_with
+/// Query can seek to the end of its range).
+pub(super) fn prefix_successor(p: &KeyValue) -> Option<KeyValue> {
+    match p {
+        KeyValue::B(b) => {
+            let mut b = b.clone();
+            while let Some(last) = b.pop() {
+                if last < 0xff {
+                    b.push(last + 1);
+                    return Some(KeyValue::B(b));
+                }
+            }
+            None
+        }
+        KeyValue::S(s) => {
+            let mut chars: Vec<char> = s.chars().collect();
+            while let Some(last) = chars.pop() {
+                let mut next = last as u32 + 1;
+                if (0xD800..0xE000).contains(&next) {
+                    next = 0xE000;
+                }
+                if let Some(c) = char::from_u32(next) {
+                    chars.push(c);
+                    return Some(KeyValue::S(chars.into_iter().collect()));
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+pub(super) struct KeyCondition {
+    pub(super) hash: KeyValue,
+    pub(super) sort: Option<SortCondition>,
+}
+
+pub(super) fn kce_error(detail: impl std::fmt::Display) -> DynamoError {
+    DynamoError::validation(detail.to_string())
+}
+
+pub(super) fn flatten_and(c: Condition, out: &mut Vec<Condition>) -> Result<()> {
+    match c {
+        Condition::And(a, b) => {
+            flatten_and(*a, out)?;
+            flatten_and(*b, out)
+        }
+        Condition::Or(..) => Err(kce_error(
+            "Invalid operator used in KeyConditionExpression: OR",
+        )),
+        Condition::Not(..) => Err(kce_error(
+            "Invalid operator used in KeyConditionExpression: NOT",
+        )),
+        Condition::In(..) => Err(kce_error(
+            "Invalid operator used in KeyConditionExpression: IN",
+        )),
+        Condition::AttributeExists(_) => Err(kce_error(
+            "Invalid operator used in KeyConditionExpression: attribute_exists",
+        )),
+        Condition::AttributeNotExists(_) => Err(kce_error(
+            "Invalid operator used in KeyConditionExpression: attribute_not_exists",
+        )),
+        Condition::AttributeType(..) => Err(kce_error(
+            "Invalid operator used in KeyConditionExpression: attribute_type",
+        )),
+        Condition::Contains(..) => Err(kce_error(
+            "Invalid operator used in KeyConditionExpression: contains",
+        )),
+        Condition::Compare(_, Comparator::Ne, _) => Err(kce_error(
+            "Invalid operator used in KeyConditionExpression: <>",
+        )),
+        other => {
+            out.push(other);
+            Ok(())
+        }
+    }
+}
+
+/// The attribute name of a key-condition operand, with DynamoDB's rules on what may appear.
+pub(super) fn key_attribute(o: &Operand) -> Result<Option<String>> {
+    match o {
+        Operand::Path(p) => {
+            if p.0.len() > 1 {
+                return Err(kce_error(
+                    "KeyConditionExpressions cannot have conditions on nested attributes",
+                ));
+            }
+            match &p.0[0] {
+                PathElem::Name(n) => Ok(Some(n.clone())),
+                PathElem::Index(_) => Err(kce_error(
+                    "KeyConditionExpressions cannot have conditions on nested attributes",
+                )),
+            }
+        }
+        Operand::Value(_) => Ok(None),
+        _ => Err(kce_error(
+            "KeyConditionExpressions cannot contain nested operations",
+        )),
+    }
+}
+
+pub(super) fn value_of(o: &Operand) -> Option<&AttributeValue> {
+    match o {
+        Operand::Value(v) => Some(v.as_ref()),
+        _ => None,
+    }
+}
+
+pub(super) fn flip(c: Comparator) -> Comparator {
+    match c {
+        Comparator::Lt => Comparator::Gt,
+        Comparator::Le => Comparator::Ge,
+        Comparator::Gt => Comparator::Lt,
+        Comparator::Ge => Comparator::Le,
+        other => other,
+    }
+}
+
+/// One atom of a key condition: (attribute, comparator-ish, values).
+pub(super) enum Atom {
+    Cmp(String, Comparator, AttributeValue),
+    Between(String, AttributeValue, AttributeValue),
+    BeginsWith(String, AttributeValue),
+}
+
+pub(super) fn atom(c: Condition) -> Result<Atom> {
+    match c {
+        Condition::Compare(a, op, b) => {
+            let (ka, kb) = (key_attribute(&a)?, key_attribute(&b)?);
+            match (ka, kb) {
+                (Some(_), Some(_)) => Err(kce_error("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")),
+                (None, None) => Err(kce_error("Invalid condition in KeyConditionExpression: No key attribute specified")),
+                (Some(name), None) => Ok(Atom::Cmp(name, op, value_of(&b).cloned().expect("value"))),
+                (None, Some(name)) => Ok(Atom::Cmp(name, flip(op), value_of(&a).cloned().expect("value"))),
+            }
+        }
+        Condition::Between(v, lo, hi) => {
+            let name = key_attribute(&v)?.ok_or_else(|| {
+                kce_error("Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand")
+            })?;
+            if key_attribute(&lo)?.is_some() || key_attribute(&hi)?.is_some() {
+                return Err(kce_error("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"));
+            }
+            let (lo, hi) = (
+                value_of(&lo).cloned().expect("value"),
+                value_of(&hi).cloned().expect("value"),
+            );
+            if lo.type_name() != hi.type_name() {
+                return Err(kce_error(format!(
+                    "Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {{{}:{}}}, upper bound operand: AttributeValue: {{{}:{}}}",
+                    lo.type_name(), scalar_text(&lo), hi.type_name(), scalar_text(&hi)
+                )));
+            }
+            Ok(Atom::Between(name, lo, hi))
+        }
+        Condition::BeginsWith(a, b) => {
+            let name = key_attribute(&a)?.ok_or_else(|| {
+                kce_error("Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand")
+            })?;
+            if key_attribute(&b)?.is_some() {
+                return Err(kce_error("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"));
+            }
+            Ok(Atom::BeginsWith(
+                name,
+                value_of(&b).cloned().expect("value"),
+            ))
+        }
+        _ => Err(kce_error("Query key condition not supported")),
+    }
+}
+
+pub(super) fn scalar_text(v: &AttributeValue) -> String {
+    match v {
+        AttributeValue::S(s) => s.clone(),
+        AttributeValue::N(n) => n.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+pub(super) fn typed_key(v: &AttributeValue, ty: crate::value::ScalarType) -> Result<KeyValue> {
+    match KeyValue::from_scalar(v) {
+        Some(k) if k.has_type(ty) => Ok(k),
+        _ => Err(DynamoError::invalid_parameter(
+            "Condition parameter type does not match schema type",
+        )),
+    }
+}
+
+pub(super) fn build_key_condition(atoms: Vec<Atom>, schema: &KeySchema) -> Result<KeyCondition> {
+    let mut seen = BTreeSet::new();
+    for a in &atoms {
+        let name = match a {
+            Atom::Cmp(n, ..) | Atom::Between(n, ..) | Atom::BeginsWith(n, ..) => n,
+        };
+        if !seen.insert(name.clone()) {
+            return Err(kce_error(
+                "KeyConditionExpressions must only contain one condition per key",
+            ));
+        }
+    }
+    let mut hash = None;
+    let mut sort = None;
+    for a in atoms {
+        let name = match &a {
+            Atom::Cmp(n, ..) | Atom::Between(n, ..) | Atom::BeginsWith(n, ..) => n.clone(),
+        };
+        if name == schema.hash.name {
+            match a {
+                Atom::Cmp(_, Comparator::Eq, v) => {
+                    let k = typed_key(&v, schema.hash.ty)?;
+                    crate::storage::key::check_key_size(
+                        &k,
+                        crate::storage::key::KeyRole::Partition,
+                    )?;
+                    hash = Some(k);
+                }
+                _ => return Err(kce_error("Query key condition not supported")),
+            }
+        } else if schema.range.as_ref().is_some_and(|r| r.name == name) {
+            let ty = schema.range.as_ref().expect("checked").ty;
+            sort = Some(match a {
+                Atom::Cmp(_, c, v) => {
+                    let k = typed_key(&v, ty)?;
+                    match c {
+                        Comparator::Eq => SortCondition::Eq(k),
+                        Comparator::Lt => SortCondition::Lt(k),
+                        Comparator::Le => SortCondition::Le(k),
+                        Comparator::Gt => SortCondition::Gt(k),
+                        Comparator::Ge => SortCondition::Ge(k),
+                        Comparator::Ne => unreachable!("rejected earlier"),
+                    }
+                }
+                Atom::Between(_, lo, hi) => {
+                    SortCondition::Between(typed_key(&lo, ty)?, typed_key(&hi, ty)?)
+                }
+                Atom::BeginsWith(_, p) => {
+                    let k = typed_key(&p, ty)?;
+                    if ty == crate::value::ScalarType::N {
+                        return Err(kce_error(
+                            "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+                        ));
+                    }
+                    SortCondition::BeginsWith(k)
+                }
+            });
+        } else {
+            if hash.is_none() && !seen.contains(&schema.hash.name) {
+                return Err(kce_error(format!(
+                    "Query condition missed key schema element: {}",
+                    schema.hash.name
+                )));
+            }
+            return Err(kce_error("Query key condition not supported"));
+        }
+    }
+    let hash = hash.ok_or_else(|| {
+        kce_error(format!(
+            "Query condition missed key schema element: {}",
+            schema.hash.name
+        ))
+    })?;
+    Ok(KeyCondition { hash, sort })
+}
+
+/// Legacy `KeyConditions` as the same key condition.
+pub(super) fn legacy_key_condition(
+    kc: &HashMap<String, LegacyCondition>,
+    schema: &KeySchema,
+) -> Result<KeyCondition> {
+    let mut atoms = Vec::new();
+    let mut entries: Vec<(&String, &LegacyCondition)> = kc.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, c) in entries {
+        let args = c.attribute_value_list.clone().unwrap_or_default();
+        let op = c.comparison_operator.as_deref().unwrap_or("");
+        let need = match op {
+            "BETWEEN" => 2,
+            "EQ" | "LE" | "LT" | "GE" | "GT" | "BEGINS_WITH" => 1,
+            _ => {
+                return Err(DynamoError::validation(
+                    "Attempted conditional constraint is not an indexable operation",
+                ))
+            }
+        };
+        if args.len() != need {
+            return Err(DynamoError::invalid_parameter(format!(
+                "Invalid number of argument(s) for the {op} ComparisonOperator"
+            )));
+        }
+        atoms.push(match op {
+            "BETWEEN" => Atom::Between(name.clone(), args[0].clone(), args[1].clone()),
+            "BEGINS_WITH" => Atom::BeginsWith(name.clone(), args[0].clone()),
+            _ => Atom::Cmp(
+                name.clone(),
+                match op {
+                    "EQ" => Comparator::Eq,
+                    "LE" => Comparator::Le,
+                    "LT" => Comparator::Lt,
+                    "GE" => Comparator::Ge,
+                    _ => Comparator::Gt,
+                },
+                args[0].clone(),
+            ),
+        });
+    }
+    build_key_condition(atoms, schema)
+}

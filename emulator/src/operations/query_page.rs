@@ -1,0 +1,423 @@
+//! What Query and Scan share: the read plan, `Select`, the ExclusiveStartKey, and the page
+//! itself.
+//!
+//! A page stops when the items *read* (before any filter) reach 1 MB or `Limit` items have been
+//! evaluated; filtered-out items still count toward both and toward `ScannedCount`.
+//! `LastEvaluatedKey` is returned when more may follow, and always when `Limit` stopped the page
+//! (DynamoDB does not look ahead).
+//! See <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html>.
+
+use super::validate::{check_name, enum_check, return_consumed_capacity, WireMap};
+use crate::capacity;
+use crate::error::{Constraints, DynamoError, Result};
+use crate::expression::{Condition, Projection};
+use crate::storage::table::IndexDefinition;
+use crate::storage::{KeySchema, ProjectionType, StoredKey, Table};
+use crate::value::attribute::validate_map;
+use crate::value::{item_size, AttributeValue, Item};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::ops::Bound;
+
+/// A page holds at most this many bytes of items read.
+pub(super) const MAX_PAGE_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Select {
+    All,
+    AllProjected,
+    Specific,
+    Count,
+}
+
+pub(super) struct ReadPlan {
+    /// A Query on a table without a sort key matches at most one item: nothing can follow it,
+    /// so no LastEvaluatedKey even when Limit is reached.
+    pub(super) single_item: bool,
+    /// The inclusive end of a table Query's sort key range in the direction of travel: an item
+    /// there is the last the range can hold, so a page that stops on it by Limit has no
+    /// LastEvaluatedKey (as DynamoDB Local answers `sk BETWEEN :a AND :b` reaching `:b`, and
+    /// `<=`/`>=` reaching their bound; not `=` nor begins_with).
+    pub(super) end: Option<(String, AttributeValue)>,
+    pub(super) filter: Option<Condition>,
+    pub(super) projection: Option<Projection>,
+    pub(super) select: Select,
+    pub(super) limit: Option<usize>,
+    pub(super) consistent: bool,
+    /// Query's ScanIndexForward (a Scan reads forward).
+    pub(super) forward: bool,
+}
+
+/// Checks Select against the projection parameters and the index, as DynamoDB does.
+pub(super) fn resolve_select(
+    select: Option<&str>,
+    has_projection: bool,
+    projection_param: &str,
+    index: Option<&IndexDefinition>,
+    is_gsi: bool,
+) -> Result<Select> {
+    let s = match select {
+        None => {
+            if has_projection {
+                Select::Specific
+            } else if index.is_some() {
+                Select::AllProjected
+            } else {
+                Select::All
+            }
+        }
+        Some("ALL_ATTRIBUTES") => Select::All,
+        Some("ALL_PROJECTED_ATTRIBUTES") => Select::AllProjected,
+        Some("SPECIFIC_ATTRIBUTES") => Select::Specific,
+        _ => Select::Count,
+    };
+    if has_projection && s != Select::Specific {
+        return Err(DynamoError::validation(format!(
+            "Cannot specify the {projection_param} when choosing to get {}",
+            select.unwrap_or_default()
+        )));
+    }
+    if s == Select::Specific && !has_projection {
+        return Err(DynamoError::validation(
+            "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+        ));
+    }
+    if s == Select::AllProjected && index.is_none() {
+        return Err(DynamoError::validation(
+            "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is not supported for a table",
+        ));
+    }
+    if let (Select::All, Some(idx), true) = (s, index, is_gsi) {
+        if idx.projection.ty != ProjectionType::All {
+            return Err(DynamoError::invalid_parameter(format!(
+                "Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                idx.name
+            )));
+        }
+    }
+    Ok(s)
+}
+
+/// Attributes an index holds for an item (table keys, index keys, projected attributes).
+pub(super) fn index_holds(idx: &IndexDefinition, table: &KeySchema, name: &str) -> bool {
+    idx.projection.ty == ProjectionType::All
+        || table.is_key_attribute(name)
+        || idx.schema.is_key_attribute(name)
+        || idx.projection.non_key_attributes.iter().any(|n| n == name)
+}
+
+/// Parses and checks an ExclusiveStartKey: exactly the table's key attributes (plus the index's),
+/// with the schema's types.
+pub(super) fn start_key(
+    esk: Option<WireMap>,
+    t: &Table,
+    index: Option<&IndexDefinition>,
+) -> Result<Option<(StoredKey, Option<StoredKey>)>> {
+    let Some(esk) = esk else { return Ok(None) };
+    let esk = validate_map(esk).map_err(|e| {
+        DynamoError::validation(format!(
+            "The provided starting key is invalid: {}",
+            e.message
+        ))
+    })?;
+    let mut expected: BTreeSet<&str> = t.schema.names().collect();
+    if let Some(idx) = index {
+        expected.extend(idx.schema.names());
+    }
+    let got: BTreeSet<&str> = esk.keys().map(String::as_str).collect();
+    if got != expected {
+        return Err(DynamoError::validation(
+            "The provided starting key is invalid",
+        ));
+    }
+    let table_key_item: Item = t
+        .schema
+        .names()
+        .map(|n| (n.to_string(), esk[n].clone()))
+        .collect();
+    let table_key = t.schema.key_from_request(&table_key_item)?;
+    let index_key = match index {
+        Some(idx) => {
+            let ik: Item = idx
+                .schema
+                .names()
+                .map(|n| (n.to_string(), esk[n].clone()))
+                .collect();
+            Some(idx.schema.key_from_request(&ik).map_err(|e| {
+                DynamoError::validation(format!(
+                    "The provided starting key is invalid: {}",
+                    e.message
+                ))
+            })?)
+        }
+        None => None,
+    };
+    Ok(Some((table_key, index_key)))
+}
+
+/// The key attributes of an evaluated item, for LastEvaluatedKey.
+pub(super) fn last_key(item: &Item, t: &Table, index: Option<&IndexDefinition>) -> Item {
+    let mut names: Vec<&str> = t.schema.names().collect();
+    if let Some(idx) = index {
+        names.extend(idx.schema.names());
+    }
+    names
+        .into_iter()
+        .filter_map(|n| item.get(n).map(|v| (n.to_string(), v.clone())))
+        .collect()
+}
+
+pub(super) struct PageResult<'t> {
+    pub(super) items: Vec<Cow<'t, Item>>,
+    pub(super) count: usize,
+    pub(super) scanned: usize,
+    pub(super) last_evaluated: Option<Item>,
+    pub(super) bytes_read: usize,
+}
+
+/// Walks candidate items (already in order and after the start key) and cuts one page.
+pub(super) fn run_page<'t>(
+    candidates: impl Iterator<Item = &'t Item>,
+    t: &Table,
+    index: Option<&IndexDefinition>,
+    plan: &ReadPlan,
+) -> PageResult<'t> {
+    let mut out = PageResult {
+        items: Vec::new(),
+        count: 0,
+        scanned: 0,
+        last_evaluated: None,
+        bytes_read: 0,
+    };
+    let lsi_fetch = match index {
+        Some(idx) if idx.projection.ty != ProjectionType::All && !is_global(t, idx) => {
+            match plan.select {
+                Select::All => true,
+                Select::Specific => plan.projection.as_ref().is_some_and(|p| {
+                    p.top_level_names()
+                        .iter()
+                        .any(|n| !index_holds(idx, &t.schema, n))
+                }),
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    let mut candidates = candidates.peekable();
+    while let Some(item) = candidates.next() {
+        // What the index holds of the item (GSIs and KEYS_ONLY/INCLUDE LSIs).
+        let view: Cow<'t, Item> = match index {
+            Some(idx) if idx.projection.ty != ProjectionType::All => {
+                Cow::Owned(idx.project(item, &t.schema))
+            }
+            _ => Cow::Borrowed(item),
+        };
+        out.bytes_read += item_size(&view);
+        out.scanned += 1;
+        // An LSI read that needs attributes the index does not project fetches the table item,
+        // and DynamoDB charges that read too.
+        if lsi_fetch {
+            out.bytes_read += item_size(item);
+        }
+        let source: &Item = match (plan.select, index) {
+            // An LSI read that needs more than the index holds fetches the table item.
+            (Select::All | Select::Specific, Some(idx))
+                if idx.throughput.is_none() && !is_global(t, idx) =>
+            {
+                item
+            }
+            _ => &view,
+        };
+        let passes = plan.filter.as_ref().is_none_or(|f| f.evaluate(source));
+        if passes {
+            out.count += 1;
+            match plan.select {
+                Select::Count => {}
+                Select::Specific => out.items.push(Cow::Owned(
+                    plan.projection.as_ref().expect("checked").apply(source),
+                )),
+                // ALL_ATTRIBUTES is only allowed where the source is the whole item.
+                Select::All => out.items.push(Cow::Borrowed(item)),
+                Select::AllProjected => out.items.push(view.clone()),
+            }
+        }
+        let at_end = plan
+            .end
+            .as_ref()
+            .is_some_and(|(name, v)| item.get(name) == Some(v));
+        let by_limit = plan.limit.is_some_and(|l| out.scanned >= l) && !plan.single_item && !at_end;
+        let by_size = out.bytes_read >= MAX_PAGE_BYTES;
+        if by_limit || (by_size && candidates.peek().is_some()) {
+            out.last_evaluated = Some(last_key(item, t, index));
+            break;
+        }
+    }
+    out
+}
+
+pub(super) fn is_global(t: &Table, idx: &IndexDefinition) -> bool {
+    t.gsis.iter().any(|g| g.name == idx.name)
+}
+
+/// A Query or Scan response, serialised straight from borrowed items.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct PageOutput<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    items: Option<&'a [Cow<'a, Item>]>,
+    count: usize,
+    scanned_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_evaluated_key: Option<&'a Item>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumed_capacity: Option<Value>,
+}
+
+pub(super) fn output(
+    page: PageResult<'_>,
+    select: Select,
+    table: &str,
+    consistent: bool,
+    rcc: Option<&str>,
+) -> Result<Box<RawValue>> {
+    let out = PageOutput {
+        items: (select != Select::Count).then_some(page.items.as_slice()),
+        count: page.count,
+        scanned_count: page.scanned,
+        last_evaluated_key: page.last_evaluated.as_ref(),
+        // Query and Scan round the whole page's bytes up once.
+        consumed_capacity: capacity::consumed(
+            table,
+            capacity::read_units(page.bytes_read, consistent),
+            rcc,
+            true,
+        ),
+    };
+    let internal = |e: serde_json::Error| {
+        DynamoError::new(crate::error::ErrorKind::InternalServer, e.to_string())
+    };
+    RawValue::from_string(serde_json::to_string(&out).map_err(internal)?).map_err(internal)
+}
+
+pub(super) struct Common<'a> {
+    pub(super) table_name: Option<&'a str>,
+    pub(super) index_name: Option<&'a str>,
+    pub(super) select: Option<&'a str>,
+    pub(super) limit: Option<i64>,
+    pub(super) conditional_operator: Option<&'a str>,
+    pub(super) return_consumed_capacity: Option<&'a str>,
+    pub(super) attributes_to_get: Option<&'a Vec<String>>,
+}
+
+impl Common<'_> {
+    pub(super) fn constraints(&self, c: &mut Constraints) {
+        check_name(c, self.table_name, "tableName", true);
+        check_name(c, self.index_name, "indexName", false);
+        enum_check(
+            c,
+            self.select,
+            "select",
+            &[
+                "SPECIFIC_ATTRIBUTES",
+                "COUNT",
+                "ALL_ATTRIBUTES",
+                "ALL_PROJECTED_ATTRIBUTES",
+            ],
+        );
+        enum_check(
+            c,
+            self.conditional_operator,
+            "conditionalOperator",
+            &["AND", "OR"],
+        );
+        return_consumed_capacity(c, self.return_consumed_capacity);
+        if let Some(l) = self.limit {
+            if l < 1 {
+                c.add(
+                    format!("'{l}'"),
+                    "limit",
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+        }
+        if let Some(a) = self.attributes_to_get {
+            if a.is_empty() {
+                c.add(
+                    "[]",
+                    "attributesToGet",
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+        }
+    }
+}
+
+/// Finds the index a request names, with its GSI-ness, or DynamoDB's error.
+pub(super) fn find_index<'t>(
+    t: &'t Table,
+    name: Option<&str>,
+    consistent: bool,
+) -> Result<Option<&'t IndexDefinition>> {
+    let Some(name) = name else { return Ok(None) };
+    let idx = t.index(name).ok_or_else(|| {
+        DynamoError::validation(format!(
+            "The table does not have the specified index: {name}"
+        ))
+    })?;
+    if consistent && is_global(t, idx) {
+        return Err(DynamoError::validation(
+            "Consistent reads are not supported on global secondary indexes",
+        ));
+    }
+    Ok(Some(idx))
+}
+
+/// GSIs return only projected attributes: asking for others is an error.
+pub(super) fn check_projected(
+    t: &Table,
+    idx: Option<&IndexDefinition>,
+    projection: Option<&Projection>,
+) -> Result<()> {
+    if let (Some(idx), Some(p)) = (idx, projection) {
+        if is_global(t, idx) {
+            let missing: Vec<&str> = p
+                .top_level_names()
+                .into_iter()
+                .filter(|n| !index_holds(idx, &t.schema, n))
+                .collect();
+            if !missing.is_empty() {
+                return Err(DynamoError::invalid_parameter(format!(
+                    "Global secondary index {} does not project [{}]",
+                    idx.name,
+                    missing.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn empty_page() -> PageResult<'static> {
+    PageResult {
+        items: Vec::new(),
+        count: 0,
+        scanned: 0,
+        last_evaluated: None,
+        bytes_read: 0,
+    }
+}
+
+/// BTreeMap::range panics on inverted bounds; an inverted range is simply empty.
+pub(super) fn bounds_valid<T: Ord>(lo: &Bound<T>, hi: &Bound<T>) -> bool {
+    match (lo, hi) {
+        (Bound::Included(a), Bound::Included(b)) => a <= b,
+        (Bound::Included(a), Bound::Excluded(b)) | (Bound::Excluded(a), Bound::Included(b)) => {
+            a < b
+        }
+        (Bound::Excluded(a), Bound::Excluded(b)) => a < b,
+        _ => true,
+    }
+}

@@ -1,0 +1,172 @@
+//! UpdateItem: edits an item's attributes (creating the item if it does not exist) with an
+//! UpdateExpression or legacy AttributeUpdates, optionally under a condition.
+//! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html>.
+
+use super::command::{json, Command, Context};
+use super::metered::{write_item, Change};
+use super::single_item::{ItemOutput, ReturnValues, WriteOptions};
+use super::validate::{
+    check_condition, check_conditional_operator, check_index_keys, check_item_size, check_mixing,
+    expression_values, write_condition, write_members, WireMap,
+};
+use crate::error::{Constraints, DynamoError, Result};
+use crate::expression::{
+    self, attribute_updates_to_update, AttributeValueUpdate, Condition, ExpectedAttributeValue,
+    Placeholders, UpdateExpression,
+};
+use crate::storage::Table;
+use crate::value::attribute::validate_map;
+use crate::value::Item;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct UpdateItemInput {
+    table_name: Option<String>,
+    key: Option<WireMap>,
+    update_expression: Option<String>,
+    condition_expression: Option<String>,
+    expression_attribute_names: Option<HashMap<String, String>>,
+    expression_attribute_values: Option<WireMap>,
+    attribute_updates: Option<HashMap<String, AttributeValueUpdate>>,
+    expected: Option<HashMap<String, ExpectedAttributeValue>>,
+    conditional_operator: Option<String>,
+    return_values: Option<String>,
+    return_consumed_capacity: Option<String>,
+    return_item_collection_metrics: Option<String>,
+    return_values_on_condition_check_failure: Option<String>,
+}
+
+/// A validated UpdateItem.
+pub(super) struct UpdateItem {
+    options: WriteOptions,
+    key: Item,
+    /// None: no update at all (the item is created with its key only, if missing).
+    update: Option<UpdateExpression>,
+    condition: Option<Condition>,
+}
+
+impl TryFrom<UpdateItemInput> for UpdateItem {
+    type Error = DynamoError;
+
+    fn try_from(input: UpdateItemInput) -> Result<Self> {
+        let mut c = Constraints::new();
+        let common = write_members!(input);
+        common.constraints(&mut c);
+        c.not_null(input.key.is_some(), "key");
+        let key = validate_map(c.finish(input.key)?)?;
+        let values = expression_values(input.expression_attribute_values)?;
+        check_mixing(
+            &[
+                ("AttributeUpdates", input.attribute_updates.is_some()),
+                ("Expected", input.expected.is_some()),
+            ],
+            &[
+                ("UpdateExpression", input.update_expression.is_some()),
+                ("ConditionExpression", input.condition_expression.is_some()),
+            ],
+        )?;
+        check_conditional_operator(
+            input.conditional_operator.as_deref(),
+            input.expected.is_some(),
+        )?;
+        let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref())
+            .value_params(&["UpdateExpression", "ConditionExpression"]);
+        p.check_preconditions(
+            input.update_expression.is_some() || input.condition_expression.is_some(),
+        )?;
+        let update = match (&input.update_expression, &input.attribute_updates) {
+            (Some(text), _) => Some(expression::parse_update(text, &mut p)?),
+            (None, Some(u)) if !u.is_empty() => Some(attribute_updates_to_update(u)?),
+            _ => None,
+        };
+        let condition = write_condition(
+            input.condition_expression.as_deref(),
+            input.expected.as_ref(),
+            input.conditional_operator.as_deref(),
+            &mut p,
+        )?;
+        p.finish()?;
+        Ok(UpdateItem {
+            options: WriteOptions::new(common, input.table_name.clone())?,
+            key,
+            update,
+            condition,
+        })
+    }
+}
+
+impl Command for UpdateItem {
+    type Input = UpdateItemInput;
+    type Output = ItemOutput;
+
+    fn parse(body: &[u8]) -> Result<UpdateItemInput> {
+        json(body)
+    }
+
+    fn execute(self, ctx: &mut Context<'_>) -> Result<ItemOutput> {
+        let UpdateItem {
+            options,
+            key,
+            update,
+            condition,
+        } = self;
+        let table = ctx.active_table(&options.table)?;
+        let mut t = table.write();
+        let now = ctx.engine.clock.now();
+        t.expire(now);
+        let stored = t.schema.key_from_request(&key)?;
+        let mut attributes = None;
+        let decide = |t: &Table, old: Option<&Item>| {
+            check_condition(condition.as_ref(), old, options.old_on_condition_failure)?;
+            // Checked once the condition holds: DynamoDB Local answers ConditionalCheckFailed,
+            // not this, when both apply.
+            for attr in update.iter().flat_map(|u| u.top_level_names()) {
+                if t.schema.is_key_attribute(attr) {
+                    return Err(DynamoError::invalid_parameter(format!(
+                        "Cannot update attribute {attr}. This attribute is part of the key"
+                    )));
+                }
+            }
+            let mut new = old.cloned().unwrap_or(key);
+            if let Some(u) = &update {
+                u.apply(&mut new)?;
+            }
+            check_item_size(
+                &new,
+                "Item size to update has exceeded the maximum allowed size",
+            )?;
+            check_index_keys(t, &new)?;
+            attributes = returned(options.return_values, update.as_ref(), old, &new);
+            Ok(Change::Put(new))
+        };
+        let written = write_item(ctx.operation, &mut t, stored, now, decide)?;
+        Ok(ItemOutput {
+            attributes,
+            consumed_capacity: options.consumed(&written.cost),
+            item_collection_metrics: options.collection_metrics(&t, &written.key),
+            ..Default::default()
+        })
+    }
+}
+
+/// The attributes `ReturnValues` asks for; an empty map is left out, as DynamoDB leaves it.
+fn returned(
+    mode: ReturnValues,
+    update: Option<&UpdateExpression>,
+    old: Option<&Item>,
+    new: &Item,
+) -> Option<Item> {
+    match mode {
+        ReturnValues::None => None,
+        ReturnValues::AllOld => old.cloned(),
+        ReturnValues::UpdatedOld => match (old, update) {
+            (Some(o), Some(u)) => Some(u.project_updated(o)),
+            _ => None,
+        },
+        ReturnValues::AllNew => Some(new.clone()),
+        ReturnValues::UpdatedNew => update.map(|u| u.project_updated(new)),
+    }
+    .filter(|a| !a.is_empty())
+}

@@ -1,0 +1,463 @@
+//! UpdateTable: throughput, billing mode, GSIs (one create or delete per call, any number of
+//! throughput updates), stream, table class and deletion protection.
+//!
+//! The new state is worked out completely (and checked against the quotas) before anything
+//! changes, so a refused update leaves the table as it was.
+//! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html>.
+
+use super::command::{json, Command, Context};
+use super::delete_table::in_use;
+use super::describe_table::{control_table, describe};
+use super::table_schema::{
+    attribute_definition_constraints, attribute_definitions, billing_and_class_constraints,
+    gsi_definition, index_constraints, parse_billing_mode, region_of_arn, reserved,
+    table_reservation, throughput_bounds, throughput_constraints, too_many_gsis, typed_throughput,
+    AttributeDefinitionW, IndexW, StreamSpecificationW, ThroughputW, MAX_GSIS,
+};
+use super::validate::check_name;
+use crate::error::{Constraints, DynamoError, ErrorKind, Result};
+use crate::storage::table::Throughput;
+use crate::storage::{BillingMode, IndexDefinition, Table, TableStatus};
+use crate::value::ScalarType;
+use crate::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct GsiUpdateW {
+    create: Option<IndexW>,
+    update: Option<IndexW>,
+    delete: Option<IndexW>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct UpdateTableInput {
+    table_name: Option<String>,
+    attribute_definitions: Option<Vec<AttributeDefinitionW>>,
+    billing_mode: Option<String>,
+    provisioned_throughput: Option<ThroughputW>,
+    global_secondary_index_updates: Option<Vec<GsiUpdateW>>,
+    stream_specification: Option<StreamSpecificationW>,
+    table_class: Option<String>,
+    deletion_protection_enabled: Option<bool>,
+    #[serde(rename = "SSESpecification")]
+    sse_specification: Option<Value>,
+    replica_updates: Option<Value>,
+}
+
+/// A validated UpdateTable: what the request asks, before it is checked against the table.
+pub(super) struct UpdateTable {
+    name: String,
+    attribute_definitions: Option<Vec<AttributeDefinitionW>>,
+    billing_mode: Option<BillingMode>,
+    provisioned_throughput: Option<ThroughputW>,
+    gsi_updates: Option<Vec<GsiUpdateW>>,
+    stream_specification: Option<StreamSpecificationW>,
+    table_class: Option<String>,
+    deletion_protection: Option<bool>,
+}
+
+fn constraints(input: &UpdateTableInput) -> Constraints {
+    let mut c = Constraints::new();
+    check_name(&mut c, input.table_name.as_deref(), "tableName", true);
+    if let Some(t) = &input.provisioned_throughput {
+        throughput_constraints(&mut c, t, "provisionedThroughput");
+    }
+    billing_and_class_constraints(
+        &mut c,
+        input.billing_mode.as_deref(),
+        input.table_class.as_deref(),
+    );
+    if input.attribute_definitions.is_some() {
+        attribute_definition_constraints(&mut c, input.attribute_definitions.as_ref());
+    }
+    for (i, u) in input
+        .global_secondary_index_updates
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        let m = format!("globalSecondaryIndexUpdates.{}.member", i + 1);
+        if let Some(cr) = &u.create {
+            index_constraints(
+                &mut c,
+                std::slice::from_ref(cr),
+                &format!("{m}.create"),
+                true,
+            );
+        }
+        if let Some(d) = &u.delete {
+            check_name(
+                &mut c,
+                d.index_name.as_deref(),
+                &format!("{m}.delete.indexName"),
+                true,
+            );
+        }
+        if let Some(up) = &u.update {
+            check_name(
+                &mut c,
+                up.index_name.as_deref(),
+                &format!("{m}.update.indexName"),
+                true,
+            );
+            match &up.provisioned_throughput {
+                None => c.not_null(false, &format!("{m}.update.provisionedThroughput")),
+                Some(t) => {
+                    throughput_constraints(&mut c, t, &format!("{m}.update.provisionedThroughput"))
+                }
+            }
+        }
+    }
+    c
+}
+
+impl TryFrom<UpdateTableInput> for UpdateTable {
+    type Error = DynamoError;
+
+    fn try_from(input: UpdateTableInput) -> Result<Self> {
+        let name = constraints(&input).finish(input.table_name)?;
+        // The table's own throughput is bounded before the table is looked up; an index's only
+        // once the table is found (dynalite's suite, recorded against the service).
+        throughput_bounds(input.provisioned_throughput.as_ref())?;
+        if input.provisioned_throughput.is_none()
+            && input.billing_mode.is_none()
+            && input.global_secondary_index_updates.is_none()
+            && input.stream_specification.is_none()
+            && input.table_class.is_none()
+            && input.deletion_protection_enabled.is_none()
+            && input.sse_specification.is_none()
+            && input.replica_updates.is_none()
+        {
+            return Err(DynamoError::validation(
+                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+            ));
+        }
+        Ok(UpdateTable {
+            name,
+            attribute_definitions: input.attribute_definitions,
+            billing_mode: input
+                .billing_mode
+                .as_deref()
+                .map(|b| parse_billing_mode(Some(b))),
+            provisioned_throughput: input.provisioned_throughput,
+            gsi_updates: input.global_secondary_index_updates,
+            stream_specification: input.stream_specification,
+            table_class: input.table_class,
+            deletion_protection: input.deletion_protection_enabled,
+        })
+    }
+}
+
+/// The table as the update leaves it, worked out before anything changes.
+struct Plan {
+    billing: BillingMode,
+    throughput: Throughput,
+    /// Every attribute definition, the new ones included.
+    defs: BTreeMap<String, ScalarType>,
+    creates: Vec<IndexDefinition>,
+    deletes: Vec<String>,
+    gsi_throughput: Vec<(String, Throughput)>,
+    stream: Option<String>,
+    table_class: Option<String>,
+    deletion_protection: Option<bool>,
+}
+
+impl UpdateTable {
+    fn plan(self, t: &Table) -> Result<Plan> {
+        let billing = self.billing_mode.unwrap_or(t.billing_mode);
+        let throughput = self.new_throughput(t, billing)?;
+        let mut defs: BTreeMap<String, ScalarType> =
+            t.attribute_definitions.iter().cloned().collect();
+        for (n, ty) in attribute_definitions(self.attribute_definitions.as_deref().unwrap_or(&[]))?
+        {
+            if defs.get(&n).is_some_and(|existing| *existing != ty) {
+                return Err(DynamoError::invalid_parameter(format!(
+                    "Cannot change the type of an existing attribute: {n}"
+                )));
+            }
+            defs.insert(n, ty);
+        }
+        let (creates, deletes, gsi_throughput) = match &self.gsi_updates {
+            Some(updates) => gsi_changes(t, updates, &defs, billing, &self.name)?,
+            None => Default::default(),
+        };
+        // Switching to provisioned needs throughput for every remaining GSI.
+        if billing == BillingMode::Provisioned && t.billing_mode == BillingMode::PayPerRequest {
+            for g in &t.gsis {
+                if !deletes.contains(&g.name) && !gsi_throughput.iter().any(|(n, _)| n == &g.name) {
+                    return Err(DynamoError::invalid_parameter(format!(
+                        "ProvisionedThroughput must be specified for index: {}",
+                        g.name
+                    )));
+                }
+            }
+        }
+        Ok(Plan {
+            stream: new_stream(t, self.stream_specification.as_ref())?,
+            billing,
+            throughput,
+            defs,
+            creates,
+            deletes,
+            gsi_throughput,
+            table_class: self.table_class,
+            deletion_protection: self.deletion_protection,
+        })
+    }
+
+    /// The table's throughput after the update, as the billing mode allows.
+    fn new_throughput(&self, t: &Table, billing: BillingMode) -> Result<Throughput> {
+        match (billing, &self.provisioned_throughput) {
+            (BillingMode::PayPerRequest, Some(_)) => Err(DynamoError::invalid_parameter(
+                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+            )),
+            (BillingMode::Provisioned, None) if t.billing_mode == BillingMode::PayPerRequest => {
+                Err(DynamoError::invalid_parameter(
+                    "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+                ))
+            }
+            (BillingMode::Provisioned, Some(tp)) => {
+                let requested = typed_throughput(tp);
+                if requested == t.throughput
+                    && t.billing_mode == BillingMode::Provisioned
+                    && self.gsi_updates.is_none()
+                    && self.billing_mode.is_none()
+                {
+                    return Err(DynamoError::validation(format!(
+                        "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+                        t.throughput.read, requested.read, t.throughput.write, requested.write
+                    )));
+                }
+                Ok(requested)
+            }
+            (BillingMode::PayPerRequest, None) => Ok(Throughput { read: 0, write: 0 }),
+            (BillingMode::Provisioned, None) => Ok(t.throughput),
+        }
+    }
+}
+
+type GsiChanges = (Vec<IndexDefinition>, Vec<String>, Vec<(String, Throughput)>);
+
+/// The GSIs to create, to delete and to re-provision: at most one create or delete per call,
+/// as DynamoDB allows.
+fn gsi_changes(
+    t: &Table,
+    updates: &[GsiUpdateW],
+    defs: &BTreeMap<String, ScalarType>,
+    billing: BillingMode,
+    table: &str,
+) -> Result<GsiChanges> {
+    let (mut creates, mut deletes, mut throughput) = (Vec::new(), Vec::new(), Vec::new());
+    let index_not_found = |name: &str| {
+        DynamoError::new(
+            ErrorKind::ResourceNotFound,
+            format!(
+                "Requested resource not found: Requested index {name} not found for table {table}"
+            ),
+        )
+    };
+    for u in updates {
+        let name = |x: &IndexW| Constraints::new().finish(x.index_name.clone());
+        match (&u.create, &u.update, &u.delete) {
+            (Some(cr), None, None) => {
+                let name = name(cr)?;
+                if t.index(&name).is_some() || creates.iter().any(|i: &IndexDefinition| i.name == name) {
+                    return Err(DynamoError::invalid_parameter(format!(
+                        "Attempting to create an index which already exists: {name}"
+                    )));
+                }
+                creates.push(gsi_definition(cr, defs, billing)?);
+            }
+            (None, None, Some(d)) => {
+                let name = name(d)?;
+                if !t.gsis.iter().any(|g| g.name == name) {
+                    return Err(index_not_found(&name));
+                }
+                deletes.push(name);
+            }
+            (None, Some(up), None) => {
+                let name = name(up)?;
+                if !t.gsis.iter().any(|g| g.name == name) {
+                    if throughput_bounds(up.provisioned_throughput.as_ref()).is_err() {
+                        return Err(DynamoError::validation(
+                            "This operation cannot be performed with given input values. Please contact DynamoDB service team for more info: Action Blocked: IndexUpdate",
+                        ));
+                    }
+                    return Err(index_not_found(&name));
+                }
+                if billing == BillingMode::PayPerRequest {
+                    return Err(DynamoError::invalid_parameter(
+                        "ProvisionedThroughput cannot be specified for index when BillingMode is PAY_PER_REQUEST",
+                    ));
+                }
+                let tp = Constraints::new().finish(up.provisioned_throughput.as_ref())?;
+                throughput.push((name, typed_throughput(tp)));
+            }
+            _ => {
+                return Err(DynamoError::invalid_parameter(
+                    "One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update, or GlobalSecondaryIndexUpdate.Delete must be specified",
+                ))
+            }
+        }
+    }
+    if creates.len() + deletes.len() > 1 {
+        return Err(DynamoError::invalid_parameter(
+            "Only 1 online index can be created or deleted simultaneously per table",
+        ));
+    }
+    if t.gsis.len() + creates.len() > MAX_GSIS {
+        return Err(too_many_gsis());
+    }
+    Ok((creates, deletes, throughput))
+}
+
+/// The stream after the update: enabling needs a view type and no stream yet, disabling a
+/// stream to disable.
+fn new_stream(t: &Table, s: Option<&StreamSpecificationW>) -> Result<Option<String>> {
+    match s {
+        None => Ok(t.stream.clone()),
+        Some(s) if s.stream_enabled == Some(true) => {
+            if t.stream.is_some() {
+                return Err(DynamoError::validation(format!(
+                    "Table already has an enabled stream: {}",
+                    t.arn
+                )));
+            }
+            Ok(Some(s.stream_view_type.clone().ok_or_else(|| {
+                DynamoError::invalid_parameter(
+                    "StreamViewType is required when StreamEnabled is true",
+                )
+            })?))
+        }
+        Some(_) => {
+            if t.stream.is_none() {
+                return Err(DynamoError::validation("Table already has stream disabled"));
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Checks the new throughput of the table and of every index it will have against the quotas,
+/// and moves the table's account reservation to it.
+fn reserve(engine: &Engine, t: &Table, plan: &Plan) -> Result<()> {
+    let region = region_of_arn(&t.arn).to_string();
+    let quotas = &engine.options.quotas;
+    if plan.billing == BillingMode::Provisioned {
+        quotas.check_table(&region, reserved(plan.throughput), None)?;
+    }
+    let mut future: Vec<IndexDefinition> = t
+        .gsis
+        .iter()
+        .filter(|g| !plan.deletes.contains(&g.name))
+        .cloned()
+        .collect();
+    for g in &mut future {
+        if let Some((_, tp)) = plan.gsi_throughput.iter().find(|(n, _)| n == &g.name) {
+            g.throughput = Some(*tp);
+        }
+    }
+    future.extend(plan.creates.iter().cloned());
+    for g in &future {
+        if let (BillingMode::Provisioned, Some(tp)) = (plan.billing, g.throughput) {
+            quotas.check_table(&region, reserved(tp), Some(&g.name))?;
+        }
+    }
+    engine.reservations.reserve(
+        quotas,
+        &region,
+        &t.id,
+        table_reservation(plan.billing, plan.throughput, &future),
+    )
+}
+
+/// Applies the plan: throughput and billing (with the dates DescribeTable reports), attribute
+/// definitions, stream, class, protection, GSIs (new ones backfilled), partitions and buckets.
+fn apply(t: &mut Table, plan: Plan, now: Duration) {
+    if plan.throughput.read > t.throughput.read || plan.throughput.write > t.throughput.write {
+        t.last_increase = Some(now);
+    }
+    if (plan.throughput.read < t.throughput.read || plan.throughput.write < t.throughput.write)
+        && t.billing_mode == BillingMode::Provisioned
+        && plan.billing == BillingMode::Provisioned
+    {
+        t.last_decrease = Some(now);
+        t.decreases_today += 1;
+    }
+    if plan.billing != t.billing_mode {
+        t.billing_mode_changed_at = Some(now);
+    }
+    t.billing_mode = plan.billing;
+    t.throughput = plan.throughput;
+    for (n, ty) in &plan.defs {
+        if !t.attribute_definitions.iter().any(|(o, _)| o == n) {
+            t.attribute_definitions.push((n.clone(), *ty));
+        }
+    }
+    t.stream = plan.stream;
+    if let Some(class) = plan.table_class {
+        t.table_class = class;
+    }
+    if let Some(p) = plan.deletion_protection {
+        t.deletion_protection = p;
+    }
+    for (n, tp) in plan.gsi_throughput {
+        if let Some(g) = t.gsis.iter_mut().find(|g| g.name == n) {
+            g.throughput = Some(tp);
+        }
+    }
+    if plan.billing == BillingMode::PayPerRequest {
+        for g in &mut t.gsis {
+            g.throughput = None;
+        }
+    }
+    t.grow_for_throughput(now);
+    t.gsis.retain(|g| !plan.deletes.contains(&g.name));
+    for mut idx in plan.creates {
+        t.backfill(&mut idx);
+        t.gsis.push(idx);
+    }
+    // Index buckets follow the indexes created, deleted and re-provisioned.
+    t.reprovision(now);
+    // Attribute definitions only keep attributes some key uses.
+    let used: HashSet<String> = t
+        .schema
+        .names()
+        .chain(t.gsis.iter().flat_map(|g| g.schema.names()))
+        .chain(t.lsis.iter().flat_map(|g| g.schema.names()))
+        .map(str::to_string)
+        .collect();
+    t.attribute_definitions.retain(|(n, _)| used.contains(n));
+}
+
+impl Command for UpdateTable {
+    type Input = UpdateTableInput;
+    type Output = Value;
+
+    fn parse(body: &[u8]) -> Result<UpdateTableInput> {
+        json(body)
+    }
+
+    fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
+        let engine = ctx.engine;
+        let table = control_table(engine, &self.name)?;
+        let now = engine.clock.now();
+        let mut t = table.write();
+        if let Some(e) = in_use(t.status(now), &self.name) {
+            return Err(e);
+        }
+        let plan = self.plan(&t)?;
+        reserve(engine, &t, &plan)?;
+        apply(&mut t, plan, now);
+        let delay = engine.options.transient_status_delay;
+        if !delay.is_zero() {
+            t.transient_until = Some((TableStatus::Updating, now + delay));
+        }
+        Ok(json!({ "TableDescription": describe(&t, now) }))
+    }
+}

@@ -1,0 +1,350 @@
+//! Validation every operation shares: member constraints in DynamoDB's wording, expression
+//! attribute values, the legacy-versus-expression rules, conditions, item and index-key limits.
+//!
+//! DynamoDB validates a request completely before it looks at a table: first the members'
+//! constraints (all of them, reported together as `N validation errors detected`), then the
+//! values, then the expressions and their placeholders. Only then is the table looked up and
+//! the key checked against its schema. A failed request changes nothing.
+
+use crate::error::{Constraints, DynamoError, Result};
+use crate::expression::{
+    self, expected_to_condition, Condition, ExpectedAttributeValue, Placeholders,
+};
+use crate::storage::key::{MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
+use crate::storage::Table;
+use crate::value::attribute::{validate_map, WireValue};
+use crate::value::check_item_shape;
+use crate::value::{item_size, AttributeValue, Item, MAX_ITEM_SIZE};
+use std::collections::{BTreeMap, HashMap};
+
+/// An attribute map as it arrives: values not yet validated.
+pub(super) type WireMap = BTreeMap<String, WireValue>;
+
+/// Checks a table (or index) name's length and character set, as DynamoDB's member constraints.
+pub fn check_name(c: &mut Constraints, name: Option<&str>, member: &str, required: bool) {
+    match name {
+        None => {
+            if required {
+                c.not_null(false, member)
+            }
+        }
+        Some(n) => {
+            if !n
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.')
+            {
+                c.add(
+                    format!("'{n}'"),
+                    member,
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+                );
+            }
+            if n.len() < 3 {
+                c.add(
+                    format!("'{n}'"),
+                    member,
+                    "Member must have length greater than or equal to 3",
+                );
+            }
+            if n.len() > 255 {
+                c.add(
+                    format!("'{n}'"),
+                    member,
+                    "Member must have length less than or equal to 255",
+                );
+            }
+        }
+    }
+}
+
+/// Validates a `TableName` member on its own and returns it.
+pub fn table_name(name: Option<&str>) -> Result<&str> {
+    let mut c = Constraints::new();
+    check_name(&mut c, name, "tableName", true);
+    c.finish(name)
+}
+
+const RETURN_VALUES: &[&str] = &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
+
+/// Member constraints common to the write operations.
+#[derive(Clone, Copy)]
+pub(super) struct Common<'a> {
+    pub table_name: Option<&'a str>,
+    pub return_values: Option<&'a str>,
+    pub return_consumed_capacity: Option<&'a str>,
+    pub return_item_collection_metrics: Option<&'a str>,
+    pub conditional_operator: Option<&'a str>,
+    pub return_values_on_condition_check_failure: Option<&'a str>,
+}
+
+pub(super) fn enum_check(c: &mut Constraints, v: Option<&str>, member: &str, allowed: &[&str]) {
+    if let Some(v) = v {
+        if !allowed.contains(&v) {
+            c.add(
+                format!("'{v}'"),
+                member,
+                &format!(
+                    "Member must satisfy enum value set: [{}]",
+                    allowed.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// The [`Common`] members of a single-item write's wire input (PutItem, UpdateItem,
+/// DeleteItem all carry the same six).
+macro_rules! write_members {
+    ($input:expr) => {
+        $crate::operations::validate::Common {
+            table_name: $input.table_name.as_deref(),
+            return_values: $input.return_values.as_deref(),
+            return_consumed_capacity: $input.return_consumed_capacity.as_deref(),
+            return_item_collection_metrics: $input.return_item_collection_metrics.as_deref(),
+            conditional_operator: $input.conditional_operator.as_deref(),
+            return_values_on_condition_check_failure: $input
+                .return_values_on_condition_check_failure
+                .as_deref(),
+        }
+    };
+}
+pub(super) use write_members;
+
+impl Common<'_> {
+    pub fn constraints(&self, c: &mut Constraints) {
+        check_name(c, self.table_name, "tableName", true);
+        enum_check(c, self.return_values, "returnValues", RETURN_VALUES);
+        return_consumed_capacity(c, self.return_consumed_capacity);
+        return_item_collection_metrics(c, self.return_item_collection_metrics);
+        enum_check(
+            c,
+            self.conditional_operator,
+            "conditionalOperator",
+            &["AND", "OR"],
+        );
+        enum_check(
+            c,
+            self.return_values_on_condition_check_failure,
+            "returnValuesOnConditionCheckFailure",
+            &["ALL_OLD", "NONE"],
+        );
+    }
+}
+
+/// `ReturnConsumedCapacity`: INDEXES, TOTAL or NONE.
+pub(super) fn return_consumed_capacity(c: &mut Constraints, v: Option<&str>) {
+    enum_check(
+        c,
+        v,
+        "returnConsumedCapacity",
+        &["INDEXES", "TOTAL", "NONE"],
+    );
+}
+
+/// `ReturnItemCollectionMetrics`: SIZE or NONE.
+pub(super) fn return_item_collection_metrics(c: &mut Constraints, v: Option<&str>) {
+    enum_check(c, v, "returnItemCollectionMetrics", &["SIZE", "NONE"]);
+}
+
+/// A required list member of 1 to `max` elements (`len` None: the member is absent).
+pub(super) fn list_length(c: &mut Constraints, len: Option<usize>, member: &str, max: usize) {
+    match len {
+        None => c.not_null(false, member),
+        Some(0) => c.add(
+            "[]",
+            member,
+            "Member must have length greater than or equal to 1",
+        ),
+        Some(n) if n > max => c.add(
+            "[...]",
+            member,
+            &format!("Member must have length less than or equal to {max}"),
+        ),
+        _ => {}
+    }
+}
+
+/// Validates ExpressionAttributeValues, prefixing errors as DynamoDB does.
+pub(super) fn expression_values(
+    values: Option<WireMap>,
+) -> Result<Option<HashMap<String, AttributeValue>>> {
+    let Some(values) = values else {
+        return Ok(None);
+    };
+    let mut out = HashMap::with_capacity(values.len());
+    for (k, v) in values {
+        let v = v.validate().map_err(|e| {
+            DynamoError::validation(format!(
+                "ExpressionAttributeValues contains invalid value: {} for key {k}",
+                e.message
+            ))
+        })?;
+        out.insert(k, v);
+    }
+    Ok(Some(out))
+}
+
+/// `Can not use both expression and non-expression parameters in the same request: ...`
+pub(super) fn check_mixing(legacy: &[(&str, bool)], expressions: &[(&str, bool)]) -> Result<()> {
+    let l: Vec<&str> = legacy.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect();
+    let e: Vec<&str> = expressions
+        .iter()
+        .filter(|(_, p)| *p)
+        .map(|(n, _)| *n)
+        .collect();
+    if !l.is_empty() && !e.is_empty() {
+        return Err(DynamoError::validation(format!(
+            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
+            l.join(", "),
+            e.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn check_conditional_operator(op: Option<&str>, has_expected: bool) -> Result<()> {
+    if op.is_some() && !has_expected {
+        return Err(DynamoError::validation(
+            "ConditionalOperator can only be used when Expected or KeyConditions or QueryFilter or ScanFilter is present",
+        ));
+    }
+    Ok(())
+}
+
+/// Looks up a table for an item operation: it must exist and be ACTIVE (or UPDATING).
+/// and must not be empty.
+pub fn check_index_keys(table: &Table, item: &Item) -> Result<()> {
+    for idx in table.gsis.iter().chain(table.lsis.iter()) {
+        for attr in idx.schema.names() {
+            let Some(v) = item.get(attr) else { continue };
+            let expected = table.attribute_type(attr).expect("index keys are defined");
+            if v.scalar_type() != Some(expected) {
+                return Err(DynamoError::invalid_parameter(format!(
+                    "Type mismatch for Index Key {attr} Expected: {} Actual: {} IndexName: {}",
+                    expected.as_str(),
+                    v.type_name(),
+                    idx.name
+                )));
+            }
+            let empty = matches!(v, AttributeValue::S(s) if s.is_empty())
+                || matches!(v, AttributeValue::B(b) if b.is_empty());
+            if empty {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {attr}",
+                    if matches!(v, AttributeValue::S(_)) { "string" } else { "binary" },
+                    idx.name
+                )));
+            }
+            let bytes = match v {
+                AttributeValue::S(s) => s.len(),
+                AttributeValue::B(b) => b.len(),
+                _ => 0,
+            };
+            let max = if idx.schema.hash.name == attr {
+                MAX_PARTITION_KEY_BYTES
+            } else {
+                MAX_SORT_KEY_BYTES
+            };
+            if bytes > max {
+                return Err(DynamoError::invalid_parameter(format!(
+                    "Size limit exceeded for Index Key {attr} Actual Size: {bytes} bytes Max Size: {max} bytes IndexName: {}",
+                    idx.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The condition of a write: a parsed ConditionExpression or converted Expected, or none.
+pub(super) fn write_condition(
+    condition_expression: Option<&str>,
+    expected: Option<&HashMap<String, ExpectedAttributeValue>>,
+    conditional_operator: Option<&str>,
+    p: &mut Placeholders,
+) -> Result<Option<Condition>> {
+    if let Some(text) = condition_expression {
+        return Ok(Some(expression::parse_condition(
+            text,
+            p,
+            "ConditionExpression",
+        )?));
+    }
+    match expected {
+        Some(e) if !e.is_empty() => Ok(Some(expected_to_condition(e, conditional_operator)?)),
+        _ => Ok(None),
+    }
+}
+
+/// Checks a write's condition; a write whose condition fails is still charged, as DynamoDB
+/// charges it (the write units of the item as it is).
+/// Evaluates a write's condition on the item as it is: ConditionalCheckFailedException, with
+/// the item when `ReturnValuesOnConditionCheckFailure` is ALL_OLD, if it does not hold.
+pub(super) fn check_condition(
+    condition: Option<&Condition>,
+    old: Option<&Item>,
+    old_on_failure: bool,
+) -> Result<()> {
+    let Some(c) = condition else { return Ok(()) };
+    let empty = Item::new();
+    if c.evaluate(old.unwrap_or(&empty)) {
+        return Ok(());
+    }
+    let item = if old_on_failure { old.cloned() } else { None };
+    Err(DynamoError::conditional_check_failed(item))
+}
+
+/// An item DynamoDB would store: at most 400 KB, nested at most 32 levels deep, no empty
+/// attribute names (top level or in maps).
+pub(super) fn check_item_size(item: &Item, message: &str) -> Result<()> {
+    check_item_shape(item)?;
+    if item_size(item) > MAX_ITEM_SIZE {
+        return Err(DynamoError::validation(message));
+    }
+    Ok(())
+}
+
+/// The validation PutItem and DeleteItem share, in DynamoDB's order: member constraints, the
+/// item or key's values, expression values, legacy vs expression parameters, the condition and
+/// its placeholders, then ReturnValues (only ALL_OLD or NONE for these two operations).
+pub(super) struct ConditionalWrite<'a> {
+    pub common: Common<'a>,
+    /// `item` (PutItem) or `key` (DeleteItem): the member that must be present.
+    pub target_member: &'static str,
+    pub target: Option<WireMap>,
+    pub condition_expression: Option<&'a str>,
+    pub expected: Option<&'a HashMap<String, ExpectedAttributeValue>>,
+    pub names: Option<&'a HashMap<String, String>>,
+    pub values: Option<WireMap>,
+}
+
+impl ConditionalWrite<'_> {
+    pub fn validate(self) -> Result<(Item, Option<Condition>)> {
+        let mut c = Constraints::new();
+        self.common.constraints(&mut c);
+        c.not_null(self.target.is_some(), self.target_member);
+        let target = validate_map(c.finish(self.target)?)?;
+        let values = expression_values(self.values)?;
+        check_mixing(
+            &[("Expected", self.expected.is_some())],
+            &[("ConditionExpression", self.condition_expression.is_some())],
+        )?;
+        check_conditional_operator(self.common.conditional_operator, self.expected.is_some())?;
+        let mut p =
+            Placeholders::new(self.names, values.as_ref()).value_params(&["ConditionExpression"]);
+        p.check_preconditions(self.condition_expression.is_some())?;
+        let condition = write_condition(
+            self.condition_expression,
+            self.expected,
+            self.common.conditional_operator,
+            &mut p,
+        )?;
+        p.finish()?;
+        match self.common.return_values {
+            None | Some("NONE") | Some("ALL_OLD") => Ok((target, condition)),
+            Some(_) => Err(DynamoError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            )),
+        }
+    }
+}
