@@ -126,6 +126,9 @@ pub struct DynamoError {
     pub item: Option<Item>,
     /// For TransactionCanceledException: one reason per action, in request order.
     pub cancellation_reasons: Option<Vec<serde_json::Value>>,
+    /// For ProvisionedThroughputExceededException: which limit throttled the request (the
+    /// `x-emulator-throttled` debug header; never in the body).
+    pub throttle: Option<crate::capacity::Limit>,
 }
 
 /// Result alias used across the emulator.
@@ -138,6 +141,7 @@ impl DynamoError {
             message: message.into(),
             item: None,
             cancellation_reasons: None,
+            throttle: None,
         }
     }
     pub fn validation(message: impl Into<String>) -> Self {
@@ -188,6 +192,7 @@ impl DynamoError {
             message: "The conditional request failed".into(),
             item,
             cancellation_reasons: None,
+            throttle: None,
         }
     }
 }

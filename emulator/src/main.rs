@@ -33,10 +33,12 @@ struct Args {
     /// `realistic` (replicas lag), or `worst-case` (oldest state the lag window allows).
     #[arg(long, default_value = "realistic")]
     consistency: String,
-    /// Replica lag: `fixed:100ms`, `uniform:0ms..200ms`, `exponential:20ms` or `exponential:20ms..500ms`.
+    /// Replica lag: `stalls:5ms..1s/500ms` (the default: writes apply at once except during
+    /// stalls of mean 5 ms, at most 1 s, one every 500 ms per replica), or per write
+    /// `fixed:100ms`, `uniform:0ms..200ms`, `exponential:20ms`, `exponential:20ms..500ms`.
     #[arg(long)]
     lag: Option<String>,
-    /// Global secondary index lag, same syntax as --lag.
+    /// Global secondary index lag, same syntax as --lag (default `stalls:20ms..1s/1s`).
     #[arg(long)]
     gsi_lag: Option<String>,
     /// Partition size in bytes before a split (DynamoDB: 10 GB).
@@ -147,7 +149,7 @@ async fn main() {
         v.as_ref().map(|s| {
             LagModel::parse(s).unwrap_or_else(|| {
                 eprintln!(
-                    "invalid {flag} {s}: use fixed:100ms, uniform:0ms..200ms or exponential:20ms (at most 3600s)"
+                    "invalid {flag} {s}: use stalls:5ms..1s/500ms, fixed:100ms, uniform:0ms..200ms or exponential:20ms (at most 3600s)"
                 );
                 std::process::exit(2);
             })

@@ -63,6 +63,9 @@ pub struct TableUsage {
     pub write_units: f64,
     pub throttled_reads: u64,
     pub throttled_writes: u64,
+    /// Throttled requests by the limit that throttled them (`read/partition-limit`,
+    /// `write/table-throughput`, ...): why, not just how often.
+    pub throttled_by: BTreeMap<String, u64>,
     /// Items Query and Scan read (before filters) and returned (after): the cost of filtering.
     pub items_read: u64,
     pub items_returned: u64,
@@ -143,14 +146,16 @@ impl Usage {
         self.with(table, |u| op_entry(&mut u.operations, op).requests += 1);
     }
 
-    /// Records a throttled request of operation `op`.
-    pub fn throttled(&self, table: &str, op: &str, read: bool, now: Duration) {
+    /// Records a request of operation `op` throttled by `limit`.
+    pub fn throttled(&self, table: &str, op: &str, read: bool, limit: super::Limit, now: Duration) {
         self.with(table, |u| {
             if read {
                 u.throttled_reads += 1;
             } else {
                 u.throttled_writes += 1;
             }
+            let key = format!("{}/{}", if read { "read" } else { "write" }, limit.as_str());
+            *u.throttled_by.entry(key).or_default() += 1;
             op_entry(&mut u.operations, op).throttled += 1;
             second(&mut u.series, u.provisioned, now.as_secs()).throttled += 1;
             trim(&mut u.series);

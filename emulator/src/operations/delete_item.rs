@@ -4,7 +4,7 @@
 
 use super::command::{json, Command, Context};
 use super::metered::{write_item, Change};
-use super::single_item::{ItemOutput, ReturnValues, WriteOptions};
+use super::single_item::{write_options, ItemOutput, ReturnValues, WriteOptions};
 use super::validate::{check_condition, write_members, ConditionalWrite, WireMap};
 use crate::error::{DynamoError, Result};
 use crate::expression::{Condition, ExpectedAttributeValue};
@@ -51,7 +51,7 @@ impl TryFrom<DeleteItemInput> for DeleteItem {
         }
         .validate()?;
         Ok(DeleteItem {
-            options: WriteOptions::new(common, input.table_name.clone())?,
+            options: write_options!(input)?,
             key,
             condition,
         })

@@ -3,7 +3,7 @@
 
 use super::command::{json, Command, Context};
 use super::metered::{write_item, Change};
-use super::single_item::{ItemOutput, ReturnValues, WriteOptions};
+use super::single_item::{write_options, ItemOutput, ReturnValues, WriteOptions};
 use super::validate::{
     check_condition, check_index_keys, check_item_size, write_members, ConditionalWrite, WireMap,
 };
@@ -52,7 +52,7 @@ impl TryFrom<PutItemInput> for PutItem {
         }
         .validate()?;
         Ok(PutItem {
-            options: WriteOptions::new(common, input.table_name.clone())?,
+            options: write_options!(input)?,
             item,
             condition,
         })

@@ -73,20 +73,35 @@ impl WriteOptions {
 }
 
 impl WriteOptions {
-    /// The options of a request whose members have passed their constraints; `table` is its
-    /// (checked) TableName.
+    /// The options of a request whose members have passed their constraints.
     pub fn new(
-        members: super::validate::Common<'_>,
         table: Option<String>,
+        return_values: Option<&str>,
+        return_consumed_capacity: Option<String>,
+        return_item_collection_metrics: Option<&str>,
+        return_values_on_condition_check_failure: Option<&str>,
     ) -> crate::error::Result<WriteOptions> {
-        let table = crate::error::Constraints::new().finish(table)?;
         Ok(WriteOptions {
-            table,
-            return_values: ReturnValues::parse(members.return_values),
-            return_consumed_capacity: members.return_consumed_capacity.map(str::to_string),
-            collection_metrics: members.return_item_collection_metrics == Some("SIZE"),
-            old_on_condition_failure: members.return_values_on_condition_check_failure
-                == Some("ALL_OLD"),
+            table: crate::error::Constraints::new().finish(table)?,
+            return_values: ReturnValues::parse(return_values),
+            return_consumed_capacity,
+            collection_metrics: return_item_collection_metrics == Some("SIZE"),
+            old_on_condition_failure: return_values_on_condition_check_failure == Some("ALL_OLD"),
         })
     }
 }
+
+/// The [`WriteOptions`] of a single-item write's wire input, taking its strings (call it once
+/// the input's members have been validated).
+macro_rules! write_options {
+    ($input:expr) => {
+        $crate::operations::single_item::WriteOptions::new(
+            $input.table_name,
+            $input.return_values.as_deref(),
+            $input.return_consumed_capacity,
+            $input.return_item_collection_metrics.as_deref(),
+            $input.return_values_on_condition_check_failure.as_deref(),
+        )
+    };
+}
+pub(super) use write_options;

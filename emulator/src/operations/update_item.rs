@@ -4,7 +4,7 @@
 
 use super::command::{json, Command, Context};
 use super::metered::{write_item, Change};
-use super::single_item::{ItemOutput, ReturnValues, WriteOptions};
+use super::single_item::{write_options, ItemOutput, ReturnValues, WriteOptions};
 use super::validate::{
     check_condition, check_conditional_operator, check_index_keys, check_item_size, check_mixing,
     expression_values, write_condition, write_members, WireMap,
@@ -89,7 +89,7 @@ impl TryFrom<UpdateItemInput> for UpdateItem {
         )?;
         p.finish()?;
         Ok(UpdateItem {
-            options: WriteOptions::new(common, input.table_name.clone())?,
+            options: write_options!(input)?,
             key,
             update,
             condition,

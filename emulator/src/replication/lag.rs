@@ -1,4 +1,12 @@
 //! Replication lag: how long after a write a lagging replica applies it.
+//!
+//! Two kinds of model. The per-write ones (`fixed`, `uniform`, `exponential`) draw a lag for
+//! every write: what tests use to make staleness happen on purpose. The default, `stalls`, is
+//! calibrated to how DynamoDB's replicas behave as seen from a client: a write reaches every
+//! replica within a few milliseconds, so an eventually consistent read right after a write is
+//! rarely stale, except while a replica stalls (a slow disk, a busy node, a network hiccup).
+//! Stalls are events in time, not per write: a client writing fast does not make replicas
+//! lag more often (see `docs/models.md`).
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -19,6 +27,31 @@ pub enum LagModel {
     /// Exponential with the given mean, capped at `max` (replication delays are mostly short
     /// with a long tail).
     Exponential { mean: Duration, max: Duration },
+    /// Writes apply at once, except while the replica stalls: on average once every `every`,
+    /// for an exponentially drawn time of mean `mean` (at most `max`). A write made during a
+    /// stall applies when the stall ends.
+    Stalls {
+        mean: Duration,
+        max: Duration,
+        every: Duration,
+    },
+}
+
+/// Where one replica's stall process stands (the [`LagModel::Stalls`] model): drawn lazily,
+/// at the writes that reach the replica, from the table's seeded RNG.
+#[derive(Debug, Clone, Default)]
+pub struct StallState {
+    /// When the next stall starts (None: not drawn yet).
+    next: Option<Duration>,
+    /// When the current (or last) stall ends.
+    until: Duration,
+}
+
+/// An exponential draw of mean `mean`, at most `max`.
+fn exponential(rng: &mut ChaCha8Rng, mean: Duration, max: Duration) -> Duration {
+    let u: f64 = rng.gen_range(f64::EPSILON..1.0);
+    let micros = -u.ln() * mean.as_micros() as f64;
+    Duration::from_micros(micros as u64).min(max)
 }
 
 impl LagModel {
@@ -34,24 +67,76 @@ impl LagModel {
                     *min + Duration::from_micros(rng.gen_range(0..=span))
                 }
             }
-            LagModel::Exponential { mean, max } => {
-                let u: f64 = rng.gen_range(f64::EPSILON..1.0);
-                let micros = -u.ln() * mean.as_micros() as f64;
-                Duration::from_micros(micros as u64).min(*max)
-            }
+            LagModel::Exponential { mean, max } => exponential(rng, *mean, *max),
+            LagModel::Stalls { mean, max, .. } => exponential(rng, *mean, *max),
         }
+    }
+
+    /// The lag of a write reaching, at `now`, the replica whose stall process is `state`. The
+    /// per-write models ignore `state` and [`draw`](LagModel::draw).
+    pub fn lag(&self, state: &mut StallState, now: Duration, rng: &mut ChaCha8Rng) -> Duration {
+        let LagModel::Stalls { mean, max, every } = self else {
+            return self.draw(rng);
+        };
+        let gap = || -> Duration { Duration::from_micros((every.as_micros() as u64).max(1)) };
+        let mut next = match state.next {
+            Some(n) => n,
+            None => *state.next.insert(now + exponential(rng, gap(), MAX_LAG)),
+        };
+        // Long idle (or a jump of the virtual clock): the stalls in between went unseen; the
+        // process is memoryless, so it restarts from now.
+        if now.saturating_sub(next) > *every * 10 + *max {
+            next = now + exponential(rng, gap(), MAX_LAG);
+        }
+        // Walk the stalls that started by now (a bounded number: draws are rarely tiny).
+        for _ in 0..64 {
+            if now < state.until {
+                break;
+            }
+            if now < next {
+                break;
+            }
+            state.until = next + exponential(rng, *mean, *max);
+            next = state.until + exponential(rng, gap(), MAX_LAG);
+        }
+        state.next = Some(next);
+        state.until.saturating_sub(now)
     }
 
     /// The longest lag the model can produce: the window worst-case reads look back over.
     pub fn window(&self) -> Duration {
         match self {
             LagModel::Fixed(d) => *d,
-            LagModel::Uniform { max, .. } | LagModel::Exponential { max, .. } => *max,
+            LagModel::Uniform { max, .. }
+            | LagModel::Exponential { max, .. }
+            | LagModel::Stalls { max, .. } => *max,
         }
     }
 
-    /// Parses `fixed:100ms`, `uniform:0ms..200ms`, `exponential:50ms` (cap 10× the mean) or
-    /// `exponential:50ms..1s`; no lag may exceed [`MAX_LAG`].
+    /// The default model of table replicas: stalls of 5 ms on average (at most 1 s), once every
+    /// 500 ms per replica, so about 1% of the time a given replica is behind.
+    pub fn table_default() -> LagModel {
+        LagModel::Stalls {
+            mean: Duration::from_millis(5),
+            max: Duration::from_secs(1),
+            every: Duration::from_millis(500),
+        }
+    }
+
+    /// The default model of global secondary indexes, which DynamoDB updates asynchronously:
+    /// stalls of 20 ms on average (at most 1 s), once a second, so about 2% of the time the
+    /// index is behind its table.
+    pub fn gsi_default() -> LagModel {
+        LagModel::Stalls {
+            mean: Duration::from_millis(20),
+            max: Duration::from_secs(1),
+            every: Duration::from_secs(1),
+        }
+    }
+
+    /// Parses `fixed:100ms`, `uniform:0ms..200ms`, `exponential:50ms` (cap 10× the mean),
+    /// `exponential:50ms..1s` or `stalls:5ms..1s/500ms` (stalls of mean 5 ms, at most 1 s, one
+    /// every 500 ms on average, at least 1 ms apart); no lag may exceed [`MAX_LAG`].
     pub fn parse(s: &str) -> Option<LagModel> {
         Self::parse_unbounded(s).filter(|m| m.window() <= MAX_LAG)
     }
@@ -75,6 +160,12 @@ impl LagModel {
                     })
                 }
             },
+            "stalls" => {
+                let (stall, every) = rest.split_once('/')?;
+                let (mean, max) = range(stall)?;
+                let every = parse_duration(every)?;
+                (every >= Duration::from_millis(1)).then_some(LagModel::Stalls { mean, max, every })
+            }
             _ => None,
         }
     }
@@ -95,6 +186,9 @@ impl std::fmt::Display for LagModel {
             LagModel::Uniform { min, max } => write!(f, "uniform:{}..{}", d(min), d(max)),
             LagModel::Exponential { mean, max } => {
                 write!(f, "exponential:{}..{}", d(mean), d(max))
+            }
+            LagModel::Stalls { mean, max, every } => {
+                write!(f, "stalls:{}..{}/{}", d(mean), d(max), d(every))
             }
         }
     }
@@ -169,13 +263,57 @@ mod tests {
         );
         assert!(LagModel::parse("uniform:0ms..1h").is_none(), "no unit h");
         assert!(LagModel::parse("uniform:0ms..3600s").is_some());
+        assert!(
+            LagModel::parse("stalls:5ms..1s/0ms").is_none(),
+            "stalls need a gap"
+        );
+        assert!(LagModel::parse("stalls:5ms..2h/1s").is_none());
         for text in [
             "fixed:100ms",
             "uniform:0ms..200ms",
             "exponential:20ms..500ms",
             "fixed:150us",
+            "stalls:5ms..1000ms/500ms",
         ] {
             assert_eq!(LagModel::parse(text).unwrap().to_string(), text);
         }
+    }
+
+    /// The share of writes that land in a stall, over `secs` seconds of writes `gap` apart.
+    fn stalled_share(model: &LagModel, seed: u64, gap: Duration, secs: u64) -> f64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut state = StallState::default();
+        let n = (Duration::from_secs(secs).as_micros() / gap.as_micros()) as u32;
+        let stalled = (0..n)
+            .filter(|i| !model.lag(&mut state, gap * *i, &mut rng).is_zero())
+            .count();
+        stalled as f64 / n as f64
+    }
+
+    #[test]
+    fn stalls_are_rare_whatever_the_write_rate_and_end_within_their_cap() {
+        let m = LagModel::table_default();
+        // About 1% of the time (mean / (every + mean)), at 1,000 and at 10 writes a second.
+        for gap in [Duration::from_millis(1), Duration::from_millis(100)] {
+            let share = stalled_share(&m, 3, gap, 600);
+            assert!((0.003..0.03).contains(&share), "{share} at {gap:?}");
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut state = StallState::default();
+        for i in 0..100_000u32 {
+            assert!(m.lag(&mut state, Duration::from_millis(i as u64), &mut rng) <= m.window());
+        }
+        // A frozen clock never reaches a stall after the first draw... except by that draw.
+        let frozen = (0..50)
+            .filter(|seed| {
+                let mut rng = ChaCha8Rng::seed_from_u64(*seed);
+                let mut state = StallState::default();
+                (0..100).any(|_| {
+                    !m.lag(&mut state, Duration::from_secs(5), &mut rng)
+                        .is_zero()
+                })
+            })
+            .count();
+        assert!(frozen <= 5, "{frozen} of 50 seeds stall on a frozen clock");
     }
 }

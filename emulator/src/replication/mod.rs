@@ -77,14 +77,8 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             consistency: Consistency::Realistic,
-            table_lag: LagModel::Exponential {
-                mean: Duration::from_millis(20),
-                max: Duration::from_millis(500),
-            },
-            gsi_lag: LagModel::Exponential {
-                mean: Duration::from_millis(50),
-                max: Duration::from_millis(1000),
-            },
+            table_lag: LagModel::table_default(),
+            gsi_lag: LagModel::gsi_default(),
             partition_bytes: 10 * 1024 * 1024 * 1024,
         }
     }

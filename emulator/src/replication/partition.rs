@@ -18,6 +18,8 @@ pub const REPLICAS: usize = 3;
 pub struct ReplicaQueue {
     applied: u64,
     pending: VecDeque<(u64, Duration)>,
+    /// The replica's stall process, under the `stalls` lag model.
+    pub stall: super::lag::StallState,
 }
 
 impl ReplicaQueue {

@@ -348,6 +348,7 @@ async fn answer(
         ),
         _ => (Err(DynamoError::new(ErrorKind::UnknownOperation, "")), None),
     };
+    let throttle = result.as_ref().err().and_then(|e| e.throttle);
     let mut resp = match result {
         Ok(json) => respond(StatusCode::OK, Bytes::from(json), request_id, ct),
         Err(e) => error_response(&e, request_id, ct),
@@ -357,6 +358,12 @@ async fn answer(
         resp.headers_mut().insert(hyper::header::DATE, v);
     }
     if engine.options.debug_headers {
+        if let Some(limit) = throttle {
+            resp.headers_mut().insert(
+                "x-emulator-throttled",
+                HeaderValue::from_static(limit.as_str()),
+            );
+        }
         if let Some(info) = read {
             let h = resp.headers_mut();
             h.insert("x-emulator-replica", HeaderValue::from_static(info.replica));

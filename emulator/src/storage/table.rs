@@ -5,11 +5,11 @@
 //! the table size and the TTL schedule in step with the items.
 
 use super::key::{index_key_value, KeySchema, StoredKey};
-use crate::capacity::{Buckets, CapacityConfig, Consumed, Kind, OnDemandLimits};
+use crate::capacity::{Buckets, CapacityConfig, Consumed, Kind, Limit, OnDemandLimits};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::replication::partition::REPLICAS;
 use crate::replication::{
-    Consistency, PartitionInfo, PartitionMap, ReadInfo, ReplicaInfo, ReplicationConfig,
+    Consistency, LagModel, PartitionInfo, PartitionMap, ReadInfo, ReplicaInfo, ReplicationConfig,
     VersionChains,
 };
 use crate::value::{item_size, AttributeValue, Item, ScalarType};
@@ -210,8 +210,11 @@ pub struct Table {
     rng: Mutex<ChaCha8Rng>,
     /// Scripted staleness: key → eventual reads still to serve stale.
     scripted: Mutex<HashMap<StoredKey, u32>>,
-    /// Read and write token buckets, one set per partition.
+    /// Each partition's hard limits, one set per partition.
     buckets: Mutex<Vec<Buckets>>,
+    /// A provisioned table's own throughput, which every partition draws on (adaptive
+    /// capacity); empty for on-demand tables.
+    provisioned: Mutex<Buckets>,
     /// On-demand tables' own per-second limits.
     on_demand: Mutex<OnDemandLimits>,
     /// The buckets of each global secondary index with its own provisioned throughput (one set
@@ -349,6 +352,7 @@ impl Table {
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(spec.seed)),
             scripted: Mutex::new(HashMap::new()),
             buckets: Mutex::new(Vec::new()),
+            provisioned: Mutex::new(Buckets::table(None, spec.created_at)),
             on_demand: Mutex::new(OnDemandLimits::new()),
             gsi_buckets: Mutex::new(BTreeMap::new()),
             collections: HashMap::new(),
@@ -360,15 +364,15 @@ impl Table {
 
     fn with_buckets(self, now: Duration) -> Table {
         let n = self.partitions.parts.len();
-        let share = self.partition_share(n);
-        *self.buckets.lock() = (0..n).map(|_| Buckets::new(share, now)).collect();
+        *self.buckets.lock() = (0..n).map(|_| Buckets::partition(now)).collect();
+        *self.provisioned.lock() = Buckets::table(self.throughput_rates(), now);
         *self.gsi_buckets.lock() = self
             .gsi_shares()
             .map(|(name, share)| (name, Buckets::new(Some(share), now)))
             .collect();
         self.capacity
             .usage
-            .provision(&self.name, self.partition_share(1));
+            .provision(&self.name, self.throughput_rates());
         self
     }
 
@@ -384,13 +388,12 @@ impl Table {
             })
     }
 
-    /// A partition's share of a provisioned table's throughput (None: on-demand).
-    fn partition_share(&self, partitions: usize) -> Option<(f64, f64)> {
+    /// A provisioned table's (RCU, WCU) per second (None: on-demand).
+    fn throughput_rates(&self) -> Option<(f64, f64)> {
         match self.billing_mode {
-            BillingMode::Provisioned => Some((
-                self.throughput.read as f64 / partitions as f64,
-                self.throughput.write as f64 / partitions as f64,
-            )),
+            BillingMode::Provisioned => {
+                Some((self.throughput.read as f64, self.throughput.write as f64))
+            }
             BillingMode::PayPerRequest => None,
         }
     }
@@ -443,14 +446,12 @@ impl Table {
     /// Applies a throughput or billing change to every partition's buckets, and to the
     /// indexes' (GSIs created, deleted or re-provisioned included).
     pub fn reprovision(&self, now: Duration) {
-        let mut buckets = self.buckets.lock();
-        let share = self.partition_share(buckets.len());
-        for b in buckets.iter_mut() {
-            b.reprovision(share, now);
-        }
+        self.provisioned
+            .lock()
+            .reprovision(self.throughput_rates(), now);
         self.capacity
             .usage
-            .provision(&self.name, self.partition_share(1));
+            .provision(&self.name, self.throughput_rates());
         let shares: BTreeMap<String, (f64, f64)> = self.gsi_shares().collect();
         let mut gsi = self.gsi_buckets.lock();
         gsi.retain(|name, _| shares.contains_key(name));
@@ -462,21 +463,32 @@ impl Table {
     }
 
     /// Whether a read or write on the partition holding `token` may proceed, or DynamoDB's
-    /// throttling error.
+    /// throttling error: the table's throughput (provisioned with its burst, or on-demand) and
+    /// the partition's hard limit must both have capacity left.
     pub fn admit(&self, op: &str, token: u64, kind: Kind, now: Duration) -> Result<()> {
         if !self.capacity.throttling() {
             return Ok(());
         }
-        let p = self.partitions.index_of(token);
-        let table_ok =
-            self.billing_mode == BillingMode::Provisioned || self.on_demand.lock().admit(kind, now);
-        if table_ok && self.buckets.lock()[p].admit(kind, now) {
+        let table_ok = match self.billing_mode {
+            BillingMode::Provisioned => self.provisioned.lock().admit(kind, now),
+            BillingMode::PayPerRequest => self.on_demand.lock().admit(kind, now),
+        };
+        let limit = if !table_ok {
+            match self.billing_mode {
+                BillingMode::Provisioned => Limit::TableThroughput,
+                BillingMode::PayPerRequest => Limit::OnDemandThroughput,
+            }
+        } else if !self.buckets.lock()[self.partitions.index_of(token)].admit(kind, now) {
+            Limit::PartitionLimit
+        } else {
             return Ok(());
-        }
+        };
         self.capacity
             .usage
-            .throttled(&self.name, op, kind == Kind::Read, now);
-        Err(self.throttled())
+            .throttled(&self.name, op, kind == Kind::Read, limit, now);
+        let mut e = self.throttled();
+        e.throttle = Some(limit);
+        Err(e)
     }
 
     /// Whether the index writes of a change may proceed: every GSI with its own throughput that
@@ -492,11 +504,15 @@ impl Table {
                     .get_mut(name)
                     .is_some_and(|b| !b.admit(Kind::Write, now))
             {
-                self.capacity.usage.throttled(&self.name, op, false, now);
-                return Err(DynamoError::new(
+                self.capacity
+                    .usage
+                    .throttled(&self.name, op, false, Limit::IndexThroughput, now);
+                let mut e = DynamoError::new(
                     ErrorKind::ProvisionedThroughputExceeded,
                     "The level of configured provisioned throughput for one or more global secondary indexes of the table was exceeded. Consider increasing your provisioning level for the under-provisioned global secondary indexes with the UpdateTable API",
-                ));
+                );
+                e.throttle = Some(Limit::IndexThroughput);
+                return Err(e);
             }
         }
         Ok(())
@@ -520,8 +536,12 @@ impl Table {
             if b || !self.capacity.throttling() {
                 return Ok(());
             }
-            self.capacity.usage.throttled(&self.name, op, true, now);
-            return Err(self.throttled());
+            self.capacity
+                .usage
+                .throttled(&self.name, op, true, Limit::IndexThroughput, now);
+            let mut e = self.throttled();
+            e.throttle = Some(Limit::IndexThroughput);
+            return Err(e);
         }
         self.admit(op, token, Kind::Read, now)
     }
@@ -566,8 +586,9 @@ impl Table {
     pub fn charge(&self, op: &str, token: u64, kind: Kind, units: f64, now: Duration) {
         let p = self.partitions.index_of(token);
         self.buckets.lock()[p].charge(kind, units, now);
-        if self.billing_mode == BillingMode::PayPerRequest {
-            self.on_demand.lock().charge(kind, units, now);
+        match self.billing_mode {
+            BillingMode::Provisioned => self.provisioned.lock().charge(kind, units, now),
+            BillingMode::PayPerRequest => self.on_demand.lock().charge(kind, units, now),
         }
         self.capacity.usage.consumed(
             &self.name,
@@ -736,18 +757,35 @@ impl Table {
         {
             let mut rng = self.rng.lock();
             let part = &mut self.partitions.parts[p];
-            let sync = rng.gen_range(1..REPLICAS);
             part.replicas[0].push(lsn, now);
-            for r in 1..REPLICAS {
-                let lag = if r == sync {
-                    Duration::ZERO
-                } else {
-                    settings.table_lag.draw(&mut rng)
-                };
-                part.replicas[r].push(lsn, now + lag);
+            if let LagModel::Stalls { .. } = settings.table_lag {
+                // Both followers get the write; it is acknowledged once the faster has it.
+                let mut lags = [Duration::ZERO; REPLICAS];
+                for (r, lag) in lags.iter_mut().enumerate().skip(1) {
+                    *lag = settings
+                        .table_lag
+                        .lag(&mut part.replicas[r].stall, now, &mut rng);
+                }
+                let sync = if lags[1] <= lags[2] { 1 } else { 2 };
+                lags[sync] = Duration::ZERO;
+                for (r, lag) in lags.iter().enumerate().skip(1) {
+                    part.replicas[r].push(lsn, now + *lag);
+                }
+            } else {
+                let sync = rng.gen_range(1..REPLICAS);
+                for r in 1..REPLICAS {
+                    let lag = if r == sync {
+                        Duration::ZERO
+                    } else {
+                        settings.table_lag.draw(&mut rng)
+                    };
+                    part.replicas[r].push(lsn, now + lag);
+                }
             }
             part.commits.push(lsn, now);
-            let gsi_lag = settings.gsi_lag.draw(&mut rng);
+            let gsi_lag = settings
+                .gsi_lag
+                .lag(&mut self.partitions.gsi_feed.stall, now, &mut rng);
             self.partitions.gsi_feed.push(lsn, now + gsi_lag);
             self.partitions.gsi_commits.push(lsn, now);
         }
