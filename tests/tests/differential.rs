@@ -3,12 +3,12 @@
 //! listed (with reasons) in docs/known-differences.md. Set CONFORMANCE_SKIP_LOCAL=1 to skip where
 //! Java or npm are not available (CI runs it).
 
+use dynamodb_test_support::DynamoDbLocal;
 use e2e_tests::dynamodb_emulator::replication::Consistency;
 use e2e_tests::dynamodb_emulator::Emulator;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 
 /// A keep-alive HTTP/1.1 connection speaking the DynamoDB JSON protocol.
 struct Endpoint {
@@ -531,26 +531,11 @@ fn scenario() -> Vec<(&'static str, Value)> {
 
 #[test]
 fn emulator_and_dynamodb_local_agree() {
-    if std::env::var("CONFORMANCE_SKIP_LOCAL").as_deref() == Ok("1") {
+    let Some(dynamodb_local) = DynamoDbLocal::start() else {
         println!("CONFORMANCE_SKIP_LOCAL=1: DynamoDB Local differential check skipped");
         return;
-    }
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
     };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/dynamodb-local.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .args(["start", "--port", &port.to_string()])
-        .output()
-        .expect("run script");
-    assert!(
-        out.status.success(),
-        "DynamoDB Local did not start: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let local_url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let local_url = dynamodb_local.url().to_string();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let emulator = rt
@@ -583,10 +568,7 @@ fn emulator_and_dynamodb_local_agree() {
             ));
         }
     }
-    let _ = Command::new("bash")
-        .arg(script)
-        .args(["stop", "--port", &port.to_string()])
-        .output();
+    drop(dynamodb_local);
     println!(
         "compared {compared} requests with DynamoDB Local, {} unexplained differences",
         differences.len()
