@@ -24,23 +24,23 @@ struct Args {
     seed: u64,
     /// `real` time, `virtual` (starts at 2024-01-01T00:00:00Z and moves only when told), or
     /// `virtual:10ms` (also moves by that much on every request).
-    #[arg(long, default_value = "real")]
-    clock: String,
+    #[arg(long, default_value = "real", value_parser = clock)]
+    clock: Clock,
     /// Milliseconds tables stay CREATING/UPDATING (DynamoDB Local's -delayTransientStatuses).
     #[arg(long, default_value_t = 0)]
     transient_status_delay_ms: u64,
     /// Eventually consistent reads: `strong` (always current, like DynamoDB Local),
     /// `realistic` (replicas lag), or `worst-case` (oldest state the lag window allows).
-    #[arg(long, default_value = "realistic")]
-    consistency: String,
+    #[arg(long, default_value = "realistic", value_parser = consistency)]
+    consistency: Consistency,
     /// Replica lag: `stalls:5ms..1s/500ms` (the default: writes apply at once except during
     /// stalls of mean 5 ms, at most 1 s, one every 500 ms per replica), or per write
     /// `fixed:100ms`, `uniform:0ms..200ms`, `exponential:20ms`, `exponential:20ms..500ms`.
-    #[arg(long)]
-    lag: Option<String>,
+    #[arg(long, value_parser = lag)]
+    lag: Option<LagModel>,
     /// Global secondary index lag, same syntax as --lag (default `stalls:20ms..1s/1s`).
-    #[arg(long)]
-    gsi_lag: Option<String>,
+    #[arg(long, value_parser = lag)]
+    gsi_lag: Option<LagModel>,
     /// Partition size in bytes before a split (DynamoDB: 10 GB).
     #[arg(long)]
     partition_size: Option<u64>,
@@ -86,6 +86,32 @@ struct Args {
     allow_host: Vec<String>,
 }
 
+fn clock(s: &str) -> Result<Clock, String> {
+    match s {
+        "real" => Ok(Clock::real()),
+        "virtual" => Ok(Clock::virtual_at(DEFAULT_VIRTUAL_START)),
+        tick => match tick
+            .strip_prefix("virtual:")
+            .map(dynamodb_emulator::replication::lag::parse_duration)
+        {
+            Some(Some(d)) => Ok(Clock::virtual_with_tick(DEFAULT_VIRTUAL_START, d)),
+            Some(None) => Err("use virtual:10ms (a tick per request)".into()),
+            None => Err("use real, virtual or virtual:10ms".into()),
+        },
+    }
+}
+
+fn consistency(s: &str) -> Result<Consistency, String> {
+    Consistency::parse(s).ok_or_else(|| "use strong, realistic or worst-case".into())
+}
+
+fn lag(s: &str) -> Result<LagModel, String> {
+    LagModel::parse(s).ok_or_else(|| {
+        "use stalls:5ms..1s/500ms, fixed:100ms, uniform:0ms..200ms or exponential:20ms (at most 3600s)"
+            .into()
+    })
+}
+
 fn duration(s: &str) -> Result<Duration, String> {
     dynamodb_emulator::replication::lag::parse_duration(s)
         .ok_or_else(|| format!("invalid duration {s}: use 500ms, 10s or a number of milliseconds"))
@@ -121,42 +147,8 @@ async fn stop_signal() -> &'static str {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let clock = match args.clock.as_str() {
-        "real" => Clock::real(),
-        "virtual" => Clock::virtual_at(DEFAULT_VIRTUAL_START),
-        tick if tick.starts_with("virtual:") => {
-            match dynamodb_emulator::replication::lag::parse_duration(&tick[8..]) {
-                Some(d) => Clock::virtual_with_tick(DEFAULT_VIRTUAL_START, d),
-                None => {
-                    eprintln!("invalid --clock {tick}: use virtual:10ms");
-                    std::process::exit(2);
-                }
-            }
-        }
-        other => {
-            eprintln!("unknown --clock {other}: use real or virtual");
-            std::process::exit(2);
-        }
-    };
-    let Some(consistency) = Consistency::parse(&args.consistency) else {
-        eprintln!(
-            "unknown --consistency {}: use strong, realistic or worst-case",
-            args.consistency
-        );
-        std::process::exit(2);
-    };
-    let lag = |flag: &str, v: &Option<String>| -> Option<LagModel> {
-        v.as_ref().map(|s| {
-            LagModel::parse(s).unwrap_or_else(|| {
-                eprintln!(
-                    "invalid {flag} {s}: use stalls:5ms..1s/500ms, fixed:100ms, uniform:0ms..200ms or exponential:20ms (at most 3600s)"
-                );
-                std::process::exit(2);
-            })
-        })
-    };
     let mut builder = Emulator::builder()
-        .consistency(consistency)
+        .consistency(args.consistency)
         .debug_headers(args.debug_headers)
         .throttling(!args.no_throttling)
         .quotas(Quotas {
@@ -182,10 +174,10 @@ async fn main() {
     for host in &args.allow_host {
         builder = builder.allow_host(host);
     }
-    if let Some(l) = lag("--lag", &args.lag) {
+    if let Some(l) = args.lag {
         builder = builder.lag(l);
     }
-    if let Some(l) = lag("--gsi-lag", &args.gsi_lag) {
+    if let Some(l) = args.gsi_lag {
         builder = builder.gsi_lag(l);
     }
     if let Some(p) = args.partition_size {
@@ -193,7 +185,7 @@ async fn main() {
     }
     let emulator = builder
         .seed(args.seed)
-        .clock(clock)
+        .clock(args.clock)
         .transient_status_delay(Duration::from_millis(args.transient_status_delay_ms))
         .bind(SocketAddr::new(args.host, args.port))
         .start()
