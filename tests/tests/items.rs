@@ -140,7 +140,7 @@ async fn invalid_values_and_keys_are_rejected() {
         ),
         (
             vec![("pk", s("a")), ("sk", n("1")), ("ss", AttributeValue::Ss(vec!["x".into(), "x".into()]))],
-            "One or more parameter values were invalid: Input collection [x, x] contains duplicates",
+            "One or more parameter values were invalid: Input collection [x, x] contains duplicates.",
         ),
         (
             vec![("pk", s("a")), ("sk", n("1")), ("n", n("1E+126"))],

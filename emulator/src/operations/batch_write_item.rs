@@ -100,11 +100,16 @@ fn constraints(input: &BatchWriteItemInput) -> Constraints {
 
 fn request(w: WriteRequestW) -> Result<Request> {
     match (w.put_request, w.delete_request) {
-        (Some(p), None) => Ok(Request::Put(validate_map(p.item.ok_or_else(|| {
-            DynamoError::validation(
-                "1 validation error detected: Value null at 'requestItems.member.value.member.putRequest.item' failed to satisfy constraint: Member must not be null",
-            )
-        })?)?)),
+        (Some(p), None) => {
+            let item = validate_map(p.item.ok_or_else(|| {
+                DynamoError::validation(
+                    "1 validation error detected: Value null at 'requestItems.member.value.member.putRequest.item' failed to satisfy constraint: Member must not be null",
+                )
+            })?)?;
+            // Before any table is looked up, as the service checks it.
+            check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
+            Ok(Request::Put(item))
+        }
         (None, Some(d)) => Ok(Request::Delete(validate_map(d.key.ok_or_else(|| {
             DynamoError::validation(
                 "1 validation error detected: Value null at 'requestItems.member.value.member.deleteRequest.key' failed to satisfy constraint: Member must not be null",
@@ -177,7 +182,6 @@ impl Command for BatchWriteItem {
                 let write = match r {
                     Request::Put(item) => {
                         let key = t.schema.key_from_item(&item)?;
-                        check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
                         check_index_keys(&t, &item)?;
                         t.check_collection(&key, t.get(&key), &item)?;
                         request_bytes += item_size(&item);

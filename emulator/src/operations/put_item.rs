@@ -51,6 +51,9 @@ impl TryFrom<PutItemInput> for PutItem {
             values: input.expression_attribute_values,
         }
         .validate()?;
+        // The item's size is checked before its table is looked up (dynalite's suite, recorded
+        // against the service: a too-big item for a missing table is a ValidationException).
+        check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
         Ok(PutItem {
             options: write_options!(input)?,
             item,
@@ -78,7 +81,6 @@ impl Command for PutItem {
         let now = ctx.engine.clock.now();
         t.expire(now);
         let key = t.schema.key_from_item(&item)?;
-        check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
         check_index_keys(&t, &item)?;
         let written = write_item(ctx.operation, &mut t, key, now, |_, old| {
             check_condition(condition.as_ref(), old, options.old_on_condition_failure)?;

@@ -111,7 +111,7 @@ impl AttributeValue {
         }
         v.sort();
         if v.windows(2).any(|w| w[0] == w[1]) {
-            return Err(duplicates(v.iter().map(|s| s.to_string())));
+            return Err(duplicates(v.iter().map(|s| s.to_string()), "SS"));
         }
         Ok(AttributeValue::Ss(v))
     }
@@ -124,7 +124,7 @@ impl AttributeValue {
         }
         v.sort();
         if v.windows(2).any(|w| w[0] == w[1]) {
-            return Err(duplicates(v.iter().map(|s| s.to_string())));
+            return Err(duplicates(v.iter().map(|s| s.to_string()), "NS"));
         }
         Ok(AttributeValue::Ns(v))
     }
@@ -140,18 +140,30 @@ impl AttributeValue {
             return Err(duplicates(
                 v.iter()
                     .map(|b| base64::engine::general_purpose::STANDARD.encode(b)),
+                "BS",
             ));
         }
         Ok(AttributeValue::Bs(v))
     }
 }
 
-fn duplicates(values: impl Iterator<Item = String>) -> DynamoError {
+/// The service's texts for a set with a repeated element (dynalite's suite, recorded against the
+/// service): `Input collection [a, a] contains duplicates.` for strings,
+/// `Input collection [Yg==, Yg==]of type BS contains duplicates.` for binaries (sic) and
+/// `Input collection contains duplicates` for numbers.
+fn duplicates(values: impl Iterator<Item = String>, kind: &str) -> DynamoError {
     let list: Vec<String> = values.collect();
-    DynamoError::invalid_parameter(format!(
-        "Input collection [{}] contains duplicates",
-        list.join(", ")
-    ))
+    DynamoError::invalid_parameter(match kind {
+        "SS" => format!(
+            "Input collection [{}] contains duplicates.",
+            list.join(", ")
+        ),
+        "BS" => format!(
+            "Input collection [{}]of type BS contains duplicates.",
+            list.join(", ")
+        ),
+        _ => "Input collection contains duplicates".to_string(),
+    })
 }
 
 impl fmt::Debug for AttributeValue {
@@ -325,6 +337,30 @@ impl<'de> Deserialize<'de> for B64List {
     }
 }
 
+/// The value of `NULL`: a boolean, or (as the service's deserializer takes it) a string, which
+/// is not `true` and so fails validation with "Null attribute value types must have the value
+/// of true" rather than as malformed JSON (dynalite's suite, recorded against the service).
+struct NullFlag(bool);
+
+impl<'de> Deserialize<'de> for NullFlag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = NullFlag;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a boolean")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<NullFlag, E> {
+                Ok(NullFlag(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<NullFlag, E> {
+                Ok(NullFlag(v == "true"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 impl<'de> Deserialize<'de> for WireValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct V;
@@ -347,7 +383,7 @@ impl<'de> Deserialize<'de> for WireValue {
                             w.b = s.map(|s| decode_b64(&s)).transpose()?;
                         }
                         "BOOL" => w.bool_ = map.next_value()?,
-                        "NULL" => w.null = map.next_value()?,
+                        "NULL" => w.null = map.next_value::<Option<NullFlag>>()?.map(|n| n.0),
                         "SS" => w.ss = map.next_value()?,
                         "NS" => w.ns = map.next_value()?,
                         "BS" => w.bs = map.next_value::<Option<B64List>>()?.map(|b| b.0),
