@@ -568,6 +568,55 @@ async fn tags_limits_and_endpoints() {
         .await
         .unwrap_err();
     assert_eq!(error_of(&err).0, "ResourceNotFoundException");
+    // The service's order (dynalite's suite, recorded against it): an ARN of the wrong shape is
+    // refused by IAM before anything else, then member constraints, then the ARN's table name,
+    // then empty lists.
+    let err = c
+        .list_tags_of_resource()
+        .resource_arn("abcd")
+        .send()
+        .await
+        .unwrap_err();
+    let (code, msg) = error_of(&err);
+    assert_eq!(code, "AccessDeniedException");
+    assert!(
+        msg.ends_with(
+            "is not authorized to perform: dynamodb:ListTagsOfResource on resource: abcd"
+        ),
+        "{msg}"
+    );
+    let err = c
+        .untag_resource()
+        .resource_arn("a:b:c:d:e:f/g")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null"
+    );
+    let err = c
+        .tag_resource()
+        .resource_arn("arn:aws:dynamodb:us-east-1:000000000000:table/ab")
+        .set_tags(Some(vec![]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "Invalid TableArn: Invalid ResourceArn provided as input arn:aws:dynamodb:us-east-1:000000000000:table/ab"
+    );
+    let err = c
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(vec![]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "Atleast one Tag needs to be provided as Input."
+    );
 
     let limits = c.describe_limits().send().await.unwrap();
     assert_eq!(limits.table_max_read_capacity_units(), Some(40000));

@@ -140,52 +140,91 @@ pub struct ListTagsInput {
     next_token: Option<String>,
 }
 
-fn arn_constraints(c: &mut Constraints, arn: Option<&str>) {
-    match arn {
-        None => c.not_null(false, "resourceArn"),
-        Some("") => c.add(
-            "''",
-            "resourceArn",
-            "Member must have length greater than or equal to 1",
-        ),
-        Some(a) if a.len() > 1283 => c.add(
-            format!("'{a}'"),
-            "resourceArn",
-            "Member must have length less than or equal to 1283",
-        ),
-        _ => {}
+/// The checks the tagging operations make on `ResourceArn`, in the service's order (dynalite's
+/// suite, recorded against the service): a missing ARN is "Invalid TableArn"; an ARN without
+/// the shape `a:b:c:d:e:f/g` names nothing an identity can be allowed on, so IAM refuses it
+/// before the service looks at the request (AccessDeniedException, naming `*` for an empty
+/// one); member constraints come after that.
+fn authorize<'a>(engine: &Engine, operation: &str, arn: Option<&'a str>) -> Result<&'a str> {
+    let arn = arn.ok_or_else(|| DynamoError::validation("Invalid TableArn"))?;
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() == 6 && parts[5].contains('/') {
+        return Ok(arn);
     }
+    Err(DynamoError::new(
+        ErrorKind::AccessDenied,
+        format!(
+            "User: arn:aws:iam::{}:root is not authorized to perform: dynamodb:{operation} on resource: {}",
+            engine.options.account_id,
+            if arn.is_empty() { "*" } else { arn }
+        ),
+    ))
 }
 
-/// Finds the table an ARN names: `arn:aws:dynamodb:<region>:<account>:table/<name>`.
-fn table_by_arn(engine: &Engine, arn: &str) -> Result<TableRef> {
-    let name = arn
-        .strip_prefix("arn:")
+/// The table an ARN names, `arn:aws:dynamodb:<region>:<account>:table/<name>` with a valid
+/// table name, or the service's "Invalid TableArn" error.
+fn table_name_of_arn(arn: &str) -> Result<&str> {
+    arn.strip_prefix("arn:")
         .and_then(|rest| rest.split_once(":table/"))
         .map(|(_, name)| name)
-        .filter(|n| !n.is_empty() && !n.contains('/'))
+        .filter(|n| {
+            (3..=255).contains(&n.len())
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        })
         .ok_or_else(|| {
             DynamoError::validation(format!(
                 "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
             ))
-        })?;
-    let table = engine.catalog.get(name).filter(|t| t.read().arn == arn);
-    table.ok_or_else(|| {
-        DynamoError::new(
-            ErrorKind::ResourceNotFound,
-            format!("Requested resource not found: ResourcArn: {arn} not found"),
-        )
-    })
+        })
+}
+
+/// The table an ARN names, if it exists (`not_found` otherwise).
+fn table_by_arn(
+    engine: &Engine,
+    arn: &str,
+    not_found: impl FnOnce() -> DynamoError,
+) -> Result<TableRef> {
+    let name = table_name_of_arn(arn)?;
+    engine
+        .catalog
+        .get(name)
+        .filter(|t| t.read().arn == arn)
+        .ok_or_else(not_found)
+}
+
+/// `resourceArn`'s length constraint (the ARN has passed [`authorize`], so it is not empty).
+fn arn_length(c: &mut Constraints, arn: &str) {
+    if arn.len() > 1283 {
+        c.add(
+            format!("'{arn}'"),
+            "resourceArn",
+            "Member must have length less than or equal to 1283",
+        );
+    }
+}
+
+fn resource_not_found(arn: &str) -> DynamoError {
+    DynamoError::new(
+        ErrorKind::ResourceNotFound,
+        format!("Requested resource not found: ResourcArn: {arn} not found"),
+    )
 }
 
 pub fn tag_resource(engine: &Engine, input: TagResourceInput) -> Result<Value> {
+    let arn = authorize(engine, "TagResource", input.resource_arn.as_deref())?;
     let mut c = Constraints::new();
-    arn_constraints(&mut c, input.resource_arn.as_deref());
+    arn_length(&mut c, arn);
     c.not_null(input.tags.is_some(), "tags");
-    c.into_result()?;
-    let tags = input.tags.expect("checked");
+    let tags = c.finish(input.tags)?;
+    table_name_of_arn(arn)?;
+    if tags.is_empty() {
+        return Err(DynamoError::validation(
+            "Atleast one Tag needs to be provided as Input.",
+        ));
+    }
     validate_tags(&tags)?;
-    let table = table_by_arn(engine, input.resource_arn.as_deref().expect("checked"))?;
+    let table = table_by_arn(engine, arn, || resource_not_found(arn))?;
     let mut t = table.write();
     let mut merged = t.tags.clone();
     for tag in tags {
@@ -202,23 +241,33 @@ pub fn tag_resource(engine: &Engine, input: TagResourceInput) -> Result<Value> {
 }
 
 pub fn untag_resource(engine: &Engine, input: UntagResourceInput) -> Result<Value> {
+    let arn = authorize(engine, "UntagResource", input.resource_arn.as_deref())?;
     let mut c = Constraints::new();
-    arn_constraints(&mut c, input.resource_arn.as_deref());
+    arn_length(&mut c, arn);
     c.not_null(input.tag_keys.is_some(), "tagKeys");
-    c.into_result()?;
-    let table = table_by_arn(engine, input.resource_arn.as_deref().expect("checked"))?;
+    let keys = c.finish(input.tag_keys)?;
+    table_name_of_arn(arn)?;
+    if keys.is_empty() {
+        return Err(DynamoError::validation(
+            "Atleast one Tag Key needs to be provided as Input.",
+        ));
+    }
+    let table = table_by_arn(engine, arn, || {
+        DynamoError::new(ErrorKind::ResourceNotFound, "Requested resource not found")
+    })?;
     let mut t = table.write();
-    for k in input.tag_keys.expect("checked") {
+    for k in keys {
         t.tags.remove(&k);
     }
     Ok(json!({}))
 }
 
 pub fn list_tags_of_resource(engine: &Engine, input: ListTagsInput) -> Result<Value> {
+    let arn = authorize(engine, "ListTagsOfResource", input.resource_arn.as_deref())?;
     let mut c = Constraints::new();
-    arn_constraints(&mut c, input.resource_arn.as_deref());
+    arn_length(&mut c, arn);
     c.into_result()?;
-    let table = table_by_arn(engine, input.resource_arn.as_deref().expect("checked"))?;
+    let table = table_by_arn(engine, arn, || resource_not_found(arn))?;
     let t = table.read();
     let tags: Vec<Value> = t
         .tags
