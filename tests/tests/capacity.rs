@@ -1033,3 +1033,62 @@ async fn sustained_overload_is_throttled_and_the_reason_is_reported() {
         1
     );
 }
+
+/// A partition that runs at half its hard limit or more for a minute splits for heat, as
+/// adaptive capacity splits hot partitions: a hot range of keys then has two partitions'
+/// capacity.
+#[tokio::test]
+async fn a_partition_hot_for_a_minute_splits_for_heat() {
+    // 25 writes of 1 KB every 40 virtual ms: 625 WCU a second, over half of 1,000.
+    let env = start_with(Emulator::builder().seed(9).clock(
+        dynamodb_emulator::clock::Clock::virtual_with_tick(
+            dynamodb_emulator::clock::DEFAULT_VIRTUAL_START,
+            Duration::from_millis(40),
+        ),
+    ))
+    .await;
+    let c = no_retry(&env);
+    // 900 WCU provisioned: one partition.
+    provisioned(&c, "Warm", 1, 900).await;
+    let partitions = || {
+        env.emulator
+            .control(
+                "DescribePartitions",
+                &serde_json::json!({"TableName": "Warm"}),
+            )
+            .unwrap()["Partitions"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(partitions(), 1);
+    let kb = "w".repeat(1000);
+    let start = env.emulator.clock().now();
+    let mut round = 0;
+    while env.emulator.clock().now() - start < Duration::from_secs(62) {
+        let batch: Vec<WriteRequest> = (0..25)
+            .map(|i| {
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .item("id", s(&format!("k{}", (round * 25 + i) % 400)))
+                            .item("b", s(&kb))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            })
+            .collect();
+        c.batch_write_item()
+            .request_items("Warm", batch)
+            .send()
+            .await
+            .unwrap();
+        round += 1;
+        if round == 1250 {
+            // 50 s in: hot, but not for long enough yet.
+            assert_eq!(partitions(), 1);
+        }
+    }
+    assert_eq!(partitions(), 2, "split for heat after a minute");
+}

@@ -108,12 +108,61 @@ impl Limit {
     }
 }
 
+/// How long a partition must run at half its hard limit or more before DynamoDB splits it for
+/// heat. AWS says adaptive capacity splits hot partitions automatically but not how soon;
+/// a minute is the calibration (`docs/models.md`).
+pub const HEAT_SPLIT_SECONDS: u64 = 60;
+
+/// A partition's heat: the seconds in a row its traffic reached half its hard limit.
+#[derive(Debug, Clone, Default)]
+struct Heat {
+    /// The second being counted, and what it has used so far.
+    second: u64,
+    used: (f64, f64),
+    /// The current run of hot seconds: its first and its last.
+    run: Option<(u64, u64)>,
+}
+
+impl Heat {
+    fn record(&mut self, kind: Kind, units: f64, now: Duration) {
+        let s = now.as_secs();
+        if s != self.second {
+            let closed = self.second;
+            let hot =
+                self.used.0 >= PARTITION_MAX_RCU / 2.0 || self.used.1 >= PARTITION_MAX_WCU / 2.0;
+            self.run = match self.run {
+                _ if !hot => None,
+                Some((first, last)) if last + 1 == closed => Some((first, closed)),
+                _ => Some((closed, closed)),
+            };
+            // Seconds without traffic in between are cold: the run ends.
+            if s > closed + 1 {
+                self.run = None;
+            }
+            self.second = s;
+            self.used = (0.0, 0.0);
+        }
+        match kind {
+            Kind::Read => self.used.0 += units,
+            Kind::Write => self.used.1 += units,
+        }
+    }
+
+    /// Whether the run of hot seconds reaches the second before `now` and lasted long enough.
+    fn due(&self, now: Duration) -> bool {
+        self.run.is_some_and(|(first, last)| {
+            last + 1 >= now.as_secs() && last + 1 - first >= HEAT_SPLIT_SECONDS
+        })
+    }
+}
+
 /// Read and write token buckets: a provisioned share (with 300 s of burst), the hard
-/// per-partition limits (with a short burst), or both.
+/// per-partition limits (with a short burst), or both; a partition's also track its heat.
 #[derive(Debug, Clone)]
 pub struct Buckets {
     provisioned: Option<(Bucket, Bucket)>,
     hard: Option<(Bucket, Bucket)>,
+    heat: Heat,
 }
 
 fn provisioned_pair((r, w): (f64, f64), now: Duration) -> (Bucket, Bucket) {
@@ -137,6 +186,7 @@ impl Buckets {
         Buckets {
             provisioned: share.map(|s| provisioned_pair(s, now)),
             hard: Some(hard_pair(now)),
+            heat: Heat::default(),
         }
     }
 
@@ -145,6 +195,7 @@ impl Buckets {
         Buckets {
             provisioned: None,
             hard: Some(hard_pair(now)),
+            heat: Heat::default(),
         }
     }
 
@@ -154,6 +205,7 @@ impl Buckets {
         Buckets {
             provisioned: throughput.map(|t| provisioned_pair(t, now)),
             hard: None,
+            heat: Heat::default(),
         }
     }
 
@@ -202,6 +254,18 @@ impl Buckets {
             b.refill(now);
             b.tokens -= units;
         }
+        self.heat.record(kind, units, now);
+    }
+
+    /// Whether the partition has run at half its hard limit or more for
+    /// [`HEAT_SPLIT_SECONDS`] in a row, up to `now`: DynamoDB would split it for heat.
+    pub fn hot_for_split(&self, now: Duration) -> bool {
+        self.heat.due(now)
+    }
+
+    /// Forgets the heat (after a split: each half starts cold).
+    pub fn cool(&mut self) {
+        self.heat = Heat::default();
     }
 
     /// Splits the tokens between two partitions (a partition split): the provisioned share
@@ -219,6 +283,35 @@ impl Buckets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_partition_is_due_a_split_after_a_minute_at_half_its_limit() {
+        let t0 = Duration::from_secs(1000);
+        let mut b = Buckets::partition(t0);
+        for s in 0..=HEAT_SPLIT_SECONDS {
+            let t = t0 + Duration::from_secs(s);
+            assert!(!b.hot_for_split(t), "not yet at second {s}");
+            b.charge(Kind::Write, 600.0, t);
+        }
+        // The write in second 60 closes the 60th hot second in a row.
+        assert!(b.hot_for_split(t0 + Duration::from_secs(HEAT_SPLIT_SECONDS)));
+        // A quiet second ends the run.
+        let mut c = Buckets::partition(t0);
+        for s in 0..HEAT_SPLIT_SECONDS + 5 {
+            let units = if s == 30 { 10.0 } else { 600.0 };
+            c.charge(Kind::Write, units, t0 + Duration::from_secs(s));
+        }
+        assert!(!c.hot_for_split(t0 + Duration::from_secs(HEAT_SPLIT_SECONDS + 5)));
+        // So does a gap without traffic, and an idle partition is never due.
+        b.charge(
+            Kind::Write,
+            1.0,
+            t0 + Duration::from_secs(HEAT_SPLIT_SECONDS + 10),
+        );
+        assert!(!b.hot_for_split(t0 + Duration::from_secs(HEAT_SPLIT_SECONDS + 10)));
+        b.cool();
+        assert!(!b.hot_for_split(t0));
+    }
 
     #[test]
     fn burst_then_refill() {

@@ -749,7 +749,7 @@ impl Table {
         let scripted = self.scripted.lock().get(key).is_some_and(|n| *n > 0);
         if settings.consistency == Consistency::Strong && !scripted {
             self.settle();
-            self.maybe_split(key.token, &settings);
+            self.maybe_split(key.token, &settings, now);
             return;
         }
         self.versions.record(key, lsn, before);
@@ -790,7 +790,7 @@ impl Table {
             self.partitions.gsi_commits.push(lsn, now);
         }
         self.collect(now, &settings);
-        self.maybe_split(key.token, &settings);
+        self.maybe_split(key.token, &settings, now);
     }
 
     /// Drops versions and queue entries no reader can see any more.
@@ -838,13 +838,30 @@ impl Table {
     }
 
     /// Splits a partition that outgrew the partition size, at its median item.
-    fn maybe_split(&mut self, token: u64, settings: &crate::replication::Settings) {
+    /// Splits the partition holding `token` when it outgrew its size, or when it has been hot
+    /// (half its hard limit or more) for a minute: DynamoDB splits for size and for heat, so a
+    /// hot range of keys gets twice the capacity. A single hot key does not: the split point
+    /// must fall between two distinct partition keys.
+    fn maybe_split(&mut self, token: u64, settings: &crate::replication::Settings, now: Duration) {
         let p = self.partitions.index_of(token);
-        if self.partitions.parts[p].bytes <= settings.partition_bytes
-            || self.partitions.parts[p].items < 2
-        {
+        if self.partitions.parts[p].items < 2 {
             return;
         }
+        if self.partitions.parts[p].bytes > settings.partition_bytes {
+            self.split_at_median(p, |_, size| size);
+            return;
+        }
+        let hot = self.buckets.lock()[p].hot_for_split(now);
+        if hot && self.split_at_median(p, |_, _| 1) {
+            let mut buckets = self.buckets.lock();
+            buckets[p].cool();
+            buckets[p + 1].cool();
+        }
+    }
+
+    /// Splits partition `p` at the first token past half its weight (`weight` of each item:
+    /// its bytes, or 1 to split by count), between two distinct tokens; whether it split.
+    fn split_at_median(&mut self, p: usize, weight: impl Fn(u64, u64) -> u64) -> bool {
         let (start, end) = self.partitions.range_of(p);
         let lo = StoredKey {
             token: start,
@@ -862,10 +879,11 @@ impl Table {
             .range((Bound::Included(lo), hi))
             .map(|(k, v)| (k.token, item_size(v) as u64))
             .collect();
-        let half = self.partitions.parts[p].bytes / 2;
+        let total: u64 = tokens.iter().map(|(t, size)| weight(*t, *size)).sum();
+        let half = total / 2;
         let mut acc = 0;
         for (i, (t, size)) in tokens.iter().enumerate() {
-            acc += size;
+            acc += weight(*t, *size);
             if acc >= half && i + 1 < tokens.len() && tokens[i + 1].0 > *t {
                 let split_at = tokens[i + 1].0;
                 let right: Vec<&(u64, u64)> =
@@ -877,9 +895,10 @@ impl Table {
                 buckets[p].halve();
                 let copy = buckets[p].clone();
                 buckets.insert(p + 1, copy);
-                return;
+                return true;
             }
         }
+        false
     }
 
     /// Checks that everything derived from the items still matches them: the table's size,
