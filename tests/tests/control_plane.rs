@@ -141,7 +141,8 @@ async fn create_table_errors() {
         )
     );
 
-    // Name constraints.
+    // Name constraints: the control plane's own text for the length (dynalite's suite, recorded
+    // against the service), the member constraint for the characters.
     let err = c
         .create_table()
         .table_name("ab")
@@ -155,8 +156,21 @@ async fn create_table_errors() {
         error_of(&err),
         (
             "ValidationException".into(),
-            "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3".into()
+            "TableName must be at least 3 characters long and at most 255 characters long".into()
         )
+    );
+    let err = c
+        .create_table()
+        .table_name("abc;")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(ks("id", KeyType::Hash))
+        .attribute_definitions(ad("id", ScalarAttributeType::S))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "1 validation error detected: Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
     );
 
     // A key attribute without a definition.

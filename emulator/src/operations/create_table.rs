@@ -15,7 +15,7 @@ use super::table_schema::{
     typed_projection, typed_schema, typed_throughput, validate_tags, AttributeDefinitionW, IndexW,
     KeySchemaElementW, StreamSpecificationW, TagW, ThroughputW, MAX_GSIS,
 };
-use super::validate::{check_name, enum_check};
+use super::validate::{check_name, control_plane_table_name, enum_check};
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::storage::table::{TableSpec, Throughput};
 use crate::storage::{BillingMode, IndexDefinition, KeySchema, Table, TableStatus};
@@ -210,6 +210,7 @@ impl TryFrom<CreateTableInput> for CreateTable {
                 .clone()
                 .zip(input.key_schema.clone()),
         );
+        control_plane_table_name(input.table_name.as_deref())?;
         let (name, (defs_w, ks_w)) = constraints(&input).finish(members)?;
         throughput_bounds(input.provisioned_throughput.as_ref())?;
         for g in input.global_secondary_indexes.iter().flatten() {

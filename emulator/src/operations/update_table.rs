@@ -14,7 +14,7 @@ use super::table_schema::{
     table_reservation, throughput_bounds, throughput_constraints, too_many_gsis, typed_throughput,
     AttributeDefinitionW, IndexW, StreamSpecificationW, ThroughputW, MAX_GSIS,
 };
-use super::validate::check_name;
+use super::validate::{check_name, control_plane_table_name};
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::storage::table::Throughput;
 use crate::storage::{BillingMode, IndexDefinition, Table, TableStatus};
@@ -120,6 +120,7 @@ impl TryFrom<UpdateTableInput> for UpdateTable {
     type Error = DynamoError;
 
     fn try_from(input: UpdateTableInput) -> Result<Self> {
+        control_plane_table_name(input.table_name.as_deref())?;
         let name = constraints(&input).finish(input.table_name)?;
         // The table's own throughput is bounded before the table is looked up; an index's only
         // once the table is found (dynalite's suite, recorded against the service).
