@@ -14,11 +14,58 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         let msg = if e.is_syntax() || e.is_eof() {
             "Start of structure or map found where not expected.".to_string()
+        } else if is_scalar_for_struct(&e.to_string()) && struct_is_a_member::<T>(body) {
+            // The service's two structure kinds: one given a scalar as a member of another
+            // structure is "Unexpected field type"; as a list element or a map's value,
+            // "Unexpected value type in payload" (dynalite's suite: FieldStruct, ValueStruct).
+            "Unexpected field type".to_string()
         } else {
             serialization_message(&e.to_string())
         };
         DynamoError::serialization(msg)
     })
+}
+
+/// Whether serde's complaint is a scalar where a structure belongs.
+fn is_scalar_for_struct(serde_msg: &str) -> bool {
+    serde_msg
+        .strip_prefix("invalid type: ")
+        .is_some_and(|rest| {
+            !rest.starts_with("sequence")
+                && !rest.starts_with("map")
+                && rest.contains(", expected struct ")
+        })
+}
+
+/// The request's members whose values are maps of structures (the map's keys are attribute or
+/// table names).
+const MAPS_OF_STRUCTURES: &[&str] = &[
+    "RequestItems",
+    "Expected",
+    "AttributeUpdates",
+    "KeyConditions",
+    "QueryFilter",
+    "ScanFilter",
+];
+
+/// Decodes the body again, tracking the path, to see where the failing structure is: a member
+/// of a structure, or an element of a list or a value of a map. Only malformed requests pay for
+/// it.
+fn struct_is_a_member<T: DeserializeOwned>(body: &[u8]) -> bool {
+    use serde_path_to_error::Segment;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let Err(e) = serde_path_to_error::deserialize::<_, T>(&mut de) else {
+        return false;
+    };
+    let segments: Vec<&Segment> = e.path().iter().collect();
+    match segments.as_slice() {
+        [.., Segment::Map { key: parent }, Segment::Map { .. }] => {
+            !MAPS_OF_STRUCTURES.contains(&parent.as_str())
+        }
+        [Segment::Map { .. }] => true,
+        [.., Segment::Seq { .. }, Segment::Map { .. }] => true,
+        _ => false,
+    }
 }
 
 /// DynamoDB's SerializationException message for a member of the wrong JSON type, from
@@ -178,5 +225,35 @@ mod tests {
         ] {
             assert_eq!(serialization_message(serde), dynamo, "{serde}");
         }
+    }
+
+    /// The two structure kinds, by where the structure is (dynalite's suite records both).
+    #[test]
+    fn a_structure_member_and_a_structure_value_are_told_apart() {
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            a: Option<String>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        #[allow(dead_code)]
+        struct Outer {
+            provisioned_throughput: Option<Inner>,
+            key_schema: Option<Vec<Inner>>,
+            request_items: Option<std::collections::BTreeMap<String, Inner>>,
+            updates: Option<Vec<Outer>>,
+        }
+        let message = |body: &str| from_json::<Outer>(body.as_bytes()).err().map(|e| e.message);
+        let field = Some("Unexpected field type".to_string());
+        let value = Some("Unexpected value type in payload".to_string());
+        assert_eq!(message(r#"{"ProvisionedThroughput":"23"}"#), field);
+        assert_eq!(
+            message(r#"{"Updates":[{"ProvisionedThroughput":true}]}"#),
+            field
+        );
+        assert_eq!(message(r#"{"KeySchema":["23"]}"#), value);
+        assert_eq!(message(r#"{"RequestItems":{"t":23}}"#), value);
+        assert_eq!(message(r#"{"ProvisionedThroughput":{"a":"x"}}"#), None);
     }
 }
