@@ -6,6 +6,7 @@
 //! - [`target`]: where requests go: the emulator in-process, or any endpoint over HTTP
 //!   (DynamoDB Local in CI, AWS when credentials are given to a signing proxy).
 //! - [`runner`]: runs a workload, normalises what legitimately differs, compares, reports.
+#![forbid(unsafe_code)]
 
 pub mod expr;
 pub mod model;

@@ -1,8 +1,9 @@
 //! An embeddable, in-memory DynamoDB emulator.
 //!
 //! The crate is organised by DynamoDB concept: [`value`] (the data model), [`expression`] (the
-//! expression language), [`storage`] (tables, keys and items), [`operations`] (one module per API
-//! family), [`server`] (the JSON wire protocol over HTTP) and [`embed`] (the API a test uses).
+//! expression language), [`storage`] (tables, keys and items), [`operations`] (one command per
+//! operation), [`server`] (the JSON wire protocol over HTTP) and [`embed`] (the API a test uses).
+#![forbid(unsafe_code)]
 
 pub mod capacity;
 pub mod clock;

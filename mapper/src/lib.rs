@@ -44,6 +44,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![forbid(unsafe_code)]
 
 mod batch_write;
 mod capacity;
