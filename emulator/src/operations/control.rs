@@ -1,8 +1,9 @@
 //! The smaller control-plane operations: time to live, tags, limits and endpoints.
+//! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html>.
 
+use super::command::{json, Command, Context};
 use super::table_schema::{validate_tags, TagW};
-use super::validate::table_name;
-use super::RequestContext;
+use super::validate::{check_name, table_name};
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::storage::catalog::TableRef;
 use crate::storage::table::TimeToLive;
@@ -12,21 +13,21 @@ use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct TtlSpecW {
+pub(super) struct TtlSpecW {
     enabled: Option<bool>,
     attribute_name: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct UpdateTimeToLiveInput {
+pub(super) struct UpdateTimeToLiveInput {
     table_name: Option<String>,
     time_to_live_specification: Option<TtlSpecW>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct DescribeTimeToLiveInput {
+pub(super) struct DescribeTimeToLiveInput {
     table_name: Option<String>,
 }
 
@@ -37,85 +38,141 @@ fn table_not_found(name: &str) -> DynamoError {
     )
 }
 
-/// UpdateTimeToLive: names the attribute holding each item's expiry (epoch seconds). The emulator
-/// deletes expired items exactly when its clock passes their expiry, where DynamoDB takes up to a
-/// few days: exactness keeps tests deterministic.
-pub fn update_time_to_live(engine: &Engine, input: UpdateTimeToLiveInput) -> Result<Value> {
-    let mut c = Constraints::new();
-    super::validate::check_name(&mut c, input.table_name.as_deref(), "tableName", true);
-    match &input.time_to_live_specification {
-        None => c.not_null(false, "timeToLiveSpecification"),
-        Some(s) => {
-            c.not_null(
-                s.attribute_name.is_some(),
-                "timeToLiveSpecification.attributeName",
-            );
-            c.not_null(s.enabled.is_some(), "timeToLiveSpecification.enabled");
-            if let Some(a) = &s.attribute_name {
-                if a.is_empty() || a.len() > 255 {
-                    c.add(
-                        format!("'{a}'"),
-                        "timeToLiveSpecification.attributeName",
-                        if a.is_empty() {
-                            "Member must have length greater than or equal to 1"
-                        } else {
-                            "Member must have length less than or equal to 255"
-                        },
-                    );
+/// A validated UpdateTimeToLive: names the attribute holding each item's expiry (epoch
+/// seconds). The emulator deletes expired items exactly when its clock passes their expiry,
+/// where DynamoDB takes up to a few days: exactness keeps tests deterministic.
+pub(super) struct UpdateTimeToLive {
+    table: String,
+    enabled: bool,
+    attribute: String,
+}
+
+impl TryFrom<UpdateTimeToLiveInput> for UpdateTimeToLive {
+    type Error = DynamoError;
+
+    fn try_from(input: UpdateTimeToLiveInput) -> Result<Self> {
+        let mut c = Constraints::new();
+        check_name(&mut c, input.table_name.as_deref(), "tableName", true);
+        match &input.time_to_live_specification {
+            None => c.not_null(false, "timeToLiveSpecification"),
+            Some(s) => {
+                c.not_null(
+                    s.attribute_name.is_some(),
+                    "timeToLiveSpecification.attributeName",
+                );
+                c.not_null(s.enabled.is_some(), "timeToLiveSpecification.enabled");
+                if let Some(a) = &s.attribute_name {
+                    if a.is_empty() || a.len() > 255 {
+                        c.add(
+                            format!("'{a}'"),
+                            "timeToLiveSpecification.attributeName",
+                            if a.is_empty() {
+                                "Member must have length greater than or equal to 1"
+                            } else {
+                                "Member must have length less than or equal to 255"
+                            },
+                        );
+                    }
                 }
             }
         }
+        let members = input.table_name.zip(
+            input
+                .time_to_live_specification
+                .and_then(|s| s.enabled.zip(s.attribute_name)),
+        );
+        let (table, (enabled, attribute)) = c.finish(members)?;
+        Ok(UpdateTimeToLive {
+            table,
+            enabled,
+            attribute,
+        })
     }
-    c.into_result()?;
-    let name = input.table_name.as_deref().expect("checked");
-    let spec = input.time_to_live_specification.expect("checked");
-    let (enabled, attribute) = (
-        spec.enabled.expect("checked"),
-        spec.attribute_name.expect("checked"),
-    );
-    let table = engine
-        .catalog
-        .get(name)
-        .ok_or_else(|| table_not_found(name))?;
-    let mut t = table.write();
-    match (&t.ttl, enabled) {
-        (Some(cur), true) if cur.enabled => {
-            return Err(DynamoError::validation("TimeToLive is already enabled"));
-        }
-        (Some(cur), false) if cur.enabled && cur.attribute != attribute => {
-            return Err(DynamoError::validation(
-                "TimeToLive is active on a different AttributeName: current AttributeName is "
-                    .to_string()
-                    + &cur.attribute,
-            ));
-        }
-        (None, false) => return Err(DynamoError::validation("TimeToLive is already disabled")),
-        (Some(cur), false) if !cur.enabled => {
-            return Err(DynamoError::validation("TimeToLive is already disabled"))
-        }
-        _ => {}
-    }
-    t.ttl = Some(TimeToLive {
-        attribute: attribute.clone(),
-        enabled,
-    });
-    t.reschedule_ttl();
-    t.expire(engine.clock.now());
-    Ok(json!({"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}))
 }
 
-pub fn describe_time_to_live(engine: &Engine, input: DescribeTimeToLiveInput) -> Result<Value> {
-    let name = table_name(input.table_name.as_deref())?;
-    let table = engine
-        .catalog
-        .get(name)
-        .ok_or_else(|| table_not_found(name))?;
-    let t = table.read();
-    Ok(match &t.ttl {
-        Some(ttl) if ttl.enabled => json!({"TimeToLiveDescription": {
-            "TimeToLiveStatus": "ENABLED", "AttributeName": ttl.attribute}}),
-        _ => json!({"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}),
-    })
+impl Command for UpdateTimeToLive {
+    type Input = UpdateTimeToLiveInput;
+    type Output = Value;
+
+    fn parse(body: &[u8]) -> Result<UpdateTimeToLiveInput> {
+        json(body)
+    }
+
+    fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
+        let UpdateTimeToLive {
+            table,
+            enabled,
+            attribute,
+        } = self;
+        let handle = ctx
+            .engine
+            .catalog
+            .get(&table)
+            .ok_or_else(|| table_not_found(&table))?;
+        let mut t = handle.write();
+        match (&t.ttl, enabled) {
+            (Some(cur), true) if cur.enabled => {
+                return Err(DynamoError::validation("TimeToLive is already enabled"));
+            }
+            (Some(cur), false) if cur.enabled && cur.attribute != attribute => {
+                return Err(DynamoError::validation(format!(
+                    "TimeToLive is active on a different AttributeName: current AttributeName is {}",
+                    cur.attribute
+                )));
+            }
+            (None, false) => return Err(DynamoError::validation("TimeToLive is already disabled")),
+            (Some(cur), false) if !cur.enabled => {
+                return Err(DynamoError::validation("TimeToLive is already disabled"))
+            }
+            _ => {}
+        }
+        t.ttl = Some(TimeToLive {
+            attribute: attribute.clone(),
+            enabled,
+        });
+        t.reschedule_ttl();
+        t.expire(ctx.engine.clock.now());
+        Ok(json!({"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}))
+    }
+}
+
+/// A validated DescribeTimeToLive.
+pub(super) struct DescribeTimeToLive {
+    table: String,
+}
+
+impl TryFrom<DescribeTimeToLiveInput> for DescribeTimeToLive {
+    type Error = DynamoError;
+
+    fn try_from(input: DescribeTimeToLiveInput) -> Result<Self> {
+        table_name(input.table_name.as_deref())?;
+        Ok(DescribeTimeToLive {
+            table: Constraints::new().finish(input.table_name)?,
+        })
+    }
+}
+
+impl Command for DescribeTimeToLive {
+    type Input = DescribeTimeToLiveInput;
+    type Output = Value;
+
+    fn parse(body: &[u8]) -> Result<DescribeTimeToLiveInput> {
+        json(body)
+    }
+
+    fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
+        let table = ctx
+            .engine
+            .catalog
+            .get(&self.table)
+            .ok_or_else(|| table_not_found(&self.table))?;
+        let t = table.read();
+        Ok(match &t.ttl {
+            Some(ttl) if ttl.enabled => json!({"TimeToLiveDescription": {
+                "TimeToLiveStatus": "ENABLED", "AttributeName": ttl.attribute}}),
+            _ => json!({"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}),
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -277,41 +334,71 @@ pub fn list_tags_of_resource(engine: &Engine, input: ListTagsInput) -> Result<Va
     Ok(json!({ "Tags": tags }))
 }
 
+/// The input of the operations that take none.
 #[derive(Deserialize)]
-pub struct Empty {}
+pub(super) struct Empty {}
 
 /// DescribeLimits: DynamoDB's default per-region quotas.
-pub fn describe_limits(_engine: &Engine, _input: Empty) -> Result<Value> {
-    Ok(json!({
-        "AccountMaxReadCapacityUnits": 80000,
-        "AccountMaxWriteCapacityUnits": 80000,
-        "TableMaxReadCapacityUnits": 40000,
-        "TableMaxWriteCapacityUnits": 40000,
-    }))
+pub(super) struct DescribeLimits;
+
+impl TryFrom<Empty> for DescribeLimits {
+    type Error = DynamoError;
+    fn try_from(_: Empty) -> Result<Self> {
+        Ok(DescribeLimits)
+    }
+}
+
+impl Command for DescribeLimits {
+    type Input = Empty;
+    type Output = Value;
+
+    fn parse(body: &[u8]) -> Result<Empty> {
+        json(body)
+    }
+
+    fn execute(self, _: &mut Context<'_>) -> Result<Value> {
+        Ok(json!({
+            "AccountMaxReadCapacityUnits": 80000,
+            "AccountMaxWriteCapacityUnits": 80000,
+            "TableMaxReadCapacityUnits": 40000,
+            "TableMaxWriteCapacityUnits": 40000,
+        }))
+    }
 }
 
 /// DescribeEndpoints: the regional endpoint clients may cache (endpoint discovery).
-pub fn describe_endpoints(_engine: &Engine, ctx: &RequestContext, _input: Empty) -> Result<Value> {
-    Ok(json!({"Endpoints": [{
-        "Address": format!("dynamodb.{}.amazonaws.com", ctx.region),
-        "CachePeriodInMinutes": 1440,
-    }]}))
+pub(super) struct DescribeEndpoints;
+
+impl TryFrom<Empty> for DescribeEndpoints {
+    type Error = DynamoError;
+    fn try_from(_: Empty) -> Result<Self> {
+        Ok(DescribeEndpoints)
+    }
+}
+
+impl Command for DescribeEndpoints {
+    type Input = Empty;
+    type Output = Value;
+
+    fn parse(body: &[u8]) -> Result<Empty> {
+        json(body)
+    }
+
+    fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
+        Ok(json!({"Endpoints": [{
+            "Address": format!("dynamodb.{}.amazonaws.com", ctx.request.region),
+            "CachePeriodInMinutes": 1440,
+        }]}))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
-// The commands
+// The tagging commands: they authorize the ARN (which needs the engine's account) before
+// they validate their members, so their validation stays inside `execute`.
 // ---------------------------------------------------------------------------------------------
 
 use super::command::unsplit_command;
 
-unsplit_command!(
-    /// UpdateTimeToLive.
-    UpdateTimeToLive, UpdateTimeToLiveInput, |ctx, input| update_time_to_live(ctx.engine, input)
-);
-unsplit_command!(
-    /// DescribeTimeToLive.
-    DescribeTimeToLive, DescribeTimeToLiveInput, |ctx, input| describe_time_to_live(ctx.engine, input)
-);
 unsplit_command!(
     /// TagResource.
     TagResource, TagResourceInput, |ctx, input| tag_resource(ctx.engine, input)
@@ -323,12 +410,4 @@ unsplit_command!(
 unsplit_command!(
     /// ListTagsOfResource.
     ListTagsOfResource, ListTagsInput, |ctx, input| list_tags_of_resource(ctx.engine, input)
-);
-unsplit_command!(
-    /// DescribeLimits.
-    DescribeLimits, Empty, |ctx, input| describe_limits(ctx.engine, input)
-);
-unsplit_command!(
-    /// DescribeEndpoints.
-    DescribeEndpoints, Empty, |ctx, input| describe_endpoints(ctx.engine, ctx.request, input)
 );
