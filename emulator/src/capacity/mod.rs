@@ -18,5 +18,7 @@ mod units;
 pub use consumed::Consumed;
 pub use quota::{Quotas, Reservations, Reserved};
 pub use report::{PriceTable, Usage};
-pub use throttle::{Buckets, CapacityConfig, Kind, Limit, OnDemandLimits, SHORT_BURST_SECONDS};
+pub use throttle::{
+    Buckets, CapacityConfig, Kind, Limit, OnDemandLimits, HEAT_SPLIT_SECONDS, SHORT_BURST_SECONDS,
+};
 pub use units::{consumed, consumed_list, read_units, write_units};
