@@ -163,45 +163,10 @@ async fn index_writes_and_transactions_are_charged() {
     c.create_table()
         .table_name("Idx")
         .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("g")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("byG")
-                .key_schema(
-                    KeySchemaElement::builder()
-                        .attribute_name("g")
-                        .key_type(KeyType::Hash)
-                        .build()
-                        .unwrap(),
-                )
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::KeysOnly)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
+        .key_schema(ks("id", KeyType::Hash))
+        .attribute_definitions(ad("id", ScalarAttributeType::S))
+        .attribute_definitions(ad("g", ScalarAttributeType::S))
+        .global_secondary_indexes(gsi("byG", "g", ProjectionType::KeysOnly).build().unwrap())
         .send()
         .await
         .unwrap();

@@ -2,10 +2,7 @@
 //! never are, staleness is bounded by the lag window, GSIs lag separately, and a fixed seed with
 //! a virtual clock replays the same stale reads.
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::{BillingMode, KeyType, ProjectionType, ScalarAttributeType};
 use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
 use dynamodb_emulator::replication::{Consistency, LagModel};
 use dynamodb_emulator::Emulator;
@@ -41,45 +38,10 @@ async fn create_gsi_table(c: &aws_sdk_dynamodb::Client) {
     c.create_table()
         .table_name("Docs")
         .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("v")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("byV")
-                .key_schema(
-                    KeySchemaElement::builder()
-                        .attribute_name("v")
-                        .key_type(KeyType::Hash)
-                        .build()
-                        .unwrap(),
-                )
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
+        .key_schema(ks("id", KeyType::Hash))
+        .attribute_definitions(ad("id", ScalarAttributeType::S))
+        .attribute_definitions(ad("v", ScalarAttributeType::S))
+        .global_secondary_indexes(gsi("byV", "v", ProjectionType::All).build().unwrap())
         .send()
         .await
         .unwrap();
@@ -434,20 +396,8 @@ async fn raising_throughput_splits_partitions() {
     let c = &env.client;
     c.create_table()
         .table_name("Grow")
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
+        .key_schema(ks("id", KeyType::Hash))
+        .attribute_definitions(ad("id", ScalarAttributeType::S))
         .provisioned_throughput(
             aws_sdk_dynamodb::types::ProvisionedThroughput::builder()
                 .read_capacity_units(1000)
