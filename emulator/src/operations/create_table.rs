@@ -217,9 +217,10 @@ impl TryFrom<CreateTableInput> for CreateTable {
             throughput_bounds(g.provisioned_throughput.as_ref())?;
         }
         let defs = attribute_definitions(&defs_w)?;
-        let schema = typed_schema(&ks_w, &defs, None)?;
+        // Billing before the key schema, as the service checks them.
         let billing = parse_billing_mode(input.billing_mode.as_deref());
         let throughput = table_throughput(billing, input.provisioned_throughput.as_ref())?;
+        let schema = typed_schema(&ks_w, &defs, None)?;
         let mut names = HashSet::new();
         let lsis = match &input.local_secondary_indexes {
             Some(l) => lsi_definitions(l, &schema, &defs, &mut names)?,

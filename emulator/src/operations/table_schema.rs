@@ -192,16 +192,29 @@ pub(super) fn typed_schema(
     defs: &BTreeMap<String, ScalarType>,
     index: Option<&str>,
 ) -> Result<KeySchema> {
-    let first = &ks[0];
+    let first = ks
+        .first()
+        .ok_or_else(|| DynamoError::validation("Invalid KeySchema: empty"))?;
+    let same_name = ks.len() == 2 && ks[0].attribute_name == ks[1].attribute_name;
+    // The table's own key schema is checked in the service's order (dynalite's suite,
+    // recorded against it): definitions first, then a repeated name, then the key types.
+    if index.is_none() {
+        if ks
+            .iter()
+            .any(|k| !defs.contains_key(k.attribute_name.as_deref().unwrap_or_default()))
+        {
+            return Err(DynamoError::validation(
+                "Invalid KeySchema: Some index key attribute have no definition",
+            ));
+        }
+        if same_name {
+            return Err(same_name_error());
+        }
+    }
     if first.key_type.as_deref() != Some("HASH") {
-        return Err(DynamoError::validation(match index {
-            None => {
-                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type".to_string()
-            }
-            Some(_) => {
-                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type".to_string()
-            }
-        }));
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
     }
     if ks.len() == 2 {
         if ks[1].key_type.as_deref() != Some("RANGE") {
@@ -209,10 +222,8 @@ pub(super) fn typed_schema(
                 "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
             ));
         }
-        if ks[0].attribute_name == ks[1].attribute_name {
-            return Err(DynamoError::validation(
-                "Both the Hash Key and the Range Key element in the KeySchema have the same name",
-            ));
+        if same_name {
+            return Err(same_name_error());
         }
     }
     let attr = |k: &KeySchemaElementW| -> Result<KeyAttribute> {
@@ -230,6 +241,12 @@ pub(super) fn typed_schema(
         hash: attr(first)?,
         range: ks.get(1).map(attr).transpose()?,
     })
+}
+
+fn same_name_error() -> DynamoError {
+    DynamoError::validation(
+        "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+    )
 }
 
 pub(super) fn typed_projection(p: &ProjectionW, index: &str) -> Result<Projection> {
