@@ -256,6 +256,26 @@ async fn key_condition_errors() {
         error_of(&err).1,
         "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"
     );
+    // The legacy parameter names itself (dynalite's suite, recorded against the service).
+    let eq = |v: AttributeValue| {
+        aws_sdk_dynamodb::types::Condition::builder()
+            .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Eq)
+            .attribute_value_list(v)
+            .build()
+            .unwrap()
+    };
+    let err = c
+        .query()
+        .table_name("Errs")
+        .key_conditions("pk", eq(s("p")))
+        .query_filter("sk", eq(n("1")))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "QueryFilter can only contain non-primary key attributes: Primary key attribute: sk"
+    );
     let err = c
         .query()
         .table_name("Errs")

@@ -67,6 +67,8 @@ pub(super) struct Query {
     select: Option<String>,
     /// `AttributesToGet` or `ProjectionExpression`, for Select's error messages.
     projection_member: &'static str,
+    /// `QueryFilter` or `Filter Expression`, for the key-attribute-in-filter message.
+    filter_member: &'static str,
     forward: bool,
     limit: Option<usize>,
     exclusive_start_key: Option<WireMap>,
@@ -161,6 +163,11 @@ impl TryFrom<QueryInput> for Query {
             } else {
                 "ProjectionExpression"
             },
+            filter_member: if input.query_filter.is_some() {
+                "QueryFilter"
+            } else {
+                "Filter Expression"
+            },
             forward: input.scan_index_forward.unwrap_or(true),
             limit: input.limit.map(|l| l as usize),
             exclusive_start_key: input.exclusive_start_key,
@@ -194,7 +201,8 @@ impl Query {
             let top = path.top();
             if schema.is_key_attribute(top) || t.schema.is_key_attribute(top) && index.is_none() {
                 return Err(DynamoError::validation(format!(
-                    "Filter Expression can only contain non-primary key attributes: Primary key attribute: {top}"
+                    "{} can only contain non-primary key attributes: Primary key attribute: {top}",
+                    self.filter_member
                 )));
             }
         }
