@@ -267,17 +267,6 @@ impl Buckets {
     pub fn cool(&mut self) {
         self.heat = Heat::default();
     }
-
-    /// Splits the tokens between two partitions (a partition split): the provisioned share
-    /// halves; the hard limits are each partition's own.
-    pub fn halve(&mut self) {
-        if let Some((r, w)) = &mut self.provisioned {
-            r.rate /= 2.0;
-            w.rate /= 2.0;
-            r.tokens /= 2.0;
-            w.tokens /= 2.0;
-        }
-    }
 }
 
 #[cfg(test)]

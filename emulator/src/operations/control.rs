@@ -2,6 +2,7 @@
 //! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html>.
 
 use super::command::{json, Command, Context};
+use super::describe_table::control_table;
 use super::table_schema::{validate_tags, TagW};
 use super::validate::{check_name, table_name};
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
@@ -29,13 +30,6 @@ pub(super) struct UpdateTimeToLiveInput {
 #[serde(rename_all = "PascalCase")]
 pub(super) struct DescribeTimeToLiveInput {
     table_name: Option<String>,
-}
-
-fn table_not_found(name: &str) -> DynamoError {
-    DynamoError::new(
-        ErrorKind::ResourceNotFound,
-        format!("Requested resource not found: Table: {name} not found"),
-    )
 }
 
 /// A validated UpdateTimeToLive: names the attribute holding each item's expiry (epoch
@@ -104,11 +98,7 @@ impl Command for UpdateTimeToLive {
             enabled,
             attribute,
         } = self;
-        let handle = ctx
-            .engine
-            .catalog
-            .get(&table)
-            .ok_or_else(|| table_not_found(&table))?;
+        let handle = control_table(ctx.engine, &table)?;
         let mut t = handle.write();
         match (&t.ttl, enabled) {
             (Some(cur), true) if cur.enabled => {
@@ -161,11 +151,7 @@ impl Command for DescribeTimeToLive {
     }
 
     fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
-        let table = ctx
-            .engine
-            .catalog
-            .get(&self.table)
-            .ok_or_else(|| table_not_found(&self.table))?;
+        let table = control_table(ctx.engine, &self.table)?;
         let t = table.read();
         Ok(match &t.ttl {
             Some(ttl) if ttl.enabled => json!({"TimeToLiveDescription": {

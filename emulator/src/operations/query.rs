@@ -271,13 +271,14 @@ impl Command for Query {
         json(body)
     }
 
-    fn execute(self, ctx: &mut Context<'_>) -> Result<Box<RawValue>> {
+    fn execute(mut self, ctx: &mut Context<'_>) -> Result<Box<RawValue>> {
         let table = ctx.active_table(&self.table)?;
         let now = ctx.engine.clock.now();
         expire_before_read(&table, now);
         let t = table.read();
-        let name = self.table.clone();
-        let rcc = self.return_consumed_capacity.clone();
+        // `resolve` consumes the rest of the command; the response needs these two.
+        let name = std::mem::take(&mut self.table);
+        let rcc = self.return_consumed_capacity.take();
         let r = self.resolve(&t)?;
         let gsi = r.index.is_some_and(|i| is_global(&t, i));
         let view = t.read_view(r.plan.consistent, gsi, now);

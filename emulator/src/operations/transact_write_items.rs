@@ -20,7 +20,7 @@ use crate::capacity::consumed_list;
 use crate::engine::IdempotentEntry;
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::expression::{self, Condition, Placeholders, UpdateExpression};
-use crate::storage::{StoredKey, Table, TableStatus};
+use crate::storage::{StoredKey, Table};
 use crate::value::attribute::validate_map;
 use crate::value::{item_size, Item};
 use parking_lot::RwLockWriteGuard;
@@ -435,10 +435,7 @@ fn commit_all(
     let mut tables = BTreeMap::new();
     for a in actions {
         if !tables.contains_key(&a.table) {
-            let t = ctx.table(&a.table)?;
-            if t.read().status(now) == TableStatus::Creating {
-                return Err(DynamoError::table_not_found());
-            }
+            let t = ctx.active_table(&a.table)?;
             tables.insert(a.table.clone(), t);
         }
     }

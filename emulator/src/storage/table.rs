@@ -435,8 +435,8 @@ impl Table {
                 items += 1;
             }
             self.partitions.split(i, mid, bytes, items);
+            // Each half has a partition's own hard limits, starting where the whole was.
             let mut buckets = self.buckets.lock();
-            buckets[i].halve();
             let copy = buckets[i].clone();
             buckets.insert(i + 1, copy);
         }
@@ -891,8 +891,8 @@ impl Table {
                 let bytes_right = right.iter().map(|(_, s)| s).sum();
                 self.partitions
                     .split(p, split_at, bytes_right, right.len() as u64);
+                // Each half has a partition's own hard limits, starting where the whole was.
                 let mut buckets = self.buckets.lock();
-                buckets[p].halve();
                 let copy = buckets[p].clone();
                 buckets.insert(p + 1, copy);
                 return true;
