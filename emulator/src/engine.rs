@@ -4,7 +4,7 @@
 
 use crate::clock::Clock;
 use crate::replication::{ReplicationConfig, Settings};
-use crate::storage::Catalog;
+use crate::table::Catalog;
 use parking_lot::Mutex;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -15,6 +15,7 @@ pub mod operations;
 pub mod replication;
 pub mod server;
 pub mod storage;
+pub mod table;
 pub mod value;
 
 pub use embed::{Emulator, EmulatorBuilder, InProcess};

@@ -12,12 +12,14 @@
 mod consumed;
 pub mod quota;
 pub mod report;
+mod table;
 mod throttle;
 mod units;
 
 pub use consumed::Consumed;
 pub use quota::{Quotas, Reservations, Reserved};
 pub use report::{PriceTable, Usage};
+pub use table::TableCapacity;
 pub use throttle::{
     Buckets, CapacityConfig, Kind, Limit, OnDemandLimits, HEAT_SPLIT_SECONDS, SHORT_BURST_SECONDS,
 };

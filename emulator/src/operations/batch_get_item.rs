@@ -168,7 +168,7 @@ impl Command for BatchGetItem {
             {
                 let t = table.read();
                 for k in tk.keys {
-                    let stored = t.schema.key_from_request(&k)?;
+                    let stored = t.def.schema.key_from_request(&k)?;
                     if !seen.insert(stored.clone()) {
                         return Err(DynamoError::validation(
                             "Provided list of item keys contains duplicates",

@@ -181,13 +181,13 @@ impl Command for BatchWriteItem {
             for r in requests {
                 let write = match r {
                     Request::Put(item) => {
-                        let key = t.schema.key_from_item(&item)?;
+                        let key = t.def.schema.key_from_item(&item)?;
                         check_index_keys(&t, &item)?;
                         t.check_collection(&key, t.get(&key), &item)?;
                         request_bytes += item_size(&item);
                         Write::Put(key, item)
                     }
-                    Request::Delete(key) => Write::Delete(t.schema.key_from_request(&key)?),
+                    Request::Delete(key) => Write::Delete(t.def.schema.key_from_request(&key)?),
                 };
                 if !seen.insert(write.key().clone()) {
                     return Err(DynamoError::validation(
@@ -230,7 +230,7 @@ impl Command for BatchWriteItem {
                         throttled += 1;
                         left.push(match change {
                             Change::Put(item) => json!({"PutRequest": {"Item": item}}),
-                            _ => json!({"DeleteRequest": {"Key": t.schema.key_item(&key)}}),
+                            _ => json!({"DeleteRequest": {"Key": t.def.schema.key_item(&key)}}),
                         });
                         continue;
                     }

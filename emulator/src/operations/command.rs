@@ -14,8 +14,8 @@
 use super::RequestContext;
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::replication::ReadInfo;
-use crate::storage::catalog::TableRef;
 use crate::storage::TableStatus;
+use crate::table::catalog::TableRef;
 use crate::Engine;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -222,7 +222,7 @@ pub fn dispatch(engine: &Engine, request: &RequestContext, operation: &str, body
     let outcome = match &result {
         Ok(_) => {
             for table in ctx.used.iter().chain(ctx.more_used.iter()) {
-                engine.capacity.usage.request(&table.read().name, name);
+                engine.capacity.usage.request(&table.read().def.name, name);
             }
             "ok"
         }
@@ -251,7 +251,7 @@ fn check_invariants(engine: &Engine, operation: &str) {
             continue;
         }
         if let Err(broken) = t.check_invariants() {
-            panic!("after {operation}, table {}: {broken}", t.name);
+            panic!("after {operation}, table {}: {broken}", t.def.name);
         }
     }
 }

@@ -6,8 +6,8 @@ use super::describe_table::control_table;
 use super::table_schema::{validate_tags, TagW};
 use super::validate::{check_name, table_name};
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
-use crate::storage::catalog::TableRef;
-use crate::storage::table::TimeToLive;
+use crate::storage::definition::TimeToLive;
+use crate::table::catalog::TableRef;
 use crate::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -100,7 +100,7 @@ impl Command for UpdateTimeToLive {
         } = self;
         let handle = control_table(ctx.engine, &table)?;
         let mut t = handle.write();
-        match (&t.ttl, enabled) {
+        match (&t.def.ttl, enabled) {
             (Some(cur), true) if cur.enabled => {
                 return Err(DynamoError::validation("TimeToLive is already enabled"));
             }
@@ -116,12 +116,11 @@ impl Command for UpdateTimeToLive {
             }
             _ => {}
         }
-        t.ttl = Some(TimeToLive {
+        t.def.ttl = Some(TimeToLive {
             attribute: attribute.clone(),
             enabled,
         });
-        t.reschedule_ttl();
-        t.expire(ctx.engine.clock.now());
+        t.apply_ttl(ctx.engine.clock.now());
         Ok(json!({"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}))
     }
 }
@@ -153,7 +152,7 @@ impl Command for DescribeTimeToLive {
     fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
         let table = control_table(ctx.engine, &self.table)?;
         let t = table.read();
-        Ok(match &t.ttl {
+        Ok(match &t.def.ttl {
             Some(ttl) if ttl.enabled => json!({"TimeToLiveDescription": {
                 "TimeToLiveStatus": "ENABLED", "AttributeName": ttl.attribute}}),
             _ => json!({"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}),
@@ -232,7 +231,7 @@ fn table_by_arn(
     engine
         .catalog
         .get(name)
-        .filter(|t| t.read().arn == arn)
+        .filter(|t| t.read().def.arn == arn)
         .ok_or_else(not_found)
 }
 
@@ -269,7 +268,7 @@ pub fn tag_resource(engine: &Engine, input: TagResourceInput) -> Result<Value> {
     validate_tags(&tags)?;
     let table = table_by_arn(engine, arn, || resource_not_found(arn))?;
     let mut t = table.write();
-    let mut merged = t.tags.clone();
+    let mut merged = t.def.tags.clone();
     for tag in tags {
         merged.insert(tag.key.unwrap_or_default(), tag.value.unwrap_or_default());
     }
@@ -279,7 +278,7 @@ pub fn tag_resource(engine: &Engine, input: TagResourceInput) -> Result<Value> {
             "One or more parameter values were invalid: The number of tags exceeds the limit of 50",
         ));
     }
-    t.tags = merged;
+    t.def.tags = merged;
     Ok(json!({}))
 }
 
@@ -300,7 +299,7 @@ pub fn untag_resource(engine: &Engine, input: UntagResourceInput) -> Result<Valu
     })?;
     let mut t = table.write();
     for k in keys {
-        t.tags.remove(&k);
+        t.def.tags.remove(&k);
     }
     Ok(json!({}))
 }
@@ -313,6 +312,7 @@ pub fn list_tags_of_resource(engine: &Engine, input: ListTagsInput) -> Result<Va
     let table = table_by_arn(engine, arn, || resource_not_found(arn))?;
     let t = table.read();
     let tags: Vec<Value> = t
+        .def
         .tags
         .iter()
         .map(|(k, v)| json!({"Key": k, "Value": v}))

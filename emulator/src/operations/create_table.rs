@@ -17,8 +17,10 @@ use super::table_schema::{
 };
 use super::validate::{check_name, control_plane_table_name, enum_check};
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
-use crate::storage::table::{TableSpec, Throughput};
-use crate::storage::{BillingMode, IndexDefinition, KeySchema, Table, TableStatus};
+use crate::storage::definition::{TableDefinition, Throughput};
+use crate::storage::{BillingMode, IndexDefinition, KeySchema, TableStatus};
+use crate::table::Environment;
+use crate::table::Table;
 use crate::value::ScalarType;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -316,7 +318,7 @@ impl Command for CreateTable {
         quotas.check_tables(engine.catalog.len())?;
         let reservation = table_reservation(self.billing, self.throughput, &self.gsis);
         let now = engine.clock.now();
-        let mut table = Table::new(TableSpec {
+        let def = TableDefinition {
             name: self.name.clone(),
             arn: format!(
                 "arn:aws:dynamodb:{region}:{}:table/{}",
@@ -334,21 +336,31 @@ impl Command for CreateTable {
             tags: self.tags,
             deletion_protection: self.deletion_protection,
             table_class: self.table_class,
-            replication: engine.replication.clone(),
-            seed: engine.with_rng(rand::Rng::gen),
-            capacity: engine.capacity.clone(),
-            collection_limit: engine.options.item_collection_limit,
-        });
-        table.billing_mode_changed_at = self.billing_given.then_some(now);
+            transient_until: None,
+            last_increase: None,
+            last_decrease: None,
+            decreases_today: 0,
+            billing_mode_changed_at: self.billing_given.then_some(now),
+            ttl: None,
+        };
+        let mut table = Table::new(
+            def,
+            Environment {
+                replication: engine.replication.clone(),
+                seed: engine.with_rng(rand::Rng::gen),
+                capacity: engine.capacity.clone(),
+                collection_limit: engine.options.item_collection_limit,
+            },
+        );
         let delay = engine.options.transient_status_delay;
         if !delay.is_zero() {
-            table.transient_until = Some((TableStatus::Creating, now + delay));
-            for g in &mut table.gsis {
+            table.def.transient_until = Some((TableStatus::Creating, now + delay));
+            for g in &mut table.def.gsis {
                 g.status = TableStatus::Creating;
             }
         }
         let description = describe(&table, now);
-        let id = table.id.clone();
+        let id = table.def.id.clone();
         engine
             .reservations
             .reserve(quotas, region, &id, reservation)?;

@@ -76,7 +76,7 @@ impl Command for DeleteItem {
         let mut t = table.write();
         let now = ctx.engine.clock.now();
         t.expire(now);
-        let key = t.schema.key_from_request(&key)?;
+        let key = t.def.schema.key_from_request(&key)?;
         let written = write_item(ctx.operation, &mut t, key, now, |_, old| {
             check_condition(condition.as_ref(), old, options.old_on_condition_failure)?;
             Ok(Change::Delete)

@@ -56,15 +56,15 @@ impl Command for DeleteTable {
             if let Some(e) = in_use(t.status(now), name) {
                 return Err(e);
             }
-            if t.deletion_protection {
+            if t.def.deletion_protection {
                 return Err(DynamoError::validation(format!(
                     "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. Table: {}",
-                    t.arn
+                    t.def.arn
                 )));
             }
             let mut d = describe(&t, now);
             d["TableStatus"] = json!("DELETING");
-            engine.reservations.release(&t.id);
+            engine.reservations.release(&t.def.id);
             d
         };
         engine.catalog.remove(name);

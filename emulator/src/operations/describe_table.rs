@@ -4,9 +4,10 @@
 use super::command::{json, Command, Context};
 use super::validate::table_name;
 use crate::error::{DynamoError, ErrorKind, Result};
-use crate::storage::catalog::TableRef;
-use crate::storage::table::Throughput;
-use crate::storage::{BillingMode, KeySchema, Projection, ProjectionType, Table, TableStatus};
+use crate::storage::definition::Throughput;
+use crate::storage::{BillingMode, KeySchema, Projection, ProjectionType, TableStatus};
+use crate::table::catalog::TableRef;
+use crate::table::Table;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -119,14 +120,14 @@ fn projection_json(p: &Projection) -> Value {
 
 fn throughput_json(t: &Throughput, table: &Table) -> Value {
     let mut v = json!({
-        "NumberOfDecreasesToday": table.decreases_today,
+        "NumberOfDecreasesToday": table.def.decreases_today,
         "ReadCapacityUnits": t.read,
         "WriteCapacityUnits": t.write,
     });
-    if let Some(i) = table.last_increase {
+    if let Some(i) = table.def.last_increase {
         v["LastIncreaseDateTime"] = seconds(i);
     }
-    if let Some(d) = table.last_decrease {
+    if let Some(d) = table.def.last_decrease {
         v["LastDecreaseDateTime"] = seconds(d);
     }
     v
@@ -136,50 +137,51 @@ fn throughput_json(t: &Throughput, table: &Table) -> Value {
 pub(super) fn describe(t: &Table, now: Duration) -> Value {
     let status = t.status(now);
     let mut v = json!({
-        "AttributeDefinitions": t.attribute_definitions.iter()
+        "AttributeDefinitions": t.def.attribute_definitions.iter()
             .map(|(n, ty)| json!({"AttributeName": n, "AttributeType": ty.as_str()}))
             .collect::<Vec<_>>(),
-        "TableName": t.name,
-        "KeySchema": key_schema_json(&t.schema),
+        "TableName": t.def.name,
+        "KeySchema": key_schema_json(&t.def.schema),
         "TableStatus": status.as_str(),
-        "CreationDateTime": seconds(t.created_at),
-        "ProvisionedThroughput": throughput_json(&t.throughput, t),
-        "TableSizeBytes": t.size_bytes,
+        "CreationDateTime": seconds(t.def.created_at),
+        "ProvisionedThroughput": throughput_json(&t.def.throughput, t),
+        "TableSizeBytes": t.size_bytes(),
         "ItemCount": t.item_count(),
-        "TableArn": t.arn,
-        "TableId": t.id,
-        "DeletionProtectionEnabled": t.deletion_protection,
+        "TableArn": t.def.arn,
+        "TableId": t.def.id,
+        "DeletionProtectionEnabled": t.def.deletion_protection,
     });
-    if t.billing_mode == BillingMode::PayPerRequest || t.billing_mode_changed_at.is_some() {
-        let mut summary = json!({"BillingMode": t.billing_mode.as_str()});
-        if let Some(at) = t.billing_mode_changed_at {
+    if t.def.billing_mode == BillingMode::PayPerRequest || t.def.billing_mode_changed_at.is_some() {
+        let mut summary = json!({"BillingMode": t.def.billing_mode.as_str()});
+        if let Some(at) = t.def.billing_mode_changed_at {
             summary["LastUpdateToPayPerRequestDateTime"] = seconds(at);
         }
         v["BillingModeSummary"] = summary;
     }
-    if t.table_class != "STANDARD" {
-        v["TableClassSummary"] = json!({"TableClass": t.table_class});
+    if t.def.table_class != "STANDARD" {
+        v["TableClassSummary"] = json!({"TableClass": t.def.table_class});
     }
-    if !t.lsis.is_empty() {
+    if !t.def.lsis.is_empty() {
         v["LocalSecondaryIndexes"] = Value::Array(
-            t.lsis
+            t.def
+                .lsis
                 .iter()
                 .map(|i| {
                     json!({
                         "IndexName": i.name,
                         "KeySchema": key_schema_json(&i.schema),
                         "Projection": projection_json(&i.projection),
-                        "IndexSizeBytes": i.size_bytes,
-                        "ItemCount": i.entries.len(),
-                        "IndexArn": format!("{}/index/{}", t.arn, i.name),
+                        "IndexSizeBytes": t.index_size(&i.name).1,
+                        "ItemCount": t.index_size(&i.name).0,
+                        "IndexArn": format!("{}/index/{}", t.def.arn, i.name),
                     })
                 })
                 .collect(),
         );
     }
-    if !t.gsis.is_empty() {
+    if !t.def.gsis.is_empty() {
         v["GlobalSecondaryIndexes"] = Value::Array(
-            t.gsis
+            t.def.gsis
                 .iter()
                 .map(|i| {
                     let index_status = if status == TableStatus::Creating {
@@ -193,9 +195,9 @@ pub(super) fn describe(t: &Table, now: Duration) -> Value {
                         "Projection": projection_json(&i.projection),
                         "IndexStatus": index_status.as_str(),
                         "ProvisionedThroughput": throughput_json(&i.throughput.unwrap_or(Throughput { read: 0, write: 0 }), t),
-                        "IndexSizeBytes": i.size_bytes,
-                        "ItemCount": i.entries.len(),
-                        "IndexArn": format!("{}/index/{}", t.arn, i.name),
+                        "IndexSizeBytes": t.index_size(&i.name).1,
+                        "ItemCount": t.index_size(&i.name).0,
+                        "IndexArn": format!("{}/index/{}", t.def.arn, i.name),
                     });
                     if index_status == TableStatus::Creating {
                         g["Backfilling"] = json!(false);
@@ -205,11 +207,11 @@ pub(super) fn describe(t: &Table, now: Duration) -> Value {
                 .collect(),
         );
     }
-    if let Some(view) = &t.stream {
-        let label = iso8601(t.created_at);
+    if let Some(view) = &t.def.stream {
+        let label = iso8601(t.def.created_at);
         v["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": view});
         v["LatestStreamLabel"] = json!(label);
-        v["LatestStreamArn"] = json!(format!("{}/stream/{}", t.arn, label));
+        v["LatestStreamArn"] = json!(format!("{}/stream/{}", t.def.arn, label));
     }
     v
 }

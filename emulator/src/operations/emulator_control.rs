@@ -57,7 +57,7 @@ fn bad(msg: impl Into<String>) -> DynamoError {
 /// Runs one control action.
 pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
     let input: ControlInput = super::wire::from_json(body)?;
-    let table = |input: &ControlInput| -> Result<crate::storage::catalog::TableRef> {
+    let table = |input: &ControlInput| -> Result<crate::table::catalog::TableRef> {
         let name = input
             .table_name
             .as_deref()
@@ -140,7 +140,7 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
             let t = table(&input)?;
             let key = validate_map(input.key.clone().ok_or_else(|| bad("Key is required"))?)?;
             let t = t.read();
-            let key = t.schema.key_from_request(&key)?;
+            let key = t.def.schema.key_from_request(&key)?;
             t.script_stale_reads(key, input.reads.unwrap_or(1));
             Ok(json!({}))
         }
@@ -149,7 +149,7 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
             let t = t.read();
             let (lsn, versions, bytes) = t.replication_stats();
             Ok(json!({
-                "TableName": t.name,
+                "TableName": t.def.name,
                 "WritePosition": lsn,
                 "VersionsKept": versions,
                 "VersionBytes": bytes,

@@ -8,7 +8,7 @@ use super::validate::{check_mixing, check_name, return_consumed_capacity, WireMa
 use crate::capacity;
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{self, attributes_to_get_projection, Placeholders, Projection};
-use crate::storage::catalog::expire_before_read;
+use crate::table::catalog::expire_before_read;
 use crate::value::attribute::validate_map;
 use crate::value::Item;
 use serde::Deserialize;
@@ -90,7 +90,7 @@ impl Command for GetItem {
         let now = ctx.engine.clock.now();
         expire_before_read(&table, now);
         let t = table.read();
-        let key = t.schema.key_from_request(&self.key)?;
+        let key = t.def.schema.key_from_request(&self.key)?;
         let read = read_item(ctx.operation, &t, &key, self.consistent, now)?;
         let item = read.item.map(|i| match &self.projection {
             Some(p) => p.apply(i),

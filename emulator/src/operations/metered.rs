@@ -18,7 +18,8 @@ use super::query_page::PageResult;
 use crate::capacity::{self, Consumed, Kind};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::replication::ReadInfo;
-use crate::storage::{StoredKey, Table};
+use crate::storage::StoredKey;
+use crate::table::Table;
 use crate::value::{item_size, Item};
 use std::time::Duration;
 

@@ -80,7 +80,7 @@ impl Command for PutItem {
         let mut t = table.write();
         let now = ctx.engine.clock.now();
         t.expire(now);
-        let key = t.schema.key_from_item(&item)?;
+        let key = t.def.schema.key_from_item(&item)?;
         check_index_keys(&t, &item)?;
         let written = write_item(ctx.operation, &mut t, key, now, |_, old| {
             check_condition(condition.as_ref(), old, options.old_on_condition_failure)?;

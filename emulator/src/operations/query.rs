@@ -20,9 +20,10 @@ use crate::expression::{
     self, attributes_to_get_projection, filter_to_condition, Condition, LegacyCondition,
     Placeholders, Projection,
 };
-use crate::storage::catalog::expire_before_read;
-use crate::storage::table::IndexDefinition;
-use crate::storage::{KeyValue, StoredKey, Table};
+use crate::storage::definition::IndexDefinition;
+use crate::storage::{KeyValue, StoredKey};
+use crate::table::catalog::expire_before_read;
+use crate::table::Table;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -192,14 +193,15 @@ impl Query {
     /// ExclusiveStartKey (inside the key condition's range).
     fn resolve<'t>(self, t: &'t Table) -> Result<Resolved<'t>> {
         let index = find_index(t, self.index.as_deref(), self.consistent)?;
-        let schema = index.map(|i| &i.schema).unwrap_or(&t.schema);
+        let schema = index.map(|i| &i.schema).unwrap_or(&t.def.schema);
         let kc = match self.key {
             KeyConditions::Legacy(k) => legacy_key_condition(&k, schema)?,
             KeyConditions::Expression(atoms) => build_key_condition(atoms, schema)?,
         };
         for path in self.filter.iter().flat_map(|f| f.paths()) {
             let top = path.top();
-            if schema.is_key_attribute(top) || t.schema.is_key_attribute(top) && index.is_none() {
+            if schema.is_key_attribute(top) || t.def.schema.is_key_attribute(top) && index.is_none()
+            {
                 return Err(DynamoError::validation(format!(
                     "{} can only contain non-primary key attributes: Primary key attribute: {top}",
                     self.filter_member
@@ -231,7 +233,7 @@ impl Query {
         }
         // DynamoDB Local does this for `<=`, `>=` and BETWEEN bounds, not for `=` or
         // begins_with (probed: `sk = :k` with Limit 1 still answers a LastEvaluatedKey).
-        let end = match (index, &kc.sort, &t.schema.range) {
+        let end = match (index, &kc.sort, &t.def.schema.range) {
             (None, Some(SortCondition::Eq(_) | SortCondition::BeginsWith(_)), _) => None,
             (None, Some(sort), Some(range)) => {
                 match if self.forward {
@@ -250,7 +252,7 @@ impl Query {
             key: kc,
             start,
             plan: ReadPlan {
-                single_item: index.is_none() && t.schema.range.is_none(),
+                single_item: index.is_none() && t.def.schema.range.is_none(),
                 end,
                 filter: self.filter,
                 projection: self.projection,
@@ -307,7 +309,7 @@ impl Command for Query {
 /// Reads one page of the partition `r.key` names, through `view`.
 fn read_partition<'t>(
     t: &'t Table,
-    view: &crate::storage::table::ReadView,
+    view: &crate::replication::ReadView,
     r: &Resolved<'t>,
     token: u64,
     now: std::time::Duration,

@@ -11,8 +11,9 @@ use super::validate::{check_name, enum_check, return_consumed_capacity, WireMap}
 use crate::capacity;
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{Condition, Projection};
-use crate::storage::table::IndexDefinition;
-use crate::storage::{KeySchema, ProjectionType, StoredKey, Table};
+use crate::storage::definition::IndexDefinition;
+use crate::storage::{KeySchema, ProjectionType, StoredKey};
+use crate::table::Table;
 use crate::value::attribute::validate_map;
 use crate::value::{item_size, AttributeValue, Item};
 use serde::Serialize;
@@ -123,7 +124,7 @@ pub(super) fn start_key(
             e.message
         ))
     })?;
-    let mut expected: BTreeSet<&str> = t.schema.names().collect();
+    let mut expected: BTreeSet<&str> = t.def.schema.names().collect();
     if let Some(idx) = index {
         expected.extend(idx.schema.names());
     }
@@ -134,11 +135,12 @@ pub(super) fn start_key(
         ));
     }
     let table_key_item: Item = t
+        .def
         .schema
         .names()
         .map(|n| (n.to_string(), esk[n].clone()))
         .collect();
-    let table_key = t.schema.key_from_request(&table_key_item)?;
+    let table_key = t.def.schema.key_from_request(&table_key_item)?;
     let index_key = match index {
         Some(idx) => {
             let ik: Item = idx
@@ -160,7 +162,7 @@ pub(super) fn start_key(
 
 /// The key attributes of an evaluated item, for LastEvaluatedKey.
 pub(super) fn last_key(item: &Item, t: &Table, index: Option<&IndexDefinition>) -> Item {
-    let mut names: Vec<&str> = t.schema.names().collect();
+    let mut names: Vec<&str> = t.def.schema.names().collect();
     if let Some(idx) = index {
         names.extend(idx.schema.names());
     }
@@ -199,7 +201,7 @@ pub(super) fn run_page<'t>(
                 Select::Specific => plan.projection.as_ref().is_some_and(|p| {
                     p.top_level_names()
                         .iter()
-                        .any(|n| !index_holds(idx, &t.schema, n))
+                        .any(|n| !index_holds(idx, &t.def.schema, n))
                 }),
                 _ => false,
             }
@@ -211,7 +213,7 @@ pub(super) fn run_page<'t>(
         // What the index holds of the item (GSIs and KEYS_ONLY/INCLUDE LSIs).
         let view: Cow<'t, Item> = match index {
             Some(idx) if idx.projection.ty != ProjectionType::All => {
-                Cow::Owned(idx.project(item, &t.schema))
+                Cow::Owned(idx.project(item, &t.def.schema))
             }
             _ => Cow::Borrowed(item),
         };
@@ -259,7 +261,7 @@ pub(super) fn run_page<'t>(
 }
 
 pub(super) fn is_global(t: &Table, idx: &IndexDefinition) -> bool {
-    t.gsis.iter().any(|g| g.name == idx.name)
+    t.def.gsis.iter().any(|g| g.name == idx.name)
 }
 
 /// A Query or Scan response, serialised straight from borrowed items.
@@ -362,7 +364,7 @@ pub(super) fn find_index<'t>(
     consistent: bool,
 ) -> Result<Option<&'t IndexDefinition>> {
     let Some(name) = name else { return Ok(None) };
-    let idx = t.index(name).ok_or_else(|| {
+    let idx = t.def.index(name).ok_or_else(|| {
         DynamoError::validation(format!(
             "The table does not have the specified index: {name}"
         ))
@@ -386,7 +388,7 @@ pub(super) fn check_projected(
             let missing: Vec<&str> = p
                 .top_level_names()
                 .into_iter()
-                .filter(|n| !index_holds(idx, &t.schema, n))
+                .filter(|n| !index_holds(idx, &t.def.schema, n))
                 .collect();
             if !missing.is_empty() {
                 return Err(DynamoError::invalid_parameter(format!(

@@ -14,9 +14,11 @@ use crate::expression::{
     self, attributes_to_get_projection, filter_to_condition, Condition, LegacyCondition,
     Placeholders, Projection,
 };
-use crate::storage::catalog::expire_before_read;
-use crate::storage::table::{IndexDefinition, ReadView};
-use crate::storage::{StoredKey, Table};
+use crate::replication::ReadView;
+use crate::storage::IndexDefinition;
+use crate::storage::StoredKey;
+use crate::table::catalog::expire_before_read;
+use crate::table::Table;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;

@@ -1,7 +1,8 @@
 //! What the four single-item operations share: their response and the `ReturnValues` they
 //! accept.
 
-use crate::storage::{StoredKey, Table};
+use crate::storage::StoredKey;
+use crate::table::Table;
 use crate::value::Item;
 use serde::Serialize;
 use serde_json::Value;

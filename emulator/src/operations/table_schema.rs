@@ -8,7 +8,7 @@
 use super::validate::{check_name, enum_check};
 use crate::capacity::quota::{self, Reserved};
 use crate::error::{Constraints, DynamoError, Result};
-use crate::storage::table::Throughput;
+use crate::storage::definition::Throughput;
 use crate::storage::{
     BillingMode, IndexDefinition, KeyAttribute, KeySchema, Projection, ProjectionType,
 };

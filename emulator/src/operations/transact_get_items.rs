@@ -12,8 +12,9 @@ use super::validate::{check_name, list_length, return_consumed_capacity, WireMap
 use crate::capacity::consumed_list;
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{self, Placeholders, Projection};
-use crate::storage::catalog::expire_before_read;
-use crate::storage::{StoredKey, Table, TableStatus};
+use crate::storage::{StoredKey, TableStatus};
+use crate::table::catalog::expire_before_read;
+use crate::table::Table;
 use crate::value::attribute::validate_map;
 use crate::value::Item;
 use parking_lot::RwLockReadGuard;
@@ -119,7 +120,7 @@ impl Command for TransactGetItems {
         let mut gets: Vec<(String, StoredKey, Option<Projection>)> = Vec::new();
         for g in self.gets {
             let table = ctx.table(&g.table)?;
-            let key = table.read().schema.key_from_request(&g.key)?;
+            let key = table.read().def.schema.key_from_request(&g.key)?;
             tables.insert(g.table.clone(), table);
             gets.push((g.table, key, g.projection));
         }

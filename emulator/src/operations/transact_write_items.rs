@@ -20,7 +20,8 @@ use crate::capacity::consumed_list;
 use crate::engine::IdempotentEntry;
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::expression::{self, Condition, Placeholders, UpdateExpression};
-use crate::storage::{StoredKey, Table};
+use crate::storage::StoredKey;
+use crate::table::Table;
 use crate::value::attribute::validate_map;
 use crate::value::{item_size, Item};
 use parking_lot::RwLockWriteGuard;
@@ -263,17 +264,17 @@ fn resolve(ctx: &mut Context<'_>, a: ActionSpec) -> Result<Action> {
     let t = table.read();
     let (key, key_item) = match &a.kind {
         Kind::Put(item) => {
-            let key = t.schema.key_from_item(item)?;
+            let key = t.def.schema.key_from_item(item)?;
             check_item_size(item, "Item size has exceeded the maximum allowed size")?;
             check_index_keys(&t, item)?;
-            let key_item = t.schema.key_item(&key);
+            let key_item = t.def.schema.key_item(&key);
             (key, key_item)
         }
-        _ => (t.schema.key_from_request(&a.target)?, a.target),
+        _ => (t.def.schema.key_from_request(&a.target)?, a.target),
     };
     if let Kind::Update(Some(u)) = &a.kind {
         for attr in u.top_level_names() {
-            if t.schema.is_key_attribute(attr) {
+            if t.def.schema.is_key_attribute(attr) {
                 return Err(DynamoError::invalid_parameter(format!(
                     "Cannot update attribute {attr}. This attribute is part of the key"
                 )));

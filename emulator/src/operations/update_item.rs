@@ -14,7 +14,7 @@ use crate::expression::{
     self, attribute_updates_to_update, AttributeValueUpdate, Condition, ExpectedAttributeValue,
     Placeholders, UpdateExpression,
 };
-use crate::storage::Table;
+use crate::table::Table;
 use crate::value::attribute::validate_map;
 use crate::value::Item;
 use serde::Deserialize;
@@ -116,14 +116,14 @@ impl Command for UpdateItem {
         let mut t = table.write();
         let now = ctx.engine.clock.now();
         t.expire(now);
-        let stored = t.schema.key_from_request(&key)?;
+        let stored = t.def.schema.key_from_request(&key)?;
         let mut attributes = None;
         let decide = |t: &Table, old: Option<&Item>| {
             check_condition(condition.as_ref(), old, options.old_on_condition_failure)?;
             // Checked once the condition holds: DynamoDB Local answers ConditionalCheckFailed,
             // not this, when both apply.
             for attr in update.iter().flat_map(|u| u.top_level_names()) {
-                if t.schema.is_key_attribute(attr) {
+                if t.def.schema.is_key_attribute(attr) {
                     return Err(DynamoError::invalid_parameter(format!(
                         "Cannot update attribute {attr}. This attribute is part of the key"
                     )));

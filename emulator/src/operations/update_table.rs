@@ -16,8 +16,9 @@ use super::table_schema::{
 };
 use super::validate::{check_name, control_plane_table_name};
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
-use crate::storage::table::Throughput;
-use crate::storage::{BillingMode, IndexDefinition, Table, TableStatus};
+use crate::storage::definition::Throughput;
+use crate::storage::{BillingMode, IndexDefinition, TableStatus};
+use crate::table::Table;
 use crate::value::ScalarType;
 use crate::Engine;
 use serde::Deserialize;
@@ -170,10 +171,10 @@ struct Plan {
 
 impl UpdateTable {
     fn plan(self, t: &Table) -> Result<Plan> {
-        let billing = self.billing_mode.unwrap_or(t.billing_mode);
+        let billing = self.billing_mode.unwrap_or(t.def.billing_mode);
         let throughput = self.new_throughput(t, billing)?;
         let mut defs: BTreeMap<String, ScalarType> =
-            t.attribute_definitions.iter().cloned().collect();
+            t.def.attribute_definitions.iter().cloned().collect();
         for (n, ty) in attribute_definitions(self.attribute_definitions.as_deref().unwrap_or(&[]))?
         {
             if defs.get(&n).is_some_and(|existing| *existing != ty) {
@@ -188,8 +189,8 @@ impl UpdateTable {
             None => Default::default(),
         };
         // Switching to provisioned needs throughput for every remaining GSI.
-        if billing == BillingMode::Provisioned && t.billing_mode == BillingMode::PayPerRequest {
-            for g in &t.gsis {
+        if billing == BillingMode::Provisioned && t.def.billing_mode == BillingMode::PayPerRequest {
+            for g in &t.def.gsis {
                 if !deletes.contains(&g.name) && !gsi_throughput.iter().any(|(n, _)| n == &g.name) {
                     return Err(DynamoError::invalid_parameter(format!(
                         "ProvisionedThroughput must be specified for index: {}",
@@ -217,27 +218,27 @@ impl UpdateTable {
             (BillingMode::PayPerRequest, Some(_)) => Err(DynamoError::invalid_parameter(
                 "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
             )),
-            (BillingMode::Provisioned, None) if t.billing_mode == BillingMode::PayPerRequest => {
+            (BillingMode::Provisioned, None) if t.def.billing_mode == BillingMode::PayPerRequest => {
                 Err(DynamoError::invalid_parameter(
                     "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
                 ))
             }
             (BillingMode::Provisioned, Some(tp)) => {
                 let requested = typed_throughput(tp);
-                if requested == t.throughput
-                    && t.billing_mode == BillingMode::Provisioned
+                if requested == t.def.throughput
+                    && t.def.billing_mode == BillingMode::Provisioned
                     && self.gsi_updates.is_none()
                     && self.billing_mode.is_none()
                 {
                     return Err(DynamoError::validation(format!(
                         "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
-                        t.throughput.read, requested.read, t.throughput.write, requested.write
+                        t.def.throughput.read, requested.read, t.def.throughput.write, requested.write
                     )));
                 }
                 Ok(requested)
             }
             (BillingMode::PayPerRequest, None) => Ok(Throughput { read: 0, write: 0 }),
-            (BillingMode::Provisioned, None) => Ok(t.throughput),
+            (BillingMode::Provisioned, None) => Ok(t.def.throughput),
         }
     }
 }
@@ -267,7 +268,7 @@ fn gsi_changes(
         match (&u.create, &u.update, &u.delete) {
             (Some(cr), None, None) => {
                 let name = name(cr)?;
-                if t.index(&name).is_some() || creates.iter().any(|i: &IndexDefinition| i.name == name) {
+                if t.def.index(&name).is_some() || creates.iter().any(|i: &IndexDefinition| i.name == name) {
                     return Err(DynamoError::invalid_parameter(format!(
                         "Attempting to create an index which already exists: {name}"
                     )));
@@ -276,14 +277,14 @@ fn gsi_changes(
             }
             (None, None, Some(d)) => {
                 let name = name(d)?;
-                if !t.gsis.iter().any(|g| g.name == name) {
+                if !t.def.gsis.iter().any(|g| g.name == name) {
                     return Err(index_not_found(&name));
                 }
                 deletes.push(name);
             }
             (None, Some(up), None) => {
                 let name = name(up)?;
-                if !t.gsis.iter().any(|g| g.name == name) {
+                if !t.def.gsis.iter().any(|g| g.name == name) {
                     if throughput_bounds(up.provisioned_throughput.as_ref()).is_err() {
                         return Err(DynamoError::validation(
                             "This operation cannot be performed with given input values. Please contact DynamoDB service team for more info: Action Blocked: IndexUpdate",
@@ -311,7 +312,7 @@ fn gsi_changes(
             "Only 1 online index can be created or deleted simultaneously per table",
         ));
     }
-    if t.gsis.len() + creates.len() > MAX_GSIS {
+    if t.def.gsis.len() + creates.len() > MAX_GSIS {
         return Err(too_many_gsis());
     }
     Ok((creates, deletes, throughput))
@@ -321,12 +322,12 @@ fn gsi_changes(
 /// stream to disable.
 fn new_stream(t: &Table, s: Option<&StreamSpecificationW>) -> Result<Option<String>> {
     match s {
-        None => Ok(t.stream.clone()),
+        None => Ok(t.def.stream.clone()),
         Some(s) if s.stream_enabled == Some(true) => {
-            if t.stream.is_some() {
+            if t.def.stream.is_some() {
                 return Err(DynamoError::validation(format!(
                     "Table already has an enabled stream: {}",
-                    t.arn
+                    t.def.arn
                 )));
             }
             Ok(Some(s.stream_view_type.clone().ok_or_else(|| {
@@ -336,7 +337,7 @@ fn new_stream(t: &Table, s: Option<&StreamSpecificationW>) -> Result<Option<Stri
             })?))
         }
         Some(_) => {
-            if t.stream.is_none() {
+            if t.def.stream.is_none() {
                 return Err(DynamoError::validation("Table already has stream disabled"));
             }
             Ok(None)
@@ -347,12 +348,13 @@ fn new_stream(t: &Table, s: Option<&StreamSpecificationW>) -> Result<Option<Stri
 /// Checks the new throughput of the table and of every index it will have against the quotas,
 /// and moves the table's account reservation to it.
 fn reserve(engine: &Engine, t: &Table, plan: &Plan) -> Result<()> {
-    let region = region_of_arn(&t.arn).to_string();
+    let region = region_of_arn(&t.def.arn).to_string();
     let quotas = &engine.options.quotas;
     if plan.billing == BillingMode::Provisioned {
         quotas.check_table(&region, reserved(plan.throughput), None)?;
     }
     let mut future: Vec<IndexDefinition> = t
+        .def
         .gsis
         .iter()
         .filter(|g| !plan.deletes.contains(&g.name))
@@ -372,7 +374,7 @@ fn reserve(engine: &Engine, t: &Table, plan: &Plan) -> Result<()> {
     engine.reservations.reserve(
         quotas,
         &region,
-        &t.id,
+        &t.def.id,
         table_reservation(plan.billing, plan.throughput, &future),
     )
 }
@@ -380,60 +382,67 @@ fn reserve(engine: &Engine, t: &Table, plan: &Plan) -> Result<()> {
 /// Applies the plan: throughput and billing (with the dates DescribeTable reports), attribute
 /// definitions, stream, class, protection, GSIs (new ones backfilled), partitions and buckets.
 fn apply(t: &mut Table, plan: Plan, now: Duration) {
-    if plan.throughput.read > t.throughput.read || plan.throughput.write > t.throughput.write {
-        t.last_increase = Some(now);
+    if plan.throughput.read > t.def.throughput.read
+        || plan.throughput.write > t.def.throughput.write
+    {
+        t.def.last_increase = Some(now);
     }
-    if (plan.throughput.read < t.throughput.read || plan.throughput.write < t.throughput.write)
-        && t.billing_mode == BillingMode::Provisioned
+    if (plan.throughput.read < t.def.throughput.read
+        || plan.throughput.write < t.def.throughput.write)
+        && t.def.billing_mode == BillingMode::Provisioned
         && plan.billing == BillingMode::Provisioned
     {
-        t.last_decrease = Some(now);
-        t.decreases_today += 1;
+        t.def.last_decrease = Some(now);
+        t.def.decreases_today += 1;
     }
-    if plan.billing != t.billing_mode {
-        t.billing_mode_changed_at = Some(now);
+    if plan.billing != t.def.billing_mode {
+        t.def.billing_mode_changed_at = Some(now);
     }
-    t.billing_mode = plan.billing;
-    t.throughput = plan.throughput;
+    t.def.billing_mode = plan.billing;
+    t.def.throughput = plan.throughput;
     for (n, ty) in &plan.defs {
-        if !t.attribute_definitions.iter().any(|(o, _)| o == n) {
-            t.attribute_definitions.push((n.clone(), *ty));
+        if !t.def.attribute_definitions.iter().any(|(o, _)| o == n) {
+            t.def.attribute_definitions.push((n.clone(), *ty));
         }
     }
-    t.stream = plan.stream;
+    t.def.stream = plan.stream;
     if let Some(class) = plan.table_class {
-        t.table_class = class;
+        t.def.table_class = class;
     }
     if let Some(p) = plan.deletion_protection {
-        t.deletion_protection = p;
+        t.def.deletion_protection = p;
     }
     for (n, tp) in plan.gsi_throughput {
-        if let Some(g) = t.gsis.iter_mut().find(|g| g.name == n) {
+        if let Some(g) = t.def.gsis.iter_mut().find(|g| g.name == n) {
             g.throughput = Some(tp);
         }
     }
     if plan.billing == BillingMode::PayPerRequest {
-        for g in &mut t.gsis {
+        for g in &mut t.def.gsis {
             g.throughput = None;
         }
     }
-    t.grow_for_throughput(now);
-    t.gsis.retain(|g| !plan.deletes.contains(&g.name));
-    for mut idx in plan.creates {
-        t.backfill(&mut idx);
-        t.gsis.push(idx);
+    for name in &plan.deletes {
+        t.drop_index(name);
     }
-    // Index buckets follow the indexes created, deleted and re-provisioned.
-    t.reprovision(now);
+    for idx in plan.creates {
+        t.add_index(idx);
+    }
+    // Partitions and buckets follow the throughput, and the indexes created, deleted and
+    // re-provisioned.
+    t.apply_throughput(now);
     // Attribute definitions only keep attributes some key uses.
     let used: HashSet<String> = t
+        .def
         .schema
         .names()
-        .chain(t.gsis.iter().flat_map(|g| g.schema.names()))
-        .chain(t.lsis.iter().flat_map(|g| g.schema.names()))
+        .chain(t.def.gsis.iter().flat_map(|g| g.schema.names()))
+        .chain(t.def.lsis.iter().flat_map(|g| g.schema.names()))
         .map(str::to_string)
         .collect();
-    t.attribute_definitions.retain(|(n, _)| used.contains(n));
+    t.def
+        .attribute_definitions
+        .retain(|(n, _)| used.contains(n));
 }
 
 impl Command for UpdateTable {
@@ -457,7 +466,7 @@ impl Command for UpdateTable {
         apply(&mut t, plan, now);
         let delay = engine.options.transient_status_delay;
         if !delay.is_zero() {
-            t.transient_until = Some((TableStatus::Updating, now + delay));
+            t.def.transient_until = Some((TableStatus::Updating, now + delay));
         }
         Ok(json!({ "TableDescription": describe(&t, now) }))
     }

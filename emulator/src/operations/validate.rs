@@ -11,7 +11,7 @@ use crate::expression::{
     self, expected_to_condition, Condition, ExpectedAttributeValue, Placeholders,
 };
 use crate::storage::key::{MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
-use crate::storage::Table;
+use crate::table::Table;
 use crate::value::attribute::{validate_map, WireValue};
 use crate::value::check_item_shape;
 use crate::value::{item_size, AttributeValue, Item, MAX_ITEM_SIZE};
@@ -232,10 +232,13 @@ pub(super) fn check_conditional_operator(op: Option<&str>, has_expected: bool) -
 /// Looks up a table for an item operation: it must exist and be ACTIVE (or UPDATING).
 /// and must not be empty.
 pub fn check_index_keys(table: &Table, item: &Item) -> Result<()> {
-    for idx in table.gsis.iter().chain(table.lsis.iter()) {
+    for idx in table.def.gsis.iter().chain(table.def.lsis.iter()) {
         for attr in idx.schema.names() {
             let Some(v) = item.get(attr) else { continue };
-            let expected = table.attribute_type(attr).expect("index keys are defined");
+            let expected = table
+                .def
+                .attribute_type(attr)
+                .expect("index keys are defined");
             if v.scalar_type() != Some(expected) {
                 return Err(DynamoError::invalid_parameter(format!(
                     "Type mismatch for Index Key {attr} Expected: {} Actual: {} IndexName: {}",

@@ -15,10 +15,12 @@
 
 pub mod lag;
 pub mod partition;
+pub mod replica_set;
 pub mod versions;
 
 pub use lag::LagModel;
 pub use partition::{PartitionInfo, PartitionMap, ReplicaInfo};
+pub use replica_set::{ReadView, ReplicaSet};
 pub use versions::VersionChains;
 
 use parking_lot::RwLock;

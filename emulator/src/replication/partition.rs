@@ -4,8 +4,12 @@
 //! partition splits in two when it outgrows its size. Each partition has three replicas: the
 //! leader, which has every write, and two followers, each with a queue of the writes it has not
 //! applied yet and when it will. Replicas apply writes in log order, so "what replica r sees at
-//! time t" is one log position.
+//! time t" is one log position. Each partition also owns the token buckets of its hard limits
+//! (3,000 RCU and 1,000 WCU per second): a split gives each half a copy, so a partition and its
+//! capacity can never drift apart.
 
+use crate::capacity::Buckets;
+use parking_lot::Mutex;
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -121,8 +125,8 @@ impl CommitLog {
     }
 }
 
-/// One partition: a range of the hash space, its replicas and its size.
-#[derive(Debug, Clone)]
+/// One partition: a range of the hash space, its replicas, its size and its hard limits.
+#[derive(Debug)]
 pub struct Partition {
     /// First token of the range (inclusive); the range ends where the next partition starts.
     pub start: u64,
@@ -130,16 +134,33 @@ pub struct Partition {
     pub commits: CommitLog,
     pub bytes: u64,
     pub items: u64,
+    /// The partition's hard limits and heat. Reads take a table's lock shared, and admitting a
+    /// read spends tokens, so the buckets have their own lock.
+    pub buckets: Mutex<Buckets>,
+}
+
+impl Clone for Partition {
+    fn clone(&self) -> Partition {
+        Partition {
+            start: self.start,
+            replicas: self.replicas.clone(),
+            commits: self.commits.clone(),
+            bytes: self.bytes,
+            items: self.items,
+            buckets: Mutex::new(self.buckets.lock().clone()),
+        }
+    }
 }
 
 impl Partition {
-    fn new(start: u64) -> Partition {
+    fn new(start: u64, now: Duration) -> Partition {
         Partition {
             start,
             replicas: Default::default(),
             commits: CommitLog::default(),
             bytes: 0,
             items: 0,
+            buckets: Mutex::new(Buckets::partition(now)),
         }
     }
 }
@@ -154,11 +175,11 @@ pub struct PartitionMap {
 }
 
 impl PartitionMap {
-    /// `count` partitions splitting the hash space evenly.
-    pub fn new(count: usize) -> PartitionMap {
+    /// `count` partitions splitting the hash space evenly, their buckets full at `now`.
+    pub fn new(count: usize, now: Duration) -> PartitionMap {
         let count = count.max(1) as u128;
         let parts = (0..count)
-            .map(|i| Partition::new(((i << 64) / count) as u64))
+            .map(|i| Partition::new(((i << 64) / count) as u64, now))
             .collect();
         PartitionMap {
             parts,
@@ -179,7 +200,8 @@ impl PartitionMap {
         (self.parts[i].start, self.parts.get(i + 1).map(|p| p.start))
     }
 
-    /// Splits partition `i` at `token`: the new partition starts with the same replica state.
+    /// Splits partition `i` at `token`: the new partition starts with the same replica state,
+    /// and each half has a partition's own hard limits, starting where the whole was.
     pub fn split(&mut self, i: usize, token: u64, bytes_right: u64, items_right: u64) {
         let mut right = self.parts[i].clone();
         right.start = token;
@@ -232,7 +254,7 @@ mod tests {
 
     #[test]
     fn partitions_cover_the_hash_space() {
-        let m = PartitionMap::new(4);
+        let m = PartitionMap::new(4, Duration::ZERO);
         assert_eq!(m.index_of(0), 0);
         assert_eq!(m.index_of(u64::MAX), 3);
         assert_eq!(m.index_of(1 << 62), 1);

@@ -1,15 +1,18 @@
-//! Storage: the table namespace, table definitions, keys and items.
+//! Storage: table definitions, keys, and the item store.
 //!
 //! Items of a table are kept in one ordered map keyed by [`key::StoredKey`]: the partition key's
 //! stable hash first, then the partition key, then the sort key. That single order gives what
 //! DynamoDB's access paths need: a Query is a range scan inside one partition key (O(log n + page)),
 //! a Scan walks partitions in hash order (as DynamoDB's does), and resuming from an
-//! ExclusiveStartKey is one seek.
+//! ExclusiveStartKey is one seek. The replicas and the capacity of a table are layers above the
+//! store ([`crate::replication`], [`crate::capacity`]), composed in [`crate::table`].
 
-pub mod catalog;
+pub mod definition;
 pub mod key;
-pub mod table;
+pub mod store;
 
-pub use catalog::Catalog;
+pub use definition::{
+    BillingMode, IndexDefinition, Projection, ProjectionType, TableDefinition, TableStatus,
+};
 pub use key::{KeyAttribute, KeySchema, KeyValue, StoredKey};
-pub use table::{BillingMode, IndexDefinition, Projection, ProjectionType, Table, TableStatus};
+pub use store::ItemStore;

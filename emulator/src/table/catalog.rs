@@ -1,7 +1,7 @@
 //! The table namespace of one emulator (DynamoDB: one per account and region; the emulator, like
 //! DynamoDB Local in shared-db mode, keeps one for every caller).
 
-use super::table::Table;
+use super::Table;
 use parking_lot::RwLock;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -31,10 +31,10 @@ impl Catalog {
     /// Adds a table unless one of that name exists; returns false if it does.
     pub fn insert(&self, table: Table) -> bool {
         let mut tables = self.tables.write();
-        if tables.contains_key(&table.name) {
+        if tables.contains_key(&table.def.name) {
             return false;
         }
-        tables.insert(table.name.clone(), Arc::new(RwLock::new(table)));
+        tables.insert(table.def.name.clone(), Arc::new(RwLock::new(table)));
         true
     }
 

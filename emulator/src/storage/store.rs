@@ -1,0 +1,473 @@
+//! The item store: a table's items, with everything DynamoDB derives from them kept in step.
+//!
+//! DynamoDB reports a table's size and item count, an index's size and item count, and, for a
+//! table with local secondary indexes, the size of every item collection (limited to 10 GB);
+//! its TTL process deletes items whose expiry time has passed. Every change of an item goes
+//! through [`ItemStore::put`] or [`ItemStore::delete`], which update all of those at once, and
+//! [`ItemStore::check_invariants`] recomputes them from the items. The store knows nothing of
+//! replicas or capacity: those layers sit above it.
+
+use super::definition::{IndexDefinition, TableDefinition};
+use super::key::{KeyValue, StoredKey};
+use crate::error::{DynamoError, ErrorKind, Result};
+use crate::value::{item_size, Item};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::{Bound, RangeBounds};
+
+/// DynamoDB adds 100 bytes of overhead per item to an index's size.
+const INDEX_ITEM_OVERHEAD: u64 = 100;
+
+/// An index entry: (index key, table key). Two items may share an index key, so the table key
+/// makes each entry unique and orders equal index keys as DynamoDB does.
+pub type IndexEntry = (StoredKey, StoredKey);
+
+/// One secondary index's entries, in index order.
+#[derive(Debug, Default, Clone)]
+pub struct IndexEntries {
+    entries: BTreeSet<IndexEntry>,
+    size_bytes: u64,
+}
+
+impl IndexEntries {
+    /// Entries in an index key range, in index order.
+    pub fn range(
+        &self,
+        range: (Bound<IndexEntry>, Bound<IndexEntry>),
+    ) -> std::collections::btree_set::Range<'_, IndexEntry> {
+        self.entries.range(range)
+    }
+
+    /// Items in the index (DescribeTable's index `ItemCount`).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The index's size: each entry's projected item plus 100 bytes (`IndexSizeBytes`).
+    pub fn size_bytes(&self) -> u64 {
+        self.size_bytes
+    }
+
+    fn add(&mut self, idx: &IndexDefinition, def: &TableDefinition, key: &StoredKey, item: &Item) {
+        if let Some(k) = idx.entry_key(item) {
+            self.size_bytes += entry_bytes(idx, def, item);
+            self.entries.insert((k, key.clone()));
+        }
+    }
+
+    fn remove(
+        &mut self,
+        idx: &IndexDefinition,
+        def: &TableDefinition,
+        key: &StoredKey,
+        item: &Item,
+    ) {
+        if let Some(k) = idx.entry_key(item) {
+            if self.entries.remove(&(k, key.clone())) {
+                self.size_bytes = self.size_bytes.saturating_sub(entry_bytes(idx, def, item));
+            }
+        }
+    }
+}
+
+/// What an item's entry adds to an index's size.
+fn entry_bytes(idx: &IndexDefinition, def: &TableDefinition, item: &Item) -> u64 {
+    item_size(&idx.project(item, &def.schema)) as u64 + INDEX_ITEM_OVERHEAD
+}
+
+/// A table's items, index entries, sizes, TTL schedule and item collection sizes.
+#[derive(Debug, Default)]
+pub struct ItemStore {
+    items: BTreeMap<StoredKey, Item>,
+    size_bytes: u64,
+    /// Entries of every secondary index of the definition, by index name.
+    indexes: BTreeMap<String, IndexEntries>,
+    /// (expiry epoch seconds, key) for items whose TTL attribute is a number.
+    ttl_schedule: BTreeSet<(u64, StoredKey)>,
+    /// Tables with local secondary indexes: bytes per item collection (partition key), table
+    /// items and LSI entries together.
+    collections: HashMap<KeyValue, u64>,
+    /// Item collection size limit (DynamoDB: 10 GB).
+    collection_limit: u64,
+}
+
+impl ItemStore {
+    /// An empty store for a table with the definition's indexes.
+    pub fn new(def: &TableDefinition, collection_limit: u64) -> ItemStore {
+        ItemStore {
+            indexes: def
+                .indexes()
+                .map(|i| (i.name.clone(), IndexEntries::default()))
+                .collect(),
+            collection_limit,
+            ..ItemStore::default()
+        }
+    }
+
+    pub fn get(&self, key: &StoredKey) -> Option<&Item> {
+        self.items.get(key)
+    }
+
+    /// Items in a key range, in key order.
+    pub fn range(
+        &self,
+        range: impl RangeBounds<StoredKey>,
+    ) -> std::collections::btree_map::Range<'_, StoredKey, Item> {
+        self.items.range(range)
+    }
+
+    /// Every item, in key order.
+    pub fn iter(&self) -> std::collections::btree_map::Iter<'_, StoredKey, Item> {
+        self.items.iter()
+    }
+
+    /// Items in the table (`ItemCount`).
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The table's size: the sum of its items' sizes (`TableSizeBytes`).
+    pub fn size_bytes(&self) -> u64 {
+        self.size_bytes
+    }
+
+    /// One index's entries (None: no index of that name).
+    pub fn index(&self, name: &str) -> Option<&IndexEntries> {
+        self.indexes.get(name)
+    }
+
+    /// Stores an item, replacing and returning any previous one.
+    pub fn put(&mut self, def: &TableDefinition, key: StoredKey, item: Item) -> Option<Item> {
+        let old = self.delete(def, &key);
+        self.size_bytes += item_size(&item) as u64;
+        if !def.lsis.is_empty() {
+            *self.collections.entry(key.hash.clone()).or_default() += collection_bytes(def, &item);
+        }
+        for idx in def.indexes() {
+            if let Some(entries) = self.indexes.get_mut(&idx.name) {
+                entries.add(idx, def, &key, &item);
+            }
+        }
+        if let Some(expiry) = def.expiry_of(&item) {
+            self.ttl_schedule.insert((expiry, key.clone()));
+        }
+        self.items.insert(key, item);
+        old
+    }
+
+    /// Removes and returns an item.
+    pub fn delete(&mut self, def: &TableDefinition, key: &StoredKey) -> Option<Item> {
+        let old = self.items.remove(key)?;
+        self.size_bytes = self.size_bytes.saturating_sub(item_size(&old) as u64);
+        if !def.lsis.is_empty() {
+            let c = collection_bytes(def, &old);
+            if let Some(total) = self.collections.get_mut(&key.hash) {
+                *total = total.saturating_sub(c);
+                if *total == 0 {
+                    self.collections.remove(&key.hash);
+                }
+            }
+        }
+        for idx in def.indexes() {
+            if let Some(entries) = self.indexes.get_mut(&idx.name) {
+                entries.remove(idx, def, key, &old);
+            }
+        }
+        if let Some(expiry) = def.expiry_of(&old) {
+            self.ttl_schedule.remove(&(expiry, key.clone()));
+        }
+        Some(old)
+    }
+
+    /// Builds the entries of an index the definition just gained (UpdateTable creating a GSI:
+    /// DynamoDB backfills it from the existing items).
+    pub fn add_index(&mut self, def: &TableDefinition, name: &str) {
+        let Some(idx) = def.index(name) else { return };
+        let mut entries = IndexEntries::default();
+        for (k, item) in &self.items {
+            entries.add(idx, def, k, item);
+        }
+        self.indexes.insert(name.to_string(), entries);
+    }
+
+    /// Forgets the entries of an index the definition no longer has.
+    pub fn drop_index(&mut self, name: &str) {
+        self.indexes.remove(name);
+    }
+
+    /// Rebuilds the TTL schedule after the definition's TTL settings changed.
+    pub fn reschedule_ttl(&mut self, def: &TableDefinition) {
+        self.ttl_schedule = self
+            .items
+            .iter()
+            .filter_map(|(k, item)| def.expiry_of(item).map(|e| (e, k.clone())))
+            .collect();
+    }
+
+    /// Whether some item's TTL has passed at `now_secs` (cheap: the schedule is ordered).
+    pub fn has_expired(&self, now_secs: u64) -> bool {
+        self.ttl_schedule
+            .first()
+            .is_some_and(|(e, _)| *e <= now_secs)
+    }
+
+    /// Takes the key of the item that expired first off the schedule, if its time has passed
+    /// at `now_secs`; the caller deletes the item.
+    pub fn pop_expired(&mut self, now_secs: u64) -> Option<StoredKey> {
+        if !self.has_expired(now_secs) {
+            return None;
+        }
+        self.ttl_schedule.pop_first().map(|(_, k)| k)
+    }
+
+    /// Checks that replacing `old` by `new` keeps the item collection within its limit (tables
+    /// with LSIs only): `ItemCollectionSizeLimitExceededException` otherwise.
+    pub fn check_collection(
+        &self,
+        def: &TableDefinition,
+        key: &StoredKey,
+        old: Option<&Item>,
+        new: &Item,
+    ) -> Result<()> {
+        if def.lsis.is_empty() {
+            return Ok(());
+        }
+        let current = self.collections.get(&key.hash).copied().unwrap_or(0);
+        let after = current
+            - old
+                .map(|o| collection_bytes(def, o))
+                .unwrap_or(0)
+                .min(current)
+            + collection_bytes(def, new);
+        if after > self.collection_limit {
+            return Err(DynamoError::new(
+                ErrorKind::ItemCollectionSizeLimitExceeded,
+                "Collection size exceeded.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The size of the item collection of `key`'s partition key, in bytes.
+    pub fn collection_size(&self, key: &StoredKey) -> u64 {
+        self.collections.get(&key.hash).copied().unwrap_or(0)
+    }
+
+    /// Checks that everything derived from the items still matches them: the table's size,
+    /// each index's entries and size, the TTL schedule and the item collections. A failure is
+    /// an emulator bug.
+    pub fn check_invariants(&self, def: &TableDefinition) -> std::result::Result<(), String> {
+        let size: u64 = self.items.values().map(|i| item_size(i) as u64).sum();
+        if size != self.size_bytes {
+            return Err(format!(
+                "TableSizeBytes is {}, the items sum to {size}",
+                self.size_bytes
+            ));
+        }
+        if self.indexes.len() != def.indexes().count() {
+            return Err(format!(
+                "the store has entries for {} indexes, the table defines {}",
+                self.indexes.len(),
+                def.indexes().count()
+            ));
+        }
+        for idx in def.indexes() {
+            let Some(have) = self.indexes.get(&idx.name) else {
+                return Err(format!("index {} has no entries", idx.name));
+            };
+            let mut expected = IndexEntries::default();
+            for (k, v) in &self.items {
+                expected.add(idx, def, k, v);
+            }
+            if expected.entries != have.entries {
+                return Err(format!(
+                    "index {} has {} entries, its items give {}",
+                    idx.name,
+                    have.entries.len(),
+                    expected.entries.len()
+                ));
+            }
+            if expected.size_bytes != have.size_bytes {
+                return Err(format!(
+                    "index {} counts {} bytes, its entries hold {}",
+                    idx.name, have.size_bytes, expected.size_bytes
+                ));
+            }
+        }
+        let schedule: BTreeSet<(u64, StoredKey)> = self
+            .items
+            .iter()
+            .filter_map(|(k, v)| def.expiry_of(v).map(|e| (e, k.clone())))
+            .collect();
+        if schedule != self.ttl_schedule {
+            return Err(format!(
+                "the TTL schedule has {} entries, the items give {}",
+                self.ttl_schedule.len(),
+                schedule.len()
+            ));
+        }
+        if !def.lsis.is_empty() {
+            let mut collections: HashMap<KeyValue, u64> = HashMap::new();
+            for (k, v) in &self.items {
+                *collections.entry(k.hash.clone()).or_default() += collection_bytes(def, v);
+            }
+            if collections != self.collections {
+                return Err("item collection sizes do not match their items".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What an item adds to its item collection: its own size and its LSI entries.
+fn collection_bytes(def: &TableDefinition, item: &Item) -> u64 {
+    let entries: u64 = def
+        .lsis
+        .iter()
+        .filter(|i| i.entry_key(item).is_some())
+        .map(|i| entry_bytes(i, def, item))
+        .sum();
+    item_size(item) as u64 + entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::definition::fixtures::{definition, item};
+    use crate::storage::definition::TableStatus;
+    use crate::value::{AttributeValue, Number};
+
+    #[test]
+    fn sizes_and_counts_follow_puts_replacements_and_deletes() {
+        let def = definition();
+        let mut s = ItemStore::new(&def, u64::MAX);
+        let (k, a) = item(&def, "p", 1, &[("g", "x")], None);
+        assert!(s.put(&def, k.clone(), a.clone()).is_none());
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.size_bytes(), item_size(&a) as u64);
+        let g = s.index("g").expect("the GSI");
+        assert_eq!(g.len(), 1);
+        // KEYS_ONLY of an item with only key attributes: all of it, plus 100 bytes.
+        assert_eq!(g.size_bytes(), item_size(&a) as u64 + 100);
+        // The LSI is sparse: no `l`, no entry.
+        assert_eq!(s.index("l").expect("the LSI").len(), 0);
+        // A replacement without `g` leaves the GSI.
+        let (_, b) = item(&def, "p", 1, &[("l", "y")], None);
+        assert_eq!(s.put(&def, k.clone(), b.clone()), Some(a));
+        assert_eq!(s.index("g").map(IndexEntries::len), Some(0));
+        assert_eq!(s.index("l").map(IndexEntries::len), Some(1));
+        assert_eq!(s.size_bytes(), item_size(&b) as u64);
+        assert_eq!(
+            s.collection_size(&k),
+            item_size(&b) as u64 * 2 + 100,
+            "the item and its ALL-projected LSI entry"
+        );
+        assert_eq!(s.delete(&def, &k), Some(b));
+        assert!(s.is_empty());
+        assert_eq!((s.size_bytes(), s.collection_size(&k)), (0, 0));
+        s.check_invariants(&def).expect("consistent");
+    }
+
+    #[test]
+    fn the_ttl_schedule_orders_items_by_expiry() {
+        let def = definition();
+        let mut s = ItemStore::new(&def, u64::MAX);
+        for (sk, ttl) in [(1, "300"), (2, "100"), (3, "not a number")] {
+            let (k, mut i) = item(&def, "p", sk, &[], None);
+            let v = match Number::parse(ttl) {
+                Ok(n) => AttributeValue::N(n),
+                Err(_) => AttributeValue::S(ttl.into()),
+            };
+            i.insert("ttl".into(), v);
+            s.put(&def, k, i);
+        }
+        assert!(!s.has_expired(99));
+        assert!(s.has_expired(100));
+        let first = s.pop_expired(100).expect("sk 2 expired");
+        assert_eq!(first, item(&def, "p", 2, &[], None).0);
+        s.delete(&def, &first);
+        assert_eq!(s.pop_expired(299), None);
+        // TTL off: nothing is scheduled.
+        let mut off = def.clone();
+        off.ttl = None;
+        s.reschedule_ttl(&off);
+        assert!(!s.has_expired(u64::MAX));
+        s.check_invariants(&off).expect("consistent");
+    }
+
+    #[test]
+    fn item_collections_are_limited() {
+        let def = definition();
+        let (k, i) = item(&def, "p", 1, &[("l", "v")], None);
+        let limit = collection_bytes(&def, &i);
+        let mut s = ItemStore::new(&def, limit);
+        s.check_collection(&def, &k, None, &i)
+            .expect("exactly at the limit");
+        s.put(&def, k.clone(), i.clone());
+        // Replacing the item by itself keeps the collection's size.
+        s.check_collection(&def, &k, Some(&i), &i)
+            .expect("a replacement");
+        let (k2, i2) = item(&def, "p", 2, &[], None);
+        let e = s.check_collection(&def, &k2, None, &i2).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::ItemCollectionSizeLimitExceeded);
+        // Another partition key is another collection.
+        let (k3, i3) = item(&def, "q", 1, &[], None);
+        s.check_collection(&def, &k3, None, &i3)
+            .expect("its own collection");
+    }
+
+    #[test]
+    fn a_new_index_is_backfilled_and_a_dropped_one_forgotten() {
+        let mut def = definition();
+        let mut s = ItemStore::new(&def, u64::MAX);
+        for n in 0..5 {
+            let (k, i) = item(
+                &def,
+                "p",
+                n,
+                &[("h", if n % 2 == 0 { "even" } else { "odd" })],
+                None,
+            );
+            s.put(&def, k, i);
+        }
+        let mut h = def.gsis[0].clone();
+        h.name = "h".into();
+        h.schema.hash.name = "h".into();
+        def.gsis.push(h);
+        assert!(
+            s.check_invariants(&def).is_err(),
+            "the new index has no entries yet"
+        );
+        s.add_index(&def, "h");
+        assert_eq!(s.index("h").map(IndexEntries::len), Some(5));
+        s.check_invariants(&def).expect("backfilled");
+        def.gsis.retain(|g| g.name != "h");
+        s.drop_index("h");
+        s.check_invariants(&def).expect("dropped");
+        assert!(def.gsis.iter().all(|g| g.status == TableStatus::Active));
+    }
+
+    #[test]
+    fn the_checker_notices_broken_bookkeeping() {
+        let def = definition();
+        let mut s = ItemStore::new(&def, u64::MAX);
+        let (k, i) = item(&def, "a", 1, &[("g", "x")], None);
+        s.put(&def, k, i);
+        s.check_invariants(&def).expect("consistent");
+        s.size_bytes += 1;
+        assert!(s
+            .check_invariants(&def)
+            .unwrap_err()
+            .contains("TableSizeBytes"));
+        s.size_bytes -= 1;
+        s.indexes.get_mut("g").expect("the GSI").entries.clear();
+        assert!(s.check_invariants(&def).unwrap_err().contains("index g"));
+    }
+}

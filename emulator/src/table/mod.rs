@@ -1,0 +1,459 @@
+//! A table: its definition, its items, its replicas and its capacity, composed.
+//!
+//! DynamoDB's table is four things here, each owning its own state:
+//!
+//! | part | type | owns |
+//! | --- | --- | --- |
+//! | definition | [`TableDefinition`] | keys, indexes, billing, stream, TTL, tags (public: commands read and change it) |
+//! | item store | [`ItemStore`] | items, index entries, sizes, TTL schedule, item collections |
+//! | replication | [`ReplicaSet`] | the write log, partitions (each with its hard-limit buckets), replica queues, versions, views, splits |
+//! | capacity | [`TableCapacity`] | the table's own buckets (provisioned or on-demand) and its GSIs' |
+//!
+//! Every write path (PutItem, UpdateItem, DeleteItem, batches, transactions, TTL expiry) goes
+//! through [`Table::put`] and [`Table::delete`], which change the store and record the change
+//! for the replicas in one step. [`Table::check_invariants`] checks the parts against each
+//! other; debug builds run it after every operation.
+
+pub mod catalog;
+
+pub use catalog::{Catalog, TableRef};
+
+use crate::capacity::{CapacityConfig, Consumed, Kind, TableCapacity};
+use crate::error::{DynamoError, Result};
+use crate::replication::{PartitionInfo, ReadView, ReplicaSet, ReplicationConfig};
+use crate::storage::definition::initial_partitions;
+use crate::storage::key::StoredKey;
+use crate::storage::{IndexDefinition, ItemStore, TableDefinition, TableStatus};
+use crate::value::{item_size, Item};
+use std::ops::Bound;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A table: definition and data.
+#[derive(Debug)]
+pub struct Table {
+    /// What the table is; commands read it and change it (see [`Table::apply_throughput`] and
+    /// [`Table::add_index`] for the changes the other parts must follow).
+    pub def: TableDefinition,
+    store: ItemStore,
+    replicas: ReplicaSet,
+    capacity: TableCapacity,
+}
+
+/// The shared settings a new table draws on.
+pub struct Environment {
+    pub replication: Arc<ReplicationConfig>,
+    /// Seed of the table's own RNG (drawn from the emulator's).
+    pub seed: u64,
+    pub capacity: Arc<CapacityConfig>,
+    /// Item collection size limit for tables with LSIs (DynamoDB: 10 GB).
+    pub collection_limit: u64,
+}
+
+impl Table {
+    /// An empty table, created at `def.created_at`.
+    pub fn new(def: TableDefinition, env: Environment) -> Table {
+        let now = def.created_at;
+        Table {
+            store: ItemStore::new(&def, env.collection_limit),
+            replicas: ReplicaSet::new(
+                initial_partitions(def.billing_mode, def.throughput),
+                env.replication,
+                env.seed,
+                now,
+            ),
+            capacity: TableCapacity::new(
+                &def.name,
+                def.throughput_rates(),
+                def.gsi_shares(),
+                env.capacity,
+                now,
+            ),
+            def,
+        }
+    }
+
+    // ----- definition changes the other parts follow -----
+
+    /// Follows a change of the definition's billing mode or throughput, or of its GSIs'
+    /// throughput: partitions split until there are as many as the throughput needs (DynamoDB
+    /// never merges them), and the buckets take the new rates.
+    pub fn apply_throughput(&mut self, now: Duration) {
+        let needed = initial_partitions(self.def.billing_mode, self.def.throughput);
+        self.replicas.grow_to(&self.store, needed);
+        self.capacity
+            .reprovision(self.def.throughput_rates(), self.def.gsi_shares(), now);
+    }
+
+    /// Adds a global secondary index, backfilled from the existing items.
+    pub fn add_index(&mut self, index: IndexDefinition) {
+        let name = index.name.clone();
+        self.def.gsis.push(index);
+        self.store.add_index(&self.def, &name);
+    }
+
+    /// Removes a global secondary index and its entries.
+    pub fn drop_index(&mut self, name: &str) {
+        self.def.gsis.retain(|g| g.name != name);
+        self.store.drop_index(name);
+    }
+
+    /// Follows a change of the TTL settings: the schedule is rebuilt, and what expired goes.
+    pub fn apply_ttl(&mut self, now: Duration) {
+        self.store.reschedule_ttl(&self.def);
+        self.expire(now);
+    }
+
+    // ----- items -----
+
+    /// The status at `now`.
+    pub fn status(&self, now: Duration) -> TableStatus {
+        self.def.status(now)
+    }
+
+    pub fn item_count(&self) -> usize {
+        self.store.len()
+    }
+
+    /// The table's size in bytes (`TableSizeBytes`).
+    pub fn size_bytes(&self) -> u64 {
+        self.store.size_bytes()
+    }
+
+    /// An index's (item count, size in bytes), as DescribeTable reports them.
+    pub fn index_size(&self, name: &str) -> (usize, u64) {
+        self.store
+            .index(name)
+            .map_or((0, 0), |e| (e.len(), e.size_bytes()))
+    }
+
+    /// The current item (the leader's).
+    pub fn get(&self, key: &StoredKey) -> Option<&Item> {
+        self.store.get(key)
+    }
+
+    /// Stores an item (replacing any previous one) as of `now`, maintaining indexes, sizes, the
+    /// TTL schedule and the replicas.
+    pub fn put(&mut self, key: StoredKey, item: Item, now: Duration) -> Option<Item> {
+        let new_size = item_size(&item) as u64;
+        let old = self.store.put(&self.def, key.clone(), item);
+        let old_size = old.as_ref().map(|o| item_size(o) as u64);
+        self.replicas.resize(key.token, old_size, Some(new_size));
+        self.replicas.record(&self.store, &key, old.clone(), now);
+        old
+    }
+
+    /// Removes an item as of `now`, maintaining indexes, sizes, the TTL schedule and the
+    /// replicas.
+    pub fn delete(&mut self, key: &StoredKey, now: Duration) -> Option<Item> {
+        let old = self.store.delete(&self.def, key)?;
+        self.replicas
+            .resize(key.token, Some(item_size(&old) as u64), None);
+        self.replicas
+            .record(&self.store, key, Some(old.clone()), now);
+        Some(old)
+    }
+
+    /// Whether some item's TTL has passed at `now` (cheap).
+    pub fn has_expired_items(&self, now: Duration) -> bool {
+        self.store.has_expired(now.as_secs())
+    }
+
+    /// Deletes every item whose TTL time has passed at `now`, as DynamoDB's background TTL
+    /// process does (here exactly at expiry, so tests are deterministic). Returns how many.
+    pub fn expire(&mut self, now: Duration) -> usize {
+        let mut n = 0;
+        while let Some(key) = self.store.pop_expired(now.as_secs()) {
+            self.delete(&key, now);
+            n += 1;
+        }
+        n
+    }
+
+    /// Checks that replacing `old` by `new` keeps the item collection within its limit.
+    pub fn check_collection(&self, key: &StoredKey, old: Option<&Item>, new: &Item) -> Result<()> {
+        self.store.check_collection(&self.def, key, old, new)
+    }
+
+    /// `ItemCollectionMetrics` for a write to `key` (tables with LSIs only): the collection key
+    /// and DynamoDB's size estimate range in GB.
+    pub fn collection_metrics(&self, key: &StoredKey) -> Option<serde_json::Value> {
+        if self.def.lsis.is_empty() {
+            return None;
+        }
+        let gb = self.store.collection_size(key) as f64 / (1u64 << 30) as f64;
+        let low = gb.floor();
+        Some(serde_json::json!({
+            "ItemCollectionKey": { self.def.schema.hash.name.clone(): key.hash.to_attribute() },
+            "SizeEstimateRangeGB": [low, low + 1.0],
+        }))
+    }
+
+    // ----- reads through the replicas -----
+
+    /// Chooses where a read is served from (see [`ReplicaSet::read_view`]).
+    pub fn read_view(&self, consistent: bool, gsi: bool, now: Duration) -> ReadView {
+        self.replicas.read_view(consistent, gsi, now)
+    }
+
+    /// An item as a view sees it.
+    pub fn get_in(&self, view: &mut ReadView, key: &StoredKey, now: Duration) -> Option<&Item> {
+        self.replicas.get(&self.store, view, key, now)
+    }
+
+    /// Items of a key range as a view sees them, in key order (reversed if asked).
+    pub fn range_in<'a>(
+        &'a self,
+        view: &ReadView,
+        lo: Bound<StoredKey>,
+        hi: Bound<StoredKey>,
+        reverse: bool,
+        now: Duration,
+    ) -> Box<dyn Iterator<Item = (&'a StoredKey, &'a Item)> + 'a> {
+        self.replicas.range(&self.store, view, lo, hi, reverse, now)
+    }
+
+    /// Entries of a secondary index range as a view sees them, in index order.
+    pub fn index_range_in<'a>(
+        &'a self,
+        view: &ReadView,
+        idx: &'a IndexDefinition,
+        lo: Bound<(StoredKey, StoredKey)>,
+        hi: Bound<(StoredKey, StoredKey)>,
+        reverse: bool,
+        now: Duration,
+    ) -> Box<dyn Iterator<Item = (StoredKey, &'a Item)> + 'a> {
+        self.replicas
+            .index_range(&self.store, view, idx, lo, hi, reverse, now)
+    }
+
+    /// Applies every pending write on every replica now.
+    pub fn settle(&mut self) {
+        self.replicas.settle();
+    }
+
+    /// Makes the next `reads` eventually consistent reads of `key` stale (see
+    /// [`ReplicaSet::script_stale_reads`]).
+    pub fn script_stale_reads(&self, key: StoredKey, reads: u32) {
+        self.replicas.script_stale_reads(key, reads);
+    }
+
+    /// Partitions and replicas, for the inspection API.
+    pub fn describe_partitions(&self, now: Duration) -> Vec<PartitionInfo> {
+        self.replicas.describe_partitions(now)
+    }
+
+    /// Write log position, versions kept and their bytes.
+    pub fn replication_stats(&self) -> (u64, usize, usize) {
+        self.replicas.stats()
+    }
+
+    // ----- capacity -----
+
+    /// Admits a read or write of the partition holding `token` (see [`TableCapacity::admit`]).
+    pub fn admit(&self, op: &str, token: u64, kind: Kind, now: Duration) -> Result<()> {
+        let part = self.replicas.partition(token);
+        self.capacity.admit(op, &part.buckets, kind, now)
+    }
+
+    /// Admits the GSI writes of a change.
+    pub fn admit_index_writes(&self, op: &str, cost: &Consumed, now: Duration) -> Result<()> {
+        self.capacity.admit_index_writes(op, cost, now)
+    }
+
+    /// Admits a read of the table or of one of its indexes.
+    pub fn admit_read(
+        &self,
+        op: &str,
+        index: Option<&str>,
+        token: u64,
+        now: Duration,
+    ) -> Result<()> {
+        let part = self.replicas.partition(token);
+        self.capacity.admit_read(op, index, &part.buckets, now)
+    }
+
+    /// Charges a read like [`Table::admit_read`] admits it.
+    pub fn charge_read(
+        &self,
+        op: &str,
+        index: Option<&str>,
+        token: u64,
+        units: f64,
+        now: Duration,
+    ) {
+        let part = self.replicas.partition(token);
+        self.capacity
+            .charge_read(op, index, &part.buckets, units, now);
+    }
+
+    /// Charges `units` to the partition holding `token` and to the table.
+    pub fn charge(&self, op: &str, token: u64, kind: Kind, units: f64, now: Duration) {
+        let part = self.replicas.partition(token);
+        self.capacity.charge(op, &part.buckets, kind, units, now);
+    }
+
+    /// Records per-index write units, charging the GSIs with their own throughput.
+    pub fn record_index_writes(&self, op: &str, cost: &Consumed, now: Duration) {
+        self.capacity.record_index_writes(op, cost, now);
+    }
+
+    /// Records a Query or Scan page for the usage report.
+    pub fn record_page(&self, read: usize, returned: usize, bytes: usize) {
+        self.capacity.record_page(read, returned, bytes);
+    }
+
+    /// The error a throttled request gets.
+    pub fn throttled(&self) -> DynamoError {
+        self.capacity.throttled()
+    }
+
+    /// Write units an item change costs on each secondary index: an entry added or removed is
+    /// one write of the projected size; a changed entry with the same key is one write; a moved
+    /// entry (its index key changed) is a delete plus a put; an untouched entry costs nothing.
+    pub fn index_write_cost(&self, old: Option<&Item>, new: Option<&Item>) -> Consumed {
+        let mut c = Consumed::default();
+        let schema = &self.def.schema;
+        for (idx, global) in self
+            .def
+            .gsis
+            .iter()
+            .map(|i| (i, true))
+            .chain(self.def.lsis.iter().map(|i| (i, false)))
+        {
+            let o = old.and_then(|i| idx.entry_key(i).map(|k| (k, idx.project(i, schema))));
+            let n = new.and_then(|i| idx.entry_key(i).map(|k| (k, idx.project(i, schema))));
+            let units = match (&o, &n) {
+                (None, None) => 0.0,
+                (Some((_, a)), None) => crate::capacity::write_units(item_size(a)),
+                (None, Some((_, b))) => crate::capacity::write_units(item_size(b)),
+                (Some((ka, a)), Some((kb, b))) => {
+                    if ka != kb {
+                        crate::capacity::write_units(item_size(a))
+                            + crate::capacity::write_units(item_size(b))
+                    } else if a != b {
+                        crate::capacity::write_units(item_size(a).max(item_size(b)))
+                    } else {
+                        0.0
+                    }
+                }
+            };
+            if units > 0.0 {
+                let map = if global { &mut c.gsis } else { &mut c.lsis };
+                *map.entry(idx.name.clone()).or_default() += units;
+            }
+        }
+        c
+    }
+
+    /// Checks that the parts agree: the store's derived state against its items, the
+    /// partitions' counts against the store, and the version chains. Debug builds run it after
+    /// every operation (TigerBeetle's state checker, in miniature), so a test that breaks
+    /// bookkeeping fails at the request that broke it, not at some later read that happens to
+    /// notice. A failure is an emulator bug.
+    pub fn check_invariants(&self) -> std::result::Result<(), String> {
+        self.store.check_invariants(&self.def)?;
+        self.replicas.check_invariants(&self.store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::definition::fixtures::item;
+    use crate::storage::definition::{BillingMode, Throughput};
+
+    /// A table keyed by `pk` (S) and `sk` (N), with a GSI on `g` (KEYS_ONLY) and an LSI on `l`
+    /// (ALL), a TTL on `ttl`, under the realistic replication preset, partitions of 2 KB.
+    fn table() -> Table {
+        let def = crate::storage::definition::fixtures::definition();
+        let replication = ReplicationConfig::new(crate::replication::Settings {
+            partition_bytes: 2048,
+            ..Default::default()
+        });
+        Table::new(
+            def,
+            Environment {
+                replication: Arc::new(replication),
+                seed: 7,
+                capacity: Arc::new(CapacityConfig::new(true)),
+                collection_limit: u64::MAX,
+            },
+        )
+    }
+
+    #[test]
+    fn every_write_keeps_the_parts_in_step() {
+        let mut t = table();
+        let mut now = Duration::from_secs(1);
+        for n in 0..60u32 {
+            now += Duration::from_millis(7);
+            let pk = format!("p{}", n % 7);
+            let g = format!("g{}", n % 3);
+            let l = "x".repeat((n as usize * 13) % 90);
+            let extra: Vec<(&str, &str)> = match n % 4 {
+                0 => vec![("g", &g), ("l", &l)],
+                1 => vec![("g", &g)],
+                2 => vec![("l", &l)],
+                _ => vec![],
+            };
+            let (key, i) = item(
+                &t.def,
+                &pk,
+                n % 11,
+                &extra,
+                (n % 5 == 0).then_some(100 + n as u64),
+            );
+            if n % 6 == 5 {
+                t.delete(&key, now);
+            } else {
+                t.put(key, i, now);
+            }
+            t.check_invariants()
+                .unwrap_or_else(|e| panic!("after write {n}: {e}"));
+        }
+        assert!(t.item_count() > 0);
+        // Partitions of 2 KB: the writes above split the table.
+        assert!(t.replicas.partition_count() > 1, "the table split");
+        // TTL expiry deletes through the same path.
+        assert!(t.expire(Duration::from_secs(200)) > 0);
+        t.check_invariants().expect("after TTL expiry");
+        t.settle();
+        t.check_invariants().expect("after settling");
+    }
+
+    #[test]
+    fn a_throughput_increase_splits_partitions_and_keeps_the_counts() {
+        let mut t = table();
+        for n in 0..20 {
+            let (key, i) = item(&t.def, &format!("p{n}"), n, &[], None);
+            t.put(key, i, Duration::from_secs(1));
+        }
+        let before = t.replicas.partition_count();
+        t.def.billing_mode = BillingMode::Provisioned;
+        t.def.throughput = Throughput {
+            read: 30_000,
+            write: 10_000,
+        };
+        t.apply_throughput(Duration::from_secs(2));
+        assert!(t.replicas.partition_count() >= 20.max(before));
+        t.check_invariants().expect("after the splits");
+        // A GSI added later is backfilled; dropping it leaves consistent bookkeeping.
+        let mut h = t.def.gsis[0].clone();
+        h.name = "h".into();
+        t.add_index(h);
+        assert_eq!(t.index_size("h"), t.index_size("g"));
+        t.drop_index("h");
+        t.check_invariants().expect("after the index changes");
+    }
+
+    #[test]
+    fn the_checker_notices_partition_counts_that_drift() {
+        let mut t = table();
+        let (key, i) = item(&t.def, "a", 1, &[("g", "x")], None);
+        t.put(key.clone(), i, Duration::from_secs(1));
+        t.check_invariants().expect("consistent");
+        t.replicas.resize(key.token, None, Some(10));
+        assert!(t.check_invariants().unwrap_err().contains("partition"));
+    }
+}
