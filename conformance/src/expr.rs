@@ -3,9 +3,9 @@
 //! placeholders, and evaluated by the reference independently of the emulator's evaluator. Some
 //! are invalid in the ways DynamoDB rejects before reading the item.
 
-use crate::ops::b64;
-use crate::runner::canon;
-use dynamodb_emulator::value::Number;
+use crate::normalise::canon;
+use crate::values::b64;
+use dynamodb_emulator::Number;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -83,7 +83,7 @@ pub fn scalar_value() -> impl Strategy<Value = Value> {
 }
 
 fn any_value() -> impl Strategy<Value = Value> {
-    prop_oneof![3 => scalar(), 1 => crate::ops::value()]
+    prop_oneof![3 => scalar(), 1 => crate::values::value()]
 }
 
 fn opnd() -> impl Strategy<Value = Opnd> {

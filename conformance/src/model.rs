@@ -2,8 +2,8 @@
 //! of [`crate::ops`], written to be obviously correct rather than fast (no partitions, no lag,
 //! no expression language: each generated operation's effect is spelt out directly).
 
+use crate::normalise::{canon, ties_as_sets, Outcome};
 use crate::ops::{index_values, Action, Cond, Op, Proj, Schema, TxAction};
-use crate::runner::{canon, Outcome};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -419,9 +419,7 @@ impl Model {
                     })
                     .collect();
                 let pages = limit.map_or(1, |l| projected.len() / l as usize + 1);
-                ok(
-                    json!({ "Items": crate::runner::ties_as_sets(&projected, ix.range.is_some()), "Pages": pages }),
-                )
+                ok(json!({ "Items": ties_as_sets(&projected, ix.range.is_some()), "Pages": pages }))
             }
             // Two actions on one item: refused, as the documentation says.
             Op::TransactSameItem { .. } => err("ValidationException"),

@@ -1,60 +1,11 @@
 //! Running workloads on targets, normalising answers, comparing, reporting.
 
 use crate::model::Model;
+use crate::normalise::{canon, ties_as_sets, Outcome};
 use crate::ops::{self, Op, Schema};
 use crate::target::Target;
-use dynamodb_emulator::value::Number;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-/// What one operation answered, normalised: `kind` is `ok` or the error type's short name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    pub kind: String,
-    pub body: Value,
-}
-
-/// Canonical form of a JSON value holding attribute values: numbers normalised (DynamoDB
-/// compares and returns them by value), sets sorted (DynamoDB gives them no order).
-pub fn canon(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut out = serde_json::Map::new();
-            for (k, x) in m {
-                let x = match (k.as_str(), x) {
-                    ("N", Value::String(n)) => Value::String(
-                        Number::parse(n)
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|_| n.clone()),
-                    ),
-                    ("NS", Value::Array(a)) => {
-                        let mut ns: Vec<String> = a
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(|n| {
-                                Number::parse(n)
-                                    .map(|n| n.to_string())
-                                    .unwrap_or_else(|_| n.to_string())
-                            })
-                            .collect();
-                        ns.sort();
-                        json!(ns)
-                    }
-                    ("SS" | "BS", Value::Array(a)) => {
-                        let mut s = a.clone();
-                        s.sort_by_key(|e| e.to_string());
-                        Value::Array(s)
-                    }
-                    _ => canon(x),
-                };
-                out.insert(k.clone(), x);
-            }
-            Value::Object(out)
-        }
-        Value::Array(a) => Value::Array(a.iter().map(canon).collect()),
-        other => other.clone(),
-    }
-}
 
 fn normalise(status: u16, body: &Value) -> Outcome {
     if status != 200 {
@@ -155,28 +106,6 @@ fn paged(target: &mut dyn Target, schema: &Schema, op: &Op, table: &str) -> Outc
 }
 
 /// Runs a workload on a fresh table of `target`, deleting the table afterwards.
-/// Index query results with the items of equal index sort key (all of them, without one) in a
-/// canonical order: DynamoDB leaves the order of such ties unspecified.
-pub fn ties_as_sets(items: &[Value], ranged: bool) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::with_capacity(items.len());
-    let mut group: Vec<Value> = Vec::new();
-    let flush = |group: &mut Vec<Value>, out: &mut Vec<Value>| {
-        group.sort_by_key(|i| canon(i).to_string());
-        out.append(group);
-    };
-    for item in items {
-        let same = group
-            .last()
-            .is_some_and(|last| !ranged || canon(&last["gr"]) == canon(&item["gr"]));
-        if !same {
-            flush(&mut group, &mut out);
-        }
-        group.push(item.clone());
-    }
-    flush(&mut group, &mut out);
-    out
-}
-
 pub fn run_on(
     target: &mut dyn Target,
     table: &str,

@@ -1,8 +1,8 @@
 //! Targets: something that answers DynamoDB wire requests.
 
-use dynamodb_emulator::embed::InProcess;
-use dynamodb_emulator::replication::Consistency;
+use dynamodb_emulator::Consistency;
 use dynamodb_emulator::Emulator;
+use dynamodb_emulator::InProcess;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -40,7 +40,7 @@ impl Target for Local {
         match self.0.call_json(operation, body) {
             Ok(v) => (200, v),
             Err(e) => {
-                let bytes = dynamodb_emulator::server::error_body(&e);
+                let bytes = e.body();
                 (
                     e.kind.status(),
                     serde_json::from_slice(&bytes).unwrap_or(Value::Null),

@@ -5,7 +5,7 @@
 //! with the wrong kind of value, arithmetic on a string) and some only once it has read it (a
 //! missing or mistyped operand, a nested path under nothing).
 
-use crate::runner::canon;
+use crate::normalise::canon;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -127,7 +127,7 @@ fn read_path() -> impl Strategy<Value = UPath> {
 
 fn clause() -> impl Strategy<Value = Clause> {
     prop_oneof![
-        3 => crate::ops::value().prop_map(|v| Clause::Set(UPath::Top("v"), Rhs::Val(v))),
+        3 => crate::values::value().prop_map(|v| Clause::Set(UPath::Top("v"), Rhs::Val(v))),
         1 => list_value().prop_map(|v| Clause::Set(UPath::Top("l"), Rhs::Val(v))),
         1 => map_value().prop_map(|v| Clause::Set(UPath::Top("m"), Rhs::Val(v))),
         2 => (0u8..3, crate::expr::scalar_value()).prop_map(|(i, v)| Clause::Set(UPath::Index("l", i), Rhs::Val(v))),

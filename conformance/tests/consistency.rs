@@ -5,10 +5,10 @@
 //! some moment of the index's own lag window; and the same seed and virtual clock give the same
 //! transcript twice.
 
-use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
-use dynamodb_emulator::embed::InProcess;
-use dynamodb_emulator::replication::{Consistency, LagModel};
 use dynamodb_emulator::Emulator;
+use dynamodb_emulator::InProcess;
+use dynamodb_emulator::{Clock, DEFAULT_VIRTUAL_START};
+use dynamodb_emulator::{Consistency, LagModel};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;

@@ -2,10 +2,10 @@
 //! Run: `cargo bench -p dynamodb-emulator --bench operations`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
-use dynamodb_emulator::embed::InProcess;
-use dynamodb_emulator::replication::{Consistency, LagModel};
 use dynamodb_emulator::Emulator;
+use dynamodb_emulator::InProcess;
+use dynamodb_emulator::{Clock, DEFAULT_VIRTUAL_START};
+use dynamodb_emulator::{Consistency, LagModel};
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -1,9 +1,9 @@
 //! Instructions per operation, for comparisons the shared VM's timing noise hides: run it under
 //! `valgrind --tool=cachegrind --cache-sim=no` with N = 0 and N = 5000 and take the difference
 //! over 5,000. Usage: `op_cost get|put|update N` (2,000 items loaded first).
-use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
-use dynamodb_emulator::replication::{Consistency, LagModel};
 use dynamodb_emulator::Emulator;
+use dynamodb_emulator::{Clock, DEFAULT_VIRTUAL_START};
+use dynamodb_emulator::{Consistency, LagModel};
 use std::time::Duration;
 
 fn main() {

@@ -4,9 +4,9 @@
 //!
 //! `cargo run --release -p dynamodb-emulator --example replica_memory -- [items]`
 
-use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
-use dynamodb_emulator::replication::{Consistency, LagModel};
 use dynamodb_emulator::Emulator;
+use dynamodb_emulator::{Clock, DEFAULT_VIRTUAL_START};
+use dynamodb_emulator::{Consistency, LagModel};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;

@@ -8,11 +8,11 @@
 //! ```
 
 use crate::clock::{Clock, DEFAULT_VIRTUAL_START};
+use crate::engine::{Engine, Options};
 use crate::error::DynamoError;
 use crate::operations::{self, RequestContext};
 use crate::replication::{Consistency, LagModel};
 use crate::server::{Credentials, ServerOptions, Timeouts};
-use crate::{Engine, Options};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -152,8 +152,9 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Accept this `Host` name while bound to loopback (besides `localhost` and IP literals;
-    /// see [`crate::server::host`]).
+    /// Accept this `Host` name while bound to loopback (besides `localhost` and IP literals).
+    /// On loopback the server answers only those, so that a web page cannot reach it through
+    /// DNS rebinding: a rebound request still names the page's domain in `Host`.
     pub fn allow_host(mut self, name: impl Into<String>) -> Self {
         self.server.allowed_hosts.push(name.into());
         self
@@ -262,7 +263,9 @@ impl InProcess {
         self.engine.capacity.usage.summary()
     }
 
-    /// Runs a control action (see [`crate::operations::emulator_control`]) with JSON.
+    /// Runs a control action with JSON: the same actions as `X-Amz-Target: Emulator.<Action>`
+    /// over HTTP (`AdvanceClock`, `GetState`, `SetConsistency`, `Settle`, `ScriptStaleReads`,
+    /// `DescribePartitions`, `CapacityReport`, `RequestLog`, ...; the README lists them).
     pub fn control(
         &self,
         action: &str,
@@ -285,6 +288,7 @@ pub struct Emulator {
 }
 
 impl Emulator {
+    /// An emulator to configure: seed, clock, consistency, lag, throttling, quotas, port.
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder::default()
     }
@@ -294,6 +298,7 @@ impl Emulator {
         format!("http://{}", self.addr)
     }
 
+    /// The address the HTTP server listens on (its port was chosen by the OS when asked for 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
@@ -303,6 +308,7 @@ impl Emulator {
         &self.local
     }
 
+    /// The emulator's clock: a virtual clock can be advanced from the test.
     pub fn clock(&self) -> &Clock {
         self.local.clock()
     }

@@ -5,7 +5,6 @@
 //! the status), 500 for internal errors. See
 //! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html>.
 
-use crate::value::Item;
 use std::fmt;
 
 /// The error types DynamoDB returns, named exactly as on the wire.
@@ -25,14 +24,10 @@ pub enum ErrorKind {
     ConditionalCheckFailed,
     /// Too many tables or concurrent control-plane operations.
     LimitExceeded,
-    /// A provisioned table's partition ran out of tokens.
+    /// A table, index or partition ran out of capacity (provisioned or on-demand).
     ProvisionedThroughputExceeded,
-    /// An on-demand table exceeded the account/table request limits.
-    Throttling,
     /// A TransactWriteItems/TransactGetItems was cancelled.
     TransactionCanceled,
-    /// Another transaction holds an item this request touches.
-    TransactionConflict,
     /// A ClientRequestToken was reused with different parameters.
     IdempotentParameterMismatch,
     /// A local secondary index's item collection would exceed 10 GB.
@@ -84,12 +79,8 @@ impl ErrorKind {
                 ErrorKind::ProvisionedThroughputExceeded => {
                     "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
                 }
-                ErrorKind::Throttling => "com.amazonaws.dynamodb.v20120810#ThrottlingException",
                 ErrorKind::TransactionCanceled => {
                     "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
-                }
-                ErrorKind::TransactionConflict => {
-                    "com.amazonaws.dynamodb.v20120810#TransactionConflictException"
                 }
                 ErrorKind::IdempotentParameterMismatch => {
                     "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException"
@@ -120,21 +111,26 @@ impl ErrorKind {
 /// One DynamoDB error: its kind, its message, and what some errors carry besides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DynamoError {
+    /// The error type, which decides the `__type` on the wire.
     pub kind: ErrorKind,
+    /// The message, DynamoDB's text where it is known.
     pub message: String,
-    /// For ConditionalCheckFailedException with `ReturnValuesOnConditionCheckFailure=ALL_OLD`.
-    pub item: Option<Item>,
+    /// For ConditionalCheckFailedException with `ReturnValuesOnConditionCheckFailure=ALL_OLD`:
+    /// the item as it was, in its wire form (the error model sits below the data model).
+    pub item: Option<serde_json::Value>,
     /// For TransactionCanceledException: one reason per action, in request order.
     pub cancellation_reasons: Option<Vec<serde_json::Value>>,
-    /// For ProvisionedThroughputExceededException: which limit throttled the request (the
-    /// `x-emulator-throttled` debug header; never in the body).
-    pub throttle: Option<crate::capacity::Limit>,
+    /// For ProvisionedThroughputExceededException: the name of the limit that throttled the
+    /// request (`capacity::Limit::as_str`), sent in the `x-emulator-throttled` debug header and
+    /// never in the body.
+    pub throttle: Option<&'static str>,
 }
 
 /// Result alias used across the emulator.
 pub type Result<T, E = DynamoError> = std::result::Result<T, E>;
 
 impl DynamoError {
+    /// An error of `kind` with `message` and nothing else.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         DynamoError {
             kind,
@@ -144,6 +140,7 @@ impl DynamoError {
             throttle: None,
         }
     }
+    /// A ValidationException.
     pub fn validation(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Validation, message)
     }
@@ -161,6 +158,7 @@ impl DynamoError {
             "Internal server error (an emulator bug: please report it with the request)",
         )
     }
+    /// A SerializationException: the body is not the JSON shape the operation expects.
     pub fn serialization(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Serialization, message)
     }
@@ -186,7 +184,8 @@ impl DynamoError {
         e
     }
 
-    pub fn conditional_check_failed(item: Option<Item>) -> Self {
+    /// ConditionalCheckFailedException, with the item as it was (wire form) when asked for.
+    pub fn conditional_check_failed(item: Option<serde_json::Value>) -> Self {
         DynamoError {
             kind: ErrorKind::ConditionalCheckFailed,
             message: "The conditional request failed".into(),
@@ -194,6 +193,33 @@ impl DynamoError {
             cancellation_reasons: None,
             throttle: None,
         }
+    }
+}
+
+impl DynamoError {
+    /// The JSON body DynamoDB sends for this error: `__type`, the message (under the key
+    /// the service uses for the type), and the cancellation reasons or the item it carries.
+    pub fn body(&self) -> Vec<u8> {
+        let e = self;
+        let mut body = serde_json::Map::new();
+        body.insert("__type".into(), e.kind.type_name().into());
+        if !e.message.is_empty() || e.kind != ErrorKind::UnknownOperation {
+            let key = match e.kind {
+                // As the service writes them (dynalite's suite, recorded against it): `Message`
+                // for these two; `message` for ValidationException (DynamoDB Local writes
+                // `Message` there), the authentication errors and the rest.
+                ErrorKind::Serialization | ErrorKind::AccessDenied => "Message",
+                _ => "message",
+            };
+            body.insert(key.into(), e.message.clone().into());
+        }
+        if let Some(reasons) = &e.cancellation_reasons {
+            body.insert("CancellationReasons".into(), reasons.clone().into());
+        }
+        if let Some(item) = &e.item {
+            body.insert("Item".into(), item.clone());
+        }
+        serde_json::to_vec(&body).unwrap_or_default()
     }
 }
 
@@ -227,9 +253,6 @@ impl Constraints {
         if !present {
             self.add("null", member, "Member must not be null");
         }
-    }
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
     }
     /// The violations as DynamoDB's error, or else `members`: the required members, all
     /// present once nothing is violated. Validated inputs unpack them this way instead of

@@ -1,23 +1,40 @@
 //! An embeddable, in-memory DynamoDB emulator.
 //!
-//! The crate is organised by DynamoDB concept: [`value`] (the data model), [`expression`] (the
-//! expression language), [`storage`] (tables, keys and items), [`operations`] (one command per
-//! operation), [`server`] (the JSON wire protocol over HTTP) and [`embed`] (the API a test uses).
+//! Start one with [`Emulator::builder`], then either serve DynamoDB's JSON wire protocol over
+//! HTTP (any AWS SDK or the AWS CLI can point at it) or call it in-process ([`InProcess`]).
+//! Unlike other local DynamoDBs it models what makes DynamoDB DynamoDB: items hash to
+//! partitions with a leader and two replicas, eventually consistent reads may miss writes
+//! still replicating ([`Consistency`], [`LagModel`]), and every request is metered and may be
+//! throttled as DynamoDB meters and throttles it ([`Quotas`]). Under a seed and a virtual
+//! [`Clock`], the same requests give byte-identical answers, staleness included.
+//!
+//! Inside, the crate is organised by DynamoDB concept, lowest layer first: `value` (the data
+//! model), `error` (DynamoDB's error model), `expression` (the expression language),
+//! `storage` (table definitions, keys and the item store), `replication` (partitions,
+//! replicas, lag and read views), `capacity` (units, buckets, throttling, quotas, usage),
+//! `table` (a table composed of the four), `operations` (one command per operation, and the
+//! capacity layer), `server` (HTTP) and `embed` (the API a test uses).
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
-pub mod capacity;
-pub mod clock;
-pub mod embed;
-pub mod engine;
-pub mod error;
+mod capacity;
+mod clock;
+mod embed;
+mod engine;
+mod error;
 pub mod expression;
-pub mod operations;
-pub mod replication;
-pub mod server;
-pub mod storage;
-pub mod table;
-pub mod value;
+mod operations;
+mod replication;
+mod server;
+mod storage;
+mod table;
+mod value;
 
+pub use capacity::Quotas;
+pub use clock::{Clock, DEFAULT_VIRTUAL_START, MAX_TIME};
 pub use embed::{Emulator, EmulatorBuilder, InProcess};
-pub use engine::{Engine, Options};
 pub use error::{DynamoError, ErrorKind};
+pub use replication::lag::{parse_duration, MAX_LAG};
+pub use replication::{Consistency, LagModel};
+pub use server::{Credentials, Timeouts};
+pub use value::{AttributeValue, Item, Number};

@@ -1,11 +1,11 @@
 //! `dynamodb-emulator`: the emulator as a standalone server.
 
 use clap::Parser;
-use dynamodb_emulator::capacity::Quotas;
-use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
-use dynamodb_emulator::replication::{Consistency, LagModel};
-use dynamodb_emulator::server::{Credentials, Timeouts};
 use dynamodb_emulator::Emulator;
+use dynamodb_emulator::Quotas;
+use dynamodb_emulator::{Clock, DEFAULT_VIRTUAL_START};
+use dynamodb_emulator::{Consistency, LagModel};
+use dynamodb_emulator::{Credentials, Timeouts};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -92,7 +92,7 @@ fn clock(s: &str) -> Result<Clock, String> {
         "virtual" => Ok(Clock::virtual_at(DEFAULT_VIRTUAL_START)),
         tick => match tick
             .strip_prefix("virtual:")
-            .map(dynamodb_emulator::replication::lag::parse_duration)
+            .map(dynamodb_emulator::parse_duration)
         {
             Some(Some(d)) => Ok(Clock::virtual_with_tick(DEFAULT_VIRTUAL_START, d)),
             Some(None) => Err("use virtual:10ms (a tick per request)".into()),
@@ -113,7 +113,7 @@ fn lag(s: &str) -> Result<LagModel, String> {
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
-    dynamodb_emulator::replication::lag::parse_duration(s)
+    dynamodb_emulator::parse_duration(s)
         .ok_or_else(|| format!("invalid duration {s}: use 500ms, 10s or a number of milliseconds"))
 }
 

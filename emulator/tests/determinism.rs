@@ -1,9 +1,9 @@
 //! Under a fixed seed and a virtual clock, the same requests give byte-identical responses,
 //! stale reads included.
 
-use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
-use dynamodb_emulator::replication::{Consistency, LagModel};
 use dynamodb_emulator::Emulator;
+use dynamodb_emulator::{Clock, DEFAULT_VIRTUAL_START};
+use dynamodb_emulator::{Consistency, LagModel};
 use proptest::prelude::*;
 use std::time::Duration;
 

@@ -20,8 +20,8 @@ pub mod requests;
 use dynamodb_emulator::expression::{
     parse_condition, parse_projection, parse_update, Placeholders,
 };
-use dynamodb_emulator::replication::Consistency;
-use dynamodb_emulator::value::{AttributeValue, Item, Number};
+use dynamodb_emulator::Consistency;
+use dynamodb_emulator::{AttributeValue, Item, Number};
 use dynamodb_emulator::{Emulator, InProcess};
 use requests::Request;
 use std::collections::{BTreeMap, HashMap};

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use dynamodb_emulator::replication::{Consistency, LagModel};
+use dynamodb_emulator::{Consistency, LagModel};
 use dynamodb_emulator::{Emulator, EmulatorBuilder};
 use dynamodb_mapper::{Error, Key, Mapper, Model};
 use std::time::Duration;
@@ -132,7 +132,7 @@ async fn batch_get_retries_unprocessed_keys() {
 #[tokio::test]
 async fn throttling_is_retried_by_the_sdk() {
     use aws_sdk_dynamodb::config::retry::RetryConfig;
-    use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
+    use dynamodb_emulator::{Clock, DEFAULT_VIRTUAL_START};
     use dynamodb_mapper::Billing;
     if std::env::var("DYNAMODB_ENDPOINT").is_ok() || std::env::var("MAPPER_TEST_TARGET").is_ok() {
         return; // needs the emulator's clock

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
-use dynamodb_emulator::replication::Consistency;
+use dynamodb_emulator::Consistency;
 use dynamodb_emulator::{Emulator, EmulatorBuilder};
 use std::io::{Read, Write};
 

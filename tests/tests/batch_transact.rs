@@ -164,7 +164,7 @@ async fn batch_get_returns_unprocessed_keys_past_16_mb() {
     // this test is about the 16 MB response cap, so it turns throttling off.
     let env = start_with(
         dynamodb_emulator::Emulator::builder()
-            .consistency(dynamodb_emulator::replication::Consistency::Strong)
+            .consistency(dynamodb_emulator::Consistency::Strong)
             .throttling(false),
     )
     .await;
@@ -351,7 +351,7 @@ async fn client_request_tokens_are_idempotent() {
     let env = start_with(
         dynamodb_emulator::Emulator::builder()
             .virtual_clock()
-            .consistency(dynamodb_emulator::replication::Consistency::Strong),
+            .consistency(dynamodb_emulator::Consistency::Strong),
     )
     .await;
     let c = &env.client;

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
-use dynamodb_emulator::replication::Consistency;
+use dynamodb_emulator::Consistency;
 use dynamodb_emulator::Emulator;
 use e2e_tests::*;
 use std::time::Duration;
@@ -832,8 +832,8 @@ async fn an_under_provisioned_gsi_throttles_the_writes_that_update_it() {
 #[tokio::test]
 async fn a_bulk_load_and_a_5_mb_batch_on_a_new_on_demand_table_are_not_throttled() {
     let env = start_with(Emulator::builder().seed(3).clock(
-        dynamodb_emulator::clock::Clock::virtual_with_tick(
-            dynamodb_emulator::clock::DEFAULT_VIRTUAL_START,
+        dynamodb_emulator::Clock::virtual_with_tick(
+            dynamodb_emulator::DEFAULT_VIRTUAL_START,
             Duration::from_millis(2),
         ),
     ))
@@ -932,8 +932,8 @@ async fn a_bulk_load_and_a_5_mb_batch_on_a_new_on_demand_table_are_not_throttled
 #[tokio::test]
 async fn sustained_overload_is_throttled_and_the_reason_is_reported() {
     let env = start_with(Emulator::builder().seed(5).debug_headers(true).clock(
-        dynamodb_emulator::clock::Clock::virtual_with_tick(
-            dynamodb_emulator::clock::DEFAULT_VIRTUAL_START,
+        dynamodb_emulator::Clock::virtual_with_tick(
+            dynamodb_emulator::DEFAULT_VIRTUAL_START,
             Duration::from_millis(1),
         ),
     ))
@@ -1006,8 +1006,8 @@ async fn sustained_overload_is_throttled_and_the_reason_is_reported() {
 async fn a_partition_hot_for_a_minute_splits_for_heat() {
     // 25 writes of 1 KB every 40 virtual ms: 625 WCU a second, over half of 1,000.
     let env = start_with(Emulator::builder().seed(9).clock(
-        dynamodb_emulator::clock::Clock::virtual_with_tick(
-            dynamodb_emulator::clock::DEFAULT_VIRTUAL_START,
+        dynamodb_emulator::Clock::virtual_with_tick(
+            dynamodb_emulator::DEFAULT_VIRTUAL_START,
             Duration::from_millis(40),
         ),
     ))

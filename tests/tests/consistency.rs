@@ -3,9 +3,9 @@
 //! a virtual clock replays the same stale reads.
 
 use aws_sdk_dynamodb::types::{BillingMode, KeyType, ProjectionType, ScalarAttributeType};
-use dynamodb_emulator::clock::{Clock, DEFAULT_VIRTUAL_START};
-use dynamodb_emulator::replication::{Consistency, LagModel};
 use dynamodb_emulator::Emulator;
+use dynamodb_emulator::{Clock, DEFAULT_VIRTUAL_START};
+use dynamodb_emulator::{Consistency, LagModel};
 use e2e_tests::*;
 use std::time::Duration;
 

@@ -447,7 +447,7 @@ async fn time_to_live_expires_items_on_the_emulator_clock() {
     let env = start_with(
         dynamodb_emulator::Emulator::builder()
             .virtual_clock()
-            .consistency(dynamodb_emulator::replication::Consistency::Strong),
+            .consistency(dynamodb_emulator::Consistency::Strong),
     )
     .await;
     let c = &env.client;
@@ -645,7 +645,7 @@ async fn tags_limits_and_endpoints() {
 async fn delayed_status_transitions_are_waited_for() {
     let env = start_with(
         dynamodb_emulator::Emulator::builder()
-            .consistency(dynamodb_emulator::replication::Consistency::Strong)
+            .consistency(dynamodb_emulator::Consistency::Strong)
             .transient_status_delay(Duration::from_millis(300)),
     )
     .await;

@@ -4,7 +4,7 @@
 //! Java or npm are not available (CI runs it).
 
 use dynamodb_test_support::DynamoDbLocal;
-use e2e_tests::dynamodb_emulator::replication::Consistency;
+use e2e_tests::dynamodb_emulator::Consistency;
 use e2e_tests::dynamodb_emulator::Emulator;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, BillingMode, KeyType, ProjectionType, ProvisionedThroughput,
     ScalarAttributeType,
 };
-use e2e_tests::dynamodb_emulator::server::{Credentials, Timeouts};
 use e2e_tests::dynamodb_emulator::Emulator;
+use e2e_tests::dynamodb_emulator::{Credentials, Timeouts};
 use e2e_tests::*;
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -174,7 +174,7 @@ async fn throughput_is_bounded_by_dynamodbs_quotas() {
 #[tokio::test]
 async fn quotas_can_be_raised() {
     let env = start_with(Emulator::builder().throttling(false).quotas(
-        e2e_tests::dynamodb_emulator::capacity::Quotas {
+        e2e_tests::dynamodb_emulator::Quotas {
             tables: 1,
             table_throughput: 1_000_000,
             account_throughput: 1_000_000,

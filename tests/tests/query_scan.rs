@@ -821,7 +821,7 @@ async fn secondary_indexes() {
 async fn local_index_item_collections_are_limited_and_measured() {
     let env = start_with(
         dynamodb_emulator::Emulator::builder()
-            .consistency(dynamodb_emulator::replication::Consistency::Strong)
+            .consistency(dynamodb_emulator::Consistency::Strong)
             .throttling(false)
             .item_collection_limit(8 * 1024),
     )

@@ -17,10 +17,8 @@ mod throttle;
 mod units;
 
 pub use consumed::Consumed;
-pub use quota::{Quotas, Reservations, Reserved};
-pub use report::{PriceTable, Usage};
+pub use quota::{Quotas, Reservations};
+pub use report::Usage;
 pub use table::TableCapacity;
-pub use throttle::{
-    Buckets, CapacityConfig, Kind, Limit, OnDemandLimits, HEAT_SPLIT_SECONDS, SHORT_BURST_SECONDS,
-};
+pub use throttle::{Buckets, CapacityConfig, Kind, Limit, OnDemandLimits};
 pub use units::{consumed, consumed_list, read_units, write_units};

@@ -107,7 +107,7 @@ impl TableCapacity {
             .usage
             .throttled(&self.table, op, read, limit, now);
         let mut e = self.throttled();
-        e.throttle = Some(limit);
+        e.throttle = Some(limit.as_str());
         e
     }
 
@@ -134,7 +134,7 @@ impl TableCapacity {
                 None => Limit::OnDemandThroughput,
             }
         } else if !partition.lock().admit(kind, now) {
-            Limit::PartitionLimit
+            Limit::Partition
         } else {
             return Ok(());
         };
@@ -160,7 +160,7 @@ impl TableCapacity {
                     .throttled(&self.table, op, false, Limit::IndexThroughput, now);
                 let mut e =
                     DynamoError::new(ErrorKind::ProvisionedThroughputExceeded, GSI_THROTTLED);
-                e.throttle = Some(Limit::IndexThroughput);
+                e.throttle = Some(Limit::IndexThroughput.as_str());
                 return Err(e);
             }
         }
@@ -284,7 +284,7 @@ mod tests {
         let e = cap
             .admit("PutItem", &part, Kind::Write, secs(0))
             .unwrap_err();
-        assert_eq!(e.throttle, Some(Limit::TableThroughput));
+        assert_eq!(e.throttle, Some(Limit::TableThroughput.as_str()));
         assert!(e
             .message
             .starts_with("The level of configured provisioned throughput for the table"));
@@ -302,7 +302,7 @@ mod tests {
         let e = cap
             .admit("PutItem", &part, Kind::Write, secs(0))
             .unwrap_err();
-        assert_eq!(e.throttle, Some(Limit::PartitionLimit));
+        assert_eq!(e.throttle, Some(Limit::Partition.as_str()));
         assert!(e
             .message
             .starts_with("Throughput exceeds the current capacity"));
@@ -329,7 +329,7 @@ mod tests {
         let e = cap
             .admit_index_writes("PutItem", &cost, secs(0))
             .unwrap_err();
-        assert_eq!(e.throttle, Some(Limit::IndexThroughput));
+        assert_eq!(e.throttle, Some(Limit::IndexThroughput.as_str()));
         // A change that does not write the index is not throttled by it.
         cap.admit_index_writes("PutItem", &Consumed::default(), secs(0))
             .expect("no index write");

@@ -91,7 +91,7 @@ pub enum Limit {
     /// An on-demand table's throughput: its warm throughput, twice its previous peak.
     OnDemandThroughput,
     /// One partition's hard limit (3,000 RCU / 1,000 WCU per second): a hot key.
-    PartitionLimit,
+    Partition,
     /// A global secondary index's own provisioned throughput.
     IndexThroughput,
 }
@@ -102,7 +102,7 @@ impl Limit {
         match self {
             Limit::TableThroughput => "table-throughput",
             Limit::OnDemandThroughput => "on-demand-throughput",
-            Limit::PartitionLimit => "partition-limit",
+            Limit::Partition => "partition-limit",
             Limit::IndexThroughput => "index-throughput",
         }
     }

@@ -73,16 +73,27 @@ pub enum Comparator {
 /// A condition (ConditionExpression, FilterExpression, and the converted legacy forms).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
+    /// `a = b`, `a < b`, ...
     Compare(Operand, Comparator, Operand),
+    /// `a BETWEEN low AND high`.
     Between(Operand, Operand, Operand),
+    /// `a IN (b, c, ...)`.
     In(Operand, Vec<Operand>),
+    /// `a AND b`.
     And(Box<Condition>, Box<Condition>),
+    /// `a OR b`.
     Or(Box<Condition>, Box<Condition>),
+    /// `NOT a`.
     Not(Box<Condition>),
+    /// `attribute_exists(path)`.
     AttributeExists(Path),
+    /// `attribute_not_exists(path)`.
     AttributeNotExists(Path),
+    /// `attribute_type(path, :type)`.
     AttributeType(Path, Operand),
+    /// `begins_with(a, prefix)`.
     BeginsWith(Operand, Operand),
+    /// `contains(a, b)`: a substring, a set member or a list element.
     Contains(Operand, Operand),
     /// Always true (an empty legacy Expected map).
     True,

@@ -6,7 +6,6 @@
 //! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html>.
 
 use super::ast::{Comparator, Condition, Operand, Path, PathElem};
-use super::parser::type_word;
 use crate::value::{AttributeValue, Item, Number};
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -109,7 +108,7 @@ impl Condition {
             Condition::AttributeExists(p) => resolve(item, p).is_some(),
             Condition::AttributeNotExists(p) => resolve(item, p).is_none(),
             Condition::AttributeType(p, t) => match (resolve(item, p), operand(item, t)) {
-                (Some(v), Some(t)) => matches!(&*t, AttributeValue::S(s) if s == type_word(v)),
+                (Some(v), Some(t)) => matches!(&*t, AttributeValue::S(s) if s == v.type_name()),
                 _ => false,
             },
             Condition::BeginsWith(a, b) => match (operand(item, a), operand(item, b)) {

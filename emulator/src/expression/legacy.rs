@@ -4,7 +4,6 @@
 //! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/LegacyConditionalParameters.html>.
 
 use super::ast::{Comparator, Condition, Operand, Path, UpdateAction};
-use super::parser::type_word;
 use super::projection::Projection;
 use super::update::UpdateExpression;
 use crate::error::{DynamoError, Result};
@@ -66,7 +65,7 @@ fn comparison(name: &str, op: &str, args: &[AttributeValue]) -> Result<Condition
         if v.scalar_type().is_none() {
             return Err(invalid(format!(
                 "ComparisonOperator {op} is not valid for {} AttributeValue type",
-                type_word(v)
+                v.type_name()
             )));
         }
         Ok(())
@@ -104,7 +103,7 @@ fn comparison(name: &str, op: &str, args: &[AttributeValue]) -> Result<Condition
             if !matches!(args[0], AttributeValue::S(_) | AttributeValue::B(_)) {
                 return Err(invalid(format!(
                     "ComparisonOperator {op} is not valid for {} AttributeValue type",
-                    type_word(&args[0])
+                    args[0].type_name()
                 )));
             }
             Condition::BeginsWith(p(), v(0))
@@ -271,7 +270,7 @@ pub fn attribute_updates_to_update(
             ("DELETE", None) => actions.push(UpdateAction::Remove(path)),
             ("DELETE", Some(v)) => {
                 if !matches!(v, AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)) {
-                    return Err(invalid("DELETE action with value is not supported for the type ".to_string() + type_word(v)));
+                    return Err(invalid("DELETE action with value is not supported for the type ".to_string() + v.type_name()));
                 }
                 actions.push(UpdateAction::Delete(
                     path,
@@ -285,7 +284,7 @@ pub fn attribute_updates_to_update(
                 ) {
                     return Err(invalid(format!(
                         "ADD action is not supported for the type {}",
-                        type_word(v)
+                        v.type_name()
                     )));
                 }
                 actions.push(UpdateAction::Add(

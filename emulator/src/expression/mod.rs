@@ -1,10 +1,10 @@
 //! DynamoDB's expression language: condition, filter, key-condition, update and projection
 //! expressions, their placeholders, and the legacy parameters that predate them.
 //!
-//! Each expression is parsed once per request into a syntax tree ([`ast`]) with placeholders
+//! Each expression is parsed once per request into a syntax tree (the `ast` module) with placeholders
 //! resolved; evaluation then works on typed values only.
 
-pub mod ast;
+mod ast;
 mod condition;
 mod legacy;
 mod parser;
@@ -12,14 +12,13 @@ mod projection;
 mod reserved;
 mod update;
 
-pub use ast::{Comparator, Condition, Operand, Path, PathElem, UpdateAction};
-pub use condition::{compare, resolve};
-pub use legacy::{
+pub use ast::Condition;
+pub(crate) use ast::{Comparator, Operand, PathElem};
+pub(crate) use legacy::{
     attribute_updates_to_update, attributes_to_get_projection, expected_to_condition,
     filter_to_condition, AttributeValueUpdate, ExpectedAttributeValue, LegacyCondition,
 };
 pub use projection::Projection;
-pub use reserved::is_reserved;
 pub use update::UpdateExpression;
 
 use crate::error::{DynamoError, Result};
@@ -43,6 +42,7 @@ pub struct Placeholders<'a> {
 }
 
 impl<'a> Placeholders<'a> {
+    /// A request's ExpressionAttributeNames and ExpressionAttributeValues, none used yet.
     pub fn new(
         names: Option<&'a HashMap<String, String>>,
         values: Option<&'a HashMap<String, AttributeValue>>,

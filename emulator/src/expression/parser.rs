@@ -581,7 +581,7 @@ impl<'p, 'a> Parser<'p, 'a> {
                         other => {
                             return Err(self.err(format!(
                                 "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {}",
-                                type_word(other)
+                                other.type_name()
                             )))
                         }
                     }
@@ -595,7 +595,7 @@ impl<'p, 'a> Parser<'p, 'a> {
                         if !matches!(v.as_ref(), AttributeValue::S(_) | AttributeValue::B(_)) {
                             return Err(self.err(format!(
                                 "Incorrect operand type for operator or function; operator or function: begins_with, operand type: {}",
-                                type_word(v)
+                                v.type_name()
                             )));
                         }
                     }
@@ -705,7 +705,7 @@ impl<'p, 'a> Parser<'p, 'a> {
                             return Err(self.err(format!(
                                 "Incorrect operand type for operator or function; operator or function: {}, operand type: {}",
                                 if plus { "+" } else { "-" },
-                                type_word(v)
+                                v.type_name()
                             )));
                         }
                     }
@@ -759,7 +759,7 @@ impl<'p, 'a> Parser<'p, 'a> {
                                 if !matches!(v.as_ref(), AttributeValue::L(_)) {
                                     return Err(self.err(format!(
                                         "Incorrect operand type for operator or function; operator or function: list_append, operand type: {}",
-                                        type_word(v)
+                                        v.type_name()
                                     )));
                                 }
                             }
@@ -800,22 +800,6 @@ fn is_condition_function(f: &str) -> bool {
     )
 }
 
-/// The type words DynamoDB uses in operand-type errors.
-pub(super) fn type_word(v: &AttributeValue) -> &'static str {
-    match v {
-        AttributeValue::S(_) => "S",
-        AttributeValue::N(_) => "N",
-        AttributeValue::B(_) => "B",
-        AttributeValue::Bool(_) => "BOOL",
-        AttributeValue::Null => "NULL",
-        AttributeValue::Ss(_) => "SS",
-        AttributeValue::Ns(_) => "NS",
-        AttributeValue::Bs(_) => "BS",
-        AttributeValue::L(_) => "L",
-        AttributeValue::M(_) => "M",
-    }
-}
-
 /// DynamoDB's long type names (its Java enum), used in some operand-type messages.
 fn long_type_name(v: &AttributeValue) -> &'static str {
     match v {
@@ -843,7 +827,7 @@ fn brief(v: &AttributeValue) -> String {
 
 fn operand_type(o: &Operand) -> &'static str {
     match o {
-        Operand::Value(v) => type_word(v),
+        Operand::Value(v) => v.type_name(),
         _ => "PATH",
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 /// A parsed projection: the document paths to return.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Projection {
+    /// The document paths to return, in the order given.
     pub paths: Vec<Path>,
 }
 

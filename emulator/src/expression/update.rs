@@ -13,6 +13,7 @@ use crate::value::{attribute_size, AttributeValue, Item, MAX_ITEM_SIZE};
 /// A parsed update: its actions, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateExpression {
+    /// The SET, REMOVE, ADD and DELETE actions, in the order given.
     pub actions: Vec<UpdateAction>,
 }
 

@@ -234,7 +234,7 @@ impl Command for BatchWriteItem {
                         });
                         continue;
                     }
-                    Err((Refusal::Rejected { error, .. }, _)) => return Err(error),
+                    Err((Refusal::Rejected { error, .. }, _)) => return Err(*error),
                 };
                 processed += 1;
                 let done = commit_write(ctx.operation, &mut t, planned, now, 1.0);

@@ -12,11 +12,11 @@
 //! usage report's request counts).
 
 use super::RequestContext;
+use crate::engine::Engine;
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::replication::ReadInfo;
 use crate::storage::TableStatus;
 use crate::table::catalog::TableRef;
-use crate::Engine;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::Arc;
@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn a_panic_is_an_internal_server_error_not_a_crash() {
-        let engine = Engine::new(0, Clock::real(), crate::Options::default());
+        let engine = Engine::new(0, Clock::real(), crate::engine::Options::default());
         let ctx = RequestContext::default();
         let e = dispatch(&engine, &ctx, "__Panic", b"{}")
             .result

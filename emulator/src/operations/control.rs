@@ -5,10 +5,10 @@ use super::command::{json, Command, Context};
 use super::describe_table::control_table;
 use super::table_schema::{validate_tags, TagW};
 use super::validate::{check_name, table_name};
+use crate::engine::Engine;
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::storage::definition::TimeToLive;
 use crate::table::catalog::TableRef;
-use crate::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

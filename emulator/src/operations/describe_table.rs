@@ -60,7 +60,7 @@ impl Command for DescribeTable {
 }
 
 /// The table a control-plane operation names, in any status.
-pub(super) fn control_table(engine: &crate::Engine, name: &str) -> Result<TableRef> {
+pub(super) fn control_table(engine: &crate::engine::Engine, name: &str) -> Result<TableRef> {
     engine.catalog.get(name).ok_or_else(|| not_found(name))
 }
 

@@ -15,10 +15,10 @@
 //! | `RequestLog` | `{"Reads": 100}` | the last N requests: operation, outcome, replica, staleness |
 //! | `Reset` | `{}` | deletes every table |
 
+use crate::engine::Engine;
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::replication::{lag::parse_duration, Consistency, LagModel};
 use crate::value::attribute::{validate_map, WireValue};
-use crate::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

@@ -42,11 +42,17 @@ pub(super) struct Planned {
 
 /// Why a planned write cannot go ahead.
 pub(super) enum Refusal {
-    /// The partition, the table or an index is out of capacity.
-    Throttled(DynamoError),
+    /// The partition, the table or an index is out of capacity. (The errors are boxed: a
+    /// refusal travels in the `Err` of every plan, whose `Ok` is the common case.)
+    Throttled(Box<DynamoError>),
     /// The command (or the item collection limit) refused the change. `old_size` is the size
     /// of the item as it is: DynamoDB charges a failed conditional write for it.
-    Rejected { error: DynamoError, old_size: usize },
+    Rejected {
+        /// Why.
+        error: Box<DynamoError>,
+        /// The size of the item as it is.
+        old_size: usize,
+    },
 }
 
 /// Admits a write of `key`, lets `decide` pick the change from the table and the current item,
@@ -59,10 +65,10 @@ pub(super) fn plan_write(
     decide: impl FnOnce(&Table, Option<&Item>) -> Result<Change>,
 ) -> std::result::Result<Planned, Refusal> {
     t.admit(op, key.token, Kind::Write, now)
-        .map_err(Refusal::Throttled)?;
+        .map_err(|e| Refusal::Throttled(Box::new(e)))?;
     let old = t.get(&key);
     let change = decide(t, old).map_err(|error| Refusal::Rejected {
-        error,
+        error: Box::new(error),
         old_size: old.map(item_size).unwrap_or(0),
     })?;
     finish_plan(op, t, key, old, change, now).map_err(|(refusal, _)| refusal)
@@ -78,7 +84,7 @@ pub(super) fn plan_change(
     now: Duration,
 ) -> std::result::Result<Planned, (Refusal, Change)> {
     if let Err(e) = t.admit(op, key.token, Kind::Write, now) {
-        return Err((Refusal::Throttled(e), change));
+        return Err((Refusal::Throttled(Box::new(e)), change));
     }
     finish_plan(op, t, key.clone(), t.get(key), change, now)
 }
@@ -96,6 +102,7 @@ fn finish_plan(
     let (mut cost, new_size) = match &change {
         Change::Put(new) => {
             if let Err(error) = t.check_collection(&key, old, new) {
+                let error = Box::new(error);
                 return Err((Refusal::Rejected { error, old_size }, change));
             }
             (t.index_write_cost(old, Some(new)), item_size(new))
@@ -104,7 +111,7 @@ fn finish_plan(
         Change::Keep => (Consumed::default(), 0),
     };
     if let Err(e) = t.admit_index_writes(op, &cost, now) {
-        return Err((Refusal::Throttled(e), change));
+        return Err((Refusal::Throttled(Box::new(e)), change));
     }
     cost.table = capacity::write_units(old_size.max(new_size));
     Ok(Planned { key, change, cost })
@@ -155,13 +162,13 @@ pub(super) fn write_item(
     let token = key.token;
     match plan_write(op, t, key, now, decide) {
         Ok(planned) => Ok(commit_write(op, t, planned, now, 1.0)),
-        Err(Refusal::Throttled(e)) => Err(e),
+        Err(Refusal::Throttled(e)) => Err(*e),
         Err(Refusal::Rejected { error, old_size }) => {
             if error.kind == ErrorKind::ConditionalCheckFailed {
                 let units = capacity::write_units(old_size);
                 t.charge(op, token, Kind::Write, units, now);
             }
-            Err(error)
+            Err(*error)
         }
     }
 }

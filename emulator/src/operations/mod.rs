@@ -32,7 +32,7 @@ mod update_table;
 mod validate;
 mod wire;
 
-pub use command::{dispatch, operation, Reply};
+pub use command::{dispatch, operation};
 pub use describe_table::iso8601;
 
 /// Who is calling, as far as the emulator cares: the region named in the request's signature.

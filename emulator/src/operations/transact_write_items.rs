@@ -323,7 +323,7 @@ fn reason(refusal: Refusal) -> Value {
             ErrorKind::ConditionalCheckFailed => {
                 let mut r = json!({"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"});
                 if let Some(o) = error.item {
-                    r["Item"] = serde_json::to_value(o).expect("serialisable");
+                    r["Item"] = o;
                 }
                 r
             }

@@ -15,12 +15,12 @@ use super::table_schema::{
     AttributeDefinitionW, IndexW, StreamSpecificationW, ThroughputW, MAX_GSIS,
 };
 use super::validate::{check_name, control_plane_table_name};
+use crate::engine::Engine;
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::storage::definition::Throughput;
 use crate::storage::{BillingMode, IndexDefinition, TableStatus};
 use crate::table::Table;
 use crate::value::ScalarType;
-use crate::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashSet};

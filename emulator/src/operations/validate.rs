@@ -311,7 +311,9 @@ pub(super) fn check_condition(
     if c.evaluate(old.unwrap_or(&empty)) {
         return Ok(());
     }
-    let item = if old_on_failure { old.cloned() } else { None };
+    let item = old
+        .filter(|_| old_on_failure)
+        .map(|o| serde_json::to_value(o).unwrap_or_default());
     Err(DynamoError::conditional_check_failed(item))
 }
 

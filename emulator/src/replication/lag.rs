@@ -23,16 +23,29 @@ pub enum LagModel {
     /// Always the same lag.
     Fixed(Duration),
     /// Uniform between the bounds.
-    Uniform { min: Duration, max: Duration },
+    Uniform {
+        /// Shortest lag.
+        min: Duration,
+        /// Longest lag.
+        max: Duration,
+    },
     /// Exponential with the given mean, capped at `max` (replication delays are mostly short
     /// with a long tail).
-    Exponential { mean: Duration, max: Duration },
+    Exponential {
+        /// Mean lag.
+        mean: Duration,
+        /// Longest lag.
+        max: Duration,
+    },
     /// Writes apply at once, except while the replica stalls: on average once every `every`,
     /// for an exponentially drawn time of mean `mean` (at most `max`). A write made during a
     /// stall applies when the stall ends.
     Stalls {
+        /// Mean stall length.
         mean: Duration,
+        /// Longest stall.
         max: Duration,
+        /// Mean time between stalls.
         every: Duration,
     },
 }

@@ -39,6 +39,7 @@ pub enum Consistency {
 }
 
 impl Consistency {
+    /// A preset by name: `strong`, `realistic`, `worst-case`.
     pub fn parse(s: &str) -> Option<Consistency> {
         match s.to_ascii_lowercase().replace('_', "-").as_str() {
             "strong" => Some(Consistency::Strong),
@@ -48,6 +49,7 @@ impl Consistency {
         }
     }
 
+    /// The preset's name.
     pub fn as_str(self) -> &'static str {
         match self {
             Consistency::Strong => "strong",

@@ -64,7 +64,8 @@ impl ReplicaQueue {
         self.applied = self.applied.max(lsn);
     }
 
-    pub fn pending(&self) -> usize {
+    #[cfg(test)]
+    fn pending(&self) -> usize {
         self.pending.len()
     }
 

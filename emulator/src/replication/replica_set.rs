@@ -117,7 +117,8 @@ impl ReplicaSet {
         &self.partitions.parts[self.partitions.index_of(token)]
     }
 
-    pub fn partition_count(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn partition_count(&self) -> usize {
         self.partitions.parts.len()
     }
 

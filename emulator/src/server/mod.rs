@@ -12,9 +12,9 @@
 //! connection, a `Host` check against DNS rebinding while bound to loopback ([`host`]), optional
 //! SigV4 verification ([`auth`]), and a graceful shutdown that lets requests in flight finish.
 
+use crate::engine::Engine;
 use crate::error::{DynamoError, ErrorKind};
 use crate::operations::{self, emulator_control, RequestContext};
-use crate::Engine;
 use bytes::Bytes;
 use futures_util::FutureExt;
 use http_body_util::{BodyExt, Full};
@@ -359,10 +359,8 @@ async fn answer(
     }
     if engine.options.debug_headers {
         if let Some(limit) = throttle {
-            resp.headers_mut().insert(
-                "x-emulator-throttled",
-                HeaderValue::from_static(limit.as_str()),
-            );
+            resp.headers_mut()
+                .insert("x-emulator-throttled", HeaderValue::from_static(limit));
         }
         if let Some(info) = read {
             let h = resp.headers_mut();
@@ -393,32 +391,6 @@ fn region_of<B>(req: &Request<B>) -> String {
         .to_string()
 }
 
-/// The JSON body DynamoDB sends for an error.
-pub fn error_body(e: &DynamoError) -> Vec<u8> {
-    let mut body = serde_json::Map::new();
-    body.insert("__type".into(), e.kind.type_name().into());
-    if !e.message.is_empty() || e.kind != ErrorKind::UnknownOperation {
-        let key = match e.kind {
-            // As the service writes them (dynalite's suite, recorded against it): `Message`
-            // for these two; `message` for ValidationException (DynamoDB Local writes
-            // `Message` there), the authentication errors and the rest.
-            ErrorKind::Serialization | ErrorKind::AccessDenied => "Message",
-            _ => "message",
-        };
-        body.insert(key.into(), e.message.clone().into());
-    }
-    if let Some(reasons) = &e.cancellation_reasons {
-        body.insert("CancellationReasons".into(), reasons.clone().into());
-    }
-    if let Some(item) = &e.item {
-        body.insert(
-            "Item".into(),
-            serde_json::to_value(item).unwrap_or_default(),
-        );
-    }
-    serde_json::to_vec(&body).unwrap_or_default()
-}
-
 /// The `Content-Type` of a response: DynamoDB answers in the JSON flavour it was asked in,
 /// and `application/json` when the request named none (dynalite's suite, recorded against
 /// the service).
@@ -432,7 +404,7 @@ fn response_type(request: Option<&str>) -> &'static str {
 
 fn error_response(e: &DynamoError, request_id: &str, ct: &'static str) -> Response<Full<Bytes>> {
     let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut resp = respond(status, Bytes::from(error_body(e)), request_id, ct);
+    let mut resp = respond(status, Bytes::from(e.body()), request_id, ct);
     if let Ok(v) = HeaderValue::from_str(e.kind.short_name()) {
         resp.headers_mut().insert("x-amzn-errortype", v);
     }

@@ -42,10 +42,6 @@ impl IndexEntries {
         self.entries.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The index's size: each entry's projected item plus 100 bytes (`IndexSizeBytes`).
     pub fn size_bytes(&self) -> u64 {
         self.size_bytes
@@ -127,10 +123,6 @@ impl ItemStore {
     /// Items in the table (`ItemCount`).
     pub fn len(&self) -> usize {
         self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
     }
 
     /// The table's size: the sum of its items' sizes (`TableSizeBytes`).
@@ -370,7 +362,7 @@ mod tests {
             "the item and its ALL-projected LSI entry"
         );
         assert_eq!(s.delete(&def, &k), Some(b));
-        assert!(s.is_empty());
+        assert_eq!(s.len(), 0);
         assert_eq!((s.size_bytes(), s.collection_size(&k)), (0, 0));
         s.check_invariants(&def).expect("consistent");
     }

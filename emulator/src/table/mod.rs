@@ -16,7 +16,7 @@
 
 pub mod catalog;
 
-pub use catalog::{Catalog, TableRef};
+pub use catalog::Catalog;
 
 use crate::capacity::{CapacityConfig, Consumed, Kind, TableCapacity};
 use crate::error::{DynamoError, Result};

@@ -23,15 +23,25 @@ pub use super::item::Item;
 /// A DynamoDB attribute value.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum AttributeValue {
+    /// A string.
     S(String),
+    /// A number (up to 38 significant digits).
     N(Number),
+    /// A binary value (raw bytes; base64 on the wire).
     B(Vec<u8>),
+    /// A boolean.
     Bool(bool),
+    /// Null.
     Null,
+    /// A string set (sorted, no duplicates).
     Ss(Vec<String>),
+    /// A number set (sorted, no duplicates).
     Ns(Vec<Number>),
+    /// A binary set (sorted, no duplicates).
     Bs(Vec<Vec<u8>>),
+    /// A list.
     L(Vec<AttributeValue>),
+    /// A map.
     M(Item),
 }
 
@@ -88,6 +98,7 @@ impl AttributeValue {
         }
     }
 
+    /// The string, if this is an S.
     pub fn as_s(&self) -> Option<&str> {
         match self {
             AttributeValue::S(s) => Some(s),
@@ -95,6 +106,7 @@ impl AttributeValue {
         }
     }
 
+    /// The number, if this is an N.
     pub fn as_n(&self) -> Option<&Number> {
         match self {
             AttributeValue::N(n) => Some(n),
@@ -116,6 +128,7 @@ impl AttributeValue {
         Ok(AttributeValue::Ss(v))
     }
 
+    /// A number set: DynamoDB's error if it is empty or has duplicates.
     pub fn number_set(mut v: Vec<Number>) -> Result<AttributeValue> {
         if v.is_empty() {
             return Err(DynamoError::invalid_parameter(
@@ -129,6 +142,7 @@ impl AttributeValue {
         Ok(AttributeValue::Ns(v))
     }
 
+    /// A binary set: DynamoDB's error if it is empty or has duplicates.
     pub fn binary_set(mut v: Vec<Vec<u8>>) -> Result<AttributeValue> {
         if v.is_empty() {
             return Err(DynamoError::invalid_parameter(

@@ -20,14 +20,17 @@ pub struct Item {
 }
 
 impl Item {
+    /// An empty item.
     pub fn new() -> Item {
         Item::default()
     }
 
+    /// Number of attributes.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether the item has no attributes.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -36,14 +39,17 @@ impl Item {
         self.entries.binary_search_by(|(n, _)| n.as_str().cmp(name))
     }
 
+    /// An attribute by name.
     pub fn get(&self, name: &str) -> Option<&AttributeValue> {
         self.find(name).ok().map(|i| &self.entries[i].1)
     }
 
+    /// An attribute by name, to change it.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut AttributeValue> {
         self.find(name).ok().map(|i| &mut self.entries[i].1)
     }
 
+    /// Whether the item has the attribute.
     pub fn contains_key(&self, name: &str) -> bool {
         self.find(name).is_ok()
     }
@@ -59,10 +65,12 @@ impl Item {
         }
     }
 
+    /// Removes an attribute, returning it.
     pub fn remove(&mut self, name: &str) -> Option<AttributeValue> {
         self.find(name).ok().map(|i| self.entries.remove(i).1)
     }
 
+    /// The attributes, in name order.
     pub fn iter(
         &self,
     ) -> impl DoubleEndedIterator<Item = (&String, &AttributeValue)> + ExactSizeIterator + Clone
@@ -70,28 +78,33 @@ impl Item {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
+    /// The attributes, in name order, to change their values.
     pub fn iter_mut(
         &mut self,
     ) -> impl DoubleEndedIterator<Item = (&String, &mut AttributeValue)> + ExactSizeIterator {
         self.entries.iter_mut().map(|(k, v)| (&*k, v))
     }
 
+    /// The attribute names, in order.
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator + Clone {
         self.entries.iter().map(|(k, _)| k)
     }
 
+    /// The attribute values, in name order.
     pub fn values(
         &self,
     ) -> impl DoubleEndedIterator<Item = &AttributeValue> + ExactSizeIterator + Clone {
         self.entries.iter().map(|(_, v)| v)
     }
 
+    /// The attribute values, in name order, to change them.
     pub fn values_mut(
         &mut self,
     ) -> impl DoubleEndedIterator<Item = &mut AttributeValue> + ExactSizeIterator {
         self.entries.iter_mut().map(|(_, v)| v)
     }
 
+    /// Keeps the attributes `keep` accepts.
     pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut AttributeValue) -> bool) {
         self.entries.retain_mut(|(k, v)| keep(k, v));
     }

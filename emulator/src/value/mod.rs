@@ -6,6 +6,6 @@ mod number;
 mod size;
 
 pub use attribute::{AttributeValue, ScalarType};
-pub use item::{check_item_shape, Item, MAX_NESTING};
+pub use item::{check_item_shape, Item};
 pub use number::Number;
 pub use size::{attribute_size, item_size, MAX_ITEM_SIZE};

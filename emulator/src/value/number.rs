@@ -41,6 +41,7 @@ fn digit_count(mut m: u128) -> u32 {
 }
 
 impl Number {
+    /// Zero.
     pub const ZERO: Number = Number {
         negative: false,
         mantissa: 0,
@@ -159,14 +160,17 @@ impl Number {
         })
     }
 
+    /// An integer (always representable: 19 digits at most).
     pub fn from_i64(v: i64) -> Number {
         Self::checked(v < 0, v.unsigned_abs() as u128, 0).expect("i64 is in range")
     }
 
+    /// Whether the number is zero.
     pub fn is_zero(&self) -> bool {
         self.mantissa == 0
     }
 
+    /// Whether the number is below zero.
     pub fn is_negative(&self) -> bool {
         self.negative
     }
@@ -244,6 +248,7 @@ impl Number {
         Self::checked(negative, mantissa, exponent)
     }
 
+    /// `self - other`, or DynamoDB's error when the result needs more than 38 digits or leaves the range.
     pub fn sub(&self, other: &Number) -> Result<Number> {
         self.add(&other.negated())
     }
