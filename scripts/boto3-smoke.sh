@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs tests/python/boto3_smoke.py and aws_cli_smoke.py (the AWS CLI) against the emulator binary by hand (cargo test runs the same
-# script from emulator/tests/boto3_sdk.rs): boto3 installed in a venv cached under target/py
+# script from emulator/tests/integration/boto3_sdk.rs): boto3 installed in a venv cached under target/py
 # (idempotent), the emulator started on a free port and stopped afterwards.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -1,6 +1,6 @@
 //! Wire-protocol details the SDKs depend on: checksums, request ids, error shapes.
 
-use e2e_tests::*;
+use dynamodb_test_support::*;
 
 #[tokio::test]
 async fn responses_carry_crc32_and_request_id() {

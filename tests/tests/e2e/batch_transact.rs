@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete, DeleteRequest, Get, KeysAndAttributes, PutRequest,
     ReturnValuesOnConditionCheckFailure, TransactGetItem, TransactWriteItem, Update, WriteRequest,
 };
-use e2e_tests::*;
+use dynamodb_test_support::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 

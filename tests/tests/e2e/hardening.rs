@@ -8,9 +8,9 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, BillingMode, KeyType, ProjectionType, ProvisionedThroughput,
     ScalarAttributeType,
 };
-use e2e_tests::dynamodb_emulator::Emulator;
-use e2e_tests::dynamodb_emulator::{Credentials, Timeouts};
-use e2e_tests::*;
+use dynamodb_emulator::Emulator;
+use dynamodb_emulator::{Credentials, Timeouts};
+use dynamodb_test_support::*;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -173,13 +173,15 @@ async fn throughput_is_bounded_by_dynamodbs_quotas() {
 
 #[tokio::test]
 async fn quotas_can_be_raised() {
-    let env = start_with(Emulator::builder().throttling(false).quotas(
-        e2e_tests::dynamodb_emulator::Quotas {
-            tables: 1,
-            table_throughput: 1_000_000,
-            account_throughput: 1_000_000,
-        },
-    ))
+    let env = start_with(
+        Emulator::builder()
+            .throttling(false)
+            .quotas(dynamodb_emulator::Quotas {
+                tables: 1,
+                table_throughput: 1_000_000,
+                account_throughput: 1_000_000,
+            }),
+    )
     .await;
     create_provisioned(&env.client, "big", 1_000_000, 1_000)
         .await

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use dynamodb_emulator::Consistency;
 use dynamodb_emulator::Emulator;
-use e2e_tests::*;
+use dynamodb_test_support::*;
 use std::time::Duration;
 
 /// A client that does not retry, so throttling is visible to the test.

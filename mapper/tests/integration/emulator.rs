@@ -4,9 +4,9 @@
 //! (tables named `mapper_*` are created and dropped; use `--test-threads=1`, as scenarios
 //! recreate their tables).
 
-mod common;
+use super::common;
 
-use common::*;
+use super::common::*;
 use dynamodb_emulator::{Consistency, LagModel};
 use dynamodb_emulator::{Emulator, EmulatorBuilder};
 use dynamodb_mapper::{Error, Key, Mapper, Model};

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{BillingMode, KeyType, ProjectionType, ScalarAttrib
 use dynamodb_emulator::Emulator;
 use dynamodb_emulator::{Clock, DEFAULT_VIRTUAL_START};
 use dynamodb_emulator::{Consistency, LagModel};
-use e2e_tests::*;
+use dynamodb_test_support::*;
 use std::time::Duration;
 
 async fn get_v(env: &TestEnv, id: &str, consistent: bool) -> Option<String> {

@@ -2,7 +2,7 @@
 //! `scripts/dynamodb-local.sh`, cached under `target/`): the mapper's code does not know which
 //! endpoint it talks to. `CONFORMANCE_SKIP_LOCAL=1` skips it (no Java or npm).
 
-mod common;
+use super::common;
 
 use dynamodb_mapper::Mapper;
 use dynamodb_test_support::DynamoDbLocal;

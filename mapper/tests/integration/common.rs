@@ -1,8 +1,6 @@
 //! Models and scenarios shared by the mapper's tests: every scenario takes only a `Mapper`, so
 //! the very same code runs against the embedded emulator and against DynamoDB Local or AWS.
 
-#![allow(dead_code)]
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use dynamodb_mapper::{
     attr, AttributeType, Billing, CancelReason, End, EpochSeconds, Error, Iso8601, Item, Key,

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{
     LocalSecondaryIndex, Projection, ProjectionType, ProvisionedThroughput, ScalarAttributeType,
     TableStatus, Tag, TimeToLiveSpecification,
 };
-use e2e_tests::*;
+use dynamodb_test_support::*;
 use std::time::Duration;
 
 fn throughput(r: i64, w: i64) -> ProvisionedThroughput {
@@ -124,155 +124,108 @@ async fn create_table_errors() {
     let env = start().await;
     let c = &env.client;
     create_table(c, "Existing", "id", None).await;
-    let err = c
-        .create_table()
-        .table_name("Existing")
-        .billing_mode(BillingMode::PayPerRequest)
+    // A valid on-demand request for table `name`; each case breaks one thing.
+    let valid = |name: &str| {
+        c.create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(ks("id", KeyType::Hash))
+            .attribute_definitions(ad("id", ScalarAttributeType::S))
+    };
+    let lsi = LocalSecondaryIndex::builder()
+        .index_name("lsi")
         .key_schema(ks("id", KeyType::Hash))
-        .attribute_definitions(ad("id", ScalarAttributeType::S))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error_of(&err),
-        (
-            "ResourceInUseException".into(),
-            "Table already exists: Existing".into()
+        .key_schema(ks("x", KeyType::Range))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
         )
-    );
-
-    // Name constraints: the control plane's own text for the length (dynalite's suite, recorded
-    // against the service), the member constraint for the characters.
-    let err = c
-        .create_table()
-        .table_name("ab")
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(ks("id", KeyType::Hash))
-        .attribute_definitions(ad("id", ScalarAttributeType::S))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error_of(&err),
+        .build()
+        .unwrap();
+    let cases = [
         (
-            "ValidationException".into(),
-            "TableName must be at least 3 characters long and at most 255 characters long".into()
-        )
-    );
-    let err = c
-        .create_table()
-        .table_name("abc;")
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(ks("id", KeyType::Hash))
-        .attribute_definitions(ad("id", ScalarAttributeType::S))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error_of(&err).1,
-        "1 validation error detected: Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
-    );
-
-    // A key attribute without a definition.
-    let err = c
-        .create_table()
-        .table_name("Bad")
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(ks("id", KeyType::Hash))
-        .attribute_definitions(ad("other", ScalarAttributeType::S))
-        .send()
-        .await
-        .unwrap_err();
-    let (code, msg) = error_of(&err);
-    assert_eq!(code, "ValidationException");
-    assert_eq!(
-        msg,
-        "Invalid KeySchema: Some index key attribute have no definition"
-    );
-
-    // A definition no key uses.
-    let err = c
-        .create_table()
-        .table_name("Bad")
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(ks("id", KeyType::Hash))
-        .attribute_definitions(ad("id", ScalarAttributeType::S))
-        .attribute_definitions(ad("extra", ScalarAttributeType::S))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(error_of(&err)
-        .1
-        .contains("Number of attributes in KeySchema does not exactly match"));
-
-    // Provisioned without throughput, on-demand with it.
-    let err = c
-        .create_table()
-        .table_name("Bad")
-        .key_schema(ks("id", KeyType::Hash))
-        .attribute_definitions(ad("id", ScalarAttributeType::S))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(error_of(&err)
-        .1
-        .contains("ReadCapacityUnits and WriteCapacityUnits must both be specified"));
-    let err = c
-        .create_table()
-        .table_name("Bad")
-        .billing_mode(BillingMode::PayPerRequest)
-        .provisioned_throughput(throughput(1, 1))
-        .key_schema(ks("id", KeyType::Hash))
-        .attribute_definitions(ad("id", ScalarAttributeType::S))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(error_of(&err)
-        .1
-        .contains("Neither ReadCapacityUnits nor WriteCapacityUnits"));
-
-    // Range key first.
-    let err = c
-        .create_table()
-        .table_name("Bad")
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(ks("id", KeyType::Range))
-        .attribute_definitions(ad("id", ScalarAttributeType::S))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error_of(&err).1,
-        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
-    );
-
-    // LSI on a table without a range key.
-    let err = c
-        .create_table()
-        .table_name("Bad")
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(ks("id", KeyType::Hash))
-        .attribute_definitions(ad("id", ScalarAttributeType::S))
-        .attribute_definitions(ad("x", ScalarAttributeType::S))
-        .local_secondary_indexes(
-            LocalSecondaryIndex::builder()
-                .index_name("lsi")
+            "a table of that name exists",
+            valid("Existing"),
+            Expected::error("ResourceInUseException", "Table already exists: Existing"),
+        ),
+        // Name constraints: the control plane's own text for the length (dynalite's suite,
+        // recorded against the service), the member constraint for the characters.
+        (
+            "name too short",
+            valid("ab"),
+            Expected::validation(
+                "TableName must be at least 3 characters long and at most 255 characters long",
+            ),
+        ),
+        (
+            "name with a character outside the pattern",
+            valid("abc;"),
+            Expected::validation(
+                "1 validation error detected: Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+            ),
+        ),
+        (
+            "a key attribute without a definition",
+            c.create_table()
+                .table_name("Bad")
+                .billing_mode(BillingMode::PayPerRequest)
                 .key_schema(ks("id", KeyType::Hash))
-                .key_schema(ks("x", KeyType::Range))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap_err();
-    assert!(error_of(&err)
-        .1
-        .contains("Table KeySchema does not have a range key"));
+                .attribute_definitions(ad("other", ScalarAttributeType::S)),
+            Expected::validation("Invalid KeySchema: Some index key attribute have no definition"),
+        ),
+        (
+            "a definition no key uses",
+            valid("Bad").attribute_definitions(ad("extra", ScalarAttributeType::S)),
+            Expected::containing(
+                "ValidationException",
+                "Number of attributes in KeySchema does not exactly match",
+            ),
+        ),
+        (
+            "provisioned without throughput",
+            c.create_table()
+                .table_name("Bad")
+                .key_schema(ks("id", KeyType::Hash))
+                .attribute_definitions(ad("id", ScalarAttributeType::S)),
+            Expected::containing(
+                "ValidationException",
+                "ReadCapacityUnits and WriteCapacityUnits must both be specified",
+            ),
+        ),
+        (
+            "on-demand with throughput",
+            valid("Bad").provisioned_throughput(throughput(1, 1)),
+            Expected::containing(
+                "ValidationException",
+                "Neither ReadCapacityUnits nor WriteCapacityUnits",
+            ),
+        ),
+        (
+            "the range key first",
+            c.create_table()
+                .table_name("Bad")
+                .billing_mode(BillingMode::PayPerRequest)
+                .key_schema(ks("id", KeyType::Range))
+                .attribute_definitions(ad("id", ScalarAttributeType::S)),
+            Expected::validation(
+                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+            ),
+        ),
+        (
+            "an LSI on a table without a range key",
+            valid("Bad")
+                .attribute_definitions(ad("x", ScalarAttributeType::S))
+                .local_secondary_indexes(lsi),
+            Expected::containing(
+                "ValidationException",
+                "Table KeySchema does not have a range key",
+            ),
+        ),
+    ];
+    for (case, request, expected) in cases {
+        expected.check(case, request.send().await);
+    }
     // None of the failed creates left a table behind.
     assert_eq!(
         c.list_tables().send().await.unwrap().table_names(),

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
     LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, Select,
 };
 use aws_sdk_dynamodb::Client;
-use e2e_tests::*;
+use dynamodb_test_support::*;
 use std::collections::{HashMap, HashSet};
 
 /// Expression attribute values of one test case.

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{
     ExpectedAttributeValue, ReturnConsumedCapacity, ReturnValue,
     ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
 };
-use e2e_tests::*;
+use dynamodb_test_support::*;
 use std::collections::HashMap;
 
 async fn env_with_table() -> TestEnv {

@@ -3,9 +3,9 @@
 //! listed (with reasons) in docs/known-differences.md. Set CONFORMANCE_SKIP_LOCAL=1 to skip where
 //! Java or npm are not available (CI runs it).
 
+use dynamodb_emulator::Consistency;
+use dynamodb_emulator::Emulator;
 use dynamodb_test_support::DynamoDbLocal;
-use e2e_tests::dynamodb_emulator::Consistency;
-use e2e_tests::dynamodb_emulator::Emulator;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

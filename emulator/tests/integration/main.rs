@@ -1,0 +1,5 @@
+//! The crate's integration tests, in one binary (one link instead of one per file).
+
+mod boto3_sdk;
+mod determinism;
+mod signals;

@@ -1,0 +1,12 @@
+//! The end-to-end suite, one module per DynamoDB area, in one binary: each test binary links
+//! the SDK, and one link instead of nine is most of the suite's build time.
+
+mod batch_transact;
+mod capacity;
+mod consistency;
+mod control_plane;
+mod differential;
+mod hardening;
+mod items;
+mod query_scan;
+mod wire;
