@@ -4,8 +4,6 @@ use dynamodb_emulator::Consistency;
 use dynamodb_emulator::Emulator;
 use dynamodb_emulator::InProcess;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 
 use crate::sigv4::Signer;
 
@@ -53,27 +51,24 @@ impl Target for Local {
     }
 }
 
-/// A connection: plain TCP, or TLS over it.
-trait Conn: Read + Write + Send {}
-impl<T: Read + Write + Send> Conn for T {}
-
-/// Any endpoint over HTTP/1.1 keep-alive, `http://` or `https://`. With AWS credentials in the
+/// Any endpoint over HTTP/1.1 keep-alive, `http://` or `https://` (ureq's agent pools the
+/// connection; TLS is rustls with the platform's roots). With AWS credentials in the
 /// environment, requests are signed with SigV4 (real AWS); without, they carry a SigV4-shaped
 /// header that DynamoDB Local and the emulator accept (they do not check signatures).
 pub struct Http {
     url: String,
     host: String,
-    conn: BufReader<Box<dyn Conn>>,
+    agent: ureq::Agent,
     signer: Option<Signer>,
 }
 
 impl Http {
+    /// A client of `url` (`http://host[:port]` or `https://host[:port]`); nothing is sent yet.
     pub fn connect(url: &str) -> std::io::Result<Http> {
         let invalid =
             |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, m.to_string());
-        let (tls, rest) = match url.split_once("://") {
-            Some(("https", rest)) => (true, rest),
-            Some(("http", rest)) => (false, rest),
+        let rest = match url.split_once("://") {
+            Some(("https" | "http", rest)) => rest,
             _ => {
                 return Err(invalid(
                     "the endpoint is http://host[:port] or https://host[:port]",
@@ -81,40 +76,30 @@ impl Http {
             }
         };
         let host = rest.trim_end_matches('/').to_string();
-        let addr = if host.contains(':') {
-            host.clone()
-        } else {
-            format!("{host}:{}", if tls { 443 } else { 80 })
-        };
-        let tcp = TcpStream::connect(&addr)?;
-        tcp.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
-        tcp.set_nodelay(true)?;
-        let conn: Box<dyn Conn> = if tls {
-            let mut roots = rustls::RootCertStore::empty();
-            for cert in rustls_native_certs::load_native_certs().certs {
-                let _ = roots.add(cert);
-            }
-            let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-            let config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| invalid(&e.to_string()))?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-            let name = rustls::pki_types::ServerName::try_from(
-                host.split(':').next().unwrap_or(&host).to_string(),
-            )
-            .map_err(|e| invalid(&e.to_string()))?;
-            let client = rustls::ClientConnection::new(std::sync::Arc::new(config), name)
-                .map_err(|e| invalid(&e.to_string()))?;
-            Box::new(rustls::StreamOwned::new(client, tcp))
-        } else {
-            Box::new(tcp)
-        };
+        let roots: Vec<ureq::tls::Certificate<'static>> = rustls_native_certs::load_native_certs()
+            .certs
+            .iter()
+            .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+            .collect();
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+                rustls::crypto::aws_lc_rs::default_provider(),
+            ))
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+            .build();
+        let agent = ureq::Agent::config_builder()
+            .tls_config(tls)
+            // DynamoDB's errors are answers to compare, not failures.
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(60)))
+            .build()
+            .new_agent();
         let signer = Signer::from_env(host.split(':').next().unwrap_or(&host));
         Ok(Http {
-            url: url.to_string(),
+            url: format!("{}/", url.trim_end_matches('/')),
             host,
-            conn: BufReader::new(conn),
+            agent,
             signer,
         })
     }
@@ -128,10 +113,9 @@ impl Http {
 impl Target for Http {
     fn call(&mut self, operation: &str, body: &Value) -> (u16, Value) {
         let body = body.to_string();
-        let host = self.host.clone();
         let target = format!("DynamoDB_20120810.{operation}");
         let mut headers = vec![
-            ("host".to_string(), host.clone()),
+            ("host".to_string(), self.host.clone()),
             (
                 "content-type".to_string(),
                 "application/x-amz-json-1.0".to_string(),
@@ -142,9 +126,8 @@ impl Target for Http {
             Some(signer) => {
                 let signable: Vec<(&str, &str)> =
                     headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                let url = format!("{}/", self.url.trim_end_matches('/'));
                 let added = signer
-                    .sign("POST", &url, &signable, body.as_bytes(), std::time::SystemTime::now())
+                    .sign("POST", &self.url, &signable, body.as_bytes(), std::time::SystemTime::now())
                     .expect("a signable request");
                 headers.extend(added);
             }
@@ -153,37 +136,24 @@ impl Target for Http {
                 "AWS4-HMAC-SHA256 Credential=conformance/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0".into(),
             )),
         }
-        let mut req = String::from("POST / HTTP/1.1\r\n");
+        let mut req = self.agent.post(&self.url);
         for (k, v) in &headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
+            req = req.header(k, v);
         }
-        req.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
-        let conn = self.conn.get_mut();
-        conn.write_all(req.as_bytes()).expect("send");
-        conn.flush().expect("send");
-        let mut line = String::new();
-        self.conn.read_line(&mut line).expect("status line");
-        let status: u16 = line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let mut len = 0;
-        loop {
-            line.clear();
-            self.conn.read_line(&mut line).expect("header");
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut buf = vec![0; len];
-        self.conn.read_exact(&mut buf).expect("body");
-        (status, serde_json::from_slice(&buf).unwrap_or(Value::Null))
+        let mut resp = req
+            .send(body.as_bytes())
+            .unwrap_or_else(|e| panic!("{}: {e}", self.url));
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_else(|e| panic!("{}: {e}", self.url));
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
     fn name(&self) -> String {
         if self.signed() {
