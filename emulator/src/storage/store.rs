@@ -135,10 +135,20 @@ impl ItemStore {
         self.indexes.get(name)
     }
 
-    /// Stores an item, replacing and returning any previous one.
-    pub fn put(&mut self, def: &TableDefinition, key: StoredKey, item: Item) -> Option<Item> {
-        let old = self.delete(def, &key);
-        self.size_bytes += item_size(&item) as u64;
+    /// Stores an item, replacing any previous one; returns the previous item and its size (if
+    /// any) and the new item's size, which the layers above account for.
+    pub fn put(
+        &mut self,
+        def: &TableDefinition,
+        key: StoredKey,
+        item: Item,
+    ) -> (Option<Item>, Option<u64>, u64) {
+        let (old, old_size) = match self.delete(def, &key) {
+            Some((old, size)) => (Some(old), Some(size)),
+            None => (None, None),
+        };
+        let size = item_size(&item) as u64;
+        self.size_bytes += size;
         if !def.lsis.is_empty() {
             *self.collections.entry(key.hash.clone()).or_default() += collection_bytes(def, &item);
         }
@@ -151,13 +161,14 @@ impl ItemStore {
             self.ttl_schedule.insert((expiry, key.clone()));
         }
         self.items.insert(key, item);
-        old
+        (old, old_size, size)
     }
 
-    /// Removes and returns an item.
-    pub fn delete(&mut self, def: &TableDefinition, key: &StoredKey) -> Option<Item> {
+    /// Removes an item; returns it and its size.
+    pub fn delete(&mut self, def: &TableDefinition, key: &StoredKey) -> Option<(Item, u64)> {
         let old = self.items.remove(key)?;
-        self.size_bytes = self.size_bytes.saturating_sub(item_size(&old) as u64);
+        let size = item_size(&old) as u64;
+        self.size_bytes = self.size_bytes.saturating_sub(size);
         if !def.lsis.is_empty() {
             let c = collection_bytes(def, &old);
             if let Some(total) = self.collections.get_mut(&key.hash) {
@@ -175,7 +186,7 @@ impl ItemStore {
         if let Some(expiry) = def.expiry_of(&old) {
             self.ttl_schedule.remove(&(expiry, key.clone()));
         }
-        Some(old)
+        Some((old, size))
     }
 
     /// Builds the entries of an index the definition just gained (UpdateTable creating a GSI:
@@ -341,7 +352,7 @@ mod tests {
         let def = definition();
         let mut s = ItemStore::new(&def, u64::MAX);
         let (k, a) = item(&def, "p", 1, &[("g", "x")], None);
-        assert!(s.put(&def, k.clone(), a.clone()).is_none());
+        assert!(s.put(&def, k.clone(), a.clone()).0.is_none());
         assert_eq!(s.len(), 1);
         assert_eq!(s.size_bytes(), item_size(&a) as u64);
         let g = s.index("g").expect("the GSI");
@@ -352,7 +363,7 @@ mod tests {
         assert_eq!(s.index("l").expect("the LSI").len(), 0);
         // A replacement without `g` leaves the GSI.
         let (_, b) = item(&def, "p", 1, &[("l", "y")], None);
-        assert_eq!(s.put(&def, k.clone(), b.clone()), Some(a));
+        assert_eq!(s.put(&def, k.clone(), b.clone()).0, Some(a));
         assert_eq!(s.index("g").map(IndexEntries::len), Some(0));
         assert_eq!(s.index("l").map(IndexEntries::len), Some(1));
         assert_eq!(s.size_bytes(), item_size(&b) as u64);
@@ -361,7 +372,7 @@ mod tests {
             item_size(&b) as u64 * 2 + 100,
             "the item and its ALL-projected LSI entry"
         );
-        assert_eq!(s.delete(&def, &k), Some(b));
+        assert_eq!(s.delete(&def, &k).map(|(i, _)| i), Some(b));
         assert_eq!(s.len(), 0);
         assert_eq!((s.size_bytes(), s.collection_size(&k)), (0, 0));
         s.check_invariants(&def).expect("consistent");

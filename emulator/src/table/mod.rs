@@ -135,9 +135,7 @@ impl Table {
     /// Stores an item (replacing any previous one) as of `now`, maintaining indexes, sizes, the
     /// TTL schedule and the replicas.
     pub fn put(&mut self, key: StoredKey, item: Item, now: Duration) -> Option<Item> {
-        let new_size = item_size(&item) as u64;
-        let old = self.store.put(&self.def, key.clone(), item);
-        let old_size = old.as_ref().map(|o| item_size(o) as u64);
+        let (old, old_size, new_size) = self.store.put(&self.def, key.clone(), item);
         self.replicas.resize(key.token, old_size, Some(new_size));
         self.replicas.record(&self.store, &key, old.clone(), now);
         old
@@ -146,9 +144,8 @@ impl Table {
     /// Removes an item as of `now`, maintaining indexes, sizes, the TTL schedule and the
     /// replicas.
     pub fn delete(&mut self, key: &StoredKey, now: Duration) -> Option<Item> {
-        let old = self.store.delete(&self.def, key)?;
-        self.replicas
-            .resize(key.token, Some(item_size(&old) as u64), None);
+        let (old, size) = self.store.delete(&self.def, key)?;
+        self.replicas.resize(key.token, Some(size), None);
         self.replicas
             .record(&self.store, key, Some(old.clone()), now);
         Some(old)
