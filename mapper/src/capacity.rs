@@ -15,13 +15,16 @@ pub struct Consumed {
     pub read_units: f64,
     /// Write capacity units (WCU or WRU): 1 per 1 KB written, twice that in a transaction.
     pub write_units: f64,
+    /// Requests made.
     pub requests: u64,
 }
 
 /// Prices per million request units, in US dollars.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pricing {
+    /// Dollars per million read request units (or RCU-hours, for provisioned estimates).
     pub per_million_reads: f64,
+    /// Dollars per million write request units.
     pub per_million_writes: f64,
 }
 
@@ -55,6 +58,7 @@ impl Consumed {
     pub fn estimated_cost(&self) -> f64 {
         self.estimated_cost_at(Pricing::ON_DEMAND_US_EAST_1)
     }
+    /// What these units would cost at `p`.
     pub fn estimated_cost_at(&self, p: Pricing) -> f64 {
         (self.read_units * p.per_million_reads + self.write_units * p.per_million_writes) / 1e6
     }

@@ -145,14 +145,17 @@ impl From<EpochSeconds> for Iso8601 {
 }
 
 impl EpochSeconds {
+    /// From seconds since the Unix epoch; `None` outside the representable range.
     pub fn from_unix(seconds: i64) -> Option<Self> {
         OffsetDateTime::from_unix_timestamp(seconds)
             .ok()
             .map(EpochSeconds)
     }
+    /// Seconds since the Unix epoch.
     pub fn unix(&self) -> i64 {
         self.0.unix_timestamp()
     }
+    /// The current time (read from the system clock).
     pub fn now() -> Self {
         EpochSeconds(OffsetDateTime::now_utc())
     }

@@ -15,9 +15,19 @@ pub enum CancelReason {
     None,
     /// A conflict check the mapper added (raise_on_conflict or the version attribute) failed:
     /// someone else changed the item since it was read.
-    Conflict { table: String, key: String },
+    Conflict {
+        /// The table.
+        table: String,
+        /// The item's key, as text.
+        key: String,
+    },
     /// A condition the caller wrote failed.
-    ConditionFailed { table: String, key: String },
+    ConditionFailed {
+        /// The table.
+        table: String,
+        /// The item's key, as text.
+        key: String,
+    },
     /// Another transaction or write was in progress on the item.
     TransactionConflict,
     /// The table or partition was over its capacity.
@@ -25,7 +35,12 @@ pub enum CancelReason {
     /// The action was invalid (item too large, bad expression, ...).
     Validation(String),
     /// Any other code DynamoDB gives.
-    Other { code: String, message: String },
+    Other {
+        /// The reason's code.
+        code: String,
+        /// Its message.
+        message: String,
+    },
 }
 
 /// Everything that can go wrong.
@@ -33,8 +48,11 @@ pub enum CancelReason {
 pub enum Error {
     /// DynamoDB (or the transport) answered with an error: its code, message and the SDK error.
     Service {
+        /// DynamoDB's error code (`ValidationException`, ...), or the transport's.
         code: String,
+        /// The message.
         message: String,
+        /// The SDK error, when there is one.
         source: Option<Source>,
     },
     /// An item could not be converted to or from the model.
@@ -44,17 +62,35 @@ pub enum Error {
     /// raise_on_conflict or the version attribute found that the stored item changed since it
     /// was read (or exists, for a new item): DynamoDB's ConditionalCheckFailedException on a
     /// condition the mapper wrote.
-    Conflict { table: String, key: String },
+    Conflict {
+        /// The table.
+        table: String,
+        /// The item's key, as text.
+        key: String,
+    },
     /// A condition the caller wrote was not met.
-    ConditionFailed { table: String, key: String },
+    ConditionFailed {
+        /// The table.
+        table: String,
+        /// The item's key, as text.
+        key: String,
+    },
     /// A transaction was cancelled: one reason per action.
     TransactionCanceled(Vec<CancelReason>),
     /// A batch still had unprocessed keys after every retry.
-    Unprocessed { table: String, remaining: usize },
+    Unprocessed {
+        /// The table.
+        table: String,
+        /// Keys or writes left.
+        remaining: usize,
+    },
     /// An old item could not be migrated to the model's schema version.
     Migration {
+        /// The table.
         table: String,
+        /// The item's schema version.
         from: u32,
+        /// What the migration said.
         message: String,
     },
     /// An expression could not be built (a value that does not convert, an empty update, ...).
@@ -69,6 +105,7 @@ impl Error {
             _ => None,
         }
     }
+    /// Whether a conflict check the mapper wrote failed (someone else changed the item).
     pub fn is_conflict(&self) -> bool {
         matches!(self, Error::Conflict { .. })
     }
@@ -123,6 +160,7 @@ impl From<serde_dynamo::Error> for Error {
     }
 }
 
+/// The mapper's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// The SDK's error as ours, keeping it as the source.

@@ -41,24 +41,31 @@ impl Path {
     fn cmp(self, op: &'static str, v: impl Serialize) -> Condition {
         Condition::compare(Operand::Path(self), op, v)
     }
+    /// `= v`.
     pub fn eq(self, v: impl Serialize) -> Condition {
         self.cmp("=", v)
     }
+    /// `<> v`.
     pub fn ne(self, v: impl Serialize) -> Condition {
         self.cmp("<>", v)
     }
+    /// `< v`.
     pub fn lt(self, v: impl Serialize) -> Condition {
         self.cmp("<", v)
     }
+    /// `<= v`.
     pub fn le(self, v: impl Serialize) -> Condition {
         self.cmp("<=", v)
     }
+    /// `> v`.
     pub fn gt(self, v: impl Serialize) -> Condition {
         self.cmp(">", v)
     }
+    /// `>= v`.
     pub fn ge(self, v: impl Serialize) -> Condition {
         self.cmp(">=", v)
     }
+    /// `BETWEEN low AND high` (both ends included).
     pub fn between(self, low: impl Serialize, high: impl Serialize) -> Condition {
         match (value(low), value(high)) {
             (Ok(a), Ok(b)) => Condition::Between(Operand::Path(self), a, b),
@@ -72,6 +79,7 @@ impl Path {
             Err(e) => Condition::Invalid(e.to_string()),
         }
     }
+    /// `begins_with(path, prefix)`.
     pub fn begins_with(self, prefix: impl Serialize) -> Condition {
         Condition::function("begins_with", self, Some(prefix))
     }
@@ -79,15 +87,19 @@ impl Path {
     pub fn contains(self, v: impl Serialize) -> Condition {
         Condition::function("contains", self, Some(v))
     }
+    /// `NOT contains(path, v)`.
     pub fn not_contains(self, v: impl Serialize) -> Condition {
         !self.contains(v)
     }
+    /// `attribute_exists(path)`.
     pub fn exists(self) -> Condition {
         Condition::Exists(self, true)
     }
+    /// `attribute_not_exists(path)`.
     pub fn not_exists(self) -> Condition {
         Condition::Exists(self, false)
     }
+    /// `attribute_type(path, t)`.
     pub fn attribute_type(self, t: AttributeType) -> Condition {
         Condition::Type(self, t)
     }
@@ -100,15 +112,25 @@ impl Path {
 /// The types `attribute_type` tests for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttributeType {
+    /// String.
     S,
+    /// String set.
     SS,
+    /// Number.
     N,
+    /// Number set.
     NS,
+    /// Binary.
     B,
+    /// Binary set.
     BS,
+    /// Boolean.
     Bool,
+    /// Null.
     Null,
+    /// List.
     L,
+    /// Map.
     M,
 }
 
@@ -137,24 +159,31 @@ impl Size {
     fn cmp(self, op: &'static str, n: usize) -> Condition {
         Condition::compare(Operand::Size(self.0), op, n)
     }
+    /// `size(path) = n`.
     pub fn eq(self, n: usize) -> Condition {
         self.cmp("=", n)
     }
+    /// `size(path) <> n`.
     pub fn ne(self, n: usize) -> Condition {
         self.cmp("<>", n)
     }
+    /// `size(path) < n`.
     pub fn lt(self, n: usize) -> Condition {
         self.cmp("<", n)
     }
+    /// `size(path) <= n`.
     pub fn le(self, n: usize) -> Condition {
         self.cmp("<=", n)
     }
+    /// `size(path) > n`.
     pub fn gt(self, n: usize) -> Condition {
         self.cmp(">", n)
     }
+    /// `size(path) >= n`.
     pub fn ge(self, n: usize) -> Condition {
         self.cmp(">=", n)
     }
+    /// `size(path) BETWEEN low AND high`.
     pub fn between(self, low: usize, high: usize) -> Condition {
         match (value(low), value(high)) {
             (Ok(a), Ok(b)) => Condition::Between(Operand::Size(self.0), a, b),
@@ -201,27 +230,35 @@ impl<T> Field<T> {
 }
 
 impl<T: Serialize> Field<T> {
+    /// `= v`.
     pub fn eq(self, v: impl Into<T>) -> Condition {
         self.path().eq(v.into())
     }
+    /// `<> v`.
     pub fn ne(self, v: impl Into<T>) -> Condition {
         self.path().ne(v.into())
     }
+    /// `< v`.
     pub fn lt(self, v: impl Into<T>) -> Condition {
         self.path().lt(v.into())
     }
+    /// `<= v`.
     pub fn le(self, v: impl Into<T>) -> Condition {
         self.path().le(v.into())
     }
+    /// `> v`.
     pub fn gt(self, v: impl Into<T>) -> Condition {
         self.path().gt(v.into())
     }
+    /// `>= v`.
     pub fn ge(self, v: impl Into<T>) -> Condition {
         self.path().ge(v.into())
     }
+    /// `BETWEEN low AND high` (both ends included).
     pub fn between(self, low: impl Into<T>, high: impl Into<T>) -> Condition {
         self.path().between(low.into(), high.into())
     }
+    /// `IN (v1, v2, ...)`.
     pub fn is_in<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Condition {
         self.path().is_in(values.into_iter().map(Into::into))
     }
@@ -233,18 +270,23 @@ impl<T: Serialize> Field<T> {
     pub fn contains(self, v: impl Serialize) -> Condition {
         self.path().contains(v)
     }
+    /// `NOT contains(attribute, v)`.
     pub fn not_contains(self, v: impl Serialize) -> Condition {
         self.path().not_contains(v)
     }
+    /// `attribute_exists(attribute)`.
     pub fn exists(self) -> Condition {
         self.path().exists()
     }
+    /// `attribute_not_exists(attribute)`.
     pub fn not_exists(self) -> Condition {
         self.path().not_exists()
     }
+    /// `attribute_type(attribute, t)`.
     pub fn attribute_type(self, t: AttributeType) -> Condition {
         self.path().attribute_type(t)
     }
+    /// `size(attribute)`, to compare with numbers.
     pub fn size(self) -> Size {
         self.path().size()
     }
@@ -309,13 +351,16 @@ impl Condition {
             Err(e) => Condition::Invalid(e.to_string()),
         }
     }
+    /// Both conditions.
     pub fn and(self, other: Condition) -> Condition {
         Condition::And(Box::new(self), Box::new(other))
     }
+    /// Either condition.
     pub fn or(self, other: Condition) -> Condition {
         Condition::Or(Box::new(self), Box::new(other))
     }
     #[allow(clippy::should_implement_trait)]
+    /// The condition negated.
     pub fn not(self) -> Condition {
         Condition::Not(Box::new(self))
     }

@@ -45,6 +45,7 @@
 //! # }
 //! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod batch_write;
 mod capacity;
@@ -93,6 +94,7 @@ pub struct Mapper {
 }
 
 impl Mapper {
+    /// A mapper over an SDK client (pointed at AWS, DynamoDB Local or the emulator).
     pub fn new(client: Client) -> Mapper {
         Mapper {
             client,
@@ -115,6 +117,7 @@ impl Mapper {
         ))
     }
 
+    /// The SDK client, for what the mapper does not cover.
     pub fn client(&self) -> &Client {
         &self.client
     }

@@ -23,8 +23,11 @@ pub const COUNTER_KEY: i64 = -1;
 /// The scalar types a key attribute can have: DynamoDB keys are strings, numbers or binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalarType {
+    /// String.
     S,
+    /// Number.
     N,
+    /// Binary.
     B,
 }
 
@@ -43,6 +46,7 @@ impl ScalarType {
 /// uses it to type the table's key schema from the key fields, so a key field of any other type
 /// is a compile error rather than a ValidationException at CreateTable.
 pub trait KeyAttribute {
+    /// The DynamoDB type the Rust type is stored as.
     const TYPE: ScalarType;
 }
 
@@ -57,28 +61,40 @@ key_attribute!(ScalarType::B; crate::Bytes);
 /// What a secondary index copies from the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Projection {
+    /// Every attribute.
     All,
+    /// The table and index keys only.
     KeysOnly,
+    /// The keys and these attributes.
     Include(&'static [&'static str]),
 }
 
 /// A secondary index declared on a model with `#[dynamodb(gsi(...))]` or `#[dynamodb(lsi(...))]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexSpec {
+    /// The index name.
     pub name: &'static str,
     /// Local indexes share the table's partition key.
     pub local: bool,
+    /// The index's partition key and its type (None for an LSI: the table's).
     pub hash_key: Option<(&'static str, ScalarType)>,
+    /// The index's sort key and its type, if any.
     pub range_key: Option<(&'static str, ScalarType)>,
+    /// What the index copies.
     pub projection: Projection,
 }
 
 /// A type stored in a DynamoDB table. Implement it with `#[derive(Model)]`.
 pub trait Model: Serialize + DeserializeOwned + Send + 'static {
+    /// The table name.
     const TABLE: &'static str;
+    /// The partition key attribute.
     const HASH_KEY: &'static str;
+    /// The sort key attribute, if any.
     const RANGE_KEY: Option<&'static str>;
+    /// The partition key's type.
     const HASH_KEY_TYPE: ScalarType;
+    /// The sort key's type, if any.
     const RANGE_KEY_TYPE: Option<ScalarType>;
     /// The optimistic-locking attribute (an integer field), if the model has one.
     const VERSION_ATTRIBUTE: Option<&'static str>;
@@ -90,7 +106,9 @@ pub trait Model: Serialize + DeserializeOwned + Send + 'static {
     type RangeKey: Serialize;
     /// Typed handles on the model's attributes (`User::fields().age.gt(30)`).
     type Fields;
+    /// The model's typed attribute handles.
     fn fields() -> Self::Fields;
+    /// The model's secondary indexes.
     fn indexes() -> Vec<IndexSpec>;
     /// Upgrades a raw item written with schema version `from` to version `from + 1`.
     fn migrate(item: &mut Item, from: u32) -> std::result::Result<(), String> {
@@ -123,12 +141,14 @@ pub struct Key {
 }
 
 impl Key {
+    /// The key of a model with a partition key only.
     pub fn hash(h: impl Serialize) -> Result<Key> {
         Ok(Key {
             hash: value(h)?,
             range: None,
         })
     }
+    /// The key of a model with a partition and a sort key.
     pub fn hash_range(h: impl Serialize, r: impl Serialize) -> Result<Key> {
         Ok(Key {
             hash: value(h)?,

@@ -243,21 +243,27 @@ impl<'a, M: Model, R: Serialize> Query<'a, M, R> {
         let r = value(v.into()).map(|v| Range::Cmp(op, v));
         self.range(r)
     }
+    /// Sort key `= v`.
     pub fn eq(self, v: impl Into<R>) -> Self {
         self.cmp("=", v)
     }
+    /// Sort key `< v`.
     pub fn lt(self, v: impl Into<R>) -> Self {
         self.cmp("<", v)
     }
+    /// Sort key `<= v`.
     pub fn le(self, v: impl Into<R>) -> Self {
         self.cmp("<=", v)
     }
+    /// Sort key `> v`.
     pub fn gt(self, v: impl Into<R>) -> Self {
         self.cmp(">", v)
     }
+    /// Sort key `>= v`.
     pub fn ge(self, v: impl Into<R>) -> Self {
         self.cmp(">=", v)
     }
+    /// Sort key `BETWEEN low AND high`.
     pub fn between(self, low: impl Into<R>, high: impl Into<R>) -> Self {
         let r = value(low.into()).and_then(|a| Ok(Range::Between(a, value(high.into())?)));
         self.range(r)
@@ -406,6 +412,7 @@ impl<'a, M: Model> Scan<'a, M> {
             .return_consumed_capacity(ReturnConsumedCapacity::Total))
     }
 
+    /// The results as a lazy stream: the next page is fetched when the current one runs out.
     pub fn stream(mut self) -> ItemStream<M> {
         let ledger = self.mapper.ledger.clone();
         match self.request() {
@@ -440,6 +447,7 @@ impl<'a, M: Model> Scan<'a, M> {
         ParallelScan::new(segments)
     }
 
+    /// Every result, fetching all pages.
     pub async fn collect(self) -> Result<Vec<M>> {
         self.stream().collect().await
     }
@@ -498,10 +506,12 @@ impl<'a, M: Model> BatchGet<'a, M> {
         self.consistent = on;
         self
     }
+    /// Return only these attributes (a ProjectionExpression).
     pub fn project(mut self, paths: impl IntoIterator<Item = impl Into<Path>>) -> Self {
         self.projection.extend(paths.into_iter().map(Into::into));
         self
     }
+    /// Stop paging once this many read units were consumed.
     pub fn max_rcu(mut self, units: f64) -> Self {
         self.budget = Some(units);
         self
@@ -535,6 +545,7 @@ impl<'a, M: Model> BatchGet<'a, M> {
         }
     }
 
+    /// Every result, fetching all pages.
     pub async fn collect(self) -> Result<Vec<M>> {
         self.stream().collect().await
     }

@@ -260,12 +260,14 @@ impl<M: Model> ParallelScan<M> {
             .fold(Consumed::default(), |a, s| a + s.consumed())
     }
 
+    /// The next item, fetching the next page when needed; `None` at the end.
     pub async fn try_next(&mut self) -> Result<Option<M>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
             .await
             .transpose()
     }
 
+    /// Every remaining item.
     pub async fn collect(mut self) -> Result<Vec<M>> {
         let mut out = Vec::new();
         while let Some(m) = self.try_next().await? {

@@ -18,7 +18,12 @@ pub enum Billing {
     /// PAY_PER_REQUEST: no capacity to plan, throttled only by DynamoDB's on-demand limits.
     OnDemand,
     /// PROVISIONED with read and write capacity units (also given to each global index).
-    Provisioned { read: i64, write: i64 },
+    Provisioned {
+        /// Read capacity units.
+        read: i64,
+        /// Write capacity units.
+        write: i64,
+    },
 }
 
 fn bad(e: aws_sdk_dynamodb::error::BuildError) -> Error {
@@ -64,11 +69,13 @@ impl<'a, M: Model> CreateTable<'a, M> {
         }
     }
 
+    /// The billing mode (on-demand by default).
     pub fn billing(mut self, billing: Billing) -> Self {
         self.billing = billing;
         self
     }
 
+    /// Creates the table and waits until it (and its indexes) are ACTIVE.
     pub async fn send(self) -> Result<()> {
         let mut definitions: Vec<(&str, ScalarType)> = vec![(M::HASH_KEY, M::HASH_KEY_TYPE)];
         let mut schema = vec![key(M::HASH_KEY, KeyType::Hash)?];

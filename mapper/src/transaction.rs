@@ -74,10 +74,12 @@ impl<'a> Transaction<'a> {
         }
     }
 
+    /// Adds an update of an item.
     pub fn update<M: Model>(self, update: &Update<M>) -> Self {
         self.push(Write::update(update))
     }
 
+    /// Adds a delete of an item.
     pub fn delete<M: Model>(self, key: Key) -> Self {
         let raise = self.raise;
         self.push(Write::delete::<M>(key, None, raise, None))
@@ -217,6 +219,7 @@ impl<'a> TransactGet<'a> {
         self
     }
 
+    /// Runs the transaction: all actions or none.
     pub async fn send(self) -> Result<TransactItems> {
         if let Some(e) = self.error {
             return Err(e);
@@ -255,9 +258,11 @@ impl TransactItems {
             _ => Ok(None),
         }
     }
+    /// Number of items read.
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    /// Whether no item was read.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

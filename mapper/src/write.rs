@@ -34,6 +34,7 @@ impl<M: Model> Tracked<M> {
     pub fn original(&self) -> &Item {
         &self.original
     }
+    /// The model value.
     pub fn into_inner(self) -> M {
         self.item
     }
@@ -509,6 +510,7 @@ impl<M: Model> Delete<'_, M> {
         self.raise = on;
         self
     }
+    /// Adds a condition the item must meet.
     pub fn condition(mut self, c: Condition) -> Self {
         self.condition = Some(c);
         self

@@ -11,6 +11,8 @@
 //! Attribute names follow serde: a field's `#[serde(rename = "...")]` and the container's
 //! `#[serde(rename_all = "...")]` are honoured, and skipped or flattened fields get no typed
 //! [`Field`](../dynamodb_mapper/struct.Field.html) handle.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as Tokens;
@@ -18,6 +20,8 @@ use quote::{format_ident, quote};
 use syn::meta::ParseNestedMeta;
 use syn::{parse_macro_input, Data, DeriveInput, Fields, LitInt, LitStr, Type};
 
+/// Implements `Model` for a serde struct from its `#[dynamodb(...)]` attributes (see the crate
+/// docs): table, keys, indexes, version attribute and schema version.
 #[proc_macro_derive(Model, attributes(dynamodb))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
