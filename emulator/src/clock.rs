@@ -103,6 +103,42 @@ impl Clock {
     }
 }
 
+/// An instant (time since the Unix epoch, at most [`MAX_TIME`]) as ISO 8601 UTC with
+/// milliseconds and no zone suffix, `2015-05-20T20:51:10.252`: the form of DynamoDB's stream
+/// labels (and, cut down, of SigV4's dates).
+pub(crate) fn iso8601(t: Duration) -> String {
+    let t = t.min(MAX_TIME);
+    let dt = time::OffsetDateTime::UNIX_EPOCH + t;
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.millisecond()
+    )
+}
+
+/// A UTC calendar date and time of day as time since the Unix epoch; None if the parts are
+/// not a valid date and time (or fall before the epoch).
+pub(crate) fn from_calendar(
+    year: i32,
+    month: u8,
+    day: u8,
+    hour: u8,
+    minute: u8,
+    second: u8,
+) -> Option<Duration> {
+    let date =
+        time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+    let at = time::PrimitiveDateTime::new(date, time::Time::from_hms(hour, minute, second).ok()?);
+    u64::try_from(at.assume_utc().unix_timestamp())
+        .ok()
+        .map(Duration::from_secs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

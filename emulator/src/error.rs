@@ -32,6 +32,10 @@ pub enum ErrorKind {
     IdempotentParameterMismatch,
     /// A local secondary index's item collection would exceed 10 GB.
     ItemCollectionSizeLimitExceeded,
+    /// A stream's shard iterator is older than 15 minutes (DynamoDB Streams).
+    ExpiredIterator,
+    /// A stream read would start before records that were trimmed (DynamoDB Streams).
+    TrimmedDataAccess,
     /// Authentication header missing (only when the emulator is told to require it).
     MissingAuthenticationToken,
     /// An `Authorization` header that lacks parts of a SigV4 signature.
@@ -87,6 +91,13 @@ impl ErrorKind {
                 }
                 ErrorKind::ItemCollectionSizeLimitExceeded => {
                     "com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException"
+                }
+                // DynamoDB Streams' own errors live in its own namespace.
+                ErrorKind::ExpiredIterator => {
+                    "com.amazonaws.dynamodb.streams.v20120810#ExpiredIteratorException"
+                }
+                ErrorKind::TrimmedDataAccess => {
+                    "com.amazonaws.dynamodb.streams.v20120810#TrimmedDataAccessException"
                 }
                 _ => unreachable!(),
             },

@@ -27,6 +27,7 @@ mod operations;
 mod replication;
 mod server;
 mod storage;
+mod stream;
 mod table;
 mod value;
 

@@ -166,14 +166,37 @@ static COMMANDS: &[(&str, Handler)] = &[
     ("UpdateTimeToLive", handle::<control::UpdateTimeToLive>),
 ];
 
+/// DynamoDB Streams' operations, by `X-Amz-Target` name (`DynamoDBStreams_20120810.*`).
+static STREAM_COMMANDS: &[(&str, Handler)] = &[
+    ("DescribeStream", handle::<describe_stream::DescribeStream>),
+    ("GetRecords", handle::<get_records::GetRecords>),
+    (
+        "GetShardIterator",
+        handle::<get_shard_iterator::GetShardIterator>,
+    ),
+    ("ListStreams", handle::<list_streams::ListStreams>),
+];
+
 /// The operation's canonical name, if the emulator implements it.
 pub fn operation(name: &str) -> Option<&'static str> {
-    find(name).map(|(n, _)| *n)
+    COMMANDS.iter().find(|(n, _)| *n == name).map(|(n, _)| *n)
+}
+
+/// The DynamoDB Streams operation's canonical name, if the emulator implements it.
+pub fn stream_operation(name: &str) -> Option<&'static str> {
+    STREAM_COMMANDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, _)| *n)
 }
 
 fn find(name: &str) -> Option<&'static (&'static str, Handler)> {
-    // Equality compares lengths first: cheaper than a binary search's string comparisons.
-    COMMANDS.iter().find(|(n, _)| *n == name)
+    // Equality compares lengths first: cheaper than a binary search's string comparisons. The
+    // two services' names are distinct, so one search finds either.
+    COMMANDS
+        .iter()
+        .chain(STREAM_COMMANDS)
+        .find(|(n, _)| *n == name)
 }
 
 /// What one request produced: the response body or error, and how its read was served.

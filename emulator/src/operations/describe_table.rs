@@ -73,36 +73,11 @@ pub(super) fn not_found(name: &str) -> DynamoError {
     )
 }
 
-/// ISO-8601 UTC with milliseconds, as DynamoDB writes stream labels.
-pub fn iso8601(t: Duration) -> String {
-    let secs = t.as_secs() as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60,
-        t.subsec_millis()
-    )
-}
-
-fn seconds(t: Duration) -> Value {
+pub(super) fn seconds(t: Duration) -> Value {
     json!((t.as_millis() as f64) / 1000.0)
 }
 
-fn key_schema_json(s: &KeySchema) -> Value {
+pub(super) fn key_schema_json(s: &KeySchema) -> Value {
     let mut v = vec![json!({"AttributeName": s.hash.name, "KeyType": "HASH"})];
     if let Some(r) = &s.range {
         v.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
@@ -207,11 +182,13 @@ pub(super) fn describe(t: &Table, now: Duration) -> Value {
                 .collect(),
         );
     }
-    if let Some(view) = &t.def.stream {
-        let label = iso8601(t.def.created_at);
-        v["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": view});
-        v["LatestStreamLabel"] = json!(label);
-        v["LatestStreamArn"] = json!(format!("{}/stream/{}", t.def.arn, label));
+    if let Some(view) = t.def.stream {
+        v["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": view.as_str()});
+    }
+    // A disabled stream stays the latest until another is enabled.
+    if let Some(s) = t.streams().latest() {
+        v["LatestStreamLabel"] = json!(s.label);
+        v["LatestStreamArn"] = json!(s.arn);
     }
     v
 }

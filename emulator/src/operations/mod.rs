@@ -4,7 +4,9 @@
 //! Each operation validates its whole input before it changes anything, so a failed request has
 //! no effect (DynamoDB's rule, and the emulator's). The data-plane commands (items, batches,
 //! transactions, Query, Scan) go through the capacity layer in `metered.rs`; the shared
-//! validation lives in `validate.rs`.
+//! validation lives in `validate.rs`. The four DynamoDB Streams operations (`list_streams.rs`,
+//! `describe_stream.rs`, `get_shard_iterator.rs`, `get_records.rs`, sharing `streams.rs`) have
+//! their own `X-Amz-Target` prefix and table.
 
 mod batch_get_item;
 mod batch_write_item;
@@ -13,10 +15,14 @@ mod control;
 mod create_table;
 mod delete_item;
 mod delete_table;
+mod describe_stream;
 mod describe_table;
 pub mod emulator_control;
 mod get_item;
+mod get_records;
+mod get_shard_iterator;
 mod key_condition;
+mod list_streams;
 mod list_tables;
 mod metered;
 mod put_item;
@@ -24,6 +30,7 @@ mod query;
 mod query_page;
 mod scan;
 mod single_item;
+mod streams;
 mod table_schema;
 mod transact_get_items;
 mod transact_write_items;
@@ -32,8 +39,7 @@ mod update_table;
 mod validate;
 mod wire;
 
-pub use command::{dispatch, operation};
-pub use describe_table::iso8601;
+pub use command::{dispatch, operation, stream_operation};
 
 /// Who is calling, as far as the emulator cares: the region named in the request's signature.
 #[derive(Debug, Clone)]

@@ -139,14 +139,15 @@ impl ReplicaSet {
 
     /// Records a write (the item stored at `key` was `before`) for the replicas: the leader and
     /// one follower have it at once, the other follower after a drawn lag, the GSI feed after
-    /// its own lag; then splits the partition if it outgrew its size or ran hot.
+    /// its own lag; then splits the partition if it outgrew its size or ran hot. Returns when
+    /// the asynchronous feeds (GSIs, the stream) have the write.
     pub fn record(
         &mut self,
         store: &ItemStore,
         key: &StoredKey,
         before: Option<Item>,
         now: Duration,
-    ) {
+    ) -> Duration {
         self.lsn += 1;
         let lsn = self.lsn;
         let settings = self.config.settings();
@@ -154,11 +155,11 @@ impl ReplicaSet {
         if settings.consistency == Consistency::Strong && !scripted {
             self.settle();
             self.maybe_split(store, key.token, &settings, now);
-            return;
+            return now;
         }
         self.versions.record(key, lsn, before);
         let p = self.partitions.index_of(key.token);
-        {
+        let fed = {
             let mut rng = self.rng.lock();
             let part = &mut self.partitions.parts[p];
             part.replicas[0].push(lsn, now);
@@ -192,9 +193,16 @@ impl ReplicaSet {
                 .lag(&mut self.partitions.gsi_feed.stall, now, &mut rng);
             self.partitions.gsi_feed.push(lsn, now + gsi_lag);
             self.partitions.gsi_commits.push(lsn, now);
-        }
+            now + gsi_lag
+        };
         self.collect(now, &settings);
         self.maybe_split(store, key.token, &settings, now);
+        fed
+    }
+
+    /// Each partition's first token, in order (a stream's shards follow them).
+    pub fn partition_starts(&self) -> Vec<u64> {
+        self.partitions.parts.iter().map(|p| p.start).collect()
     }
 
     /// Drops versions and queue entries no reader can see any more.

@@ -429,24 +429,20 @@ fn parse_basic_date(s: &str) -> Option<Duration> {
     };
     let (y, m, d) = (digits(0..4)?, digits(4..6)?, digits(6..8)?);
     let (hh, mm, ss) = (digits(9..11)?, digits(11..13)?, digits(13..15)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss;
-    u64::try_from(secs).ok().map(Duration::from_secs)
+    let small = |v: i64| u8::try_from(v).ok();
+    crate::clock::from_calendar(
+        i32::try_from(y).ok()?,
+        small(m)?,
+        small(d)?,
+        small(hh)?,
+        small(mm)?,
+        small(ss)?,
+    )
 }
 
 /// Time since the epoch → `20130524T000000Z`.
 fn basic_date(t: Duration) -> String {
-    let iso = crate::operations::iso8601(t); // YYYY-MM-DDTHH:MM:SS.mmm
+    let iso = crate::clock::iso8601(t); // YYYY-MM-DDTHH:MM:SS.mmm
     iso.chars()
         .take(19)
         .filter(|c| c.is_ascii_digit() || *c == 'T')

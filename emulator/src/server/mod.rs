@@ -47,6 +47,9 @@ const BODY_UNIT: usize = 1024;
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 /// The emulator's own control namespace (see [`emulator_control`]).
 const CONTROL_PREFIX: &str = "Emulator.";
+
+/// DynamoDB Streams' target prefix (the same endpoint serves both services).
+const STREAMS_PREFIX: &str = "DynamoDBStreams_20120810.";
 /// The longest pause between `accept` attempts after failures (e.g. out of file descriptors).
 const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 
@@ -318,10 +321,14 @@ async fn answer(
         return too_large(request_id);
     };
     activity.handling();
-    let operation = target
-        .as_deref()
-        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
-        .and_then(operations::operation);
+    let operation = target.as_deref().and_then(|t| {
+        t.strip_prefix(TARGET_PREFIX)
+            .and_then(operations::operation)
+            .or_else(|| {
+                t.strip_prefix(STREAMS_PREFIX)
+                    .and_then(operations::stream_operation)
+            })
+    });
     let control = target
         .as_deref()
         .and_then(|t| t.strip_prefix(CONTROL_PREFIX))

@@ -155,7 +155,8 @@ pub struct TableDefinition {
     pub billing_mode_changed_at: Option<Duration>,
     pub gsis: Vec<IndexDefinition>,
     pub lsis: Vec<IndexDefinition>,
-    pub stream: Option<String>,
+    /// The view type of the enabled stream (None: no stream enabled).
+    pub stream: Option<crate::stream::ViewType>,
     pub ttl: Option<TimeToLive>,
     pub tags: BTreeMap<String, String>,
     pub deletion_protection: bool,

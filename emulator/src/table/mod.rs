@@ -9,6 +9,8 @@
 //! | replication | [`ReplicaSet`] | the write log, partitions (each with its hard-limit buckets), replica queues, versions, views, splits |
 //! | capacity | [`TableCapacity`] | the table's own buckets (provisioned or on-demand) and its GSIs' |
 //!
+//! and its streams ([`TableStreams`]), which consume every committed change.
+//!
 //! Every write path (PutItem, UpdateItem, DeleteItem, batches, transactions, TTL expiry) goes
 //! through [`Table::put`] and [`Table::delete`], which change the store and record the change
 //! for the replicas in one step. [`Table::check_invariants`] checks the parts against each
@@ -24,6 +26,7 @@ use crate::replication::{PartitionInfo, ReadView, ReplicaSet, ReplicationConfig}
 use crate::storage::definition::initial_partitions;
 use crate::storage::key::StoredKey;
 use crate::storage::{IndexDefinition, ItemStore, TableDefinition, TableStatus};
+use crate::stream::{Change, TableStreams};
 use crate::value::{item_size, Item};
 use std::ops::Bound;
 use std::sync::Arc;
@@ -38,6 +41,7 @@ pub struct Table {
     store: ItemStore,
     replicas: ReplicaSet,
     capacity: TableCapacity,
+    streams: TableStreams,
 }
 
 /// The shared settings a new table draws on.
@@ -54,7 +58,7 @@ impl Table {
     /// An empty table, created at `def.created_at`.
     pub fn new(def: TableDefinition, env: Environment) -> Table {
         let now = def.created_at;
-        Table {
+        let mut t = Table {
             store: ItemStore::new(&def, env.collection_limit),
             replicas: ReplicaSet::new(
                 initial_partitions(def.billing_mode, def.throughput),
@@ -69,8 +73,35 @@ impl Table {
                 env.capacity,
                 now,
             ),
+            streams: TableStreams::default(),
             def,
+        };
+        t.apply_stream(now);
+        t
+    }
+
+    /// Follows the definition's stream specification: a stream starts when one is enabled
+    /// (with a new ARN, even if an earlier stream of the table is still readable), and the
+    /// enabled stream stops when it is disabled.
+    pub fn apply_stream(&mut self, now: Duration) {
+        match (self.def.stream, self.streams.is_enabled()) {
+            (Some(view), false) => {
+                let starts = self.replicas.partition_starts();
+                self.streams.enable(&self.def.arn, view, &starts, now);
+            }
+            (None, true) => self.streams.disable(now),
+            _ => {}
         }
+    }
+
+    /// The table's streams.
+    pub fn streams(&self) -> &TableStreams {
+        &self.streams
+    }
+
+    /// The table's streams, to trim them as the clock moves.
+    pub fn streams_mut(&mut self) -> &mut TableStreams {
+        &mut self.streams
     }
 
     // ----- definition changes the other parts follow -----
@@ -137,17 +168,50 @@ impl Table {
     pub fn put(&mut self, key: StoredKey, item: Item, now: Duration) -> Option<Item> {
         let (old, old_size, new_size) = self.store.put(&self.def, key.clone(), item);
         self.replicas.resize(key.token, old_size, Some(new_size));
-        self.replicas.record(&self.store, &key, old.clone(), now);
+        let fed = self.replicas.record(&self.store, &key, old.clone(), now);
+        self.stream_change(&key, old.as_ref(), false, fed, now);
         old
+    }
+
+    /// Hands a committed change of `key` (the item was `old`; it is now the store's) to the
+    /// enabled stream, if any.
+    fn stream_change(
+        &mut self,
+        key: &StoredKey,
+        old: Option<&Item>,
+        by_ttl: bool,
+        fed: Duration,
+        now: Duration,
+    ) {
+        if !self.streams.is_enabled() {
+            return;
+        }
+        let starts = self.replicas.partition_starts();
+        let change = Change {
+            keys: self.def.schema.key_item(key),
+            token: key.token,
+            old,
+            new: self.store.get(key),
+            by_ttl,
+            at: now,
+            visible_at: fed,
+        };
+        self.streams.record(change, &starts, now);
     }
 
     /// Removes an item as of `now`, maintaining indexes, sizes, the TTL schedule and the
     /// replicas.
     pub fn delete(&mut self, key: &StoredKey, now: Duration) -> Option<Item> {
+        self.remove(key, false, now)
+    }
+
+    fn remove(&mut self, key: &StoredKey, by_ttl: bool, now: Duration) -> Option<Item> {
         let (old, size) = self.store.delete(&self.def, key)?;
         self.replicas.resize(key.token, Some(size), None);
-        self.replicas
+        let fed = self
+            .replicas
             .record(&self.store, key, Some(old.clone()), now);
+        self.stream_change(key, Some(&old), by_ttl, fed, now);
         Some(old)
     }
 
@@ -161,7 +225,7 @@ impl Table {
     pub fn expire(&mut self, now: Duration) -> usize {
         let mut n = 0;
         while let Some(key) = self.store.pop_expired(now.as_secs()) {
-            self.delete(&key, now);
+            self.remove(&key, true, now);
             n += 1;
         }
         n

@@ -9,4 +9,5 @@ mod differential;
 mod hardening;
 mod items;
 mod query_scan;
+mod streams;
 mod wire;
