@@ -3,3 +3,4 @@
 mod boto3_sdk;
 mod determinism;
 mod signals;
+mod stream_lineage;

@@ -434,7 +434,8 @@ async fn disabling_closes_the_stream_and_enabling_starts_a_new_one() {
     .check("enable without a view type", e);
     update(spec(false, None)).await.unwrap();
     let e = update(spec(false, None)).await;
-    Expected::validation("Table has no stream to disable: TableName: Tab").check("disable twice", e);
+    Expected::validation("Table has no stream to disable: TableName: Tab")
+        .check("disable twice", e);
 
     let st = streams_client(&env.emulator.endpoint_url());
     let d = st
