@@ -2,5 +2,6 @@
 
 mod boto3_sdk;
 mod determinism;
+mod js_sdk;
 mod signals;
 mod stream_lineage;

@@ -1,0 +1,70 @@
+//! The AWS SDK for JavaScript (v3) against the `dynamodb-emulator` binary: a table with a
+//! stream written through `@aws-sdk/client-dynamodb` and read through
+//! `@aws-sdk/client-dynamodb-streams`. The two packages are installed once (pinned) under the
+//! target directory. Set JS_SKIP=1 where npm cannot reach its registry.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The pinned SDK packages.
+const PACKAGES: &[&str] = &[
+    "@aws-sdk/client-dynamodb@3.1162.0",
+    "@aws-sdk/client-dynamodb-streams@3.1141.0",
+];
+
+/// A directory whose `node_modules` has the SDK packages.
+fn sdk_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("js");
+    let installed = dir.join("node_modules/@aws-sdk/client-dynamodb-streams/package.json");
+    if !installed.exists() {
+        std::fs::create_dir_all(&dir).expect("the target directory is writable");
+        let ok = Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .args(PACKAGES)
+            .status()
+            .expect("npm runs")
+            .success();
+        assert!(ok, "npm install of the AWS SDK for JavaScript failed");
+    }
+    dir
+}
+
+#[test]
+fn the_javascript_sdk_reads_the_binarys_stream() {
+    if std::env::var("JS_SKIP").as_deref() == Ok("1") {
+        println!("JS_SKIP=1: JavaScript SDK check skipped");
+        return;
+    }
+    let dir = sdk_dir();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/js/streams_smoke.mjs");
+    // The script must sit beside the node_modules it imports from.
+    let copy = dir.join("streams_smoke.mjs");
+    std::fs::copy(&script, &copy).expect("copy the script");
+    let mut emulator = Command::new(env!("CARGO_BIN_EXE_dynamodb-emulator"))
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the emulator binary");
+    let mut line = String::new();
+    BufReader::new(emulator.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    let out = Command::new("node")
+        .arg("--no-warnings")
+        .arg(&copy)
+        .arg(&url)
+        .output()
+        .expect("node runs");
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success() && stdout.contains("js: ") && stdout.contains(" 0 failed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
