@@ -8,8 +8,9 @@ use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::stream::iterator::ShardIterator;
 use crate::stream::shard::Record;
 use crate::stream::{event_id, record_size, sequence_number, ViewType};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::value::Item;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 /// The most a GetRecords answer carries.
 const MAX_BYTES: usize = 1024 * 1024;
@@ -49,48 +50,91 @@ impl TryFrom<GetRecordsInput> for GetRecords {
     }
 }
 
-/// One record as GetRecords returns it.
-fn record_json(r: &Record, view: ViewType, arn: &str, region: &str) -> Value {
-    let mut d = json!({
-        "ApproximateCreationDateTime": r.at.as_secs(),
-        "Keys": r.keys,
-        "SequenceNumber": sequence_number(r.seq),
-        "SizeBytes": record_size(r, view),
-        "StreamViewType": view.as_str(),
-    });
-    if view.new_image() {
-        if let Some(new) = &r.new {
-            d["NewImage"] = json!(new);
+/// The `dynamodb` member of a record.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct StreamRecordOut<'a> {
+    /// Whole seconds since the epoch.
+    approximate_creation_date_time: u64,
+    keys: &'a Item,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_image: Option<&'a Item>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_image: Option<&'a Item>,
+    sequence_number: String,
+    size_bytes: usize,
+    stream_view_type: &'static str,
+}
+
+/// Who made a change that no caller made: the TTL process.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Identity {
+    principal_id: &'static str,
+    #[serde(rename = "Type")]
+    ty: &'static str,
+}
+
+/// One record as GetRecords returns it, serialised straight from the shard (borrowed).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordOut<'a> {
+    #[serde(rename = "eventID")]
+    event_id: String,
+    event_name: &'static str,
+    event_version: &'static str,
+    event_source: &'static str,
+    aws_region: &'a str,
+    dynamodb: StreamRecordOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_identity: Option<Identity>,
+}
+
+impl<'a> RecordOut<'a> {
+    fn new(r: &'a Record, view: ViewType, arn: &str, region: &'a str) -> RecordOut<'a> {
+        RecordOut {
+            event_id: event_id(arn, r.seq),
+            event_name: r.event.as_str(),
+            event_version: "1.1",
+            event_source: "aws:dynamodb",
+            aws_region: region,
+            dynamodb: StreamRecordOut {
+                approximate_creation_date_time: r.at.as_secs(),
+                keys: &r.keys,
+                new_image: r.new.as_ref().filter(|_| view.new_image()),
+                old_image: r.old.as_ref().filter(|_| view.old_image()),
+                sequence_number: sequence_number(r.seq),
+                size_bytes: record_size(r, view),
+                stream_view_type: view.as_str(),
+            },
+            user_identity: r.by_ttl.then_some(Identity {
+                principal_id: "dynamodb.amazonaws.com",
+                ty: "Service",
+            }),
         }
     }
-    if view.old_image() {
-        if let Some(old) = &r.old {
-            d["OldImage"] = json!(old);
-        }
-    }
-    let mut v = json!({
-        "eventID": event_id(arn, r.seq),
-        "eventName": r.event.as_str(),
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "dynamodb": d,
-    });
-    if r.by_ttl {
-        v["userIdentity"] = json!({"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"});
-    }
-    v
+}
+
+/// GetRecords' answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Output<'a> {
+    records: Vec<RecordOut<'a>>,
+    /// Left out once a closed shard is read to its end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_shard_iterator: Option<String>,
 }
 
 impl Command for GetRecords {
     type Input = GetRecordsInput;
-    type Output = Value;
+    /// Serialised while the table is locked: the records are borrowed from their shard.
+    type Output = Box<RawValue>;
 
     fn parse(body: &[u8]) -> Result<GetRecordsInput> {
         json(body)
     }
 
-    fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
+    fn execute(self, ctx: &mut Context<'_>) -> Result<Box<RawValue>> {
         let now = ctx.engine.clock.now();
         let it = self.iterator;
         if it.expired(now) {
@@ -113,30 +157,30 @@ impl Command for GetRecords {
         let mut records = Vec::new();
         let mut bytes = 0;
         let mut position = it.position;
+        let region = ctx.request.region.as_str();
         for r in shard.visible_from(it.position, now).take(self.limit) {
             let size = record_size(r, stream.view);
             if !records.is_empty() && bytes + size > MAX_BYTES {
                 break;
             }
             bytes += size;
-            records.push(record_json(
-                r,
-                stream.view,
-                &stream.arn,
-                &ctx.request.region,
-            ));
+            records.push(RecordOut::new(r, stream.view, &stream.arn, region));
             position = r.seq + 1;
         }
-        let mut out = json!({ "Records": records });
         // A closed shard read to its end has no next iterator (the member is left out).
-        if !shard.exhausted_at(position) {
-            let next = ShardIterator {
+        let next_shard_iterator = (!shard.exhausted_at(position)).then(|| {
+            ShardIterator {
                 position,
                 issued_ms: now.as_millis() as u64,
-                ..it
-            };
-            out["NextShardIterator"] = json!(next.encode());
-        }
-        Ok(out)
+                ..it.clone()
+            }
+            .encode()
+        });
+        let out = Output {
+            records,
+            next_shard_iterator,
+        };
+        serde_json::value::to_raw_value(&out)
+            .map_err(|e| DynamoError::new(ErrorKind::InternalServer, e.to_string()))
     }
 }
