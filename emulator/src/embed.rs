@@ -232,6 +232,13 @@ impl InProcess {
         &self.engine
     }
 
+    /// A reader of `table`'s enabled stream, from its oldest record: typed records, each
+    /// once, parents' shards before their children's (what a Lambda-style consumer sees,
+    /// without HTTP).
+    pub fn stream_reader(&self, table: &str) -> Result<crate::StreamReader, DynamoError> {
+        crate::StreamReader::new(self.engine.clone(), table)
+    }
+
     /// The emulator's clock (advance it when virtual).
     pub fn clock(&self) -> &Clock {
         &self.engine.clock
@@ -311,6 +318,11 @@ impl Emulator {
     /// The emulator's clock: a virtual clock can be advanced from the test.
     pub fn clock(&self) -> &Clock {
         self.local.clock()
+    }
+
+    /// A reader of `table`'s enabled stream (see [`InProcess::stream_reader`]).
+    pub fn stream_reader(&self, table: &str) -> Result<crate::StreamReader, DynamoError> {
+        self.local.stream_reader(table)
     }
 
     /// Moves a virtual clock forward.

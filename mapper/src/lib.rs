@@ -49,6 +49,8 @@
 
 mod batch_write;
 mod capacity;
+#[cfg(feature = "streams")]
+mod change;
 mod datetime;
 mod error;
 mod expr;
@@ -62,6 +64,8 @@ mod write;
 
 pub use batch_write::BATCH_WRITE_MAX;
 pub use capacity::{Consumed, Pricing};
+#[cfg(feature = "streams")]
+pub use change::{Change, ChangeKind};
 pub use datetime::{Bytes, EpochSeconds, Iso8601};
 pub use dynamodb_mapper_derive::Model;
 pub use error::{CancelReason, Error, Result};

@@ -57,6 +57,7 @@ fn projection(p: Proj) -> Projection {
 pub struct CreateTable<'a, M> {
     mapper: &'a Mapper,
     billing: Billing,
+    stream: Option<aws_sdk_dynamodb::types::StreamViewType>,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -65,6 +66,7 @@ impl<'a, M: Model> CreateTable<'a, M> {
         CreateTable {
             mapper,
             billing: Billing::OnDemand,
+            stream: None,
             _m: PhantomData,
         }
     }
@@ -72,6 +74,13 @@ impl<'a, M: Model> CreateTable<'a, M> {
     /// The billing mode (on-demand by default).
     pub fn billing(mut self, billing: Billing) -> Self {
         self.billing = billing;
+        self
+    }
+
+    /// Enables a stream of the table's changes, carrying `view` (decode its records with
+    /// [`crate::Change::from_record`]).
+    pub fn stream(mut self, view: aws_sdk_dynamodb::types::StreamViewType) -> Self {
+        self.stream = Some(view);
         self
     }
 
@@ -156,6 +165,16 @@ impl<'a, M: Model> CreateTable<'a, M> {
             .set_provisioned_throughput(throughput(self.billing)?)
             .set_global_secondary_indexes((!globals.is_empty()).then_some(globals))
             .set_local_secondary_indexes((!locals.is_empty()).then_some(locals))
+            .set_stream_specification(match self.stream {
+                Some(view) => Some(
+                    aws_sdk_dynamodb::types::StreamSpecification::builder()
+                        .stream_enabled(true)
+                        .stream_view_type(view)
+                        .build()
+                        .map_err(bad)?,
+                ),
+                None => None,
+            })
             .send()
             .await
             .map_err(service)?;

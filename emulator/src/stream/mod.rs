@@ -10,6 +10,7 @@
 //! See <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html>.
 
 pub mod iterator;
+pub mod reader;
 pub mod shard;
 
 use crate::value::{item_size, Item};

@@ -181,3 +181,88 @@ async fn throttling_is_retried_by_the_sdk() {
         "{report}"
     );
 }
+
+/// A table made from a model with a stream: its records decode back into the model, before
+/// and after each change.
+#[tokio::test]
+async fn stream_records_decode_into_the_model() {
+    use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+    use dynamodb_mapper::{Change, ChangeKind};
+    let e = strong().start().await.unwrap();
+    let m = Mapper::for_endpoint(&e.endpoint_url());
+    m.create_table::<User>()
+        .stream(aws_sdk_dynamodb::types::StreamViewType::NewAndOldImages)
+        .send()
+        .await
+        .unwrap();
+    let mut u = User {
+        name: "chuck".into(),
+        power: 1,
+        tags: vec![],
+        email: None,
+    };
+    m.save(&mut u).await.unwrap();
+    u.power = 2;
+    m.save(&mut u).await.unwrap();
+    m.delete::<User>(User::key("chuck").unwrap()).await.unwrap();
+
+    let streams = aws_sdk_dynamodbstreams::Client::from_conf(
+        aws_sdk_dynamodbstreams::Config::builder()
+            .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
+            .endpoint_url(e.endpoint_url())
+            .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
+                "local", "local", None, None, "static",
+            ))
+            .build(),
+    );
+    let arn = streams
+        .list_streams()
+        .table_name(User::TABLE)
+        .send()
+        .await
+        .unwrap()
+        .streams()[0]
+        .stream_arn()
+        .unwrap()
+        .to_string();
+    let d = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let mut changes = Vec::new();
+    for shard in d.stream_description().unwrap().shards() {
+        let it = streams
+            .get_shard_iterator()
+            .stream_arn(&arn)
+            .shard_id(shard.shard_id().unwrap())
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .unwrap();
+        let page = streams
+            .get_records()
+            .shard_iterator(it.shard_iterator().unwrap())
+            .send()
+            .await
+            .unwrap();
+        for r in page.records() {
+            changes.push(Change::<User>::from_record(r).unwrap());
+        }
+    }
+    let kinds: Vec<ChangeKind> = changes.iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds,
+        [ChangeKind::Insert, ChangeKind::Modify, ChangeKind::Remove]
+    );
+    assert_eq!(changes[1].old.as_ref().map(|u| u.power), Some(1));
+    assert_eq!(changes[1].new.as_ref().map(|u| u.power), Some(2));
+    assert_eq!(changes[2].new, None);
+    assert_eq!(
+        changes[2].old.as_ref().map(|u| u.name.as_str()),
+        Some("chuck")
+    );
+    assert!(!changes[2].by_ttl);
+}
