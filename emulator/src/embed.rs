@@ -227,11 +227,6 @@ impl InProcess {
         Ok(serde_json::from_slice(&out).expect("the emulator writes valid JSON"))
     }
 
-    /// The engine, for inspection and control.
-    pub fn engine(&self) -> &Arc<Engine> {
-        &self.engine
-    }
-
     /// A reader of `table`'s enabled stream, from its oldest record: typed records, each
     /// once, parents' shards before their children's (what a Lambda-style consumer sees,
     /// without HTTP).

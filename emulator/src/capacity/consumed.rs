@@ -31,16 +31,6 @@ impl Consumed {
         self
     }
 
-    pub fn add(&mut self, other: &Consumed) {
-        self.table += other.table;
-        for (k, v) in &other.gsis {
-            *self.gsis.entry(k.clone()).or_default() += v;
-        }
-        for (k, v) in &other.lsis {
-            *self.lsis.entry(k.clone()).or_default() += v;
-        }
-    }
-
     /// The `ConsumedCapacity` member for `ReturnConsumedCapacity` TOTAL or INDEXES (None for
     /// NONE or absent). `read` picks ReadCapacityUnits vs WriteCapacityUnits.
     pub fn to_json(&self, table: &str, mode: Option<&str>, read: bool) -> Option<Value> {

@@ -215,11 +215,6 @@ impl Usage {
         }
         s
     }
-
-    /// Forgets a deleted table's usage.
-    pub fn forget(&self, table: &str) {
-        self.tables.lock().remove(table);
-    }
 }
 
 /// The usage of operation `op`, created on first use.

@@ -311,8 +311,15 @@ mod tests {
         cap.admit("PutItem", &other, Kind::Write, secs(0))
             .expect("another partition");
         // With throttling off, nothing is.
-        config.set_throttling(false);
-        cap.admit("PutItem", &part, Kind::Write, secs(0))
+        let off = TableCapacity::new(
+            "t",
+            None,
+            BTreeMap::new(),
+            Arc::new(CapacityConfig::new(false)),
+            secs(0),
+        );
+        off.charge("PutItem", &part, Kind::Write, 5_000.0, secs(0));
+        off.admit("PutItem", &part, Kind::Write, secs(0))
             .expect("throttling off");
     }
 

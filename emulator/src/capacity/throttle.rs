@@ -21,9 +21,6 @@ impl CapacityConfig {
     pub fn throttling(&self) -> bool {
         self.throttling.load(Ordering::Relaxed)
     }
-    pub fn set_throttling(&self, on: bool) {
-        self.throttling.store(on, Ordering::Relaxed);
-    }
 }
 
 impl Default for CapacityConfig {

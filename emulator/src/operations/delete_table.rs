@@ -63,7 +63,7 @@ impl Command for DeleteTable {
                 )));
             }
             let mut d = describe(&t, now);
-            d["TableStatus"] = json!("DELETING");
+            d["TableStatus"] = json!(TableStatus::Deleting.as_str());
             engine.reservations.release(&t.def.id);
             d
         };

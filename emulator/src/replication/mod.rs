@@ -99,10 +99,6 @@ impl ReplicationConfig {
         self.inner.read().clone()
     }
 
-    pub fn consistency(&self) -> Consistency {
-        self.inner.read().consistency
-    }
-
     pub fn update(&self, f: impl FnOnce(&mut Settings)) {
         f(&mut self.inner.write());
     }

@@ -94,7 +94,7 @@ impl Shard {
     /// Closes the shard: its last record (or, if it has none, the position before its start)
     /// is its ending sequence number.
     pub fn close(&mut self, now: Duration) {
-        if self.end_seq.is_none() {
+        if self.is_open() {
             let last = self
                 .records
                 .back()

@@ -46,10 +46,6 @@ impl Catalog {
         self.tables.read().len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Table names in order, starting after `after`.
     pub fn names_after(&self, after: Option<&str>) -> Vec<String> {
         let tables = self.tables.read();
