@@ -67,7 +67,11 @@ impl Command for DeleteTable {
             engine.reservations.release(&t.def.id);
             d
         };
-        engine.catalog.remove(name);
+        if let Some(t) = engine.catalog.remove(name) {
+            if t.read().streams().latest().is_some() {
+                engine.catalog.retire(t, now);
+            }
+        }
         Ok(json!({ "TableDescription": description }))
     }
 }

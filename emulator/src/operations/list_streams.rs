@@ -60,14 +60,16 @@ impl Command for ListStreams {
 
     fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
         let now = ctx.engine.clock.now();
-        let tables = match &self.table {
-            Some(name) => vec![ctx
-                .engine
-                .catalog
-                .get(name)
-                .ok_or_else(|| super::describe_table::not_found(name))?],
-            None => ctx.engine.catalog.all(),
-        };
+        // Deleted tables' streams stay listed (DISABLED) while they are readable.
+        let mut tables = ctx.engine.catalog.all();
+        tables.extend(ctx.engine.catalog.retired(now));
+        tables.sort_by(|a, b| a.read().def.name.cmp(&b.read().def.name));
+        if let Some(name) = &self.table {
+            tables.retain(|t| &t.read().def.name == name);
+            if tables.is_empty() {
+                return Err(super::describe_table::not_found(name));
+            }
+        }
         // (table, ARN, label), tables in name order, each table's newest stream first.
         let mut streams: Vec<(String, String, String)> = Vec::new();
         for t in tables {

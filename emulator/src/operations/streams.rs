@@ -66,10 +66,12 @@ pub(super) fn table_of(arn: &str) -> Result<&str> {
 pub(super) fn stream_table(engine: &Engine, arn: &str) -> Result<TableRef> {
     let table = table_of(arn)?;
     let now = engine.clock.now();
+    let has = |t: &TableRef| t.read().streams().get(arn, now).is_some();
     engine
         .catalog
         .get(table)
-        .filter(|t| t.read().streams().get(arn, now).is_some())
+        .filter(has)
+        .or_else(|| engine.catalog.retired(now).into_iter().find(has))
         .ok_or_else(|| stream_not_found(arn))
 }
 

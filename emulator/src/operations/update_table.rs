@@ -189,6 +189,22 @@ impl UpdateTable {
             Some(updates) => gsi_changes(t, updates, &defs, billing, &self.name)?,
             None => Default::default(),
         };
+        // A stream change goes alone: not with a throughput change, nor with an index created
+        // or deleted (the service's texts, probed live in 2026).
+        let stream_changes = self
+            .stream_specification
+            .as_ref()
+            .is_some_and(|s| (s.stream_enabled == Some(true)) != t.def.stream.is_some());
+        if stream_changes && throughput != t.def.throughput && billing == t.def.billing_mode {
+            return Err(DynamoError::invalid_parameter(
+                "You cannot modify stream status while updating table IOPS",
+            ));
+        }
+        if stream_changes && !(creates.is_empty() && deletes.is_empty()) {
+            return Err(DynamoError::invalid_parameter(
+                "You cannot create or delete index while changing stream status",
+            ));
+        }
         // Switching to provisioned needs throughput for every remaining GSI.
         if billing == BillingMode::Provisioned && t.def.billing_mode == BillingMode::PayPerRequest {
             for g in &t.def.gsis {

@@ -189,6 +189,17 @@ impl ItemStore {
         Some((old, size))
     }
 
+    /// Forgets every item (a deleted table keeps only its streams).
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.size_bytes = 0;
+        self.indexes
+            .values_mut()
+            .for_each(|e| *e = IndexEntries::default());
+        self.ttl_schedule.clear();
+        self.collections.clear();
+    }
+
     /// Builds the entries of an index the definition just gained (UpdateTable creating a GSI:
     /// DynamoDB backfills it from the existing items).
     pub fn add_index(&mut self, def: &TableDefinition, name: &str) {

@@ -21,6 +21,9 @@ pub fn expire_before_read(table: &TableRef, now: std::time::Duration) {
 #[derive(Default)]
 pub struct Catalog {
     tables: RwLock<BTreeMap<String, TableRef>>,
+    /// Deleted tables whose streams are still readable: DynamoDB keeps a deleted table's
+    /// stream (DISABLED) for 24 hours. Their items are gone.
+    retired: RwLock<Vec<TableRef>>,
 }
 
 impl Catalog {
@@ -62,7 +65,26 @@ impl Catalog {
         self.tables.read().values().cloned().collect()
     }
 
+    /// Keeps a deleted table's streams readable (see [`Table::retire`]).
+    pub fn retire(&self, table: TableRef, now: std::time::Duration) {
+        table.write().retire(now);
+        let mut retired = self.retired.write();
+        retired.retain(|t| t.read().streams().readable(now).next().is_some());
+        retired.push(table);
+    }
+
+    /// The deleted tables whose streams are still readable at `now`.
+    pub fn retired(&self, now: std::time::Duration) -> Vec<TableRef> {
+        self.retired
+            .read()
+            .iter()
+            .filter(|t| t.read().streams().readable(now).next().is_some())
+            .cloned()
+            .collect()
+    }
+
     pub fn clear(&self) {
+        self.retired.write().clear();
         self.tables.write().clear();
     }
 }

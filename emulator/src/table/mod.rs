@@ -94,6 +94,14 @@ impl Table {
         }
     }
 
+    /// What is left of a deleted table: its streams, disabled, readable for 24 hours. The
+    /// items and their history go.
+    pub fn retire(&mut self, now: Duration) {
+        self.streams.disable(now);
+        self.store.clear();
+        self.replicas.settle();
+    }
+
     /// The table's streams.
     pub fn streams(&self) -> &TableStreams {
         &self.streams

@@ -436,6 +436,33 @@ async fn disabling_closes_the_stream_and_enabling_starts_a_new_one() {
     let e = update(spec(false, None)).await;
     Expected::validation("Table has no stream to disable: TableName: Tab")
         .check("disable twice", e);
+    let e = c
+        .update_table()
+        .table_name("Tab")
+        .stream_specification(spec(true, Some(StreamViewType::KeysOnly)))
+        .attribute_definitions(ad("g", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("byG")
+                        .key_schema(ks("g", KeyType::Hash))
+                        .projection(
+                            aws_sdk_dynamodb::types::Projection::builder()
+                                .projection_type(aws_sdk_dynamodb::types::ProjectionType::All)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await;
+    Expected::validation(
+        "One or more parameter values were invalid: You cannot create or delete index while changing stream status",
+    )
+    .check("a stream change with an index change", e);
 
     let st = streams_client(&env.emulator.endpoint_url());
     let d = st
@@ -472,6 +499,37 @@ async fn disabling_closes_the_stream_and_enabling_starts_a_new_one() {
         .filter_map(|s| s.stream_arn())
         .collect();
     assert_eq!(arns, [second.as_str(), first.as_str()], "newest first");
+
+    // A deleted table's streams stay readable, DISABLED, for 24 hours.
+    c.put_item()
+        .table_name("Tab")
+        .set_item(Some(item("k", "2")))
+        .send()
+        .await
+        .unwrap();
+    c.delete_table().table_name("Tab").send().await.unwrap();
+    let d = st
+        .describe_stream()
+        .stream_arn(&second)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.stream_description()
+            .unwrap()
+            .stream_status()
+            .map(|s| s.as_str()),
+        Some("DISABLED")
+    );
+    assert_eq!(read_all(&st, &second).await.len(), 1);
+    let listed = st.list_streams().send().await.unwrap();
+    assert_eq!(listed.streams().len(), 2);
+    env.emulator
+        .clock()
+        .advance(Duration::from_secs(24 * 3600 + 1));
+    let e = st.describe_stream().stream_arn(&second).send().await;
+    Expected::containing("ResourceNotFoundException", "Stream").check("a day after", e);
+    assert!(st.list_streams().send().await.unwrap().streams().is_empty());
 }
 
 #[tokio::test]
