@@ -655,6 +655,8 @@ impl ReplicaSet {
         (self.lsn, n, b)
     }
 
+    // The state checker runs in debug builds only (and their tests).
+    #[cfg(debug_assertions)]
     /// Checks each partition's item count and bytes against the store, and the version chains.
     pub fn check_invariants(&self, store: &ItemStore) -> std::result::Result<(), String> {
         let mut parts = vec![(0u64, 0u64); self.partitions.parts.len()];

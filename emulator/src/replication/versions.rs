@@ -65,6 +65,8 @@ impl VersionChains {
         self.chains.range(range).map(|(k, _)| k)
     }
 
+    // The state checker runs in debug builds only (and their tests).
+    #[cfg(debug_assertions)]
     /// Checks the chains against the log: every chain's versions in increasing log order, the
     /// log in log order, and the same versions in both. A failure is an emulator bug.
     pub fn check_invariants(&self) -> Result<(), String> {

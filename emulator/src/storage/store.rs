@@ -115,6 +115,8 @@ impl ItemStore {
         self.items.range(range)
     }
 
+    // The state checker runs in debug builds only (and their tests).
+    #[cfg(debug_assertions)]
     /// Every item, in key order.
     pub fn iter(&self) -> std::collections::btree_map::Iter<'_, StoredKey, Item> {
         self.items.iter()
@@ -274,6 +276,8 @@ impl ItemStore {
         self.collections.get(&key.hash).copied().unwrap_or(0)
     }
 
+    // The state checker runs in debug builds only (and their tests).
+    #[cfg(debug_assertions)]
     /// Checks that everything derived from the items still matches them: the table's size,
     /// each index's entries and size, the TTL schedule and the item collections. A failure is
     /// an emulator bug.

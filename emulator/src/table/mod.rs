@@ -415,6 +415,8 @@ impl Table {
         c
     }
 
+    // The state checker runs in debug builds only (and their tests).
+    #[cfg(debug_assertions)]
     /// Checks that the parts agree: the store's derived state against its items, the
     /// partitions' counts against the store, and the version chains. Debug builds run it after
     /// every operation (TigerBeetle's state checker, in miniature), so a test that breaks
