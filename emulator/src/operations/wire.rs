@@ -14,6 +14,8 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         let msg = if e.is_syntax() || e.is_eof() {
             "Start of structure or map found where not expected.".to_string()
+        } else if let Some(java) = collection_type::<T>(&e.to_string(), body) {
+            format!("Unrecognized collection type {java}")
         } else if is_scalar_for_struct(&e.to_string()) && struct_is_a_member::<T>(body) {
             // The service's two structure kinds: one given a scalar as a member of another
             // structure is "Unexpected field type"; as a list element or a map's value,
@@ -24,6 +26,84 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
         };
         DynamoError::serialization(msg)
     })
+}
+
+/// The Java type the service names when a list arrives where a structure or a map belongs
+/// (dynalite's suite, recorded against the service): `class com.amazonaws.dynamodb.v20120810.X`
+/// for a structure, `java.util.Map<java.lang.String, V>` for a map. serde says what it expected
+/// in our terms; the member's name (from the path, found by decoding again, only for malformed
+/// requests) says which of the service's types that is.
+fn collection_type<T: DeserializeOwned>(serde_msg: &str, body: &[u8]) -> Option<String> {
+    const NS: &str = "com.amazonaws.dynamodb.v20120810.";
+    let core = serde_msg.split(" at line ").next().unwrap_or(serde_msg);
+    // serde reads a structure from a list too; an empty one fails on its length.
+    let expected = core
+        .strip_prefix("invalid type: sequence, expected ")
+        .or_else(|| {
+            core.strip_prefix("invalid length 0, expected ")
+                .filter(|e| e.starts_with("struct "))
+        })?;
+    let class = |c: &str| Some(format!("class {NS}{c}"));
+    let map_of = |v: &str| Some(format!("java.util.Map<java.lang.String, {v}>"));
+    match expected {
+        "an AttributeValue structure" => return class("AttributeValue"),
+        "a map of attribute names to values" => return map_of(&format!("{NS}AttributeValue")),
+        _ => {}
+    }
+    // The innermost member the path names.
+    use serde_path_to_error::Segment;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let e = serde_path_to_error::deserialize::<_, T>(&mut de).err()?;
+    let segments: Vec<&Segment> = e.path().iter().collect();
+    let keys: Vec<&str> = segments
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Map { key } => Some(key.as_str()),
+            _ => None,
+        })
+        .collect();
+    let last = *keys.last()?;
+    if expected == "a map" {
+        let batch_write = std::any::type_name::<T>().contains("BatchWrite");
+        let value = match last {
+            "ExpressionAttributeNames" => "java.lang.String".to_string(),
+            "Key" | "Item" | "ExclusiveStartKey" | "ExpressionAttributeValues" => {
+                format!("{NS}AttributeValue")
+            }
+            "QueryFilter" | "ScanFilter" | "KeyConditions" => format!("{NS}Condition"),
+            "Expected" => format!("{NS}ExpectedAttributeValue"),
+            "AttributeUpdates" => format!("{NS}AttributeValueUpdate"),
+            "RequestItems" if batch_write => format!("java.util.List<{NS}WriteRequest>"),
+            "RequestItems" => format!("{NS}KeysAndAttributes"),
+            _ => return None,
+        };
+        return map_of(&value);
+    }
+    if !expected.starts_with("struct ") {
+        return None;
+    }
+    // A structure: the service's class for the member it is: the list it is an element of,
+    // the member it is, or the map (AttributeUpdates) it is a value of.
+    let class_of = |k: &str| {
+        Some(match k {
+            "GlobalSecondaryIndexes" => "GlobalSecondaryIndex",
+            "LocalSecondaryIndexes" => "LocalSecondaryIndex",
+            "GlobalSecondaryIndexUpdates" => "GlobalSecondaryIndexUpdate",
+            "Create" => "CreateGlobalSecondaryIndexAction",
+            "Update" => "UpdateGlobalSecondaryIndexAction",
+            "Delete" => "DeleteGlobalSecondaryIndexAction",
+            _ => return None,
+        })
+    };
+    let member = match segments.as_slice() {
+        [.., Segment::Map { key }, Segment::Seq { .. }] => class_of(key),
+        [.., Segment::Map { key: map }, Segment::Map { .. }] if map == "AttributeUpdates" => {
+            Some("AttributeValueUpdate")
+        }
+        [.., Segment::Map { key }] => class_of(key),
+        _ => None,
+    }?;
+    class(member)
 }
 
 /// Whether serde's complaint is a scalar where a structure belongs.

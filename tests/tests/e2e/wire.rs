@@ -136,3 +136,93 @@ async fn responses_echo_the_requests_json_content_type() {
         ]
     );
 }
+
+/// A list where a structure or a map belongs: the service names its own Java type (dynalite's
+/// suite, recorded against it), one row per shape.
+#[tokio::test]
+async fn a_list_for_a_structure_or_map_names_the_services_type() {
+    let env = start().await;
+    let url = env.emulator.endpoint_url();
+    const NS: &str = "com.amazonaws.dynamodb.v20120810.";
+    let map =
+        |v: &str| format!("Unrecognized collection type java.util.Map<java.lang.String, {v}>");
+    let class = |c: &str| format!("Unrecognized collection type class {NS}{c}");
+    let cases: Vec<(&str, &str, String)> = vec![
+        (
+            "GetItem",
+            r#"{"TableName":"abc","Key":{"a":[]}}"#,
+            class("AttributeValue"),
+        ),
+        (
+            "GetItem",
+            r#"{"TableName":"abc","Key":[]}"#,
+            map(&format!("{NS}AttributeValue")),
+        ),
+        (
+            "GetItem",
+            r#"{"TableName":"abc","ExpressionAttributeNames":[]}"#,
+            map("java.lang.String"),
+        ),
+        (
+            "Query",
+            r#"{"TableName":"abc","KeyConditions":[]}"#,
+            map(&format!("{NS}Condition")),
+        ),
+        (
+            "PutItem",
+            r#"{"TableName":"abc","Expected":[]}"#,
+            map(&format!("{NS}ExpectedAttributeValue")),
+        ),
+        (
+            "UpdateItem",
+            r#"{"TableName":"abc","AttributeUpdates":{"a":[]}}"#,
+            class("AttributeValueUpdate"),
+        ),
+        (
+            "BatchWriteItem",
+            r#"{"RequestItems":[]}"#,
+            map(&format!("java.util.List<{NS}WriteRequest>")),
+        ),
+        (
+            "BatchGetItem",
+            r#"{"RequestItems":[]}"#,
+            map(&format!("{NS}KeysAndAttributes")),
+        ),
+        (
+            "CreateTable",
+            r#"{"TableName":"abc","LocalSecondaryIndexes":[[]]}"#,
+            class("LocalSecondaryIndex"),
+        ),
+        (
+            "CreateTable",
+            r#"{"TableName":"abc","GlobalSecondaryIndexes":[{"Projection":[]}]}"#,
+            class("Projection"),
+        ),
+        (
+            "UpdateTable",
+            r#"{"TableName":"abc","GlobalSecondaryIndexUpdates":[{"Create":[]}]}"#,
+            class("CreateGlobalSecondaryIndexAction"),
+        ),
+        // A scalar member given a list keeps its own text.
+        (
+            "CreateTable",
+            r#"{"TableName":"abc","LocalSecondaryIndexes":[{"IndexName":[]}]}"#,
+            "Unrecognized collection type class java.lang.String".into(),
+        ),
+    ];
+    for (op, body, expected) in cases {
+        let url = url.clone();
+        let target = format!("DynamoDB_20120810.{op}");
+        let (status, _, out) =
+            tokio::task::spawn_blocking(move || raw_post(&url, Some(&target), body.as_bytes()))
+                .await
+                .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(status, 400, "{op} {body}");
+        assert_eq!(
+            v["__type"], "com.amazon.coral.service#SerializationException",
+            "{op} {body}"
+        );
+        assert_eq!(v["Message"], expected.as_str(), "{op} {body}");
+    }
+}
