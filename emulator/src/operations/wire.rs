@@ -14,6 +14,8 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         let msg = if e.is_syntax() || e.is_eof() {
             "Start of structure or map found where not expected.".to_string()
+        } else if let Some(msg) = integer_member::<T>(&e.to_string(), body) {
+            msg
         } else if let Some(java) = collection_type::<T>(&e.to_string(), body) {
             format!("Unrecognized collection type {java}")
         } else if is_scalar_for_struct(&e.to_string()) && struct_is_a_member::<T>(body) {
@@ -26,6 +28,30 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
         };
         DynamoError::serialization(msg)
     })
+}
+
+/// The members the service declares as `Integer` (`Limit`, `Segment`, `TotalSegments`): the
+/// emulator reads them as 64-bit numbers, so that out-of-range values get DynamoDB's range
+/// messages, but a wrong JSON type names the service's type.
+fn integer_member<T: DeserializeOwned>(serde_msg: &str, body: &[u8]) -> Option<String> {
+    let core = serde_msg.split(" at line ").next().unwrap_or(serde_msg);
+    if !core.starts_with("invalid type: ") || !core.ends_with(", expected i64") {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let e = serde_path_to_error::deserialize::<_, T>(&mut de).err()?;
+    let last = match e.path().iter().last() {
+        Some(serde_path_to_error::Segment::Map { key }) => key.clone(),
+        _ => return None,
+    };
+    if !matches!(last.as_str(), "Limit" | "Segment" | "TotalSegments") {
+        return None;
+    }
+    Some(
+        serialization_message(serde_msg)
+            .replace("class java.lang.Long", "class java.lang.Integer")
+            .replace("converted to Long", "converted to Integer"),
+    )
 }
 
 /// The Java type the service names when a list arrives where a structure or a map belongs
@@ -215,6 +241,10 @@ fn serialization_message(serde_msg: &str) -> String {
     // A list or map member given a scalar; a structure given one is "Unexpected value type".
     let container = expected.starts_with("a sequence") || expected.starts_with("a map");
     match (found, token, java) {
+        // A string where a boolean belongs is refused by the service's parser itself.
+        (f, _, Some("Boolean")) if f.starts_with("string") => {
+            "Unexpected token received from parser".into()
+        }
         (f, _, _) if f.starts_with("map") && !expected.starts_with("struct") => {
             "Start of structure or map found where not expected".into()
         }

@@ -203,6 +203,47 @@ async fn a_list_for_a_structure_or_map_names_the_services_type() {
             r#"{"TableName":"abc","GlobalSecondaryIndexUpdates":[{"Create":[]}]}"#,
             class("CreateGlobalSecondaryIndexAction"),
         ),
+        // Scalars named as the service's parser names them.
+        (
+            "GetItem",
+            r#"{"TableName":"abc","ConsistentRead":"23"}"#,
+            "Unexpected token received from parser".into(),
+        ),
+        (
+            "Query",
+            r#"{"TableName":"abc","Limit":"23"}"#,
+            "STRING_VALUE cannot be converted to Integer".into(),
+        ),
+        (
+            "Scan",
+            r#"{"TableName":"abc","Segment":true}"#,
+            "TRUE_VALUE cannot be converted to Integer".into(),
+        ),
+        (
+            "ListTables",
+            r#"{"Limit":"23"}"#,
+            "STRING_VALUE cannot be converted to Integer".into(),
+        ),
+        (
+            "GetItem",
+            r#"{"TableName":"abc","Key":{"a":{"B":true}}}"#,
+            "only base-64-encoded strings are convertible to bytes".into(),
+        ),
+        (
+            "GetItem",
+            r#"{"TableName":"abc","Key":{"a":{"B":[]}}}"#,
+            "Unrecognized collection type class java.nio.ByteBuffer".into(),
+        ),
+        (
+            "GetItem",
+            r#"{"TableName":"abc","Key":{"a":{"B":"=+/="}}}"#,
+            "Invalid last non-pad Base64 character dectected".into(),
+        ),
+        (
+            "GetItem",
+            r#"{"TableName":"abc","Key":{"a":{"B":"23456"}}}"#,
+            "Base64 encoded length is expected a multiple of 4 bytes but found: 5".into(),
+        ),
         // A scalar member given a list keeps its own text.
         (
             "CreateTable",
