@@ -40,7 +40,7 @@ fn integer_member<T: DeserializeOwned>(serde_msg: &str, body: &[u8]) -> Option<S
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let e = serde_path_to_error::deserialize::<_, T>(&mut de).err()?;
-    let last = match e.path().iter().last() {
+    let last = match e.path().iter().next_back() {
         Some(serde_path_to_error::Segment::Map { key }) => key.clone(),
         _ => return None,
     };
