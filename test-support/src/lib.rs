@@ -1,7 +1,8 @@
 //! What the workspace's test suites share.
 //!
 //! - [`start`], [`start_with`]: an emulator on a free port with a real `aws-sdk-dynamodb`
-//!   client pointed at it ([`TestEnv`]); [`client_for`] any other endpoint.
+//!   client pointed at it ([`TestEnv`]); [`client_for`] any other endpoint, and
+//!   [`streams_client_for`] a DynamoDB Streams client.
 //! - [`ks`], [`ad`], [`gsi`], [`s`], [`n`], [`create_table`]: the request shapes tests repeat.
 //! - [`error_of`] and [`Expected`]: DynamoDB's error code and message, checked case by case in
 //!   table-driven tests ([`Expected::check`] names the failing case).

@@ -30,6 +30,18 @@ pub fn client_for(endpoint: &str) -> Client {
     Client::from_conf(config)
 }
 
+/// A DynamoDB Streams client for any endpoint, with the same dummy credentials.
+pub fn streams_client_for(endpoint: &str) -> aws_sdk_dynamodbstreams::Client {
+    aws_sdk_dynamodbstreams::Client::from_conf(
+        aws_sdk_dynamodbstreams::Config::builder()
+            .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
+            .endpoint_url(endpoint)
+            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+            .build(),
+    )
+}
+
 /// Starts an emulator whose eventual reads are always current (the `strong` preset) and that
 /// never throttles, for tests of item semantics; consistency and capacity tests configure their
 /// own with [`start_with`].

@@ -4,10 +4,11 @@
 
 use super::command::{json, Command, Context};
 use super::describe_table::{key_schema_json, seconds};
-use super::streams::{length, limit, limit_at_most, stream_not_found, stream_table, table_of};
+use super::streams::{length, limit, limit_at_most, table_of, with_stream};
 use super::validate::enum_check;
 use crate::error::{Constraints, DynamoError, Result};
-use crate::stream::sequence_number;
+use crate::stream::{sequence_number, Stream};
+use crate::table::Table;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -81,19 +82,13 @@ impl Command for DescribeStream {
     }
 
     fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
-        let now = ctx.engine.clock.now();
-        let table = stream_table(ctx.engine, &self.arn)?;
-        let mut t = table.write();
-        let stream = t
-            .streams_mut()
-            .get_mut(&self.arn, now)
-            .ok_or_else(|| stream_not_found(&self.arn))?;
-        stream.trim(now);
-        let (name, schema) = (t.def.name.clone(), key_schema_json(&t.def.schema));
-        let stream = t
-            .streams()
-            .get(&self.arn, now)
-            .ok_or_else(|| stream_not_found(&self.arn))?;
+        with_stream(ctx.engine, &self.arn, |t, stream| self.describe(t, stream))
+    }
+}
+
+impl DescribeStream {
+    fn describe(&self, t: &Table, stream: &Stream) -> Result<Value> {
+        let (name, schema) = (&t.def.name, key_schema_json(&t.def.schema));
         let shards: Vec<_> = stream
             .shards
             .iter()

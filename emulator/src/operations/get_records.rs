@@ -3,11 +3,11 @@
 //! <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html>.
 
 use super::command::{json, Command, Context};
-use super::streams::{length, limit, limit_at_most, shard_not_found, stream_not_found, trimmed};
+use super::streams::{length, limit, limit_at_most, shard_not_found, trimmed, with_stream};
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::stream::iterator::ShardIterator;
 use crate::stream::shard::Record;
-use crate::stream::{event_id, record_size, sequence_number, ViewType};
+use crate::stream::{event_id, record_size, sequence_number, Stream, ViewType};
 use crate::value::Item;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -143,44 +143,51 @@ impl Command for GetRecords {
                 "The provided iterator exceeds the maximum age allowed.",
             ));
         }
-        let table = super::streams::stream_table(ctx.engine, &it.stream_arn)?;
-        let mut t = table.write();
-        let stream = t
-            .streams_mut()
-            .get_mut(&it.stream_arn, now)
-            .ok_or_else(|| stream_not_found(&it.stream_arn))?;
-        stream.trim(now);
-        let shard = stream.shard(&it.shard_id).ok_or_else(shard_not_found)?;
-        if shard.trimmed_at(it.position) {
-            return Err(trimmed());
-        }
-        let mut records = Vec::new();
-        let mut bytes = 0;
-        let mut position = it.position;
         let region = ctx.request.region.as_str();
-        for r in shard.visible_from(it.position, now).take(self.limit) {
-            let size = record_size(r, stream.view);
-            if !records.is_empty() && bytes + size > MAX_BYTES {
-                break;
-            }
-            bytes += size;
-            records.push(RecordOut::new(r, stream.view, &stream.arn, region));
-            position = r.seq + 1;
-        }
-        // A closed shard read to its end has no next iterator (the member is left out).
-        let next_shard_iterator = (!shard.exhausted_at(position)).then(|| {
-            ShardIterator {
-                position,
-                issued_ms: now.as_millis() as u64,
-                ..it.clone()
-            }
-            .encode()
-        });
-        let out = Output {
-            records,
-            next_shard_iterator,
-        };
-        serde_json::value::to_raw_value(&out)
-            .map_err(|e| DynamoError::new(ErrorKind::InternalServer, e.to_string()))
+        let limit = self.limit;
+        with_stream(ctx.engine, &it.stream_arn, |_, stream| {
+            read(stream, &it, limit, region, now)
+        })
     }
+}
+
+/// Reads a page of the iterator's shard, and serialises it while the shard is borrowed.
+fn read(
+    stream: &Stream,
+    it: &ShardIterator,
+    limit: usize,
+    region: &str,
+    now: std::time::Duration,
+) -> Result<Box<RawValue>> {
+    let shard = stream.shard(&it.shard_id).ok_or_else(shard_not_found)?;
+    if shard.trimmed_at(it.position) {
+        return Err(trimmed());
+    }
+    let mut records = Vec::new();
+    let mut bytes = 0;
+    let mut position = it.position;
+    for r in shard.visible_from(it.position, now).take(limit) {
+        let size = record_size(r, stream.view);
+        if !records.is_empty() && bytes + size > MAX_BYTES {
+            break;
+        }
+        bytes += size;
+        records.push(RecordOut::new(r, stream.view, &stream.arn, region));
+        position = r.seq + 1;
+    }
+    // A closed shard read to its end has no next iterator (the member is left out).
+    let next_shard_iterator = (!shard.exhausted_at(position)).then(|| {
+        ShardIterator {
+            position,
+            issued_ms: now.as_millis() as u64,
+            ..it.clone()
+        }
+        .encode()
+    });
+    let out = Output {
+        records,
+        next_shard_iterator,
+    };
+    serde_json::value::to_raw_value(&out)
+        .map_err(|e| DynamoError::new(ErrorKind::InternalServer, e.to_string()))
 }

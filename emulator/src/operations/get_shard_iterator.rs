@@ -3,11 +3,11 @@
 //! <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetShardIterator.html>.
 
 use super::command::{json, Command, Context};
-use super::streams::{length, shard_not_found, stream_not_found, stream_table, table_of, trimmed};
+use super::streams::{length, shard_not_found, table_of, trimmed, with_stream};
 use super::validate::enum_check;
 use crate::error::{Constraints, DynamoError, Result};
 use crate::stream::iterator::ShardIterator;
-use crate::stream::parse_sequence_number;
+use crate::stream::{parse_sequence_number, Stream};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -109,13 +109,20 @@ impl Command for GetShardIterator {
 
     fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
         let now = ctx.engine.clock.now();
-        let table = stream_table(ctx.engine, &self.arn)?;
-        let mut t = table.write();
-        let stream = t
-            .streams_mut()
-            .get_mut(&self.arn, now)
-            .ok_or_else(|| stream_not_found(&self.arn))?;
-        stream.trim(now);
+        let position = with_stream(ctx.engine, &self.arn, |_, stream| self.position(stream))?;
+        let it = ShardIterator {
+            stream_arn: self.arn,
+            shard_id: self.shard,
+            position,
+            issued_ms: now.as_millis() as u64,
+        };
+        Ok(json!({ "ShardIterator": it.encode() }))
+    }
+}
+
+impl GetShardIterator {
+    /// The sequence number the iterator starts at.
+    fn position(&self, stream: &Stream) -> Result<u64> {
         let next = stream.next_seq();
         let shard = stream.shard(&self.shard).ok_or_else(shard_not_found)?;
         let in_shard = |n: u64| n >= shard.start_seq && shard.end_seq.is_none_or(|e| n <= e);
@@ -131,12 +138,6 @@ impl Command for GetShardIterator {
             Start::At(n) => n,
             Start::After(n) => n + 1,
         };
-        let it = ShardIterator {
-            stream_arn: self.arn,
-            shard_id: self.shard,
-            position,
-            issued_ms: now.as_millis() as u64,
-        };
-        Ok(json!({ "ShardIterator": it.encode() }))
+        Ok(position)
     }
 }

@@ -63,21 +63,25 @@ impl Command for ListStreams {
         // Deleted tables' streams stay listed (DISABLED) while they are readable.
         let mut tables = ctx.engine.catalog.all();
         tables.extend(ctx.engine.catalog.retired(now));
-        tables.sort_by(|a, b| a.read().def.name.cmp(&b.read().def.name));
-        if let Some(name) = &self.table {
-            tables.retain(|t| &t.read().def.name == name);
-            if tables.is_empty() {
-                return Err(super::describe_table::not_found(name));
-            }
-        }
         // (table, ARN, label), tables in name order, each table's newest stream first.
         let mut streams: Vec<(String, String, String)> = Vec::new();
+        let mut named = false;
         for t in tables {
             let t = t.read();
+            if self.table.as_ref().is_some_and(|name| *name != t.def.name) {
+                continue;
+            }
+            named = true;
             for s in t.streams().readable(now).rev() {
                 streams.push((t.def.name.clone(), s.arn.clone(), s.label.clone()));
             }
         }
+        if let (Some(name), false) = (&self.table, named) {
+            return Err(super::describe_table::not_found(name));
+        }
+        // The catalog lists its tables in name order; deleted ones come after: a stable sort
+        // by name keeps each table's newest-first order.
+        streams.sort_by(|a, b| a.0.cmp(&b.0));
         let start = match &self.after {
             Some(arn) => {
                 streams

@@ -8,7 +8,9 @@
 
 use crate::engine::Engine;
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
+use crate::stream::Stream;
 use crate::table::catalog::TableRef;
+use crate::table::Table;
 
 /// A member's length bounds, as DynamoDB Streams' model declares them.
 pub(super) fn length(c: &mut Constraints, v: Option<&str>, member: &str, min: usize, max: usize) {
@@ -73,6 +75,27 @@ pub(super) fn stream_table(engine: &Engine, arn: &str) -> Result<TableRef> {
         .filter(has)
         .or_else(|| engine.catalog.retired(now).into_iter().find(has))
         .ok_or_else(|| stream_not_found(arn))
+}
+
+/// Runs `read` on the stream `arn` and its table, under the table's lock, after trimming the
+/// records the retention period let go: what every Streams read sees.
+pub(super) fn with_stream<R>(
+    engine: &Engine,
+    arn: &str,
+    read: impl FnOnce(&Table, &Stream) -> Result<R>,
+) -> Result<R> {
+    let now = engine.clock.now();
+    let table = stream_table(engine, arn)?;
+    let mut t = table.write();
+    t.streams_mut()
+        .trimmed(arn, now)
+        .ok_or_else(|| stream_not_found(arn))?;
+    let t = &*t;
+    let stream = t
+        .streams()
+        .get(arn, now)
+        .ok_or_else(|| stream_not_found(arn))?;
+    read(t, stream)
 }
 
 /// ResourceNotFoundException for a stream (the service's text).

@@ -12,46 +12,49 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
         body
     };
     serde_json::from_slice(body).map_err(|e| {
-        let msg = if e.is_syntax() || e.is_eof() {
-            "Start of structure or map found where not expected.".to_string()
-        } else if let Some(msg) = integer_member::<T>(&e.to_string(), body) {
-            msg
-        } else if let Some(java) = collection_type::<T>(&e.to_string(), body) {
+        if e.is_syntax() || e.is_eof() {
+            return DynamoError::serialization(
+                "Start of structure or map found where not expected.",
+            );
+        }
+        let text = e.to_string();
+        // The path to the failing value, found by decoding again (only malformed requests
+        // pay for it, and at most once).
+        let path = std::cell::OnceCell::new();
+        let path = || path.get_or_init(|| error_path::<T>(body)).as_deref();
+        let msg = if let Some(java) = collection_type(
+            &text,
+            path,
+            std::any::type_name::<T>().contains("BatchWrite"),
+        ) {
             format!("Unrecognized collection type {java}")
-        } else if is_scalar_for_struct(&e.to_string()) && struct_is_a_member::<T>(body) {
+        } else if is_scalar_for_struct(&text) && path().is_some_and(struct_is_a_member) {
             // The service's two structure kinds: one given a scalar as a member of another
             // structure is "Unexpected field type"; as a list element or a map's value,
             // "Unexpected value type in payload" (dynalite's suite: FieldStruct, ValueStruct).
             "Unexpected field type".to_string()
         } else {
-            serialization_message(&e.to_string())
+            serialization_message(&text, || path().is_some_and(integer_member))
         };
         DynamoError::serialization(msg)
     })
 }
 
-/// The members the service declares as `Integer` (`Limit`, `Segment`, `TotalSegments`): the
-/// emulator reads them as 64-bit numbers, so that out-of-range values get DynamoDB's range
-/// messages, but a wrong JSON type names the service's type.
-fn integer_member<T: DeserializeOwned>(serde_msg: &str, body: &[u8]) -> Option<String> {
-    let core = serde_msg.split(" at line ").next().unwrap_or(serde_msg);
-    if !core.starts_with("invalid type: ") || !core.ends_with(", expected i64") {
-        return None;
-    }
+/// One step of the path to a value in a request.
+type Segment = serde_path_to_error::Segment;
+
+/// The path to the value that fails to decode as `T`.
+fn error_path<T: DeserializeOwned>(body: &[u8]) -> Option<Vec<Segment>> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let e = serde_path_to_error::deserialize::<_, T>(&mut de).err()?;
-    let last = match e.path().iter().next_back() {
-        Some(serde_path_to_error::Segment::Map { key }) => key.clone(),
-        _ => return None,
-    };
-    if !matches!(last.as_str(), "Limit" | "Segment" | "TotalSegments") {
-        return None;
-    }
-    Some(
-        serialization_message(serde_msg)
-            .replace("class java.lang.Long", "class java.lang.Integer")
-            .replace("converted to Long", "converted to Integer"),
-    )
+    Some(e.path().iter().cloned().collect())
+}
+
+/// Whether the path ends at a member the service declares as `Integer` (`Limit`, `Segment`,
+/// `TotalSegments`). The emulator reads them as 64-bit numbers, so that out-of-range values get
+/// DynamoDB's range messages, but a wrong JSON type names the service's type.
+fn integer_member(path: &[Segment]) -> bool {
+    matches!(path.last(), Some(Segment::Map { key }) if matches!(key.as_str(), "Limit" | "Segment" | "TotalSegments"))
 }
 
 /// The Java type the service names when a list arrives where a structure or a map belongs
@@ -59,7 +62,11 @@ fn integer_member<T: DeserializeOwned>(serde_msg: &str, body: &[u8]) -> Option<S
 /// for a structure, `java.util.Map<java.lang.String, V>` for a map. serde says what it expected
 /// in our terms; the member's name (from the path, found by decoding again, only for malformed
 /// requests) says which of the service's types that is.
-fn collection_type<T: DeserializeOwned>(serde_msg: &str, body: &[u8]) -> Option<String> {
+fn collection_type<'p>(
+    serde_msg: &str,
+    path: impl FnOnce() -> Option<&'p [Segment]>,
+    batch_write: bool,
+) -> Option<String> {
     const NS: &str = "com.amazonaws.dynamodb.v20120810.";
     let core = serde_msg.split(" at line ").next().unwrap_or(serde_msg);
     // serde reads a structure from a list too; an empty one fails on its length.
@@ -77,10 +84,7 @@ fn collection_type<T: DeserializeOwned>(serde_msg: &str, body: &[u8]) -> Option<
         _ => {}
     }
     // The innermost member the path names.
-    use serde_path_to_error::Segment;
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let e = serde_path_to_error::deserialize::<_, T>(&mut de).err()?;
-    let segments: Vec<&Segment> = e.path().iter().collect();
+    let segments = path()?;
     let keys: Vec<&str> = segments
         .iter()
         .filter_map(|s| match s {
@@ -90,7 +94,6 @@ fn collection_type<T: DeserializeOwned>(serde_msg: &str, body: &[u8]) -> Option<
         .collect();
     let last = *keys.last()?;
     if expected == "a map" {
-        let batch_write = std::any::type_name::<T>().contains("BatchWrite");
         let value = match last {
             "ExpressionAttributeNames" => "java.lang.String".to_string(),
             "Key" | "Item" | "ExclusiveStartKey" | "ExpressionAttributeValues" => {
@@ -121,7 +124,7 @@ fn collection_type<T: DeserializeOwned>(serde_msg: &str, body: &[u8]) -> Option<
             _ => return None,
         })
     };
-    let member = match segments.as_slice() {
+    let member = match segments {
         [.., Segment::Map { key }, Segment::Seq { .. }] => class_of(key),
         [.., Segment::Map { key: map }, Segment::Map { .. }] if map == "AttributeUpdates" => {
             Some("AttributeValueUpdate")
@@ -154,17 +157,10 @@ const MAPS_OF_STRUCTURES: &[&str] = &[
     "ScanFilter",
 ];
 
-/// Decodes the body again, tracking the path, to see where the failing structure is: a member
-/// of a structure, or an element of a list or a value of a map. Only malformed requests pay for
-/// it.
-fn struct_is_a_member<T: DeserializeOwned>(body: &[u8]) -> bool {
-    use serde_path_to_error::Segment;
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let Err(e) = serde_path_to_error::deserialize::<_, T>(&mut de) else {
-        return false;
-    };
-    let segments: Vec<&Segment> = e.path().iter().collect();
-    match segments.as_slice() {
+/// Whether the failing structure is a member of a structure, rather than an element of a list
+/// or a value of a map.
+fn struct_is_a_member(path: &[Segment]) -> bool {
+    match path {
         [.., Segment::Map { key: parent }, Segment::Map { .. }] => {
             !MAPS_OF_STRUCTURES.contains(&parent.as_str())
         }
@@ -179,8 +175,9 @@ fn struct_is_a_member<T: DeserializeOwned>(body: &[u8]) -> bool {
 /// the Java type it wanted (recorded by dynalite's suite: `NUMBER_VALUE cannot be converted to
 /// String`, `Unrecognized collection type class java.lang.Long`, `Start of structure or map
 /// found where not expected`, `Unexpected field type`); serde's own words, which name Rust
-/// types, never reach the client.
-fn serialization_message(serde_msg: &str) -> String {
+/// types, never reach the client. `integer` says whether a 64-bit member is one the service
+/// declares as `Integer` (asked only when the message names the type).
+fn serialization_message(serde_msg: &str, integer: impl Fn() -> bool) -> String {
     // serde says e.g. "invalid type: integer `1`, expected a string at line 1 column 20".
     let core = serde_msg.split(" at line ").next().unwrap_or(serde_msg);
     const FALLBACK: &str = "Unexpected value type in payload";
@@ -234,6 +231,7 @@ fn serialization_message(serde_msg: &str) -> String {
     let java = match expected {
         "a string" => Some("String"),
         "a boolean" => Some("Boolean"),
+        "i64" | "u64" if integer() => Some("Integer"),
         "i64" | "u64" => Some("Long"),
         "i32" | "u32" | "i16" | "u16" | "i8" | "u8" | "usize" | "isize" => Some("Integer"),
         _ => None,
@@ -333,7 +331,7 @@ mod tests {
                 "Unexpected value type in payload",
             ),
         ] {
-            assert_eq!(serialization_message(serde), dynamo, "{serde}");
+            assert_eq!(serialization_message(serde, || false), dynamo, "{serde}");
         }
     }
 

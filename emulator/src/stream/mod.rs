@@ -14,7 +14,7 @@ pub mod reader;
 pub mod shard;
 
 use crate::value::{item_size, Item};
-use shard::{EventName, Record, Shard};
+use shard::{Record, Shard, StreamEvent};
 use std::time::Duration;
 
 /// How long DynamoDB keeps stream records.
@@ -210,10 +210,10 @@ impl Stream {
             return;
         }
         let event = match (change.old, change.new) {
-            (None, Some(_)) => EventName::Insert,
+            (None, Some(_)) => StreamEvent::Insert,
             (Some(o), Some(n)) if o == n => return,
-            (Some(_), Some(_)) => EventName::Modify,
-            (Some(_), None) => EventName::Remove,
+            (Some(_), Some(_)) => StreamEvent::Modify,
+            (Some(_), None) => StreamEvent::Remove,
             (None, None) => return,
         };
         self.follow(partitions, now);
@@ -378,11 +378,22 @@ impl TableStreams {
         self.readable(now).find(|s| s.arn == arn)
     }
 
-    /// A readable stream by ARN, to trim it.
-    pub fn get_mut(&mut self, arn: &str, now: Duration) -> Option<&mut Stream> {
-        self.streams
+    /// A readable stream by ARN, its records older than the retention period trimmed first:
+    /// what every read of a stream sees.
+    pub fn trimmed(&mut self, arn: &str, now: Duration) -> Option<&Stream> {
+        let s = self
+            .streams
             .iter_mut()
-            .find(|s| s.arn == arn && s.readable(now))
+            .find(|s| s.arn == arn && s.readable(now))?;
+        s.trim(now);
+        Some(s)
+    }
+
+    /// The enabled stream, to change it.
+    fn enabled_mut(&mut self) -> Option<&mut Stream> {
+        self.streams
+            .last_mut()
+            .filter(|s| s.status == StreamStatus::Enabled)
     }
 
     /// Starts a new stream (CreateTable or UpdateTable enabling one).
@@ -393,22 +404,14 @@ impl TableStreams {
 
     /// Stops the enabled stream (UpdateTable disabling it).
     pub fn disable(&mut self, now: Duration) {
-        if let Some(s) = self
-            .streams
-            .last_mut()
-            .filter(|s| s.status == StreamStatus::Enabled)
-        {
+        if let Some(s) = self.enabled_mut() {
             s.disable(now);
         }
     }
 
     /// Records a change in the enabled stream, if any.
     pub fn record(&mut self, change: Change<'_>, partitions: &[u64], now: Duration) {
-        if let Some(s) = self
-            .streams
-            .last_mut()
-            .filter(|s| s.status == StreamStatus::Enabled)
-        {
+        if let Some(s) = self.enabled_mut() {
             s.record(change, partitions, now);
         }
         self.streams.retain(|s| s.readable(now));

@@ -1,24 +1,13 @@
 //! Reading a table's stream in-process, as typed records, the way a consumer must read it on
 //! AWS: every shard to its end, a parent before its children, each record once.
 
-use super::shard::EventName;
+pub use super::shard::StreamEvent;
 use crate::engine::Engine;
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::value::Item;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// What a change did to its item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StreamEvent {
-    /// A new item.
-    Insert,
-    /// An item replaced or updated.
-    Modify,
-    /// An item deleted (by a caller, or by TTL: see [`StreamRecord::by_ttl`]).
-    Remove,
-}
 
 /// One stream record, typed. Images are present as the stream's view type asks.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,9 +80,8 @@ impl StreamReader {
         let mut t = table.write();
         let stream = t
             .streams_mut()
-            .get_mut(&self.arn, now)
+            .trimmed(&self.arn, now)
             .ok_or_else(|| DynamoError::new(ErrorKind::ResourceNotFound, "The stream is gone"))?;
-        stream.trim(now);
         let view = stream.view;
         let ids: HashSet<&str> = stream.shards.iter().map(|s| s.id.as_str()).collect();
         let mut out = Vec::new();
@@ -117,11 +105,7 @@ impl StreamReader {
             let mut next = from.max(shard.horizon());
             for r in shard.visible_from(next, now) {
                 out.push(StreamRecord {
-                    event: match r.event {
-                        EventName::Insert => StreamEvent::Insert,
-                        EventName::Modify => StreamEvent::Modify,
-                        EventName::Remove => StreamEvent::Remove,
-                    },
+                    event: r.event,
                     keys: r.keys.clone(),
                     new_image: r.new.clone().filter(|_| view.new_image()),
                     old_image: r.old.clone().filter(|_| view.old_image()),

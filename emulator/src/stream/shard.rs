@@ -11,24 +11,24 @@ use crate::value::Item;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-/// What a change did to its item.
+/// What a change did to its item (a record's `eventName`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventName {
+pub enum StreamEvent {
     /// A new item.
     Insert,
     /// An item replaced or updated.
     Modify,
-    /// An item deleted.
+    /// An item deleted (by a caller, or by TTL).
     Remove,
 }
 
-impl EventName {
+impl StreamEvent {
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
-            EventName::Insert => "INSERT",
-            EventName::Modify => "MODIFY",
-            EventName::Remove => "REMOVE",
+            StreamEvent::Insert => "INSERT",
+            StreamEvent::Modify => "MODIFY",
+            StreamEvent::Remove => "REMOVE",
         }
     }
 }
@@ -40,7 +40,7 @@ pub struct Record {
     /// Position in the stream: increasing across the stream, so within every shard.
     pub seq: u64,
     /// INSERT, MODIFY or REMOVE.
-    pub event: EventName,
+    pub event: StreamEvent,
     /// The item's key attributes.
     pub keys: Item,
     /// The item after the change (None for REMOVE).
@@ -150,7 +150,7 @@ mod tests {
     fn record(seq: u64, at: u64) -> Record {
         Record {
             seq,
-            event: EventName::Insert,
+            event: StreamEvent::Insert,
             keys: Item::new(),
             new: Some(Item::new()),
             old: None,

@@ -206,16 +206,7 @@ async fn stream_records_decode_into_the_model() {
     m.save(&mut u).await.unwrap();
     m.delete::<User>(User::key("chuck").unwrap()).await.unwrap();
 
-    let streams = aws_sdk_dynamodbstreams::Client::from_conf(
-        aws_sdk_dynamodbstreams::Config::builder()
-            .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
-            .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
-            .endpoint_url(e.endpoint_url())
-            .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
-                "local", "local", None, None, "static",
-            ))
-            .build(),
-    );
+    let streams = dynamodb_test_support::streams_client_for(&e.endpoint_url());
     let arn = streams
         .list_streams()
         .table_name(User::TABLE)

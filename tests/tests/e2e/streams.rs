@@ -14,18 +14,6 @@ use std::time::Duration;
 
 type Streams = aws_sdk_dynamodbstreams::Client;
 
-fn streams_client(endpoint: &str) -> Streams {
-    let config = aws_sdk_dynamodbstreams::Config::builder()
-        .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "AKIDTEST", "secret", None, None, "test",
-        ))
-        .build();
-    Streams::from_conf(config)
-}
-
 /// An emulator on a virtual clock whose stream records are readable at once.
 fn strong() -> EmulatorBuilder {
     Emulator::builder()
@@ -177,7 +165,7 @@ async fn every_write_path_writes_one_record_in_order_and_no_ops_write_none() {
         .send()
         .await
         .unwrap();
-    let st = streams_client(&env.emulator.endpoint_url());
+    let st = streams_client_for(&env.emulator.endpoint_url());
     let records = read_all(&st, &arn).await;
     let mut by_key: HashMap<String, Vec<OperationType>> = HashMap::new();
     for r in &records {
@@ -219,7 +207,7 @@ async fn every_write_path_writes_one_record_in_order_and_no_ops_write_none() {
 #[tokio::test]
 async fn the_view_type_decides_the_images() {
     let env = start_with(strong()).await;
-    let st = streams_client(&env.emulator.endpoint_url());
+    let st = streams_client_for(&env.emulator.endpoint_url());
     for (name, view, new, old) in [
         ("KeysOnly", StreamViewType::KeysOnly, false, false),
         ("NewImage", StreamViewType::NewImage, true, false),
@@ -258,7 +246,7 @@ fn name_of(table: &str) -> &'static str {
 async fn iterators_sequence_numbers_retention_and_errors() {
     let env = start_with(strong()).await;
     let arn = table_with_stream(&env, "Tab", StreamViewType::KeysOnly).await;
-    let st = streams_client(&env.emulator.endpoint_url());
+    let st = streams_client_for(&env.emulator.endpoint_url());
     // Three writes of one key: one shard holds them all.
     for v in ["1", "2", "3"] {
         env.client
@@ -464,7 +452,7 @@ async fn disabling_closes_the_stream_and_enabling_starts_a_new_one() {
     )
     .check("a stream change with an index change", e);
 
-    let st = streams_client(&env.emulator.endpoint_url());
+    let st = streams_client_for(&env.emulator.endpoint_url());
     let d = st
         .describe_stream()
         .stream_arn(&first)
@@ -573,7 +561,7 @@ async fn ttl_deletions_name_the_service_as_their_user() {
         .await
         .unwrap();
     assert!(got.item().is_none());
-    let st = streams_client(&env.emulator.endpoint_url());
+    let st = streams_client_for(&env.emulator.endpoint_url());
     let records = read_all(&st, &arn).await;
     let remove = records
         .iter()
@@ -614,7 +602,7 @@ async fn shards_follow_a_partition_split_and_a_lineage_reader_sees_every_record_
         .unwrap();
     let t = c.describe_table().table_name("Tab").send().await.unwrap();
     let arn = t.table().unwrap().latest_stream_arn().unwrap().to_string();
-    let st = streams_client(&env.emulator.endpoint_url());
+    let st = streams_client_for(&env.emulator.endpoint_url());
     let before = st.describe_stream().stream_arn(&arn).send().await.unwrap();
     assert_eq!(before.stream_description().unwrap().shards().len(), 1);
     // 40 keys, 5 versions each, 500 bytes a version: the table outgrows 8 KB and splits.
