@@ -254,11 +254,32 @@ impl Constraints {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Record a violation: `value` is the already-rendered value (`null`, `'abc'`, `[...]`).
+    /// Record a violation: `value` is the value as the service renders it (`null`, `abc`,
+    /// `[]`, `-1`). Every value but `null` is quoted, as the service quotes it (dynalite's
+    /// recorded bodies: `Value '-1'`, `Value '[]'`, `Value '{}'`); one already quoted is kept.
+    /// DynamoDB reports at most ten violations, the first ten found.
     pub fn add(&mut self, value: impl fmt::Display, member: &str, constraint: &str) {
-        self.errors.push(format!(
+        let value = value.to_string();
+        let value = if value == "null" || value.starts_with('\'') {
+            value
+        } else {
+            format!("'{value}'")
+        };
+        self.push(format!(
             "Value {value} at '{member}' failed to satisfy constraint: {constraint}"
         ));
+    }
+    /// Record a violation of a member whose value the service does not echo because it holds
+    /// item data (moto's AWS-verified tests, 2026: `Value at 'requestItems.T.member.keys'`).
+    pub fn add_redacted(&mut self, member: &str, constraint: &str) {
+        self.push(format!(
+            "Value at '{member}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+    fn push(&mut self, error: String) {
+        if self.errors.len() < 10 {
+            self.errors.push(error);
+        }
     }
     pub fn not_null(&mut self, present: bool, member: &str) {
         if !present {

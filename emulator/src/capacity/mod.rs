@@ -16,7 +16,7 @@ mod table;
 mod throttle;
 mod units;
 
-pub use consumed::Consumed;
+pub use consumed::{Consumed, Split};
 pub use quota::{Quotas, Reservations};
 pub use report::Usage;
 pub use table::TableCapacity;

@@ -1,5 +1,6 @@
 //! Read and write units by DynamoDB's rounding rules.
 
+use super::Split;
 use serde_json::Value;
 
 /// Read units for `bytes` read in one item (or one Query/Scan page): 4 KB units rounded up,
@@ -20,8 +21,8 @@ pub fn write_units(bytes: usize) -> f64 {
 }
 
 /// The `ConsumedCapacity` member for table-only costs.
-pub fn consumed(table: &str, units: f64, mode: Option<&str>, read: bool) -> Option<Value> {
-    super::Consumed::table(units).to_json(table, mode, read)
+pub fn consumed(table: &str, units: f64, mode: Option<&str>, split: Split) -> Option<Value> {
+    super::Consumed::table(units).to_json(table, mode, split)
 }
 
 /// The `ConsumedCapacity` list of a request over several tables (batches, transactions): one
@@ -29,13 +30,13 @@ pub fn consumed(table: &str, units: f64, mode: Option<&str>, read: bool) -> Opti
 pub fn consumed_list(
     per_table: &std::collections::BTreeMap<String, f64>,
     mode: Option<&str>,
-    read: bool,
+    split: Split,
 ) -> Option<Value> {
     match mode {
         Some("TOTAL") | Some("INDEXES") => Some(Value::Array(
             per_table
                 .iter()
-                .filter_map(|(t, u)| consumed(t, *u, mode, read))
+                .filter_map(|(t, u)| consumed(t, *u, mode, split))
                 .collect(),
         )),
         _ => None,

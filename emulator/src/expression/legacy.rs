@@ -7,6 +7,7 @@ use super::ast::{Comparator, Condition, Operand, Path, UpdateAction};
 use super::projection::Projection;
 use super::update::UpdateExpression;
 use crate::error::{DynamoError, Result};
+use crate::value::attribute::WireValue;
 use crate::value::AttributeValue;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -15,17 +16,17 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ExpectedAttributeValue {
-    pub value: Option<AttributeValue>,
+    pub value: Option<WireValue>,
     pub exists: Option<bool>,
     pub comparison_operator: Option<String>,
-    pub attribute_value_list: Option<Vec<AttributeValue>>,
+    pub attribute_value_list: Option<Vec<WireValue>>,
 }
 
 /// One entry of `AttributeUpdates`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AttributeValueUpdate {
-    pub value: Option<AttributeValue>,
+    pub value: Option<WireValue>,
     pub action: Option<String>,
 }
 
@@ -34,7 +35,19 @@ pub struct AttributeValueUpdate {
 #[serde(rename_all = "PascalCase")]
 pub struct LegacyCondition {
     pub comparison_operator: Option<String>,
-    pub attribute_value_list: Option<Vec<AttributeValue>>,
+    pub attribute_value_list: Option<Vec<WireValue>>,
+}
+
+impl LegacyCondition {
+    /// The argument list, each value checked by DynamoDB's rules (the values come first among
+    /// a condition's checks).
+    pub fn arguments(&self) -> Result<Vec<AttributeValue>> {
+        validate_all(self.attribute_value_list.as_deref().unwrap_or(&[]))
+    }
+}
+
+fn validate_all(values: &[WireValue]) -> Result<Vec<AttributeValue>> {
+    values.iter().map(|v| v.clone().validate()).collect()
 }
 
 fn invalid(detail: impl std::fmt::Display) -> DynamoError {
@@ -60,6 +73,13 @@ fn comparison(name: &str, op: &str, args: &[AttributeValue]) -> Result<Condition
         return Err(invalid(format!(
             "Invalid number of argument(s) for the {op} ComparisonOperator"
         )));
+    }
+    if let Some(first) = args.first() {
+        if args.iter().any(|a| a.type_name() != first.type_name()) {
+            return Err(invalid(
+                "AttributeValues inside AttributeValueList must be of same type",
+            ));
+        }
     }
     let scalar_only = |v: &AttributeValue| -> Result<()> {
         if v.scalar_type().is_none() {
@@ -177,20 +197,31 @@ pub fn expected_to_condition(
 ) -> Result<Condition> {
     let mut conds = Vec::new();
     for (name, e) in sorted(expected) {
+        // The service's order (dynalite's suite, recorded against it): Value with
+        // AttributeValueList, Exists with ComparisonOperator, an operator without arguments,
+        // the argument count and types; Exists and Value last.
+        if e.value.is_some() && e.attribute_value_list.is_some() {
+            return Err(invalid(format!(
+                "Value and AttributeValueList cannot be used together for Attribute: {name}"
+            )));
+        }
         if let Some(op) = &e.comparison_operator {
             if e.exists.is_some() {
                 return Err(invalid(format!(
                     "Exists and ComparisonOperator cannot be used together for Attribute: {name}"
                 )));
             }
-            if e.value.is_some() && e.attribute_value_list.is_some() {
+            if !matches!(op.as_str(), "NULL" | "NOT_NULL")
+                && e.value.is_none()
+                && e.attribute_value_list.is_none()
+            {
                 return Err(invalid(format!(
-                    "Value and AttributeValueList cannot be used together for Attribute: {name}"
+                    "Value or AttributeValueList must be used with ComparisonOperator: {op} for Attribute: {name}"
                 )));
             }
             let args: Vec<AttributeValue> = match (&e.attribute_value_list, &e.value) {
-                (Some(l), _) => l.clone(),
-                (None, Some(v)) => vec![v.clone()],
+                (Some(l), _) => validate_all(l)?,
+                (None, Some(v)) => vec![v.clone().validate()?],
                 _ => Vec::new(),
             };
             conds.push(comparison(name, op, &args)?);
@@ -211,7 +242,7 @@ pub fn expected_to_condition(
             (_, Some(v)) => conds.push(Condition::Compare(
                 Operand::Path(Path::attribute(name)),
                 Comparator::Eq,
-                Operand::Value(std::sync::Arc::new(v.clone())),
+                Operand::Value(std::sync::Arc::new(v.clone().validate()?)),
             )),
             (Some(true), None) => {
                 return Err(invalid(format!(
@@ -240,11 +271,8 @@ pub fn filter_to_condition(
                 "1 validation error detected: Value null at 'comparisonOperator' failed to satisfy constraint: Member must not be null",
             )
         })?;
-        conds.push(comparison(
-            name,
-            op,
-            c.attribute_value_list.as_deref().unwrap_or(&[]),
-        )?);
+        let args = c.arguments()?;
+        conds.push(comparison(name, op, &args)?);
     }
     Ok(combine(conds, conditional_operator))
 }
@@ -257,25 +285,25 @@ pub fn attribute_updates_to_update(
     for (name, u) in sorted(updates) {
         let path = Path::attribute(name);
         let action = u.action.as_deref().unwrap_or("PUT");
-        match (action, &u.value) {
-            ("PUT", Some(v)) => actions.push(UpdateAction::Set(
-                path,
-                Operand::Value(std::sync::Arc::new(v.clone())),
-            )),
-            ("PUT", None) => {
-                return Err(invalid(format!(
-                    "Only DELETE action is allowed when no attribute value is specified: {name}"
-                )))
+        // The value is checked first, then whether the action may have (or lack) one.
+        let value = u.value.clone().map(WireValue::validate).transpose()?;
+        let operand = |v: AttributeValue| Operand::Value(std::sync::Arc::new(v));
+        match (action, value) {
+            ("PUT" | "ADD", None) => {
+                return Err(invalid(
+                    "Only DELETE action is allowed when no attribute value is specified",
+                ))
             }
+            ("PUT", Some(v)) => actions.push(UpdateAction::Set(path, operand(v))),
             ("DELETE", None) => actions.push(UpdateAction::Remove(path)),
             ("DELETE", Some(v)) => {
                 if !matches!(v, AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)) {
-                    return Err(invalid("DELETE action with value is not supported for the type ".to_string() + v.type_name()));
+                    return Err(invalid(format!(
+                        "DELETE action with value is not supported for the type {}",
+                        v.type_name()
+                    )));
                 }
-                actions.push(UpdateAction::Delete(
-                    path,
-                    Operand::Value(std::sync::Arc::new(v.clone())),
-                ))
+                actions.push(UpdateAction::Delete(path, operand(v)))
             }
             ("ADD", Some(v)) => {
                 if !matches!(
@@ -287,16 +315,7 @@ pub fn attribute_updates_to_update(
                         v.type_name()
                     )));
                 }
-                actions.push(UpdateAction::Add(
-                    path,
-                    Operand::Value(std::sync::Arc::new(v.clone())),
-                    true,
-                ))
-            }
-            ("ADD", None) => {
-                return Err(invalid(format!(
-                    "Only DELETE action is allowed when no attribute value is specified: {name}"
-                )))
+                actions.push(UpdateAction::Add(path, operand(v), true))
             }
             (other, _) => {
                 return Err(DynamoError::validation(format!(

@@ -36,9 +36,6 @@ pub struct Placeholders<'a> {
     used_values: RefCell<BTreeSet<String>>,
     /// Each value placeholder's value, made once and shared by all its uses.
     shared: RefCell<HashMap<String, std::sync::Arc<AttributeValue>>>,
-    /// The operation's expression parameters that may use values (for DynamoDB's message when
-    /// values come without any of them).
-    value_params: &'static [&'static str],
 }
 
 impl<'a> Placeholders<'a> {
@@ -53,72 +50,7 @@ impl<'a> Placeholders<'a> {
             used_names: RefCell::new(BTreeSet::new()),
             used_values: RefCell::new(BTreeSet::new()),
             shared: RefCell::new(HashMap::new()),
-            value_params: &[],
         }
-    }
-
-    /// Names the expression parameters of the operation that may use values.
-    pub fn value_params(mut self, params: &'static [&'static str]) -> Self {
-        self.value_params = params;
-        self
-    }
-
-    /// Checks made before any expression is parsed: maps must not be empty, keys must look like
-    /// placeholders, and there must be an expression to use them.
-    pub fn check_preconditions(&self, any_expression: bool) -> Result<()> {
-        if let Some(n) = self.names {
-            if n.is_empty() {
-                return Err(DynamoError::validation(
-                    "ExpressionAttributeNames must not be empty",
-                ));
-            }
-            if !any_expression {
-                return Err(DynamoError::validation(
-                    "ExpressionAttributeNames can only be specified when using expressions",
-                ));
-            }
-            let mut keys: Vec<&String> = n.keys().collect();
-            keys.sort();
-            for k in keys {
-                if !k.starts_with('#') || k.len() < 2 {
-                    return Err(DynamoError::validation(format!(
-                        "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\""
-                    )));
-                }
-                if n[k.as_str()].is_empty() {
-                    return Err(DynamoError::validation(format!(
-                        "ExpressionAttributeNames contains invalid value: Empty attribute name for key {k}"
-                    )));
-                }
-            }
-        }
-        if let Some(v) = self.values {
-            if v.is_empty() {
-                return Err(DynamoError::validation(
-                    "ExpressionAttributeValues must not be empty",
-                ));
-            }
-            if !any_expression {
-                let suffix = match self.value_params {
-                    [] => String::new(),
-                    [one] => format!(": {one} is null"),
-                    [init @ .., last] => format!(": {} and {last} are null", init.join(", ")),
-                };
-                return Err(DynamoError::validation(format!(
-                    "ExpressionAttributeValues can only be specified when using expressions{suffix}"
-                )));
-            }
-            let mut keys: Vec<&String> = v.keys().collect();
-            keys.sort();
-            for k in keys {
-                if !k.starts_with(':') || k.len() < 2 {
-                    return Err(DynamoError::validation(format!(
-                        "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\""
-                    )));
-                }
-            }
-        }
-        Ok(())
     }
 
     fn name(&self, placeholder: &str) -> std::result::Result<String, String> {

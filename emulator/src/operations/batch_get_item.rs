@@ -8,8 +8,10 @@
 
 use super::command::{json, Command, Context};
 use super::metered::read_item;
-use super::validate::{check_name, return_consumed_capacity, WireMap};
-use crate::capacity::consumed_list;
+use super::validate::{
+    check_name, placeholder_maps, return_consumed_capacity, ExpressionParams, WireMap,
+};
+use crate::capacity::{consumed_list, Split};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{self, attributes_to_get_projection, Placeholders, Projection};
 use crate::value::attribute::validate_map;
@@ -67,18 +69,17 @@ fn constraints(input: &BatchGetItemInput) -> Constraints {
         Some(r) => {
             for (name, ka) in r {
                 check_name(&mut c, Some(name), "requestItems.member.key", true);
+                // The service names a table's members by its name (dynalite's suite and
+                // moto's AWS-verified tests: `requestItems.T.member.keys`).
+                let keys = format!("requestItems.{name}.member.keys");
                 match &ka.keys {
-                    None => c.not_null(false, "requestItems.member.value.keys"),
-                    Some(k) if k.is_empty() => c.add(
-                        "[]",
-                        "requestItems.member.value.keys",
-                        "Member must have length greater than or equal to 1",
-                    ),
-                    Some(k) if k.len() > 100 => c.add(
-                        "[...]",
-                        "requestItems.member.value.keys",
-                        "Member must have length less than or equal to 100",
-                    ),
+                    None => c.not_null(false, &keys),
+                    Some(k) if k.is_empty() => {
+                        c.add_redacted(&keys, "Member must have length greater than or equal to 1")
+                    }
+                    Some(k) if k.len() > 100 => {
+                        c.add_redacted(&keys, "Member must have length less than or equal to 100")
+                    }
                     _ => {}
                 }
             }
@@ -92,36 +93,48 @@ impl TryFrom<BatchGetItemInput> for BatchGetItem {
 
     fn try_from(input: BatchGetItemInput) -> Result<Self> {
         let request = constraints(&input).finish(input.request_items)?;
-        let total: usize = request
-            .values()
-            .map(|r| r.keys.as_ref().map_or(0, Vec::len))
-            .sum();
-        if total > 100 {
-            return Err(DynamoError::validation(
-                "Too many items requested for the BatchGetItem call",
-            ));
-        }
+        // Then, table by table, the service's order (dynalite's suite, recorded against it):
+        // expression versus legacy parameters, AttributesToGet, the placeholders and the
+        // projection, then each key's values, repeated keys and the total of 100.
         let mut tables = Vec::with_capacity(request.len());
+        let mut total = 0usize;
         for (table, ka) in request {
-            if ka.attributes_to_get.is_some() && ka.projection_expression.is_some() {
-                return Err(DynamoError::validation(
-                    "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
-                ));
+            ExpressionParams {
+                expressions: &[("ProjectionExpression", ka.projection_expression.is_some())],
+                legacy: &[("AttributesToGet", ka.attributes_to_get.is_some())],
+                names: ka.expression_attribute_names.is_some(),
+                values: false,
             }
+            .check()?;
+            let legacy = ka
+                .attributes_to_get
+                .as_deref()
+                .map(attributes_to_get_projection)
+                .transpose()?;
+            placeholder_maps(ka.expression_attribute_names.as_ref(), None, false)?;
             let mut p = Placeholders::new(ka.expression_attribute_names.as_ref(), None);
-            p.check_preconditions(ka.projection_expression.is_some())?;
-            let projection = match (&ka.projection_expression, &ka.attributes_to_get) {
-                (Some(text), _) => Some(expression::parse_projection(text, &mut p)?),
-                (None, Some(names)) => Some(attributes_to_get_projection(names)?),
-                _ => None,
+            let projection = match &ka.projection_expression {
+                Some(text) => Some(expression::parse_projection(text, &mut p)?),
+                None => legacy,
             };
             p.finish()?;
-            let keys = ka
-                .keys
-                .unwrap_or_default()
-                .into_iter()
-                .map(validate_map)
-                .collect::<Result<Vec<_>>>()?;
+            let mut seen = HashSet::new();
+            let mut keys = Vec::new();
+            for key in ka.keys.unwrap_or_default() {
+                let key = validate_map(key)?;
+                if !seen.insert(key.clone()) {
+                    return Err(DynamoError::validation(
+                        "Provided list of item keys contains duplicates",
+                    ));
+                }
+                total += 1;
+                if total > 100 {
+                    return Err(DynamoError::validation(
+                        "Too many items requested for the BatchGetItem call",
+                    ));
+                }
+                keys.push(key);
+            }
             let mut echo = Map::new();
             if let Some(a) = ka.attributes_to_get {
                 echo.insert("AttributesToGet".into(), json!(a));
@@ -230,7 +243,11 @@ impl Command for BatchGetItem {
             return Err(e);
         }
         let mut out = json!({ "Responses": responses, "UnprocessedKeys": unprocessed });
-        if let Some(cc) = consumed_list(&units, self.return_consumed_capacity.as_deref(), true) {
+        if let Some(cc) = consumed_list(
+            &units,
+            self.return_consumed_capacity.as_deref(),
+            Split::None,
+        ) {
             out["ConsumedCapacity"] = cc;
         }
         Ok(out)

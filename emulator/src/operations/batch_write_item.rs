@@ -13,7 +13,7 @@ use super::validate::{
     check_index_keys, check_item_size, check_name, return_consumed_capacity,
     return_item_collection_metrics, WireMap,
 };
-use crate::capacity::consumed_list;
+use crate::capacity::{consumed_list, Split};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::storage::StoredKey;
 use crate::value::attribute::validate_map;
@@ -259,7 +259,11 @@ impl Command for BatchWriteItem {
             return Err(throttle_error);
         }
         let mut out = json!({ "UnprocessedItems": unprocessed });
-        if let Some(cc) = consumed_list(&units, self.return_consumed_capacity.as_deref(), false) {
+        if let Some(cc) = consumed_list(
+            &units,
+            self.return_consumed_capacity.as_deref(),
+            Split::None,
+        ) {
             out["ConsumedCapacity"] = cc;
         }
         if self.collection_metrics {

@@ -44,6 +44,7 @@ impl TryFrom<DeleteItemInput> for DeleteItem {
             common,
             target_member: "key",
             target: input.key,
+            size_message: None,
             condition_expression: input.condition_expression.as_deref(),
             expected: input.expected.as_ref(),
             names: input.expression_attribute_names.as_ref(),

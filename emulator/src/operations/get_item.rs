@@ -4,7 +4,9 @@
 use super::command::{json, Command, Context};
 use super::metered::read_item;
 use super::single_item::ItemOutput;
-use super::validate::{check_mixing, check_name, return_consumed_capacity, WireMap};
+use super::validate::{
+    check_name, placeholder_maps, return_consumed_capacity, ExpressionParams, WireMap,
+};
 use crate::capacity;
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{self, attributes_to_get_projection, Placeholders, Projection};
@@ -51,20 +53,30 @@ impl TryFrom<GetItemInput> for GetItem {
             );
         }
         let (table, key) = c.finish(input.table_name.zip(input.key))?;
-        let key = validate_map(key)?;
-        check_mixing(
-            &[("AttributesToGet", input.attributes_to_get.is_some())],
-            &[(
+        // Then the service's order (dynalite's suite, recorded against it): expression versus
+        // legacy parameters, the key's values, AttributesToGet, the placeholders, the
+        // projection.
+        ExpressionParams {
+            expressions: &[(
                 "ProjectionExpression",
                 input.projection_expression.is_some(),
             )],
-        )?;
+            legacy: &[("AttributesToGet", input.attributes_to_get.is_some())],
+            names: input.expression_attribute_names.is_some(),
+            values: false,
+        }
+        .check()?;
+        let key = validate_map(key)?;
+        let legacy = input
+            .attributes_to_get
+            .as_deref()
+            .map(attributes_to_get_projection)
+            .transpose()?;
+        placeholder_maps(input.expression_attribute_names.as_ref(), None, false)?;
         let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), None);
-        p.check_preconditions(input.projection_expression.is_some())?;
-        let projection = match (&input.projection_expression, &input.attributes_to_get) {
-            (Some(text), _) => Some(expression::parse_projection(text, &mut p)?),
-            (None, Some(names)) => Some(attributes_to_get_projection(names)?),
-            _ => None,
+        let projection = match &input.projection_expression {
+            Some(text) => Some(expression::parse_projection(text, &mut p)?),
+            None => legacy,
         };
         p.finish()?;
         Ok(GetItem {
@@ -105,7 +117,7 @@ impl Command for GetItem {
                 &self.table,
                 units,
                 self.return_consumed_capacity.as_deref(),
-                true,
+                capacity::Split::None,
             ),
             ..Default::default()
         })

@@ -337,7 +337,7 @@ pub(super) fn legacy_key_condition(
     let mut entries: Vec<(&String, &LegacyCondition)> = kc.iter().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
     for (name, c) in entries {
-        let args = c.attribute_value_list.clone().unwrap_or_default();
+        let args = c.arguments()?;
         let op = c.comparison_operator.as_deref().unwrap_or("");
         let need = match op {
             "BETWEEN" => 2,

@@ -5,7 +5,7 @@ use super::command::{json, Command, Context};
 use super::metered::{write_item, Change};
 use super::single_item::{write_options, ItemOutput, ReturnValues, WriteOptions};
 use super::validate::{
-    check_condition, check_index_keys, check_item_size, write_members, ConditionalWrite, WireMap,
+    check_condition, check_index_keys, write_members, ConditionalWrite, WireMap,
 };
 use crate::error::{DynamoError, Result};
 use crate::expression::{Condition, ExpectedAttributeValue};
@@ -45,15 +45,16 @@ impl TryFrom<PutItemInput> for PutItem {
             common,
             target_member: "item",
             target: input.item,
+            // The item's size is checked before its table is looked up (dynalite's suite,
+            // recorded against the service: a too-big item for a missing table is a
+            // ValidationException).
+            size_message: Some("Item size has exceeded the maximum allowed size"),
             condition_expression: input.condition_expression.as_deref(),
             expected: input.expected.as_ref(),
             names: input.expression_attribute_names.as_ref(),
             values: input.expression_attribute_values,
         }
         .validate()?;
-        // The item's size is checked before its table is looked up (dynalite's suite, recorded
-        // against the service: a too-big item for a missing table is a ValidationException).
-        check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
         Ok(PutItem {
             options: write_options!(input)?,
             item,

@@ -11,10 +11,10 @@ use super::key_condition::{
 };
 use super::metered::read_range;
 use super::query_page::{
-    bounds_valid, check_projected, empty_page, find_index, is_global, output, resolve_select,
-    run_page, start_key, Common, ReadPlan,
+    bounds_valid, check_projected, empty_page, filter_and_projection, find_index, is_global,
+    output, resolve_select, run_page, start_key, Common, ReadPlan,
 };
-use super::validate::{check_mixing, expression_values, WireMap};
+use super::validate::{placeholder_maps, start_key_values, ExpressionParams, WireMap};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{
     self, attributes_to_get_projection, filter_to_condition, Condition, LegacyCondition,
@@ -24,6 +24,7 @@ use crate::storage::definition::IndexDefinition;
 use crate::storage::{KeyValue, StoredKey};
 use crate::table::catalog::expire_before_read;
 use crate::table::Table;
+use crate::value::Item;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -72,7 +73,7 @@ pub(super) struct Query {
     filter_member: &'static str,
     forward: bool,
     limit: Option<usize>,
-    exclusive_start_key: Option<WireMap>,
+    exclusive_start_key: Option<Item>,
     consistent: bool,
     return_consumed_capacity: Option<String>,
 }
@@ -93,15 +94,11 @@ impl TryFrom<QueryInput> for Query {
         }
         .constraints(&mut c);
         let table = c.finish(input.table_name)?;
-        let values = expression_values(input.expression_attribute_values)?;
-        check_mixing(
-            &[
-                ("AttributesToGet", input.attributes_to_get.is_some()),
-                ("QueryFilter", input.query_filter.is_some()),
-                ("ConditionalOperator", input.conditional_operator.is_some()),
-                ("KeyConditions", input.key_conditions.is_some()),
-            ],
-            &[
+        // Then the service's order (dynalite's suite, recorded against it): expression versus
+        // legacy parameters; QueryFilter; AttributesToGet; the ExclusiveStartKey's values; a
+        // key condition at all; the placeholders; the expressions; KeyConditions.
+        ExpressionParams {
+            expressions: &[
                 (
                     "ProjectionExpression",
                     input.projection_expression.is_some(),
@@ -112,38 +109,62 @@ impl TryFrom<QueryInput> for Query {
                     input.key_condition_expression.is_some(),
                 ),
             ],
-        )?;
+            legacy: &[
+                ("AttributesToGet", input.attributes_to_get.is_some()),
+                ("QueryFilter", input.query_filter.is_some()),
+                ("ConditionalOperator", input.conditional_operator.is_some()),
+                ("KeyConditions", input.key_conditions.is_some()),
+            ],
+            names: input.expression_attribute_names.is_some(),
+            values: input.expression_attribute_values.is_some(),
+        }
+        .check()?;
+        let legacy_filter = input
+            .query_filter
+            .as_ref()
+            .map(|f| filter_to_condition(f, input.conditional_operator.as_deref()))
+            .transpose()?;
+        let legacy_projection = input
+            .attributes_to_get
+            .as_deref()
+            .map(attributes_to_get_projection)
+            .transpose()?;
+        let exclusive_start_key = start_key_values(input.exclusive_start_key)?;
         if input.key_condition_expression.is_none() && input.key_conditions.is_none() {
             return Err(DynamoError::validation(
                 "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
             ));
         }
-        let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref())
-            .value_params(&["KeyConditionExpression", "FilterExpression"]);
-        p.check_preconditions(
-            input.key_condition_expression.is_some()
-                || input.filter_expression.is_some()
-                || input.projection_expression.is_some(),
+        let values = placeholder_maps(
+            input.expression_attribute_names.as_ref(),
+            input.expression_attribute_values,
+            false,
         )?;
+        let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref());
         let key_condition = input
             .key_condition_expression
             .as_deref()
             .map(|t| expression::parse_condition(t, &mut p, "KeyConditionExpression"))
             .transpose()?;
-        let filter = match (&input.filter_expression, &input.query_filter) {
-            (Some(t), _) => Some(expression::parse_condition(t, &mut p, "FilterExpression")?),
-            (None, Some(f)) => Some(filter_to_condition(
-                f,
-                input.conditional_operator.as_deref(),
-            )?),
-            _ => None,
-        };
-        let projection = match (&input.projection_expression, &input.attributes_to_get) {
-            (Some(t), _) => Some(expression::parse_projection(t, &mut p)?),
-            (None, Some(a)) => Some(attributes_to_get_projection(a)?),
-            _ => None,
-        };
-        p.finish()?;
+        let (filter, projection) = filter_and_projection(
+            &mut p,
+            input.filter_expression.as_deref(),
+            legacy_filter,
+            input.projection_expression.as_deref(),
+            legacy_projection,
+        )?;
+        if let Some(k) = &input.key_conditions {
+            if input.key_condition_expression.is_none() {
+                // The legacy conditions' own checks (values, argument counts and types),
+                // then their number.
+                filter_to_condition(k, None)?;
+                if !(1..=2).contains(&k.len()) {
+                    return Err(DynamoError::validation(
+                        "Conditions can be of length 1 or 2 only",
+                    ));
+                }
+            }
+        }
         let mut atoms = Vec::new();
         if let Some(kc) = key_condition {
             flatten_and(kc, &mut atoms)?;
@@ -171,7 +192,7 @@ impl TryFrom<QueryInput> for Query {
             },
             forward: input.scan_index_forward.unwrap_or(true),
             limit: input.limit.map(|l| l as usize),
-            exclusive_start_key: input.exclusive_start_key,
+            exclusive_start_key,
             consistent: input.consistent_read.unwrap_or(false),
             return_consumed_capacity: input.return_consumed_capacity,
         })

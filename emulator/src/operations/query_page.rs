@@ -7,14 +7,13 @@
 //! (DynamoDB does not look ahead).
 //! See <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html>.
 
-use super::validate::{check_name, enum_check, return_consumed_capacity, WireMap};
+use super::validate::{check_name, enum_check, return_consumed_capacity};
 use crate::capacity;
 use crate::error::{Constraints, DynamoError, Result};
-use crate::expression::{Condition, Projection};
+use crate::expression::{self, Condition, Placeholders, Projection};
 use crate::storage::definition::IndexDefinition;
 use crate::storage::{KeySchema, ProjectionType, StoredKey};
 use crate::table::Table;
-use crate::value::attribute::validate_map;
 use crate::value::{item_size, AttributeValue, Item};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -113,17 +112,11 @@ pub(super) fn index_holds(idx: &IndexDefinition, table: &KeySchema, name: &str) 
 /// Parses and checks an ExclusiveStartKey: exactly the table's key attributes (plus the index's),
 /// with the schema's types.
 pub(super) fn start_key(
-    esk: Option<WireMap>,
+    esk: Option<Item>,
     t: &Table,
     index: Option<&IndexDefinition>,
 ) -> Result<Option<(StoredKey, Option<StoredKey>)>> {
     let Some(esk) = esk else { return Ok(None) };
-    let esk = validate_map(esk).map_err(|e| {
-        DynamoError::validation(format!(
-            "The provided starting key is invalid: {}",
-            e.message
-        ))
-    })?;
     let mut expected: BTreeSet<&str> = t.def.schema.names().collect();
     if let Some(idx) = index {
         expected.extend(idx.schema.names());
@@ -295,7 +288,7 @@ pub(super) fn output(
             table,
             capacity::read_units(page.bytes_read, consistent),
             rcc,
-            true,
+            capacity::Split::None,
         ),
     };
     let internal = |e: serde_json::Error| {
@@ -422,4 +415,25 @@ pub(super) fn bounds_valid<T: Ord>(lo: &Bound<T>, hi: &Bound<T>) -> bool {
         (Bound::Excluded(a), Bound::Excluded(b)) => a < b,
         _ => true,
     }
+}
+
+/// A read's FilterExpression and ProjectionExpression, parsed in that order (after any key
+/// condition), or else the legacy filter and projection already converted.
+pub(super) fn filter_and_projection(
+    p: &mut Placeholders,
+    filter_expression: Option<&str>,
+    legacy_filter: Option<Condition>,
+    projection_expression: Option<&str>,
+    legacy_projection: Option<Projection>,
+) -> Result<(Option<Condition>, Option<Projection>)> {
+    let filter = match filter_expression {
+        Some(t) => Some(expression::parse_condition(t, p, "FilterExpression")?),
+        None => legacy_filter,
+    };
+    let projection = match projection_expression {
+        Some(t) => Some(expression::parse_projection(t, p)?),
+        None => legacy_projection,
+    };
+    p.finish()?;
+    Ok((filter, projection))
 }

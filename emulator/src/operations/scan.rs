@@ -5,20 +5,21 @@
 use super::command::{json, Command, Context};
 use super::metered::read_range;
 use super::query_page::{
-    check_projected, find_index, is_global, output, resolve_select, run_page, start_key, Common,
-    PageResult, ReadPlan,
+    check_projected, filter_and_projection, find_index, is_global, output, resolve_select,
+    run_page, start_key, Common, PageResult, ReadPlan,
 };
-use super::validate::{check_mixing, expression_values, WireMap};
+use super::validate::{placeholder_maps, start_key_values, ExpressionParams, WireMap};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{
-    self, attributes_to_get_projection, filter_to_condition, Condition, LegacyCondition,
-    Placeholders, Projection,
+    attributes_to_get_projection, filter_to_condition, Condition, LegacyCondition, Placeholders,
+    Projection,
 };
 use crate::replication::ReadView;
 use crate::storage::IndexDefinition;
 use crate::storage::StoredKey;
 use crate::table::catalog::expire_before_read;
 use crate::table::Table;
+use crate::value::Item;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -57,7 +58,7 @@ pub(super) struct Scan {
     select: Option<String>,
     projection_member: &'static str,
     limit: Option<usize>,
-    exclusive_start_key: Option<WireMap>,
+    exclusive_start_key: Option<Item>,
     consistent: bool,
     return_consumed_capacity: Option<String>,
 }
@@ -133,41 +134,51 @@ impl TryFrom<ScanInput> for Scan {
         .constraints(&mut c);
         segments(&mut c, input.segment, input.total_segments);
         let table = c.finish(input.table_name)?;
-        let segments = segment_pair(input.segment, input.total_segments)?;
-        let values = expression_values(input.expression_attribute_values)?;
-        check_mixing(
-            &[
-                ("AttributesToGet", input.attributes_to_get.is_some()),
-                ("ScanFilter", input.scan_filter.is_some()),
-                ("ConditionalOperator", input.conditional_operator.is_some()),
-            ],
-            &[
+        // Then the service's order (dynalite's suite, recorded against it): expression versus
+        // legacy parameters; AttributesToGet; ScanFilter; the ExclusiveStartKey's values;
+        // Segment with TotalSegments; the placeholders; the expressions.
+        ExpressionParams {
+            expressions: &[
                 (
                     "ProjectionExpression",
                     input.projection_expression.is_some(),
                 ),
                 ("FilterExpression", input.filter_expression.is_some()),
             ],
+            legacy: &[
+                ("AttributesToGet", input.attributes_to_get.is_some()),
+                ("ScanFilter", input.scan_filter.is_some()),
+                ("ConditionalOperator", input.conditional_operator.is_some()),
+            ],
+            names: input.expression_attribute_names.is_some(),
+            values: input.expression_attribute_values.is_some(),
+        }
+        .check()?;
+        let legacy_projection = input
+            .attributes_to_get
+            .as_deref()
+            .map(attributes_to_get_projection)
+            .transpose()?;
+        let legacy_filter = input
+            .scan_filter
+            .as_ref()
+            .map(|f| filter_to_condition(f, input.conditional_operator.as_deref()))
+            .transpose()?;
+        let exclusive_start_key = start_key_values(input.exclusive_start_key)?;
+        let segments = segment_pair(input.segment, input.total_segments)?;
+        let values = placeholder_maps(
+            input.expression_attribute_names.as_ref(),
+            input.expression_attribute_values,
+            false,
         )?;
-        let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref())
-            .value_params(&["FilterExpression"]);
-        p.check_preconditions(
-            input.filter_expression.is_some() || input.projection_expression.is_some(),
+        let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref());
+        let (filter, projection) = filter_and_projection(
+            &mut p,
+            input.filter_expression.as_deref(),
+            legacy_filter,
+            input.projection_expression.as_deref(),
+            legacy_projection,
         )?;
-        let filter = match (&input.filter_expression, &input.scan_filter) {
-            (Some(t), _) => Some(expression::parse_condition(t, &mut p, "FilterExpression")?),
-            (None, Some(f)) => Some(filter_to_condition(
-                f,
-                input.conditional_operator.as_deref(),
-            )?),
-            _ => None,
-        };
-        let projection = match (&input.projection_expression, &input.attributes_to_get) {
-            (Some(t), _) => Some(expression::parse_projection(t, &mut p)?),
-            (None, Some(a)) => Some(attributes_to_get_projection(a)?),
-            _ => None,
-        };
-        p.finish()?;
         Ok(Scan {
             table,
             index: input.index_name,
@@ -181,7 +192,7 @@ impl TryFrom<ScanInput> for Scan {
                 "ProjectionExpression"
             },
             limit: input.limit.map(|l| l as usize),
-            exclusive_start_key: input.exclusive_start_key,
+            exclusive_start_key,
             consistent: input.consistent_read.unwrap_or(false),
             return_consumed_capacity: input.return_consumed_capacity,
         })

@@ -1,6 +1,7 @@
 //! What the four single-item operations share: their response and the `ReturnValues` they
 //! accept.
 
+use crate::capacity::Split;
 use crate::storage::StoredKey;
 use crate::table::Table;
 use crate::value::Item;
@@ -69,7 +70,11 @@ impl WriteOptions {
 
     /// `ConsumedCapacity` of a write, by table and index when asked.
     pub fn consumed(&self, cost: &crate::capacity::Consumed) -> Option<Value> {
-        cost.to_json(&self.table, self.return_consumed_capacity.as_deref(), false)
+        cost.to_json(
+            &self.table,
+            self.return_consumed_capacity.as_deref(),
+            Split::None,
+        )
     }
 }
 

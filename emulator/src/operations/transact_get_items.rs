@@ -8,8 +8,10 @@
 
 use super::command::{json, Command, Context};
 use super::metered::{admit_transactional_reads, transactional_read};
-use super::validate::{check_name, list_length, return_consumed_capacity, WireMap};
-use crate::capacity::consumed_list;
+use super::validate::{
+    check_name, list_length, placeholder_maps, return_consumed_capacity, ExpressionParams, WireMap,
+};
+use crate::capacity::{consumed_list, Split};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{self, Placeholders, Projection};
 use crate::storage::{StoredKey, TableStatus};
@@ -72,8 +74,15 @@ fn get(item: TransactGetItemW) -> Result<Get> {
     );
     c.not_null(g.key.is_some(), "transactItems.member.get.key");
     let (table, key) = c.finish(g.table_name.zip(g.key))?;
+    ExpressionParams {
+        expressions: &[("ProjectionExpression", g.projection_expression.is_some())],
+        legacy: &[],
+        names: g.expression_attribute_names.is_some(),
+        values: false,
+    }
+    .check()?;
+    placeholder_maps(g.expression_attribute_names.as_ref(), None, false)?;
     let mut p = Placeholders::new(g.expression_attribute_names.as_ref(), None);
-    p.check_preconditions(g.projection_expression.is_some())?;
     let projection = g
         .projection_expression
         .as_deref()
@@ -163,7 +172,11 @@ impl Command for TransactGetItems {
         }
         drop(guards);
         let mut out = json!({ "Responses": responses });
-        if let Some(cc) = consumed_list(&units, self.return_consumed_capacity.as_deref(), true) {
+        if let Some(cc) = consumed_list(
+            &units,
+            self.return_consumed_capacity.as_deref(),
+            Split::Read,
+        ) {
             out["ConsumedCapacity"] = cc;
         }
         Ok(out)

@@ -13,10 +13,11 @@
 use super::command::{Command, Context};
 use super::metered::{commit_write, plan_write, Change, Planned, Refusal};
 use super::validate::{
-    check_condition, check_index_keys, check_item_size, check_name, enum_check, expression_values,
-    list_length, return_consumed_capacity, return_item_collection_metrics, WireMap,
+    check_condition, check_index_keys, check_item_size, check_name, enum_check, list_length,
+    placeholder_maps, return_consumed_capacity, return_item_collection_metrics, ExpressionParams,
+    WireMap,
 };
-use crate::capacity::consumed_list;
+use crate::capacity::{consumed_list, Split};
 use crate::engine::IdempotentEntry;
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::expression::{self, Condition, Placeholders, UpdateExpression};
@@ -182,10 +183,22 @@ fn action(w: TransactWriteItemW) -> Result<ActionSpec> {
         }
     };
     let (table, target) = c.finish(a.table_name.zip(target))?;
-    let values = expression_values(a.expression_attribute_values)?;
-    let mut p = Placeholders::new(a.expression_attribute_names.as_ref(), values.as_ref())
-        .value_params(&["UpdateExpression", "ConditionExpression"]);
-    p.check_preconditions(a.condition_expression.is_some() || a.update_expression.is_some())?;
+    ExpressionParams {
+        expressions: &[
+            ("UpdateExpression", a.update_expression.is_some()),
+            ("ConditionExpression", a.condition_expression.is_some()),
+        ],
+        legacy: &[],
+        names: a.expression_attribute_names.is_some(),
+        values: a.expression_attribute_values.is_some(),
+    }
+    .check()?;
+    let values = placeholder_maps(
+        a.expression_attribute_names.as_ref(),
+        a.expression_attribute_values,
+        false,
+    )?;
+    let mut p = Placeholders::new(a.expression_attribute_names.as_ref(), values.as_ref());
     let update = match &a.update_expression {
         Some(text) if which == 3 => Some(expression::parse_update(text, &mut p)?),
         _ => None,
@@ -406,7 +419,11 @@ impl Command for TransactWriteItems {
         }
         let units = commit_all(ctx, &actions, now)?;
         let mut out = json!({});
-        if let Some(cc) = consumed_list(&units, self.return_consumed_capacity.as_deref(), false) {
+        if let Some(cc) = consumed_list(
+            &units,
+            self.return_consumed_capacity.as_deref(),
+            Split::Write,
+        ) {
             out["ConsumedCapacity"] = cc;
         }
         if self.collection_metrics {

@@ -6,13 +6,13 @@ use super::command::{json, Command, Context};
 use super::metered::{write_item, Change};
 use super::single_item::{write_options, ItemOutput, ReturnValues, WriteOptions};
 use super::validate::{
-    check_condition, check_conditional_operator, check_index_keys, check_item_size, check_mixing,
-    expression_values, write_condition, write_members, WireMap,
+    check_condition, check_conditional_operator, check_index_keys, check_item_size, framed,
+    framed_if_empty_set, placeholder_maps, write_members, ExpressionParams, WireMap,
 };
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{
-    self, attribute_updates_to_update, AttributeValueUpdate, Condition, ExpectedAttributeValue,
-    Placeholders, UpdateExpression,
+    self, attribute_updates_to_update, expected_to_condition, AttributeValueUpdate, Condition,
+    ExpectedAttributeValue, Placeholders, UpdateExpression,
 };
 use crate::table::Table;
 use crate::value::attribute::validate_map;
@@ -51,43 +51,63 @@ impl TryFrom<UpdateItemInput> for UpdateItem {
     type Error = DynamoError;
 
     fn try_from(input: UpdateItemInput) -> Result<Self> {
+        // The service's order (dynalite's suite, recorded against it): member constraints;
+        // expression versus legacy parameters; the key's values; AttributeUpdates; Expected;
+        // the placeholder maps and values; UpdateExpression, then ConditionExpression; unused
+        // placeholders.
         let mut c = Constraints::new();
         let common = write_members!(input);
         common.constraints(&mut c);
         c.not_null(input.key.is_some(), "key");
-        let key = validate_map(c.finish(input.key)?)?;
-        let values = expression_values(input.expression_attribute_values)?;
-        check_mixing(
-            &[
-                ("AttributeUpdates", input.attribute_updates.is_some()),
-                ("Expected", input.expected.is_some()),
-            ],
-            &[
+        let key = c.finish(input.key)?;
+        ExpressionParams {
+            expressions: &[
                 ("UpdateExpression", input.update_expression.is_some()),
                 ("ConditionExpression", input.condition_expression.is_some()),
             ],
-        )?;
+            legacy: &[
+                ("AttributeUpdates", input.attribute_updates.is_some()),
+                ("Expected", input.expected.is_some()),
+            ],
+            names: input.expression_attribute_names.is_some(),
+            values: input.expression_attribute_values.is_some(),
+        }
+        .check()?;
+        let key = validate_map(key).map_err(framed_if_empty_set)?;
+        let legacy_update = match &input.attribute_updates {
+            Some(u) if !u.is_empty() => Some(attribute_updates_to_update(u)?),
+            _ => None,
+        };
         check_conditional_operator(
             input.conditional_operator.as_deref(),
             input.expected.is_some(),
         )?;
-        let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref())
-            .value_params(&["UpdateExpression", "ConditionExpression"]);
-        p.check_preconditions(
-            input.update_expression.is_some() || input.condition_expression.is_some(),
-        )?;
-        let update = match (&input.update_expression, &input.attribute_updates) {
-            (Some(text), _) => Some(expression::parse_update(text, &mut p)?),
-            (None, Some(u)) if !u.is_empty() => Some(attribute_updates_to_update(u)?),
+        let legacy_condition = match &input.expected {
+            Some(e) if !e.is_empty() => Some(expected_to_condition(
+                e,
+                input.conditional_operator.as_deref(),
+            )?),
             _ => None,
         };
-        let condition = write_condition(
-            input.condition_expression.as_deref(),
-            input.expected.as_ref(),
-            input.conditional_operator.as_deref(),
-            &mut p,
+        let values = placeholder_maps(
+            input.expression_attribute_names.as_ref(),
+            input.expression_attribute_values,
+            true,
         )?;
-        p.finish()?;
+        let mut p = Placeholders::new(input.expression_attribute_names.as_ref(), values.as_ref());
+        let update = match &input.update_expression {
+            Some(text) => Some(expression::parse_update(text, &mut p).map_err(framed)?),
+            None => legacy_update,
+        };
+        let condition = match &input.condition_expression {
+            Some(text) => Some(expression::parse_condition(
+                text,
+                &mut p,
+                "ConditionExpression",
+            )?),
+            None => legacy_condition,
+        };
+        p.finish().map_err(framed)?;
         Ok(UpdateItem {
             options: write_options!(input)?,
             key,

@@ -29,9 +29,11 @@ pub fn check_name(c: &mut Constraints, name: Option<&str>, member: &str, require
             }
         }
         Some(n) => {
-            if !n
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.')
+            // The pattern needs one character at least: an empty name fails it too.
+            if n.is_empty()
+                || !n
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.')
             {
                 c.add(
                     format!("'{n}'"),
@@ -182,16 +184,136 @@ pub(super) fn list_length(c: &mut Constraints, len: Option<usize>, member: &str,
     }
 }
 
-/// Validates ExpressionAttributeValues, prefixing errors as DynamoDB does.
-pub(super) fn expression_values(
+/// The expression and non-expression parameters one request carries, each with whether it is
+/// present, in the order DynamoDB names them in its messages.
+pub(super) struct ExpressionParams<'a> {
+    pub expressions: &'a [(&'static str, bool)],
+    pub legacy: &'a [(&'static str, bool)],
+    pub names: bool,
+    pub values: bool,
+}
+
+impl ExpressionParams<'_> {
+    /// The first of DynamoDB's request-level checks after the member constraints (dynalite's
+    /// suite, recorded against the service): expression and non-expression parameters do not
+    /// mix (except `KeyConditions` beside other expressions when there is no
+    /// `KeyConditionExpression`), ExpressionAttributeNames need an expression, and
+    /// ExpressionAttributeValues need an expression that can use values (any but
+    /// `ProjectionExpression`).
+    pub fn check(&self) -> Result<()> {
+        let present = |list: &[(&'static str, bool)]| -> Vec<&'static str> {
+            list.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect()
+        };
+        let expressions = present(self.expressions);
+        if !expressions.is_empty() {
+            let key_condition_expression = expressions.contains(&"KeyConditionExpression");
+            let legacy: Vec<&str> = present(self.legacy)
+                .into_iter()
+                .filter(|n| *n != "KeyConditions" || key_condition_expression)
+                .collect();
+            if !legacy.is_empty() {
+                return Err(DynamoError::validation(format!(
+                    "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
+                    legacy.join(", "),
+                    expressions.join(", ")
+                )));
+            }
+        }
+        if self.names && expressions.is_empty() {
+            return Err(DynamoError::validation(
+                "ExpressionAttributeNames can only be specified when using expressions",
+            ));
+        }
+        let value_expressions: Vec<(&str, bool)> = self
+            .expressions
+            .iter()
+            .filter(|(n, _)| *n != "ProjectionExpression")
+            .copied()
+            .collect();
+        if self.values && !value_expressions.is_empty() && value_expressions.iter().all(|(_, p)| !p)
+        {
+            let names: Vec<&str> = value_expressions.iter().map(|(n, _)| *n).collect();
+            return Err(DynamoError::validation(format!(
+                "ExpressionAttributeValues can only be specified when using expressions: {} {} null",
+                names.join(" and "),
+                if names.len() > 1 { "are" } else { "is" }
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A placeholder key as DynamoDB accepts it: the sigil, then one or more of `[0-9a-zA-Z_]`.
+fn placeholder_key(key: &str, sigil: char) -> bool {
+    key.strip_prefix(sigil).is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// ExpressionAttributeNames and ExpressionAttributeValues before any expression is parsed, in
+/// the service's order: neither map may be empty, every key must be a placeholder, every name
+/// non-empty; then the values, each error prefixed as DynamoDB does. `single_write` is set for
+/// PutItem, UpdateItem and DeleteItem, whose empty-map and empty-set errors the service now
+/// reports [`framed`], the set error without the `contains invalid value` wrapper.
+pub(super) fn placeholder_maps(
+    names: Option<&HashMap<String, String>>,
     values: Option<WireMap>,
+    single_write: bool,
 ) -> Result<Option<HashMap<String, AttributeValue>>> {
+    placeholder_maps_inner(names, values, single_write).map_err(|e| {
+        if single_write && e.message.ends_with("must not be empty") {
+            framed(e)
+        } else {
+            e
+        }
+    })
+}
+
+fn placeholder_maps_inner(
+    names: Option<&HashMap<String, String>>,
+    values: Option<WireMap>,
+    single_write: bool,
+) -> Result<Option<HashMap<String, AttributeValue>>> {
+    if let Some(n) = names {
+        if n.is_empty() {
+            return Err(DynamoError::validation(
+                "ExpressionAttributeNames must not be empty",
+            ));
+        }
+        let mut keys: Vec<&String> = n.keys().collect();
+        keys.sort();
+        for k in keys {
+            if !placeholder_key(k, '#') {
+                return Err(DynamoError::validation(format!(
+                    "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\""
+                )));
+            }
+            if n[k.as_str()].is_empty() {
+                return Err(DynamoError::validation(format!(
+                    "ExpressionAttributeNames contains invalid value: Empty attribute name for key {k}"
+                )));
+            }
+        }
+    }
     let Some(values) = values else {
         return Ok(None);
     };
+    if values.is_empty() {
+        return Err(DynamoError::validation(
+            "ExpressionAttributeValues must not be empty",
+        ));
+    }
+    if let Some(k) = values.keys().find(|k| !placeholder_key(k, ':')) {
+        return Err(DynamoError::validation(format!(
+            "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\""
+        )));
+    }
     let mut out = HashMap::with_capacity(values.len());
     for (k, v) in values {
         let v = v.validate().map_err(|e| {
+            if single_write && is_empty_set(&e) {
+                return framed(e);
+            }
             DynamoError::validation(format!(
                 "ExpressionAttributeValues contains invalid value: {} for key {k}",
                 e.message
@@ -202,22 +324,28 @@ pub(super) fn expression_values(
     Ok(Some(out))
 }
 
-/// `Can not use both expression and non-expression parameters in the same request: ...`
-pub(super) fn check_mixing(legacy: &[(&str, bool)], expressions: &[(&str, bool)]) -> Result<()> {
-    let l: Vec<&str> = legacy.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect();
-    let e: Vec<&str> = expressions
-        .iter()
-        .filter(|(_, p)| *p)
-        .map(|(n, _)| *n)
-        .collect();
-    if !l.is_empty() && !e.is_empty() {
-        return Err(DynamoError::validation(format!(
-            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
-            l.join(", "),
-            e.join(", ")
-        )));
-    }
-    Ok(())
+/// The values of an ExclusiveStartKey, checked before the table is looked up. The service
+/// prefixes `The provided starting key is invalid: ` to most of the value errors, but not to
+/// the number and number-set ones (dynalite's suite, recorded against it).
+pub(super) fn start_key_values(esk: Option<WireMap>) -> Result<Option<Item>> {
+    let Some(esk) = esk else { return Ok(None) };
+    validate_map(esk).map(Some).map_err(|e| {
+        const BARE: [&str; 5] = [
+            "contains duplicates",
+            "number set",
+            "numeric value",
+            "significant digits",
+            "number with magnitude",
+        ];
+        if BARE.iter().any(|b| e.message.contains(b)) {
+            e
+        } else {
+            DynamoError::validation(format!(
+                "The provided starting key is invalid: {}",
+                e.message
+            ))
+        }
+    })
 }
 
 pub(super) fn check_conditional_operator(op: Option<&str>, has_expected: bool) -> Result<()> {
@@ -277,26 +405,6 @@ pub fn check_index_keys(table: &Table, item: &Item) -> Result<()> {
     Ok(())
 }
 
-/// The condition of a write: a parsed ConditionExpression or converted Expected, or none.
-pub(super) fn write_condition(
-    condition_expression: Option<&str>,
-    expected: Option<&HashMap<String, ExpectedAttributeValue>>,
-    conditional_operator: Option<&str>,
-    p: &mut Placeholders,
-) -> Result<Option<Condition>> {
-    if let Some(text) = condition_expression {
-        return Ok(Some(expression::parse_condition(
-            text,
-            p,
-            "ConditionExpression",
-        )?));
-    }
-    match expected {
-        Some(e) if !e.is_empty() => Ok(Some(expected_to_condition(e, conditional_operator)?)),
-        _ => Ok(None),
-    }
-}
-
 /// Checks a write's condition; a write whose condition fails is still charged, as DynamoDB
 /// charges it (the write units of the item as it is).
 /// Evaluates a write's condition on the item as it is: ConditionalCheckFailedException, with
@@ -327,14 +435,42 @@ pub(super) fn check_item_size(item: &Item, message: &str) -> Result<()> {
     Ok(())
 }
 
-/// The validation PutItem and DeleteItem share, in DynamoDB's order: member constraints, the
-/// item or key's values, expression values, legacy vs expression parameters, the condition and
-/// its placeholders, then ReturnValues (only ALL_OLD or NONE for these two operations).
+/// DynamoDB's 2026 framing of some single-item-write messages: the service now reports them as
+/// `1 validation error detected: ...` (moto's AWS-verified tests for PutItem, UpdateItem and
+/// DeleteItem: unused placeholders, empty sets, an empty ExpressionAttributeValues, update
+/// expression errors), where older captures (dynalite's) had the bare text.
+pub(super) fn framed(e: DynamoError) -> DynamoError {
+    if e.kind != crate::error::ErrorKind::Validation || e.message.contains("validation error") {
+        return e;
+    }
+    DynamoError::validation(format!("1 validation error detected: {}", e.message))
+}
+
+fn is_empty_set(e: &DynamoError) -> bool {
+    e.message.contains("set  may not be empty") || e.message.contains("sets should not be empty")
+}
+
+/// Frames ([`framed`]) only the set-emptiness errors of a single-item write's values.
+pub(super) fn framed_if_empty_set(e: DynamoError) -> DynamoError {
+    if is_empty_set(&e) {
+        framed(e)
+    } else {
+        e
+    }
+}
+
+/// The validation PutItem and DeleteItem share, in DynamoDB's order (dynalite's suite, recorded
+/// against the service): member constraints; expression versus legacy parameters; the item or
+/// key's values; ReturnValues (only ALL_OLD or NONE for these two); the item's size (PutItem);
+/// `Expected`; the placeholder maps and their values; the ConditionExpression; unused
+/// placeholders.
 pub(super) struct ConditionalWrite<'a> {
     pub common: Common<'a>,
     /// `item` (PutItem) or `key` (DeleteItem): the member that must be present.
     pub target_member: &'static str,
     pub target: Option<WireMap>,
+    /// PutItem's size limit message (None for DeleteItem's key).
+    pub size_message: Option<&'static str>,
     pub condition_expression: Option<&'a str>,
     pub expected: Option<&'a HashMap<String, ExpectedAttributeValue>>,
     pub names: Option<&'a HashMap<String, String>>,
@@ -346,28 +482,44 @@ impl ConditionalWrite<'_> {
         let mut c = Constraints::new();
         self.common.constraints(&mut c);
         c.not_null(self.target.is_some(), self.target_member);
-        let target = validate_map(c.finish(self.target)?)?;
-        let values = expression_values(self.values)?;
-        check_mixing(
-            &[("Expected", self.expected.is_some())],
-            &[("ConditionExpression", self.condition_expression.is_some())],
-        )?;
-        check_conditional_operator(self.common.conditional_operator, self.expected.is_some())?;
-        let mut p =
-            Placeholders::new(self.names, values.as_ref()).value_params(&["ConditionExpression"]);
-        p.check_preconditions(self.condition_expression.is_some())?;
-        let condition = write_condition(
-            self.condition_expression,
-            self.expected,
-            self.common.conditional_operator,
-            &mut p,
-        )?;
-        p.finish()?;
-        match self.common.return_values {
-            None | Some("NONE") | Some("ALL_OLD") => Ok((target, condition)),
-            Some(_) => Err(DynamoError::validation(
-                "ReturnValues can only be ALL_OLD or NONE",
-            )),
+        let target = c.finish(self.target)?;
+        ExpressionParams {
+            expressions: &[("ConditionExpression", self.condition_expression.is_some())],
+            legacy: &[("Expected", self.expected.is_some())],
+            names: self.names.is_some(),
+            values: self.values.is_some(),
         }
+        .check()?;
+        let target = validate_map(target).map_err(framed_if_empty_set)?;
+        if !matches!(
+            self.common.return_values,
+            None | Some("NONE") | Some("ALL_OLD")
+        ) {
+            return Err(DynamoError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            ));
+        }
+        if let Some(message) = self.size_message {
+            check_item_size(&target, message)?;
+        }
+        check_conditional_operator(self.common.conditional_operator, self.expected.is_some())?;
+        let legacy = match self.expected {
+            Some(e) if !e.is_empty() => {
+                Some(expected_to_condition(e, self.common.conditional_operator)?)
+            }
+            _ => None,
+        };
+        let values = placeholder_maps(self.names, self.values, true)?;
+        let mut p = Placeholders::new(self.names, values.as_ref());
+        let condition = match self.condition_expression {
+            Some(text) => Some(expression::parse_condition(
+                text,
+                &mut p,
+                "ConditionExpression",
+            )?),
+            None => legacy,
+        };
+        p.finish().map_err(framed)?;
+        Ok((target, condition))
     }
 }

@@ -176,7 +176,8 @@ fn duplicates(values: impl Iterator<Item = String>, kind: &str) -> DynamoError {
             "Input collection [{}]of type BS contains duplicates.",
             list.join(", ")
         ),
-        _ => "Input collection contains duplicates".to_string(),
+        // Numbers' text has no prefix.
+        _ => return DynamoError::validation("Input collection contains duplicates"),
     })
 }
 
@@ -252,6 +253,13 @@ pub struct WireValue {
 }
 
 impl WireValue {
+    /// Checks the value by DynamoDB's rules, in the service's order (dynalite's suite, recorded
+    /// against it): each type present is checked first (a number that does not parse, an empty
+    /// or repeated set, a `NULL` that is not true, nested values), and only then that exactly
+    /// one type is set. So `{"S": "", "N": ""}` is `The parameter cannot be converted to a
+    /// numeric value`, not a complaint about two types. The texts carry the service's own
+    /// prefixes: `One or more parameter values were invalid: ` on the `NULL` and set rules
+    /// only.
     pub fn validate(self) -> Result<AttributeValue> {
         let count = [
             self.s.is_some(),
@@ -269,26 +277,22 @@ impl WireValue {
         .filter(|x| **x)
         .count();
         if count == 0 {
-            return Err(DynamoError::invalid_parameter(
+            return Err(DynamoError::validation(
                 "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
             ));
         }
-        if count > 1 {
-            return Err(DynamoError::invalid_parameter(
-                "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
-            ));
-        }
+        let mut value = None;
         if let Some(s) = self.s {
-            return Ok(AttributeValue::S(s));
+            value = Some(AttributeValue::S(s));
         }
         if let Some(n) = self.n {
-            return Ok(AttributeValue::N(Number::parse(&n)?));
+            value = Some(AttributeValue::N(Number::parse(&n)?));
         }
         if let Some(b) = self.b {
-            return Ok(AttributeValue::B(b));
+            value = Some(AttributeValue::B(b));
         }
         if let Some(b) = self.bool_ {
-            return Ok(AttributeValue::Bool(b));
+            value = Some(AttributeValue::Bool(b));
         }
         if let Some(n) = self.null {
             if !n {
@@ -296,30 +300,42 @@ impl WireValue {
                     "Null attribute value types must have the value of true",
                 ));
             }
-            return Ok(AttributeValue::Null);
+            value = Some(AttributeValue::Null);
         }
         if let Some(ss) = self.ss {
-            return AttributeValue::string_set(ss);
+            value = Some(AttributeValue::string_set(ss)?);
         }
         if let Some(ns) = self.ns {
+            if ns.is_empty() {
+                return Err(DynamoError::invalid_parameter(
+                    "An number set  may not be empty",
+                ));
+            }
             let nums = ns
                 .iter()
                 .map(|s| Number::parse(s))
                 .collect::<Result<Vec<_>>>()?;
-            return AttributeValue::number_set(nums);
+            value = Some(AttributeValue::number_set(nums)?);
         }
         if let Some(bs) = self.bs {
-            return AttributeValue::binary_set(bs);
+            value = Some(AttributeValue::binary_set(bs)?);
         }
         if let Some(l) = self.l {
-            return Ok(AttributeValue::L(
+            value = Some(AttributeValue::L(
                 l.into_iter()
                     .map(WireValue::validate)
                     .collect::<Result<_>>()?,
             ));
         }
-        let m = self.m.expect("one type is set");
-        Ok(AttributeValue::M(validate_map(m)?))
+        if let Some(m) = self.m {
+            value = Some(AttributeValue::M(validate_map(m)?));
+        }
+        match value {
+            Some(v) if count == 1 => Ok(v),
+            _ => Err(DynamoError::validation(
+                "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+            )),
+        }
     }
 }
 

@@ -568,6 +568,15 @@ fn emulator_and_dynamodb_local_agree() {
             {
                 continue;
             }
+            // The service's 2026 framing of some PutItem/UpdateItem/DeleteItem messages, which
+            // DynamoDB Local lacks: docs/known-differences.md #28.
+            let mut unframed = e.clone();
+            if let Some(m) = unframed["message"].as_str() {
+                unframed["message"] = m.replacen("1 validation error detected: ", "", 1).into();
+            }
+            if unframed == l {
+                continue;
+            }
             differences.push(format!(
                 "{op} {req}\n  emulator:       {e}\n  DynamoDB Local: {l}"
             ));

@@ -136,7 +136,9 @@ async fn invalid_values_and_keys_are_rejected() {
         ),
         (
             vec![("pk", s("a")), ("sk", n("1")), ("ss", AttributeValue::Ss(vec![]))],
-            "One or more parameter values were invalid: An string set  may not be empty",
+            // The service's 2026 framing of PutItem's empty-set error (moto's AWS-verified
+            // tests).
+            "1 validation error detected: One or more parameter values were invalid: An string set  may not be empty",
         ),
         (
             vec![("pk", s("a")), ("sk", n("1")), ("ss", AttributeValue::Ss(vec!["x".into(), "x".into()]))],
@@ -385,7 +387,7 @@ async fn update_expressions_and_return_values() {
     let err = upd("SET a = :v").send().await.unwrap_err();
     assert_eq!(
         error_of(&err).1,
-        "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :v"
+        "1 validation error detected: Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :v"
     );
     let err = upd("SET a = :v")
         .expression_attribute_values(":v", s("x"))
@@ -395,7 +397,7 @@ async fn update_expressions_and_return_values() {
         .unwrap_err();
     assert_eq!(
         error_of(&err).1,
-        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}"
+        "1 validation error detected: Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}"
     );
     let err = upd("SET status = :v")
         .expression_attribute_values(":v", s("x"))
@@ -404,7 +406,7 @@ async fn update_expressions_and_return_values() {
         .unwrap_err();
     assert_eq!(
         error_of(&err).1,
-        "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status"
+        "1 validation error detected: Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status"
     );
     let err = upd("SET a = :v, a.b = :v")
         .expression_attribute_values(":v", s("x"))
