@@ -217,6 +217,7 @@ impl TryFrom<CreateTableInput> for CreateTable {
         );
         control_plane_table_name(input.table_name.as_deref())?;
         let (name, (defs_w, ks_w)) = constraints(&input).finish(members)?;
+        let name = crate::table::catalog::table_name_of(&name).to_string();
         throughput_bounds(input.provisioned_throughput.as_ref())?;
         for g in input.global_secondary_indexes.iter().flatten() {
             throughput_bounds(g.provisioned_throughput.as_ref())?;

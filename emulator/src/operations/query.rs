@@ -235,6 +235,7 @@ impl Query {
             self.projection_member,
             index,
             index.is_some_and(|i| is_global(t, i)),
+            true,
         )?;
         check_projected(t, index, self.projection.as_ref())?;
         let start = start_key(self.exclusive_start_key, t, index)?;

@@ -51,14 +51,18 @@ pub(super) struct ReadPlan {
     pub(super) forward: bool,
 }
 
-/// Checks Select against the projection parameters and the index, as DynamoDB does.
+/// Checks Select against the projection parameters and the index, as DynamoDB does. Query's
+/// messages carry the service's 2026 framing (`1 validation error detected: ...`) and Scan's do
+/// not (moto's AWS-verified tests): `query` says which operation asks.
 pub(super) fn resolve_select(
     select: Option<&str>,
     has_projection: bool,
     projection_param: &str,
     index: Option<&IndexDefinition>,
     is_gsi: bool,
+    query: bool,
 ) -> Result<Select> {
+    let framed = |e: DynamoError| if query { super::validate::framed(e) } else { e };
     let s = match select {
         None => {
             if has_projection {
@@ -75,20 +79,23 @@ pub(super) fn resolve_select(
         _ => Select::Count,
     };
     if has_projection && s != Select::Specific {
-        return Err(DynamoError::validation(format!(
-            "Cannot specify the {projection_param} when choosing to get {}",
-            select.unwrap_or_default()
-        )));
+        let what = match s {
+            Select::Count => "only the Count",
+            _ => select.unwrap_or_default(),
+        };
+        return Err(framed(DynamoError::validation(format!(
+            "Cannot specify the {projection_param} when choosing to get {what}"
+        ))));
     }
     if s == Select::Specific && !has_projection {
-        return Err(DynamoError::validation(
+        return Err(framed(DynamoError::validation(
             "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
-        ));
+        )));
     }
     if s == Select::AllProjected && index.is_none() {
-        return Err(DynamoError::validation(
-            "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is not supported for a table",
-        ));
+        return Err(framed(DynamoError::validation(
+            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+        )));
     }
     if let (Select::All, Some(idx), true) = (s, index, is_gsi) {
         if idx.projection.ty != ProjectionType::All {

@@ -219,6 +219,7 @@ impl Command for Scan {
             self.projection_member,
             index,
             index.is_some_and(|i| is_global(&t, i)),
+            false,
         )?;
         check_projected(&t, index, self.projection.as_ref())?;
         let start = start_key(self.exclusive_start_key, &t, index)?;
@@ -232,10 +233,19 @@ impl Command for Scan {
             consistent: self.consistent,
             forward: true,
         };
-        // A segment is a contiguous range of the partition-key hash space.
+        // A segment is a contiguous range of the partition-key hash space. Up to 4,096
+        // segments, the service cuts it on the hash's first 12 bits, segment `i` starting at
+        // bucket ceil(4096 i / n) (dynalite's suite, recorded against it, puts known keys in
+        // known segments); past that, evenly.
         let (tok_lo, tok_hi) = match self.segments {
             Some((s, n)) => {
-                let bound = |i: u64| ((i as u128) << 64) / n as u128;
+                let bound = |i: u64| {
+                    if n <= 4096 {
+                        ((4096 * i).div_ceil(n) as u128) << 52
+                    } else {
+                        ((i as u128) << 64) / n as u128
+                    }
+                };
                 let hi = (s + 1 < n).then(|| bound(s + 1) as u64);
                 (bound(s) as u64, hi)
             }

@@ -11,6 +11,7 @@ use crate::expression::{
     self, expected_to_condition, Condition, ExpectedAttributeValue, Placeholders,
 };
 use crate::storage::key::{MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
+use crate::table::catalog::table_name_of;
 use crate::table::Table;
 use crate::value::attribute::{validate_map, WireValue};
 use crate::value::check_item_shape;
@@ -22,6 +23,19 @@ pub(super) type WireMap = BTreeMap<String, WireValue>;
 
 /// Checks a table (or index) name's length and character set, as DynamoDB's member constraints.
 pub fn check_name(c: &mut Constraints, name: Option<&str>, member: &str, required: bool) {
+    // A table ARN is checked by the name it ends with (and may be up to 1,024 characters).
+    let arn = name.filter(|n| n.starts_with("arn:") && n.contains(":table/"));
+    if let Some(a) = arn {
+        if a.len() > 1024 {
+            c.add(
+                a,
+                member,
+                "Member must have length less than or equal to 1024",
+            );
+            return;
+        }
+    }
+    let name = name.map(table_name_of);
     match name {
         None => {
             if required {
@@ -65,7 +79,7 @@ pub fn check_name(c: &mut Constraints, name: Option<&str>, member: &str, require
 /// answering; a name of the right length with other characters falls through to the usual
 /// constraint (`Member must satisfy regular expression pattern`).
 pub(super) fn control_plane_table_name(name: Option<&str>) -> Result<()> {
-    match name {
+    match name.map(table_name_of) {
         None => Err(DynamoError::validation(
             "The parameter 'TableName' is required but was not present in the request",
         )),

@@ -28,7 +28,7 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn get(&self, name: &str) -> Option<TableRef> {
-        self.tables.read().get(name).cloned()
+        self.tables.read().get(table_name_of(name)).cloned()
     }
 
     /// Adds a table unless one of that name exists; returns false if it does.
@@ -42,7 +42,7 @@ impl Catalog {
     }
 
     pub fn remove(&self, name: &str) -> Option<TableRef> {
-        self.tables.write().remove(name)
+        self.tables.write().remove(table_name_of(name))
     }
 
     pub fn len(&self) -> usize {
@@ -86,5 +86,19 @@ impl Catalog {
     pub fn clear(&self) {
         self.retired.write().clear();
         self.tables.write().clear();
+    }
+}
+
+/// The table a `TableName` member names: DynamoDB accepts the table's ARN
+/// (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`) wherever it takes a table name, since 2024
+/// (the API reference's `TableName`: "You can also provide the Amazon Resource Name (ARN) of the
+/// table"). Anything that is not a table ARN is the name itself.
+pub fn table_name_of(name: &str) -> &str {
+    if !name.starts_with("arn:") {
+        return name;
+    }
+    match name.split_once(":table/") {
+        Some((_, rest)) => rest.split('/').next().unwrap_or(rest),
+        None => name,
     }
 }

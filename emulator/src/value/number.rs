@@ -365,6 +365,49 @@ impl PartialOrd for Number {
 }
 
 /// Plain notation without exponent and without insignificant zeros, as DynamoDB returns numbers.
+impl Number {
+    /// The number's bytes as the service hashes a numeric partition key: a base-100 mantissa
+    /// after an exponent byte biased by 192 (each digit pair stored plus one), negatives with
+    /// the exponent byte inverted, each pair as 101 minus it and, when shorter than 20 pairs, a
+    /// closing 102 — the layout of Oracle's NUMBER type; zero is the single byte 0x80. This is
+    /// the encoding under which [`crate::storage`]'s partition hash reproduces the service's
+    /// Scan order (dynalite's suite records that order from the service).
+    pub fn key_bytes(&self) -> Vec<u8> {
+        if self.is_zero() {
+            return vec![0x80];
+        }
+        let digits: Vec<u8> = self
+            .mantissa
+            .to_string()
+            .bytes()
+            .map(|b| b - b'0')
+            .collect();
+        // The decimal exponent of 0.d1d2... (the value is 0.d1d2... x 10^e).
+        let e = digits.len() as i32 + self.exponent;
+        // An odd exponent puts a zero before the first digit so pairs align with powers of 100.
+        let pad = e.rem_euclid(2) as usize;
+        let mut padded = vec![0u8; pad];
+        padded.extend_from_slice(&digits);
+        if padded.len() % 2 == 1 {
+            padded.push(0);
+        }
+        let pairs: Vec<u8> = padded.chunks(2).map(|c| c[0] * 10 + c[1]).collect();
+        let exponent_byte = ((e + pad as i32) / 2 - 64).rem_euclid(256) as u8;
+        let mut out = Vec::with_capacity(pairs.len() + 2);
+        if self.negative {
+            out.push(!exponent_byte);
+            out.extend(pairs.iter().map(|p| 101 - p));
+            if pairs.len() < 20 {
+                out.push(102);
+            }
+        } else {
+            out.push(exponent_byte);
+            out.extend(pairs.iter().map(|p| p + 1));
+        }
+        out
+    }
+}
+
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_zero() {
@@ -403,6 +446,21 @@ impl fmt::Debug for Number {
 
 #[cfg(test)]
 mod tests {
+
+    /// The key encoding against Oracle NUMBER's known bytes: 1 is C1 02, 100 is C2 02, 0.5 is
+    /// C0 33, -1 is 3E 64 66, zero is 80.
+    #[test]
+    fn key_bytes_follow_the_number_layout() {
+        let b = |t: &str| Number::parse(t).unwrap().key_bytes();
+        assert_eq!(b("1"), [0xC1, 0x02]);
+        assert_eq!(b("100"), [0xC2, 0x02]);
+        assert_eq!(b("1E2"), [0xC2, 0x02]);
+        assert_eq!(b("0.5"), [0xC0, 0x33]);
+        assert_eq!(b("-1"), [0x3E, 0x64, 0x66]);
+        assert_eq!(b("0"), [0x80]);
+        assert_eq!(b("123.45"), [0xC2, 0x02, 0x18, 0x2E]);
+    }
+
     use super::*;
 
     fn n(s: &str) -> Number {

@@ -301,7 +301,8 @@ async fn key_condition_errors() {
         .unwrap_err();
     assert_eq!(
         error_of(&err).1,
-        "Cannot specify the ProjectionExpression when choosing to get COUNT"
+        // The service's 2026 text and Query's framing (moto's AWS-verified tests).
+        "1 validation error detected: Cannot specify the ProjectionExpression when choosing to get only the Count"
     );
     let err = c
         .query()
