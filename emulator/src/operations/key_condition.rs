@@ -6,7 +6,7 @@ use crate::error::{DynamoError, Result};
 use crate::expression::{Comparator, Condition, LegacyCondition, Operand, PathElem};
 use crate::storage::{KeySchema, KeyValue};
 use crate::value::AttributeValue;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 
 /// A condition on the sort key, as Query allows.
@@ -370,4 +370,96 @@ pub(super) fn legacy_key_condition(
         });
     }
     build_key_condition(atoms, schema)
+}
+
+/// Each attribute's operator and arguments in a key condition, as the service checks them
+/// against the key schema: legacy KeyConditions as given, a KeyConditionExpression's parts
+/// named by the legacy operators they are.
+pub(super) type KeyConditionParts = BTreeMap<String, (String, Vec<AttributeValue>)>;
+
+/// The parts of legacy KeyConditions (their values already passed the request's checks).
+pub(super) fn legacy_parts(kc: &HashMap<String, LegacyCondition>) -> Result<KeyConditionParts> {
+    kc.iter()
+        .map(|(name, c)| {
+            Ok((
+                name.clone(),
+                (
+                    c.comparison_operator.clone().unwrap_or_default(),
+                    c.arguments()?,
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// The parts of a KeyConditionExpression (a repeated attribute keeps its first condition; the
+/// expression's own rules reject repeats later).
+pub(super) fn expression_parts(atoms: &[Atom]) -> KeyConditionParts {
+    let mut parts = KeyConditionParts::new();
+    for a in atoms {
+        let (name, part) = match a {
+            Atom::Cmp(n, c, v) => {
+                let op = match c {
+                    Comparator::Eq => "EQ",
+                    Comparator::Ne => "NE",
+                    Comparator::Lt => "LT",
+                    Comparator::Le => "LE",
+                    Comparator::Gt => "GT",
+                    Comparator::Ge => "GE",
+                };
+                (n, (op.to_string(), vec![v.clone()]))
+            }
+            Atom::Between(n, lo, hi) => (n, ("BETWEEN".to_string(), vec![lo.clone(), hi.clone()])),
+            Atom::BeginsWith(n, p) => (n, ("BEGINS_WITH".to_string(), vec![p.clone()])),
+        };
+        parts.entry(name.clone()).or_insert(part);
+    }
+    parts
+}
+
+/// The key condition against the key schema, attribute by attribute (partition key first), in
+/// the service's order (dynalite's suite, recorded against it), with the ExclusiveStartKey's
+/// value for each attribute checked first: too many conditions for a table without a sort key,
+/// a missing partition-key condition (or a missing one when there are two), an operator no
+/// index can serve, arguments of the wrong type, a partition-key condition other than `=`.
+pub(super) fn check_parts(
+    parts: &KeyConditionParts,
+    schema: &KeySchema,
+    esk: Option<&crate::value::Item>,
+) -> Result<()> {
+    for (attr, role) in schema.parts() {
+        let is_hash = role == crate::storage::key::KeyRole::Partition;
+        if let Some(esk) = esk {
+            super::query_page::start_key_piece(esk, attr, role)?;
+        }
+        if is_hash && schema.range.is_none() && parts.len() > 1 {
+            return Err(kce_error("Query key condition not supported"));
+        }
+        let Some((op, args)) = parts.get(&attr.name) else {
+            if is_hash || parts.len() > 1 {
+                return Err(kce_error(format!(
+                    "Query condition missed key schema element: {}",
+                    attr.name
+                )));
+            }
+            continue;
+        };
+        if matches!(
+            op.as_str(),
+            "NULL" | "NOT_NULL" | "NE" | "CONTAINS" | "NOT_CONTAINS" | "IN"
+        ) {
+            return Err(kce_error(
+                "Attempted conditional constraint is not an indexable operation",
+            ));
+        }
+        if args.iter().any(|a| a.scalar_type() != Some(attr.ty)) {
+            return Err(DynamoError::invalid_parameter(
+                "Condition parameter type does not match schema type",
+            ));
+        }
+        if is_hash && op != "EQ" {
+            return Err(kce_error("Query key condition not supported"));
+        }
+    }
+    Ok(())
 }

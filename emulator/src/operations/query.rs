@@ -7,12 +7,13 @@
 
 use super::command::{json, Command, Context};
 use super::key_condition::{
-    atom, build_key_condition, flatten_and, legacy_key_condition, Atom, KeyCondition, SortCondition,
+    atom, build_key_condition, check_parts, expression_parts, flatten_and, legacy_key_condition,
+    legacy_parts, Atom, KeyCondition, SortCondition,
 };
 use super::metered::read_range;
 use super::query_page::{
     bounds_valid, check_projected, empty_page, filter_and_projection, find_index, is_global,
-    output, resolve_select, run_page, start_key, Common, ReadPlan,
+    output, resolve_select, run_page, start_key, start_key_size, Common, ReadPlan, Reader,
 };
 use super::validate::{placeholder_maps, start_key_values, ExpressionParams, WireMap};
 use crate::error::{Constraints, DynamoError, Result};
@@ -215,10 +216,48 @@ impl Query {
     fn resolve<'t>(self, t: &'t Table) -> Result<Resolved<'t>> {
         let index = find_index(t, self.index.as_deref(), self.consistent)?;
         let schema = index.map(|i| &i.schema).unwrap_or(&t.def.schema);
+        // The service's order (dynalite's suite, recorded against it): the start key's size;
+        // each key attribute's start value and condition; the rest of the key condition; the
+        // start key's table key and whether it lies inside the condition; the filter; Select
+        // and the projection.
+        let parts = match &self.key {
+            KeyConditions::Legacy(k) => legacy_parts(k)?,
+            KeyConditions::Expression(atoms) => expression_parts(atoms),
+        };
+        if let Some(esk) = &self.exclusive_start_key {
+            start_key_size(esk, t, index, Reader::Query)?;
+        }
+        check_parts(&parts, schema, self.exclusive_start_key.as_ref())?;
         let kc = match self.key {
             KeyConditions::Legacy(k) => legacy_key_condition(&k, schema)?,
             KeyConditions::Expression(atoms) => build_key_condition(atoms, schema)?,
         };
+        let start = start_key(self.exclusive_start_key, t, index)?;
+        if let Some((tk, ik)) = &start {
+            let start_hash = ik.as_ref().map(|k| &k.hash).unwrap_or(&tk.hash);
+            let start_range = ik.as_ref().map(|k| &k.range).unwrap_or(&tk.range);
+            match (&kc.sort, start_range) {
+                (Some(s), Some(r)) => {
+                    if !s.matches(r) {
+                        return Err(DynamoError::validation(
+                            "The provided starting key does not match the range key predicate",
+                        ));
+                    }
+                    if *start_hash != kc.hash {
+                        return Err(DynamoError::validation(
+                            "The query can return at most one row and cannot be restarted",
+                        ));
+                    }
+                }
+                _ => {
+                    if *start_hash != kc.hash {
+                        return Err(DynamoError::validation(
+                            "The provided starting key is outside query boundaries based on provided conditions",
+                        ));
+                    }
+                }
+            }
+        }
         for path in self.filter.iter().flat_map(|f| f.paths()) {
             let top = path.top();
             if schema.is_key_attribute(top) || t.def.schema.is_key_attribute(top) && index.is_none()
@@ -238,21 +277,6 @@ impl Query {
             true,
         )?;
         check_projected(t, index, self.projection.as_ref())?;
-        let start = start_key(self.exclusive_start_key, t, index)?;
-        if let Some((tk, ik)) = &start {
-            let start_hash = ik.as_ref().map(|k| &k.hash).unwrap_or(&tk.hash);
-            let start_range = ik.as_ref().map(|k| &k.range).unwrap_or(&tk.range);
-            let inside = *start_hash == kc.hash
-                && match (&kc.sort, start_range) {
-                    (Some(s), Some(r)) => s.matches(r),
-                    _ => true,
-                };
-            if !inside {
-                return Err(DynamoError::validation(
-                    "The provided starting key is outside query boundaries based on provided conditions",
-                ));
-            }
-        }
         // DynamoDB Local does this for `<=`, `>=` and BETWEEN bounds, not for `=` or
         // begins_with (probed: `sk = :k` with Limit 1 still answers a LastEvaluatedKey).
         let end = match (index, &kc.sort, &t.def.schema.range) {

@@ -6,7 +6,7 @@ use super::command::{json, Command, Context};
 use super::metered::read_range;
 use super::query_page::{
     check_projected, filter_and_projection, find_index, is_global, output, resolve_select,
-    run_page, start_key, Common, PageResult, ReadPlan,
+    run_page, start_key, start_key_piece, start_key_size, Common, PageResult, ReadPlan, Reader,
 };
 use super::validate::{placeholder_maps, start_key_values, ExpressionParams, WireMap};
 use crate::error::{Constraints, DynamoError, Result};
@@ -213,6 +213,14 @@ impl Command for Scan {
         expire_before_read(&table, now);
         let t = table.read();
         let index = find_index(&t, self.index.as_deref(), self.consistent)?;
+        // The service's order (dynalite's suite, recorded against it): the start key's size
+        // and the index's key attributes in it, Select, the table's key in it.
+        if let Some(esk) = &self.exclusive_start_key {
+            start_key_size(esk, &t, index, Reader::Scan)?;
+            for (attr, role) in index.iter().flat_map(|i| i.schema.parts()) {
+                start_key_piece(esk, attr, role)?;
+            }
+        }
         let select = resolve_select(
             self.select.as_deref(),
             self.projection.is_some(),

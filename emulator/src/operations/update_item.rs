@@ -7,7 +7,7 @@ use super::metered::{write_item, Change};
 use super::single_item::{write_options, ItemOutput, ReturnValues, WriteOptions};
 use super::validate::{
     check_condition, check_conditional_operator, check_index_keys, check_item_size, framed,
-    framed_if_empty_set, placeholder_maps, write_members, ExpressionParams, WireMap,
+    placeholder_maps, write_members, ExpressionParams, WireMap,
 };
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{
@@ -73,7 +73,7 @@ impl TryFrom<UpdateItemInput> for UpdateItem {
             values: input.expression_attribute_values.is_some(),
         }
         .check()?;
-        let key = validate_map(key).map_err(framed_if_empty_set)?;
+        let key = validate_map(key)?;
         let legacy_update = match &input.attribute_updates {
             Some(u) if !u.is_empty() => Some(attribute_updates_to_update(u)?),
             _ => None,

@@ -266,14 +266,16 @@ fn placeholder_key(key: &str, sigil: char) -> bool {
 
 /// ExpressionAttributeNames and ExpressionAttributeValues before any expression is parsed, in
 /// the service's order: neither map may be empty, every key must be a placeholder, every name
-/// non-empty; then the values, each error prefixed as DynamoDB does. `single_write` is set for
-/// PutItem, UpdateItem and DeleteItem, whose empty-map and empty-set errors the service now
-/// reports [`framed`], the set error without the `contains invalid value` wrapper.
+/// non-empty; then the values, each error prefixed as DynamoDB does. `update_item` is set for
+/// UpdateItem, whose empty-map and empty-set errors the service now reports [`framed`], the set
+/// error without the `contains invalid value` wrapper (moto's AWS-verified UpdateItem tests;
+/// no capture shows the other operations doing so).
 pub(super) fn placeholder_maps(
     names: Option<&HashMap<String, String>>,
     values: Option<WireMap>,
-    single_write: bool,
+    update_item: bool,
 ) -> Result<Option<HashMap<String, AttributeValue>>> {
+    let single_write = update_item;
     placeholder_maps_inner(names, values, single_write).map_err(|e| {
         if single_write && e.message.ends_with("must not be empty") {
             framed(e)
@@ -449,10 +451,14 @@ pub(super) fn check_item_size(item: &Item, message: &str) -> Result<()> {
     Ok(())
 }
 
-/// DynamoDB's 2026 framing of some single-item-write messages: the service now reports them as
-/// `1 validation error detected: ...` (moto's AWS-verified tests for PutItem, UpdateItem and
-/// DeleteItem: unused placeholders, empty sets, an empty ExpressionAttributeValues, update
-/// expression errors), where older captures (dynalite's) had the bare text.
+/// DynamoDB's 2026 framing of some messages: the service now reports them as `1 validation
+/// error detected: ...` where older captures (dynalite's) had the bare text. moto's
+/// AWS-verified tests show it for unused placeholders in PutItem, UpdateItem and DeleteItem,
+/// empty sets in PutItem's item and UpdateItem's values, an empty ExpressionAttributeValues in
+/// UpdateItem, UpdateItem's update-expression errors, and Query's Select errors; the emulator
+/// frames exactly those (and every UpdateExpression error, of which the captures show several
+/// kinds), and nothing the captures show unframed (GetItem, Scan, BatchGetItem and the
+/// transactions' placeholders, expression errors elsewhere).
 pub(super) fn framed(e: DynamoError) -> DynamoError {
     if e.kind != crate::error::ErrorKind::Validation || e.message.contains("validation error") {
         return e;
@@ -504,7 +510,15 @@ impl ConditionalWrite<'_> {
             values: self.values.is_some(),
         }
         .check()?;
-        let target = validate_map(target).map_err(framed_if_empty_set)?;
+        let target = validate_map(target).map_err(|e| {
+            // PutItem's empty sets carry the 2026 framing (moto's AWS-verified tests); no
+            // capture shows DeleteItem's key doing so.
+            if self.size_message.is_some() {
+                framed_if_empty_set(e)
+            } else {
+                e
+            }
+        })?;
         if !matches!(
             self.common.return_values,
             None | Some("NONE") | Some("ALL_OLD")
@@ -523,7 +537,7 @@ impl ConditionalWrite<'_> {
             }
             _ => None,
         };
-        let values = placeholder_maps(self.names, self.values, true)?;
+        let values = placeholder_maps(self.names, self.values, false)?;
         let mut p = Placeholders::new(self.names, values.as_ref());
         let condition = match self.condition_expression {
             Some(text) => Some(expression::parse_condition(

@@ -22,13 +22,16 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
         // pay for it, and at most once).
         let path = std::cell::OnceCell::new();
         let path = || path.get_or_init(|| error_path::<T>(body)).as_deref();
-        let msg = if let Some(java) = collection_type(
-            &text,
-            path,
-            std::any::type_name::<T>().contains("BatchWrite"),
-        ) {
+        let msg = if let Some(cast) = path()
+            .filter(|p| is_scalar(&text) && parameterized(p, batch_write::<T>()))
+            .map(|_| PARAMETERIZED_CAST)
+        {
+            cast.to_string()
+        } else if let Some(java) = collection_type(&text, path, batch_write::<T>()) {
             format!("Unrecognized collection type {java}")
-        } else if is_scalar_for_struct(&text) && path().is_some_and(struct_is_a_member) {
+        } else if is_scalar_for_struct(&text) && path().is_some_and(struct_is_a_member)
+            || is_scalar_for_attribute_value(&text) && path().is_some_and(value_is_a_member)
+        {
             // The service's two structure kinds: one given a scalar as a member of another
             // structure is "Unexpected field type"; as a list element or a map's value,
             // "Unexpected value type in payload" (dynalite's suite: FieldStruct, ValueStruct).
@@ -38,6 +41,55 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
         };
         DynamoError::serialization(msg)
     })
+}
+
+fn batch_write<T>() -> bool {
+    std::any::type_name::<T>().contains("BatchWrite")
+}
+
+/// The service's text for a scalar where one of its parameterized collections belongs (a
+/// BatchWriteItem table's list of requests, a BatchGetItem key): its Java reflection failing to
+/// cast (dynalite's suite, recorded against the service).
+const PARAMETERIZED_CAST: &str = "class sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl cannot be cast to class java.lang.Class (sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl and java.lang.Class are in module java.base of loader 'bootstrap')";
+
+/// Whether serde's complaint is a scalar (string, number or boolean) where something else
+/// belongs.
+fn is_scalar(serde_msg: &str) -> bool {
+    serde_msg
+        .strip_prefix("invalid type: ")
+        .is_some_and(|rest| {
+            ["string", "integer", "floating point", "boolean"]
+                .iter()
+                .any(|t| rest.starts_with(t))
+        })
+}
+
+/// Whether the path is one of the parameterized collections: `RequestItems.T` of
+/// BatchWriteItem, `RequestItems.T.Keys.N` of BatchGetItem.
+fn parameterized(path: &[Segment], batch_write: bool) -> bool {
+    match path {
+        [Segment::Map { key }, Segment::Map { .. }] => batch_write && key == "RequestItems",
+        [Segment::Map { key }, Segment::Map { .. }, Segment::Map { key: keys }, Segment::Seq { .. }] => {
+            !batch_write && key == "RequestItems" && keys == "Keys"
+        }
+        _ => false,
+    }
+}
+
+/// Whether serde's complaint is a scalar where an attribute value belongs.
+fn is_scalar_for_attribute_value(serde_msg: &str) -> bool {
+    is_scalar(serde_msg) && serde_msg.contains("expected an AttributeValue structure")
+}
+
+/// Whether the attribute value is a member of a structure (`Expected.A.Value`,
+/// `AttributeUpdates.A.Value`), which the service reads as a field, rather than a map's value or
+/// a list's element.
+fn value_is_a_member(path: &[Segment]) -> bool {
+    matches!(
+        path,
+        [.., Segment::Map { key: map }, Segment::Map { .. }, Segment::Map { key: value }]
+            if value == "Value" && (map == "Expected" || map == "AttributeUpdates")
+    )
 }
 
 /// One step of the path to a value in a request.
@@ -96,7 +148,7 @@ fn collection_type<'p>(
     if expected == "a map" {
         let value = match last {
             "ExpressionAttributeNames" => "java.lang.String".to_string(),
-            "Key" | "Item" | "ExclusiveStartKey" | "ExpressionAttributeValues" => {
+            "Key" | "Item" | "ExclusiveStartKey" | "ExpressionAttributeValues" | "M" => {
                 format!("{NS}AttributeValue")
             }
             "QueryFilter" | "ScanFilter" | "KeyConditions" => format!("{NS}Condition"),

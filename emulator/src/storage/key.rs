@@ -213,6 +213,23 @@ fn typed(
     }
 }
 
+impl KeySchema {
+    /// The key's attributes with their roles, partition key first.
+    pub fn parts(&self) -> impl Iterator<Item = (&KeyAttribute, KeyRole)> {
+        std::iter::once((&self.hash, KeyRole::Partition))
+            .chain(self.range.as_ref().map(|r| (r, KeyRole::Sort)))
+    }
+}
+
+/// One attribute of a key given in a request: present and of the schema's type (else `The
+/// provided key element does not match the schema`), then not empty and not too long.
+pub fn key_piece(key: &Item, attr: &KeyAttribute, role: KeyRole) -> Result<KeyValue> {
+    let mismatch = || DynamoError::validation("The provided key element does not match the schema");
+    let v = typed(key.get(&attr.name).ok_or_else(mismatch)?, attr, mismatch)?;
+    check_key_value(&attr.name, &v, role)?;
+    Ok(v)
+}
+
 /// Which part of a primary key a value is: they have different size limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyRole {

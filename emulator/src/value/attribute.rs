@@ -409,33 +409,36 @@ impl<'de> Deserialize<'de> for B64 {
 struct B64List(Vec<Vec<u8>>);
 impl<'de> Deserialize<'de> for B64List {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let v: Vec<String> = Vec::deserialize(d)?;
-        Ok(B64List(
-            v.iter()
-                .map(|s| decode_b64(s))
-                .collect::<std::result::Result<_, _>>()?,
-        ))
+        // Element by element, so a wrong element gets the binary type's texts.
+        let v: Vec<B64> = Vec::deserialize(d)?;
+        Ok(B64List(v.into_iter().map(|b| b.0).collect()))
     }
 }
 
-/// The value of `NULL`: a boolean, or (as the service's deserializer takes it) a string, which
-/// is not `true` and so fails validation with "Null attribute value types must have the value
-/// of true" rather than as malformed JSON (dynalite's suite, recorded against the service).
-struct NullFlag(bool);
+/// The value of `BOOL` or `NULL`: a boolean, or a string the service's JSON reader converts to
+/// one (`true`, `1`, `yes` and `false`, `0`, `no`, in any case), so that `{"NULL": "no"}` fails
+/// validation ("Null attribute value types must have the value of true") rather than as
+/// malformed JSON; any other string is the reader's `Unexpected token received from parser`
+/// (dynalite's suite, recorded against the service).
+struct JavaBool(bool);
 
-impl<'de> Deserialize<'de> for NullFlag {
+impl<'de> Deserialize<'de> for JavaBool {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct V;
         impl Visitor<'_> for V {
-            type Value = NullFlag;
+            type Value = JavaBool;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a boolean")
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<NullFlag, E> {
-                Ok(NullFlag(v))
+            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<JavaBool, E> {
+                Ok(JavaBool(v))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<NullFlag, E> {
-                Ok(NullFlag(v == "true"))
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<JavaBool, E> {
+                match v.to_ascii_uppercase().as_str() {
+                    "TRUE" | "1" | "YES" => Ok(JavaBool(true)),
+                    "FALSE" | "0" | "NO" => Ok(JavaBool(false)),
+                    _ => Err(E::custom("Unexpected token received from parser")),
+                }
             }
         }
         d.deserialize_any(V)
@@ -460,8 +463,8 @@ impl<'de> Deserialize<'de> for WireValue {
                         "S" => w.s = map.next_value()?,
                         "N" => w.n = map.next_value()?,
                         "B" => w.b = map.next_value::<Option<B64>>()?.map(|b| b.0),
-                        "BOOL" => w.bool_ = map.next_value()?,
-                        "NULL" => w.null = map.next_value::<Option<NullFlag>>()?.map(|n| n.0),
+                        "BOOL" => w.bool_ = map.next_value::<Option<JavaBool>>()?.map(|b| b.0),
+                        "NULL" => w.null = map.next_value::<Option<JavaBool>>()?.map(|n| n.0),
                         "SS" => w.ss = map.next_value()?,
                         "NS" => w.ns = map.next_value()?,
                         "BS" => w.bs = map.next_value::<Option<B64List>>()?.map(|b| b.0),
