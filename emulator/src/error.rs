@@ -214,7 +214,14 @@ impl DynamoError {
         let e = self;
         let mut body = serde_json::Map::new();
         body.insert("__type".into(), e.kind.type_name().into());
-        if !e.message.is_empty() || e.kind != ErrorKind::UnknownOperation {
+        // The front end's bare errors (an unknown operation, a body that is not JSON) name
+        // no message at all.
+        if !e.message.is_empty()
+            || !matches!(
+                e.kind,
+                ErrorKind::UnknownOperation | ErrorKind::Serialization
+            )
+        {
             let key = match e.kind {
                 // As the service writes them (dynalite's suite, recorded against it): `Message`
                 // for these two; `message` for ValidationException (DynamoDB Local writes

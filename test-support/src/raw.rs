@@ -2,6 +2,10 @@
 
 use std::io::{Read, Write};
 
+/// An `Authorization` header with every SigV4 part present, for requests the emulator does not
+/// verify (no --credentials).
+pub const UNVERIFIED_SIGNATURE: &str = "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0";
+
 /// A raw HTTP/1.1 POST, for wire-level checks the SDK hides (headers, malformed bodies).
 /// Returns (status, headers lower-cased, body).
 pub fn raw_post(
@@ -9,7 +13,13 @@ pub fn raw_post(
     target: Option<&str>,
     body: &[u8],
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    let mut headers = vec![("Content-Type", "application/x-amz-json-1.0")];
+    // A signature with every part present, as the service requires of every request (its
+    // value is checked only when the emulator runs with --credentials).
+    let mut headers = vec![
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("Authorization", UNVERIFIED_SIGNATURE),
+        ("X-Amz-Date", "20240101T000000Z"),
+    ];
     if let Some(t) = target {
         headers.push(("X-Amz-Target", t));
     }
@@ -25,10 +35,21 @@ pub fn raw_request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    raw_method(endpoint, "POST", path, headers, body)
+}
+
+/// [`raw_request`] with another HTTP method.
+pub fn raw_method(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let addr = endpoint.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
     let mut req = format!(
-        "POST {path} HTTP/1.1\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "{method} {path} HTTP/1.1\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
     );
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {

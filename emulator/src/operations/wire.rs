@@ -12,10 +12,10 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
         body
     };
     serde_json::from_slice(body).map_err(|e| {
+        // Not JSON at all: the service's bare SerializationException, no message (dynalite's
+        // suite, recorded against it).
         if e.is_syntax() || e.is_eof() {
-            return DynamoError::serialization(
-                "Start of structure or map found where not expected.",
-            );
+            return DynamoError::serialization("");
         }
         let text = e.to_string();
         // The path to the failing value, found by decoding again (only malformed requests

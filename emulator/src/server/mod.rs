@@ -201,12 +201,15 @@ async fn handle(
     let request_id = shared.engine.request_id();
     let target = header(&req, "x-amz-target").map(str::to_string);
     let content_type = response_type(header(&req, CONTENT_TYPE.as_str()));
+    // A browser's request (it names its Origin) is answered with CORS allowed from anywhere,
+    // as the service does (dynalite's suite, recorded against it).
+    let cors = req.headers().contains_key("origin");
     let answer =
         std::panic::AssertUnwindSafe(answer(&shared, &activity, req, &request_id, content_type))
             .catch_unwind()
             .await;
     activity.idle();
-    Ok(answer.unwrap_or_else(|panic| {
+    let mut resp = answer.unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -218,7 +221,62 @@ async fn handle(
             target.as_deref().unwrap_or("(none)")
         );
         error_response(&DynamoError::internal_bug(), &request_id, content_type)
-    }))
+    });
+    if cors {
+        resp.headers_mut()
+            .insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    }
+    Ok(resp)
+}
+
+/// The answer to a CORS preflight (`OPTIONS` with an `Origin`): 200, no body, the requested
+/// headers and method allowed, for two days.
+fn cors_preflight<B>(req: &Request<B>, request_id: &str) -> Response<Full<Bytes>> {
+    let mut resp = respond(StatusCode::OK, Bytes::new(), request_id, "application/json");
+    let h = resp.headers_mut();
+    h.remove(CONTENT_TYPE);
+    h.remove("x-amz-crc32");
+    for (asked, allowed) in [
+        (
+            "access-control-request-headers",
+            "access-control-allow-headers",
+        ),
+        (
+            "access-control-request-method",
+            "access-control-allow-methods",
+        ),
+    ] {
+        if let Some(v) = req.headers().get(asked) {
+            h.insert(allowed, v.clone());
+        }
+    }
+    h.insert("access-control-max-age", HeaderValue::from_static("172800"));
+    resp
+}
+
+/// What the service answers a request it has no operation for at the HTTP level (a method
+/// other than POST, or a body that is not JSON by its Content-Type): 404 with a one-line XML
+/// body (dynalite's suite, recorded against the service).
+fn not_found(request_id: &str) -> Response<Full<Bytes>> {
+    respond(
+        StatusCode::NOT_FOUND,
+        Bytes::from_static(b"<UnknownOperationException/>\n"),
+        request_id,
+        "text/xml",
+    )
+}
+
+/// Whether a request's Content-Type names one of the JSON flavours the service reads
+/// (`application/json` or `application/x-amz-json-1.0`, parameters ignored).
+fn json_content_type(value: Option<&str>) -> bool {
+    let media = value.unwrap_or("").split(';').next().unwrap_or("").trim();
+    media.eq_ignore_ascii_case("application/json")
+        || media.eq_ignore_ascii_case("application/x-amz-json-1.0")
+}
+
+/// A body that is not JSON at all: the service's SerializationException names no message.
+fn not_json(body: &[u8]) -> bool {
+    !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err()
 }
 
 fn header<'r, B>(req: &'r Request<B>, name: &str) -> Option<&'r str> {
@@ -302,6 +360,9 @@ async fn answer(
         );
         return error_response(&e, request_id, ct);
     }
+    if req.method() == Method::OPTIONS && req.headers().contains_key("origin") {
+        return cors_preflight(&req, request_id);
+    }
     if req.method() == Method::GET {
         // DynamoDB answers health checks on GET /.
         let body = Bytes::from(format!(
@@ -321,6 +382,17 @@ async fn answer(
         return too_large(request_id);
     };
     activity.handling();
+    if parts.method != Method::POST
+        || !body.is_empty()
+            && !json_content_type(
+                parts
+                    .headers
+                    .get(CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
+            )
+    {
+        return not_found(request_id);
+    }
     let operation = target.as_deref().and_then(|t| {
         t.strip_prefix(TARGET_PREFIX)
             .and_then(operations::operation)
@@ -333,7 +405,22 @@ async fn answer(
         .as_deref()
         .and_then(|t| t.strip_prefix(CONTROL_PREFIX))
         .filter(|action| shared.options.control_api && emulator_control::ACTIONS.contains(action));
-    // DynamoDB checks the target before the signature: an unknown operation needs no auth.
+    // The service's order (dynalite's suite, recorded against it): the body must be JSON,
+    // then the target must name an operation, then the request must carry a signature (its
+    // parts present), and only then is the signature itself checked (with --credentials).
+    if operation.is_none() && control.is_none() && not_json(&body) {
+        return error_response(&DynamoError::serialization(""), request_id, ct);
+    }
+    if operation.is_some() {
+        if let Err(e) = auth::check_present(&parts) {
+            let e = if not_json(&body) {
+                DynamoError::serialization("")
+            } else {
+                e
+            };
+            return error_response(&e, request_id, ct);
+        }
+    }
     if let (Some(credentials), true) = (
         &shared.options.credentials,
         operation.is_some() || control.is_some(),

@@ -44,6 +44,8 @@ async fn post(url: &str, target: &str, body: &[u8]) -> (u16, Vec<(String, String
     let headers = [
         ("Content-Type", "application/x-amz-json-1.0"),
         ("X-Amz-Target", target),
+        ("Authorization", UNVERIFIED_SIGNATURE),
+        ("X-Amz-Date", "20240101T000000Z"),
     ];
     raw(url, "/", &headers, body).await
 }
@@ -551,7 +553,7 @@ async fn stalled_uploads_and_slow_headers_are_dropped_while_others_are_served() 
             let mut s = TcpStream::connect(addr).unwrap();
             // 16 MB announced, a few bytes sent.
             let head = format!(
-                "POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: DynamoDB_20120810.PutItem\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{{\"TableName\"",
+                "POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: DynamoDB_20120810.PutItem\r\nContent-Type: application/x-amz-json-1.0\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\nX-Amz-Date: 20240101T000000Z\r\nContent-Length: {}\r\n\r\n{{\"TableName\"",
                 16 * 1024 * 1024
             );
             s.write_all(head.as_bytes()).unwrap();
@@ -701,7 +703,11 @@ async fn with_credentials_configured_every_request_must_be_signed() {
         )
     );
     // Unsigned: DynamoDB's bodies, with a lower-case "message".
-    let (status, _, body) = post(&url, "DynamoDB_20120810.ListTables", b"{}").await;
+    let unsigned = [
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+    ];
+    let (status, _, body) = raw(&url, "/", &unsigned, b"{}").await;
     assert_eq!(status, 400);
     assert_eq!(
         error_body(&body),
@@ -711,7 +717,11 @@ async fn with_credentials_configured_every_request_must_be_signed() {
         })
     );
     // The control API is behind the same check; unknown operations are answered first.
-    let (_, _, body) = post(&url, "Emulator.Reset", b"{}").await;
+    let reset = [
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("X-Amz-Target", "Emulator.Reset"),
+    ];
+    let (_, _, body) = raw(&url, "/", &reset, b"{}").await;
     assert_eq!(
         error_body(&body)["__type"],
         "com.amazon.coral.service#MissingAuthenticationTokenException"
@@ -771,6 +781,8 @@ async fn on_loopback_only_local_host_names_are_served() {
             ("Host", host),
             ("Content-Type", "application/x-amz-json-1.0"),
             ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+            ("Authorization", UNVERIFIED_SIGNATURE),
+            ("X-Amz-Date", "20240101T000000Z"),
         ];
         let url = url.clone();
         async move {

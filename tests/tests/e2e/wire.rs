@@ -117,7 +117,8 @@ async fn responses_echo_the_requests_json_content_type() {
         .map(|ct| {
             let mut headers = vec![("X-Amz-Target", "DynamoDB_20120810.NoSuchOperation")];
             headers.extend(ct.map(|c| ("Content-Type", c)));
-            let (_, headers, _) = raw_request(&url, "/", &headers, b"{}");
+            // No body: a body without a JSON Content-Type is a 404 (see below).
+            let (_, headers, _) = raw_request(&url, "/", &headers, b"");
             headers
                 .into_iter()
                 .find(|(k, _)| k == "content-type")
@@ -266,4 +267,119 @@ async fn a_list_for_a_structure_or_map_names_the_services_type() {
         );
         assert_eq!(v["Message"], expected.as_str(), "{op} {body}");
     }
+}
+
+/// The service's front end, in its order (dynalite's suite, recorded against it): a method other
+/// than POST, or a body whose Content-Type is not JSON, is a 404 with a one-line XML body; a
+/// body that is not JSON is a bare SerializationException; then the target; then a request
+/// without a complete signature is refused, before anything is done; a browser's preflight is
+/// answered with CORS.
+#[tokio::test]
+async fn the_front_end_checks_method_type_json_target_and_signature_in_order() {
+    let env = start().await;
+    let url = env.emulator.endpoint_url();
+    let answers = tokio::task::spawn_blocking(move || {
+        let text = |r: (u16, Vec<(String, String)>, Vec<u8>)| {
+            (r.0, String::from_utf8_lossy(&r.2).into_owned(), r.1)
+        };
+        let list = ("X-Amz-Target", "DynamoDB_20120810.ListTables");
+        let json = ("Content-Type", "application/x-amz-json-1.0");
+        let signed = [
+            ("Authorization", UNVERIFIED_SIGNATURE),
+            ("X-Amz-Date", "20240101T000000Z"),
+        ];
+        vec![
+            text(raw_method(&url, "PUT", "/", &[list, json], b"{}")),
+            text(raw_request(
+                &url,
+                "/",
+                &[list, ("Content-Type", "text/plain")],
+                b"{}",
+            )),
+            text(raw_request(
+                &url,
+                "/",
+                &[list, ("Content-Type", "application/x-amz-json-1.1")],
+                b"{}",
+            )),
+            text(raw_request(&url, "/", &[list, json], b"hi")),
+            text(raw_request(
+                &url,
+                "/",
+                &[("X-Amz-Target", "DynamoDB_20120810.Nope"), json],
+                b"{}",
+            )),
+            text(raw_request(&url, "/", &[list, json], b"{}")),
+            text(raw_request(
+                &url,
+                "/",
+                &[list, json, ("Authorization", "AWS4-")],
+                b"{}",
+            )),
+            text(raw_request(
+                &url,
+                "/",
+                &[list, json, signed[0], signed[1]],
+                b"{}",
+            )),
+            text(raw_method(
+                &url,
+                "OPTIONS",
+                "/",
+                &[
+                    ("Origin", "http://app.test"),
+                    ("Access-Control-Request-Method", "POST"),
+                ],
+                b"",
+            )),
+        ]
+    })
+    .await
+    .unwrap();
+    let xml = "<UnknownOperationException/>\n";
+    assert_eq!((answers[0].0, answers[0].1.as_str()), (404, xml));
+    assert_eq!((answers[1].0, answers[1].1.as_str()), (404, xml));
+    assert_eq!((answers[2].0, answers[2].1.as_str()), (404, xml));
+    assert_eq!(
+        (answers[3].0, answers[3].1.as_str()),
+        (
+            400,
+            r#"{"__type":"com.amazon.coral.service#SerializationException"}"#
+        )
+    );
+    assert_eq!(
+        (answers[4].0, answers[4].1.as_str()),
+        (
+            400,
+            r#"{"__type":"com.amazon.coral.service#UnknownOperationException"}"#
+        )
+    );
+    assert_eq!(
+        (answers[5].0, answers[5].1.as_str()),
+        (
+            400,
+            r#"{"__type":"com.amazon.coral.service#MissingAuthenticationTokenException","message":"Request is missing Authentication Token"}"#
+        )
+    );
+    assert_eq!(answers[6].0, 400);
+    assert!(
+        answers[6].1.contains("IncompleteSignatureException"),
+        "{}",
+        answers[6].1
+    );
+    assert!(answers[6]
+        .1
+        .contains("Authorization header requires 'Credential' parameter."));
+    assert_eq!(answers[7].0, 200, "{}", answers[7].1);
+    let (status, body, headers) = &answers[8];
+    assert_eq!((*status, body.as_str()), (200, ""));
+    let header = |k: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(header("access-control-allow-origin"), Some("*"));
+    assert_eq!(header("access-control-allow-methods"), Some("POST"));
+    assert_eq!(header("access-control-max-age"), Some("172800"));
 }
