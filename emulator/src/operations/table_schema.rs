@@ -166,12 +166,23 @@ pub(super) fn index_constraints(c: &mut Constraints, idx: &[IndexW], member: &st
         key_schema_constraints(c, x.key_schema.as_ref(), &format!("{m}.keySchema"));
         match &x.projection {
             None => c.not_null(false, &format!("{m}.projection")),
-            Some(p) => enum_check(
-                c,
-                p.projection_type.as_deref(),
-                &format!("{m}.projection.projectionType"),
-                &["ALL", "KEYS_ONLY", "INCLUDE"],
-            ),
+            Some(p) => {
+                // The service lists the values in this order (dynalite's suite, recorded
+                // against it).
+                enum_check(
+                    c,
+                    p.projection_type.as_deref(),
+                    &format!("{m}.projection.projectionType"),
+                    &["ALL", "INCLUDE", "KEYS_ONLY"],
+                );
+                if p.non_key_attributes.as_ref().is_some_and(Vec::is_empty) {
+                    c.add(
+                        "[]",
+                        &format!("{m}.projection.nonKeyAttributes"),
+                        "Member must have length greater than or equal to 1",
+                    );
+                }
+            }
         }
         if global {
             if let Some(t) = &x.provisioned_throughput {
@@ -195,36 +206,37 @@ pub(super) fn typed_schema(
     let first = ks
         .first()
         .ok_or_else(|| DynamoError::validation("Invalid KeySchema: empty"))?;
-    let same_name = ks.len() == 2 && ks[0].attribute_name == ks[1].attribute_name;
-    // The table's own key schema is checked in the service's order (dynalite's suite,
-    // recorded against it): definitions first, then a repeated name, then the key types.
-    if index.is_none() {
-        if ks
-            .iter()
-            .any(|k| !defs.contains_key(k.attribute_name.as_deref().unwrap_or_default()))
-        {
-            return Err(DynamoError::validation(
-                "Invalid KeySchema: Some index key attribute have no definition",
-            ));
-        }
-        if same_name {
-            return Err(same_name_error());
-        }
+    let names: Vec<&str> = ks
+        .iter()
+        .map(|k| k.attribute_name.as_deref().unwrap_or_default())
+        .collect();
+    // The service's order (dynalite's suite, recorded against it): for the table, more key
+    // attributes than definitions; for table and index, an undefined key attribute; a repeated
+    // name; then the key types.
+    if index.is_none() && ks.len() > defs.len() {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: Some index key attribute have no definition",
+        ));
+    }
+    if names.iter().any(|n| !defs.contains_key(*n)) {
+        return Err(DynamoError::invalid_parameter(format!(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+            names.join(", "),
+            defs.keys().cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if ks.len() == 2 && names[0] == names[1] {
+        return Err(same_name_error());
     }
     if first.key_type.as_deref() != Some("HASH") {
         return Err(DynamoError::validation(
             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
         ));
     }
-    if ks.len() == 2 {
-        if ks[1].key_type.as_deref() != Some("RANGE") {
-            return Err(DynamoError::validation(
-                "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
-            ));
-        }
-        if same_name {
-            return Err(same_name_error());
-        }
+    if ks.len() == 2 && ks[1].key_type.as_deref() != Some("RANGE") {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+        ));
     }
     let attr = |k: &KeySchemaElementW| -> Result<KeyAttribute> {
         let name = k.attribute_name.clone().unwrap_or_default();
@@ -249,15 +261,15 @@ fn same_name_error() -> DynamoError {
     )
 }
 
-pub(super) fn typed_projection(p: &ProjectionW, index: &str) -> Result<Projection> {
+pub(super) fn typed_projection(p: &ProjectionW) -> Result<Projection> {
     let ty = match p.projection_type.as_deref() {
         Some("ALL") => ProjectionType::All,
         Some("INCLUDE") => ProjectionType::Include,
         Some("KEYS_ONLY") => ProjectionType::KeysOnly,
         None => {
-            return Err(DynamoError::invalid_parameter(format!(
-                "Unknown ProjectionType: null for index: {index}"
-            )))
+            return Err(DynamoError::invalid_parameter(
+                "Unknown ProjectionType: null",
+            ));
         }
         Some(other) => {
             return Err(DynamoError::invalid_parameter(format!(
@@ -431,7 +443,7 @@ pub(super) fn gsi_definition(
 ) -> Result<IndexDefinition> {
     let (name, key_schema, projection) = index_parts(x)?;
     let schema = typed_schema(key_schema, defs, Some(name))?;
-    let projection = typed_projection(projection, name)?;
+    let projection = typed_projection(projection)?;
     let throughput = match (billing, &x.provisioned_throughput) {
         (BillingMode::Provisioned, None) => {
             return Err(DynamoError::invalid_parameter(format!(

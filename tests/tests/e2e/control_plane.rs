@@ -34,7 +34,9 @@ async fn create_describe_list_delete() {
         .unwrap();
     let d = out.table_description().unwrap();
     assert_eq!(d.table_name(), Some("Orders"));
-    assert_eq!(d.table_status(), Some(&TableStatus::Active));
+    // CreateTable answers CREATING, as the service does; with no transient delay the table is
+    // ACTIVE as soon as it is described.
+    assert_eq!(d.table_status(), Some(&TableStatus::Creating));
     assert_eq!(
         d.table_arn(),
         Some("arn:aws:dynamodb:us-east-1:000000000000:table/Orders")
@@ -55,6 +57,7 @@ async fn create_describe_list_delete() {
         .await
         .unwrap();
     let t = desc.table().unwrap();
+    assert_eq!(t.table_status(), Some(&TableStatus::Active));
     assert_eq!(t.key_schema().len(), 2);
     assert_eq!(t.item_count(), Some(0));
     assert_eq!(t.table_size_bytes(), Some(0));
@@ -172,6 +175,16 @@ async fn create_table_errors() {
                 .billing_mode(BillingMode::PayPerRequest)
                 .key_schema(ks("id", KeyType::Hash))
                 .attribute_definitions(ad("other", ScalarAttributeType::S)),
+            Expected::validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [id], AttributeDefinitions: [other]"),
+        ),
+        (
+            "more key attributes than definitions",
+            c.create_table()
+                .table_name("Bad")
+                .billing_mode(BillingMode::PayPerRequest)
+                .key_schema(ks("id", KeyType::Hash))
+                .key_schema(ks("sk", KeyType::Range))
+                .attribute_definitions(ad("sk", ScalarAttributeType::S)),
             Expected::validation("Invalid KeySchema: Some index key attribute have no definition"),
         ),
         (
