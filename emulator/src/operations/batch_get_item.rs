@@ -9,7 +9,7 @@
 use super::command::{json, Command, Context};
 use super::metered::read_item;
 use super::validate::{
-    check_name, placeholder_maps, return_consumed_capacity, ExpressionParams, WireMap,
+    batch_table_names, placeholder_maps, return_consumed_capacity, ExpressionParams, WireMap,
 };
 use crate::capacity::{consumed_list, Split};
 use crate::error::{Constraints, DynamoError, Result};
@@ -67,8 +67,8 @@ fn constraints(input: &BatchGetItemInput) -> Constraints {
             "Member must have length greater than or equal to 1",
         ),
         Some(r) => {
+            batch_table_names(&mut c, r.keys());
             for (name, ka) in r {
-                check_name(&mut c, Some(name), "requestItems.member.key", true);
                 // The service names a table's members by its name (dynalite's suite and
                 // moto's AWS-verified tests: `requestItems.T.member.keys`).
                 let keys = format!("requestItems.{name}.member.keys");

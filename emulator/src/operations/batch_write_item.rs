@@ -10,7 +10,7 @@
 use super::command::{json, Command, Context};
 use super::metered::{commit_write, plan_change, Change, Refusal};
 use super::validate::{
-    check_index_keys, check_item_size, check_name, return_consumed_capacity,
+    batch_table_names, check_index_keys, check_item_size, return_consumed_capacity,
     return_item_collection_metrics, WireMap,
 };
 use crate::capacity::{consumed_list, Split};
@@ -77,20 +77,23 @@ fn constraints(input: &BatchWriteItemInput) -> Constraints {
             "Member must have length greater than or equal to 1",
         ),
         Some(r) => {
+            batch_table_names(&mut c, r.keys());
             for (name, writes) in r {
-                check_name(&mut c, Some(name), "requestItems.member.key", true);
-                if writes.is_empty() {
+                if writes.is_empty() || writes.len() > 25 {
                     c.add(
-                        "[]",
-                        "requestItems.member.value",
-                        "Member must have length greater than or equal to 1",
+                        "{...}",
+                        "requestItems",
+                        "Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
                     );
-                } else if writes.len() > 25 {
-                    c.add(
-                        "[...]",
-                        "requestItems.member.value",
-                        "Member must have length less than or equal to 25",
-                    );
+                }
+                for (i, w) in writes.iter().enumerate() {
+                    let m = format!("requestItems.{name}.member.{}.member", i + 1);
+                    if let Some(d) = &w.delete_request {
+                        c.not_null(d.key.is_some(), &format!("{m}.deleteRequest.key"));
+                    }
+                    if let Some(p) = &w.put_request {
+                        c.not_null(p.item.is_some(), &format!("{m}.putRequest.item"));
+                    }
                 }
             }
         }
@@ -101,20 +104,13 @@ fn constraints(input: &BatchWriteItemInput) -> Constraints {
 fn request(w: WriteRequestW) -> Result<Request> {
     match (w.put_request, w.delete_request) {
         (Some(p), None) => {
-            let item = validate_map(p.item.ok_or_else(|| {
-                DynamoError::validation(
-                    "1 validation error detected: Value null at 'requestItems.member.value.member.putRequest.item' failed to satisfy constraint: Member must not be null",
-                )
-            })?)?;
+            // Present: the member constraints saw to it.
+            let item = validate_map(p.item.unwrap_or_default())?;
             // Before any table is looked up, as the service checks it.
             check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
             Ok(Request::Put(item))
         }
-        (None, Some(d)) => Ok(Request::Delete(validate_map(d.key.ok_or_else(|| {
-            DynamoError::validation(
-                "1 validation error detected: Value null at 'requestItems.member.value.member.deleteRequest.key' failed to satisfy constraint: Member must not be null",
-            )
-        })?)?)),
+        (None, Some(d)) => Ok(Request::Delete(validate_map(d.key.unwrap_or_default())?)),
         _ => Err(DynamoError::validation(
             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
         )),
@@ -181,7 +177,9 @@ impl Command for BatchWriteItem {
             for r in requests {
                 let write = match r {
                     Request::Put(item) => {
-                        let key = t.def.schema.key_from_item(&item)?;
+                        // A put's key is checked as a key (dynalite's suite, recorded against
+                        // the service: `The provided key element does not match the schema`).
+                        let key = t.def.schema.key_from_request(&t.def.schema.key_of(&item))?;
                         check_index_keys(&t, &item)?;
                         t.check_collection(&key, t.get(&key), &item)?;
                         request_bytes += item_size(&item);

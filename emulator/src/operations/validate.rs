@@ -73,6 +73,23 @@ pub fn check_name(c: &mut Constraints, name: Option<&str>, member: &str, require
     }
 }
 
+/// The constraint a batch's table names break, as the service reports it: once per bad name,
+/// on the whole `requestItems` map, listing every rule for a name (dynalite's suite, recorded
+/// against the service). The map itself is not echoed: it holds item data.
+pub(super) fn batch_table_names<'a>(c: &mut Constraints, names: impl Iterator<Item = &'a String>) {
+    for name in names {
+        let mut one = Constraints::new();
+        check_name(&mut one, Some(name), "requestItems", true);
+        if one.into_result().is_err() {
+            c.add(
+                "{...}",
+                "requestItems",
+                "Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]",
+            );
+        }
+    }
+}
+
 /// The control plane's first check of `TableName` (CreateTable, DescribeTable, DeleteTable,
 /// UpdateTable, DescribeTimeToLive), made before the member constraints: a missing name and a
 /// name of the wrong length get texts of their own, as dynalite's suite records the service

@@ -192,6 +192,13 @@ impl KeySchema {
     }
 
     /// The key attributes of an item, as a `Key` map.
+    /// The key attributes an item has (those of them it has), for checking as a key.
+    pub fn key_of(&self, item: &Item) -> Item {
+        self.names()
+            .filter_map(|n| item.get(n).map(|v| (n.to_string(), v.clone())))
+            .collect()
+    }
+
     pub fn key_item(&self, key: &StoredKey) -> Item {
         let mut m = Item::new();
         m.insert(self.hash.name.clone(), key.hash.to_attribute());
