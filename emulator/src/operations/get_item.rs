@@ -5,7 +5,8 @@ use super::command::{json, Command, Context};
 use super::metered::read_item;
 use super::single_item::ItemOutput;
 use super::validate::{
-    check_name, placeholder_maps, return_consumed_capacity, ExpressionParams, WireMap,
+    check_key_paths, check_name, placeholder_maps, return_consumed_capacity, ExpressionParams,
+    WireMap,
 };
 use crate::capacity;
 use crate::error::{Constraints, DynamoError, Result};
@@ -103,6 +104,9 @@ impl Command for GetItem {
         expire_before_read(&table, now);
         let t = table.read();
         let key = t.def.schema.key_from_request(&self.key)?;
+        if let Some(p) = &self.projection {
+            check_key_paths(&t, &p.paths)?;
+        }
         let read = read_item(ctx.operation, &t, &key, self.consistent, now)?;
         let item = read.item.map(|i| match &self.projection {
             Some(p) => p.apply(i),

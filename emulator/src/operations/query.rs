@@ -15,7 +15,10 @@ use super::query_page::{
     bounds_valid, check_projected, empty_page, filter_and_projection, find_index, is_global,
     output, resolve_select, run_page, start_key, start_key_size, Common, ReadPlan, Reader,
 };
-use super::validate::{placeholder_maps, start_key_values, ExpressionParams, WireMap};
+use super::validate::{
+    check_key_paths, legacy_operators, placeholder_maps, start_key_values, ExpressionParams,
+    WireMap,
+};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{
     self, attributes_to_get_projection, filter_to_condition, Condition, LegacyCondition,
@@ -94,6 +97,20 @@ impl TryFrom<QueryInput> for Query {
             attributes_to_get: input.attributes_to_get.as_ref(),
         }
         .constraints(&mut c);
+        if let Some(f) = &input.query_filter {
+            legacy_operators(
+                &mut c,
+                "queryFilter",
+                f.iter().map(|(k, v)| (k, v.comparison_operator.as_deref())),
+            );
+        }
+        if let Some(k) = &input.key_conditions {
+            legacy_operators(
+                &mut c,
+                "keyConditions",
+                k.iter().map(|(k, v)| (k, v.comparison_operator.as_deref())),
+            );
+        }
         let table = c.finish(input.table_name)?;
         // Then the service's order (dynalite's suite, recorded against it): expression versus
         // legacy parameters; QueryFilter; AttributesToGet; the ExclusiveStartKey's values; a
@@ -258,6 +275,9 @@ impl Query {
                 }
             }
         }
+        if let Some(p) = &self.projection {
+            check_key_paths(t, &p.paths)?;
+        }
         for path in self.filter.iter().flat_map(|f| f.paths()) {
             let top = path.top();
             if schema.is_key_attribute(top) || t.def.schema.is_key_attribute(top) && index.is_none()
@@ -277,6 +297,9 @@ impl Query {
             true,
         )?;
         check_projected(t, index, self.projection.as_ref())?;
+        if let Some(f) = &self.filter {
+            check_key_paths(t, f.paths())?;
+        }
         // DynamoDB Local does this for `<=`, `>=` and BETWEEN bounds, not for `=` or
         // begins_with (probed: `sk = :k` with Limit 1 still answers a LastEvaluatedKey).
         let end = match (index, &kc.sort, &t.def.schema.range) {

@@ -364,7 +364,7 @@ impl Common<'_> {
             c,
             self.conditional_operator,
             "conditionalOperator",
-            &["AND", "OR"],
+            super::validate::CONDITIONAL_OPERATORS,
         );
         return_consumed_capacity(c, self.return_consumed_capacity);
         if let Some(l) = self.limit {

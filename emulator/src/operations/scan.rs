@@ -8,7 +8,10 @@ use super::query_page::{
     check_projected, filter_and_projection, find_index, is_global, output, resolve_select,
     run_page, start_key, start_key_piece, start_key_size, Common, PageResult, ReadPlan, Reader,
 };
-use super::validate::{placeholder_maps, start_key_values, ExpressionParams, WireMap};
+use super::validate::{
+    check_key_paths, legacy_operators, placeholder_maps, start_key_values, ExpressionParams,
+    WireMap,
+};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{
     attributes_to_get_projection, filter_to_condition, Condition, LegacyCondition, Placeholders,
@@ -129,10 +132,26 @@ impl TryFrom<ScanInput> for Scan {
             limit: input.limit,
             conditional_operator: input.conditional_operator.as_deref(),
             return_consumed_capacity: input.return_consumed_capacity.as_deref(),
-            attributes_to_get: input.attributes_to_get.as_ref(),
+            // Checked last: the service reports it after the others, so it is the one its
+            // ten-error limit drops first (dynalite's suite, recorded against it).
+            attributes_to_get: None,
         }
         .constraints(&mut c);
+        if let Some(f) = &input.scan_filter {
+            legacy_operators(
+                &mut c,
+                "scanFilter",
+                f.iter().map(|(k, v)| (k, v.comparison_operator.as_deref())),
+            );
+        }
         segments(&mut c, input.segment, input.total_segments);
+        if input.attributes_to_get.as_ref().is_some_and(Vec::is_empty) {
+            c.add(
+                "[]",
+                "attributesToGet",
+                "Member must have length greater than or equal to 1",
+            );
+        }
         let table = c.finish(input.table_name)?;
         // Then the service's order (dynalite's suite, recorded against it): expression versus
         // legacy parameters; AttributesToGet; ScanFilter; the ExclusiveStartKey's values;
@@ -231,6 +250,12 @@ impl Command for Scan {
         )?;
         check_projected(&t, index, self.projection.as_ref())?;
         let start = start_key(self.exclusive_start_key, &t, index)?;
+        if let Some(p) = &self.projection {
+            check_key_paths(&t, &p.paths)?;
+        }
+        if let Some(f) = &self.filter {
+            check_key_paths(&t, f.paths())?;
+        }
         let plan = ReadPlan {
             single_item: false,
             end: None,

@@ -115,7 +115,44 @@ pub fn table_name(name: Option<&str>) -> Result<&str> {
     c.finish(name)
 }
 
-const RETURN_VALUES: &[&str] = &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
+// The service lists enum values in its own order (dynalite's suite, recorded against it).
+const RETURN_VALUES: &[&str] = &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"];
+
+/// `ConditionalOperator`'s values, in the service's order.
+pub(super) const CONDITIONAL_OPERATORS: &[&str] = &["OR", "AND"];
+
+/// The legacy conditions' `ComparisonOperator` values, in the service's order.
+const COMPARISON_OPERATORS: &[&str] = &[
+    "IN",
+    "NULL",
+    "BETWEEN",
+    "LT",
+    "NOT_CONTAINS",
+    "EQ",
+    "GT",
+    "NOT_NULL",
+    "NE",
+    "LE",
+    "BEGINS_WITH",
+    "GE",
+    "CONTAINS",
+];
+
+/// The member constraints of a legacy condition map (`QueryFilter`, `KeyConditions`,
+/// `ScanFilter`): each entry's `ComparisonOperator` present and one of the service's.
+pub(super) fn legacy_operators<'a>(
+    c: &mut Constraints,
+    member: &str,
+    entries: impl Iterator<Item = (&'a String, Option<&'a str>)>,
+) {
+    let mut entries: Vec<_> = entries.collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, op) in entries {
+        let m = format!("{member}.{name}.member.comparisonOperator");
+        c.not_null(op.is_some(), &m);
+        enum_check(c, op, &m, COMPARISON_OPERATORS);
+    }
+}
 
 /// Member constraints common to the write operations.
 #[derive(Clone, Copy)]
@@ -171,7 +208,7 @@ impl Common<'_> {
             c,
             self.conditional_operator,
             "conditionalOperator",
-            &["AND", "OR"],
+            CONDITIONAL_OPERATORS,
         );
         enum_check(
             c,
@@ -567,4 +604,36 @@ impl ConditionalWrite<'_> {
         p.finish().map_err(framed)?;
         Ok((target, condition))
     }
+}
+
+/// Paths that reach inside a key attribute (`k.x`, `k[0]`): a key attribute is a scalar, and the
+/// service refuses them once it knows the table (dynalite's suite, recorded against it), naming
+/// a table key `Key: k` and an index key `IndexKey: k`.
+pub(super) fn check_key_paths<'a>(
+    t: &Table,
+    paths: impl IntoIterator<Item = &'a expression::Path>,
+) -> Result<()> {
+    let nested: Vec<&str> = paths
+        .into_iter()
+        .filter(|p| p.0.len() > 1)
+        .map(|p| p.top())
+        .collect();
+    let refuse = |which: &str, attr: &str| {
+        Err(DynamoError::validation(format!(
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: {which}: {attr}"
+        )))
+    };
+    for attr in t.def.schema.names() {
+        if nested.contains(&attr) {
+            return refuse("Key", attr);
+        }
+    }
+    for idx in t.def.gsis.iter().chain(t.def.lsis.iter()) {
+        for attr in idx.schema.names() {
+            if nested.contains(&attr) {
+                return refuse("IndexKey", attr);
+            }
+        }
+    }
+    Ok(())
 }
