@@ -8,4 +8,4 @@ mod size;
 pub use attribute::{AttributeValue, ScalarType};
 pub use item::{check_item_shape, Item};
 pub use number::Number;
-pub use size::{attribute_size, item_size, MAX_ITEM_SIZE};
+pub use size::{attribute_size, item_size, page_size, MAX_ITEM_SIZE};

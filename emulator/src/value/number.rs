@@ -195,6 +195,20 @@ impl Number {
         digits.div_ceil(2) + if scientific.rem_euclid(2) == 1 { 1 } else { 2 }
     }
 
+    /// Bytes the service's internal format takes for this number, as its Query/Scan page limit
+    /// counts them (dynalite's suite, recorded against it): one byte of exponent, the base-100
+    /// digit pairs, one byte more when an even number of digits starts at an even exponent, and
+    /// one for a negative number's terminator. Zero is one byte.
+    pub fn page_size(&self) -> usize {
+        if self.is_zero() {
+            return 1;
+        }
+        let digits = self.significant_digits() as usize;
+        let scientific = self.exponent as i64 + digits as i64 - 1;
+        let aligned = digits % 2 == 0 && scientific.rem_euclid(2) == 0;
+        1 + digits.div_ceil(2) + usize::from(aligned) + usize::from(self.negative)
+    }
+
     fn negated(self) -> Number {
         if self.is_zero() {
             self
