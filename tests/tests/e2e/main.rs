@@ -6,6 +6,7 @@ mod capacity;
 mod consistency;
 mod control_plane;
 mod differential;
+mod fidelity;
 mod hardening;
 mod items;
 mod query_scan;
