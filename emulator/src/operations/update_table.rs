@@ -127,9 +127,13 @@ impl TryFrom<UpdateTableInput> for UpdateTable {
         // The table's own throughput is bounded before the table is looked up; an index's only
         // once the table is found (dynalite's suite, recorded against the service).
         throughput_bounds(input.provisioned_throughput.as_ref())?;
+        let gsi_updates = input
+            .global_secondary_index_updates
+            .as_ref()
+            .filter(|u| !u.is_empty());
         if input.provisioned_throughput.is_none()
             && input.billing_mode.is_none()
-            && input.global_secondary_index_updates.is_none()
+            && gsi_updates.is_none()
             && input.stream_specification.is_none()
             && input.table_class.is_none()
             && input.deletion_protection_enabled.is_none()
@@ -139,6 +143,28 @@ impl TryFrom<UpdateTableInput> for UpdateTable {
             return Err(DynamoError::validation(
                 "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
             ));
+        }
+        // Each index update names one action, and one index at most once, checked before the
+        // table is looked up (dynalite's suite, recorded against the service).
+        let mut named = std::collections::HashSet::new();
+        for u in gsi_updates.into_iter().flatten() {
+            let Some(action) = u
+                .create
+                .as_ref()
+                .or(u.update.as_ref())
+                .or(u.delete.as_ref())
+            else {
+                return Err(DynamoError::invalid_parameter(
+                    "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null",
+                ));
+            };
+            if let Some(index) = action.index_name.as_deref() {
+                if !named.insert(index) {
+                    return Err(DynamoError::invalid_parameter(format!(
+                        "Only one global secondary index update per index is allowed simultaneously. Index: {index}"
+                    )));
+                }
+            }
         }
         Ok(UpdateTable {
             name,
@@ -237,7 +263,7 @@ impl UpdateTable {
             )),
             (BillingMode::Provisioned, None) if t.def.billing_mode == BillingMode::PayPerRequest => {
                 Err(DynamoError::invalid_parameter(
-                    "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+                    "ProvisionedThroughput must be specified when BillingMode is PROVISIONED",
                 ))
             }
             (BillingMode::Provisioned, Some(tp)) => {
@@ -325,8 +351,9 @@ fn gsi_changes(
         }
     }
     if creates.len() + deletes.len() > 1 {
-        return Err(DynamoError::invalid_parameter(
-            "Only 1 online index can be created or deleted simultaneously per table",
+        return Err(DynamoError::new(
+            crate::error::ErrorKind::LimitExceeded,
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
         ));
     }
     if t.def.gsis.len() + creates.len() > MAX_GSIS {
