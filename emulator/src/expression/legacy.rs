@@ -138,8 +138,9 @@ fn comparison(name: &str, op: &str, args: &[AttributeValue]) -> Result<Condition
                     "AttributeValues inside AttributeValueList must be of same type",
                 ));
             }
+            // Without the usual prefix (dynalite's suite, recorded against the service).
             if super::condition::compare(&args[0], &args[1]) == Some(std::cmp::Ordering::Greater) {
-                return Err(invalid(
+                return Err(DynamoError::validation(
                     "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound",
                 ));
             }

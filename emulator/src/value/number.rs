@@ -384,7 +384,7 @@ impl Number {
     /// after an exponent byte biased by 192 (each digit pair stored plus one), negatives with
     /// the exponent byte inverted, each pair as 101 minus it and, when shorter than 20 pairs, a
     /// closing 102 — the layout of Oracle's NUMBER type; zero is the single byte 0x80. This is
-    /// the encoding under which [`crate::storage`]'s partition hash reproduces the service's
+    /// the encoding under which the storage layer's partition hash reproduces the service's
     /// Scan order (dynalite's suite records that order from the service).
     pub fn key_bytes(&self) -> Vec<u8> {
         if self.is_zero() {

@@ -186,41 +186,27 @@ async fn validation_follows_the_services_order() {
         error_of(&err).1,
         "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}"
     );
-    let err = c
-        .batch_write_item()
-        .request_items(
-            "ab",
-            vec![WriteRequest::builder()
-                .put_request(
-                    aws_sdk_dynamodb::types::PutRequest::builder()
-                        .item("pk", s("a"))
-                        .build()
-                        .unwrap(),
+    let batch_put =
+        |table: &'static str, attrs: &[(&str, aws_sdk_dynamodb::types::AttributeValue)]| {
+            let mut put = aws_sdk_dynamodb::types::PutRequest::builder();
+            for (k, v) in attrs {
+                put = put.item(*k, v.clone());
+            }
+            c.batch_write_item()
+                .request_items(
+                    table,
+                    vec![WriteRequest::builder()
+                        .put_request(put.build().unwrap())
+                        .build()],
                 )
-                .build()],
-        )
-        .send()
-        .await
-        .unwrap_err();
+                .send()
+        };
+    let err = batch_put("ab", &[("pk", s("a"))]).await.unwrap_err();
     assert_eq!(
         error_of(&err).1,
         "1 validation error detected: Value '{...}' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]"
     );
-    let err = c
-        .batch_write_item()
-        .request_items(
-            "Ord",
-            vec![WriteRequest::builder()
-                .put_request(
-                    aws_sdk_dynamodb::types::PutRequest::builder()
-                        .item("pk", s("a"))
-                        .item("sk", s("not a number"))
-                        .build()
-                        .unwrap(),
-                )
-                .build()],
-        )
-        .send()
+    let err = batch_put("Ord", &[("pk", s("a")), ("sk", s("not a number"))])
         .await
         .unwrap_err();
     assert_eq!(
