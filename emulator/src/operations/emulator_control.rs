@@ -56,7 +56,7 @@ fn bad(msg: impl Into<String>) -> DynamoError {
 
 /// Runs one control action.
 pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
-    let input: ControlInput = super::wire::from_json(body)?;
+    let input: ControlInput = super::wire::from_json_or_empty(body)?;
     let table = |input: &ControlInput| -> Result<crate::table::catalog::TableRef> {
         let name = input
             .table_name
