@@ -45,7 +45,7 @@ def request(addr, target, body, timeout=10):
         (
             f"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: {target}\r\n"
             f"Content-Type: application/x-amz-json-1.0\r\nContent-Length: {len(data)}\r\n"
-            # Every part of a signature, as the service requires (checked only with --credentials).
+            # Every part of a signature, as the service requires (checked only with --auth).
             "Authorization: AWS4-HMAC-SHA256 Credential=probe/20240101/us-east-1/dynamodb/aws4_request, "
             "SignedHeaders=host, Signature=0\r\nX-Amz-Date: 20240101T000000Z\r\n"
             "Connection: close\r\n\r\n"

@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 
 /// An `Authorization` header with every SigV4 part present, for requests the emulator does not
-/// verify (no --credentials).
+/// verify (no --auth).
 pub const UNVERIFIED_SIGNATURE: &str = "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0";
 
 /// A raw HTTP/1.1 POST, for wire-level checks the SDK hides (headers, malformed bodies).
@@ -14,7 +14,7 @@ pub fn raw_post(
     body: &[u8],
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
     // A signature with every part present, as the service requires of every request (its
-    // value is checked only when the emulator runs with --credentials).
+    // value is checked only when the emulator runs with --auth).
     let mut headers = vec![
         ("Content-Type", "application/x-amz-json-1.0"),
         ("Authorization", UNVERIFIED_SIGNATURE),

@@ -76,7 +76,7 @@ fn error(kind: ErrorKind, message: impl Into<String>) -> DynamoError {
 /// Checks that a request carries a signature with all its parts (an `Authorization` header or
 /// the query-string form), as the service does for every request before anything else about the
 /// signature: `MissingAuthenticationTokenException`, `InvalidSignatureException` (both forms) or
-/// `IncompleteSignatureException` (a part missing). Without `--credentials` the signature itself
+/// `IncompleteSignatureException` (a part missing). Without `--auth` the signature itself
 /// is not checked.
 pub fn check_present(parts: &hyper::http::request::Parts) -> Result<()> {
     extract(parts).map(|_| ())

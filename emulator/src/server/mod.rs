@@ -407,7 +407,7 @@ async fn answer(
         .filter(|action| shared.options.control_api && emulator_control::ACTIONS.contains(action));
     // The service's order (dynalite's suite, recorded against it): the body must be JSON,
     // then the target must name an operation, then the request must carry a signature (its
-    // parts present), and only then is the signature itself checked (with --credentials).
+    // parts present), and only then is the signature itself checked (with --auth).
     if operation.is_none() && control.is_none() && not_json(&body) {
         return error_response(&DynamoError::serialization(""), request_id, ct);
     }
