@@ -97,20 +97,8 @@ impl TryFrom<QueryInput> for Query {
             attributes_to_get: input.attributes_to_get.as_ref(),
         }
         .constraints(&mut c);
-        if let Some(f) = &input.query_filter {
-            legacy_operators(
-                &mut c,
-                "queryFilter",
-                f.iter().map(|(k, v)| (k, v.comparison_operator.as_deref())),
-            );
-        }
-        if let Some(k) = &input.key_conditions {
-            legacy_operators(
-                &mut c,
-                "keyConditions",
-                k.iter().map(|(k, v)| (k, v.comparison_operator.as_deref())),
-            );
-        }
+        legacy_operators(&mut c, "queryFilter", input.query_filter.as_ref());
+        legacy_operators(&mut c, "keyConditions", input.key_conditions.as_ref());
         let table = c.finish(input.table_name)?;
         // Then the service's order (dynalite's suite, recorded against it): expression versus
         // legacy parameters; QueryFilter; AttributesToGet; the ExclusiveStartKey's values; a

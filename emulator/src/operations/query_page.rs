@@ -169,16 +169,10 @@ pub(super) fn start_key(
     index: Option<&IndexDefinition>,
 ) -> Result<Option<(StoredKey, Option<StoredKey>)>> {
     let Some(esk) = esk else { return Ok(None) };
-    let part = |schema: &KeySchema| -> Item {
-        schema
-            .names()
-            .filter_map(|n| esk.get(n).map(|v| (n.to_string(), v.clone())))
-            .collect()
-    };
     let table_key = t
         .def
         .schema
-        .key_from_request(&part(&t.def.schema))
+        .key_from_request(&t.def.schema.key_of(&esk))
         .map_err(|e| {
             DynamoError::validation(format!(
                 "The provided starting key is invalid: {}",
@@ -186,7 +180,7 @@ pub(super) fn start_key(
             ))
         })?;
     let index_key = index
-        .map(|idx| idx.schema.key_from_request(&part(&idx.schema)))
+        .map(|idx| idx.schema.key_from_request(&idx.schema.key_of(&esk)))
         .transpose()?;
     Ok(Some((table_key, index_key)))
 }

@@ -137,13 +137,7 @@ impl TryFrom<ScanInput> for Scan {
             attributes_to_get: None,
         }
         .constraints(&mut c);
-        if let Some(f) = &input.scan_filter {
-            legacy_operators(
-                &mut c,
-                "scanFilter",
-                f.iter().map(|(k, v)| (k, v.comparison_operator.as_deref())),
-            );
-        }
+        legacy_operators(&mut c, "scanFilter", input.scan_filter.as_ref());
         segments(&mut c, input.segment, input.total_segments);
         if input.attributes_to_get.as_ref().is_some_and(Vec::is_empty) {
             c.add(

@@ -8,7 +8,7 @@
 
 use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{
-    self, expected_to_condition, Condition, ExpectedAttributeValue, Placeholders,
+    self, expected_to_condition, Condition, ExpectedAttributeValue, LegacyCondition, Placeholders,
 };
 use crate::storage::key::{MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
 use crate::table::catalog::table_name_of;
@@ -140,14 +140,15 @@ const COMPARISON_OPERATORS: &[&str] = &[
 
 /// The member constraints of a legacy condition map (`QueryFilter`, `KeyConditions`,
 /// `ScanFilter`): each entry's `ComparisonOperator` present and one of the service's.
-pub(super) fn legacy_operators<'a>(
+pub(super) fn legacy_operators(
     c: &mut Constraints,
     member: &str,
-    entries: impl Iterator<Item = (&'a String, Option<&'a str>)>,
+    conditions: Option<&HashMap<String, LegacyCondition>>,
 ) {
-    let mut entries: Vec<_> = entries.collect();
+    let mut entries: Vec<_> = conditions.into_iter().flatten().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    for (name, op) in entries {
+    for (name, condition) in entries {
+        let op = condition.comparison_operator.as_deref();
         let m = format!("{member}.{name}.member.comparisonOperator");
         c.not_null(op.is_some(), &m);
         enum_check(c, op, &m, COMPARISON_OPERATORS);
@@ -329,26 +330,17 @@ pub(super) fn placeholder_maps(
     values: Option<WireMap>,
     update_item: bool,
 ) -> Result<Option<HashMap<String, AttributeValue>>> {
-    let single_write = update_item;
-    placeholder_maps_inner(names, values, single_write).map_err(|e| {
-        if single_write && e.message.ends_with("must not be empty") {
+    let empty = |what: &str| {
+        let e = DynamoError::validation(format!("{what} must not be empty"));
+        if update_item {
             framed(e)
         } else {
             e
         }
-    })
-}
-
-fn placeholder_maps_inner(
-    names: Option<&HashMap<String, String>>,
-    values: Option<WireMap>,
-    single_write: bool,
-) -> Result<Option<HashMap<String, AttributeValue>>> {
+    };
     if let Some(n) = names {
         if n.is_empty() {
-            return Err(DynamoError::validation(
-                "ExpressionAttributeNames must not be empty",
-            ));
+            return Err(empty("ExpressionAttributeNames"));
         }
         let mut keys: Vec<&String> = n.keys().collect();
         keys.sort();
@@ -369,9 +361,7 @@ fn placeholder_maps_inner(
         return Ok(None);
     };
     if values.is_empty() {
-        return Err(DynamoError::validation(
-            "ExpressionAttributeValues must not be empty",
-        ));
+        return Err(empty("ExpressionAttributeValues"));
     }
     if let Some(k) = values.keys().find(|k| !placeholder_key(k, ':')) {
         return Err(DynamoError::validation(format!(
@@ -381,7 +371,7 @@ fn placeholder_maps_inner(
     let mut out = HashMap::with_capacity(values.len());
     for (k, v) in values {
         let v = v.validate().map_err(|e| {
-            if single_write && is_empty_set(&e) {
+            if update_item && is_empty_set(&e) {
                 return framed(e);
             }
             DynamoError::validation(format!(
@@ -628,7 +618,7 @@ pub(super) fn check_key_paths<'a>(
             return refuse("Key", attr);
         }
     }
-    for idx in t.def.gsis.iter().chain(t.def.lsis.iter()) {
+    for idx in t.def.indexes() {
         for attr in idx.schema.names() {
             if nested.contains(&attr) {
                 return refuse("IndexKey", attr);

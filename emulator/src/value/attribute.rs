@@ -306,11 +306,6 @@ impl WireValue {
             value = Some(AttributeValue::string_set(ss)?);
         }
         if let Some(ns) = self.ns {
-            if ns.is_empty() {
-                return Err(DynamoError::invalid_parameter(
-                    "An number set  may not be empty",
-                ));
-            }
             let nums = ns
                 .iter()
                 .map(|s| Number::parse(s))
