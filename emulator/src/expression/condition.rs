@@ -38,7 +38,7 @@ pub fn compare(a: &AttributeValue, b: &AttributeValue) -> Option<Ordering> {
 }
 
 /// The size() of a value: string bytes, binary bytes, number of set/list/map elements.
-fn size_of(v: &AttributeValue) -> Option<usize> {
+pub(super) fn size_of(v: &AttributeValue) -> Option<usize> {
     match v {
         AttributeValue::S(s) => Some(s.len()),
         AttributeValue::B(b) => Some(b.len()),

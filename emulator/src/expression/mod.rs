@@ -122,6 +122,7 @@ pub fn parse_condition(text: &str, p: &mut Placeholders, param: &str) -> Result<
     let mut parser = Parser::new(text, kind, p)?;
     let c = parser.condition()?;
     parser.expect_end()?;
+    parser.finish()?;
     Ok(c)
 }
 

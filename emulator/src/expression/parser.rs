@@ -26,13 +26,16 @@ enum Tok {
     Cmp(Comparator),
     Plus,
     Minus,
+    /// A character no token starts with: a syntax error wherever the parser meets it (the
+    /// service reports `Syntax error; token: "-"`, never a lexical error).
+    Bad(String),
     Eof,
 }
 
 impl Tok {
     fn text(&self) -> String {
         match self {
-            Tok::Ident(s) | Tok::Name(s) | Tok::Value(s) | Tok::Int(s) => s.clone(),
+            Tok::Ident(s) | Tok::Name(s) | Tok::Value(s) | Tok::Int(s) | Tok::Bad(s) => s.clone(),
             Tok::LParen => "(".into(),
             Tok::RParen => ")".into(),
             Tok::LBracket => "[".into(),
@@ -162,7 +165,7 @@ fn lex(text: &str, kind: Kind) -> Result<Lexed> {
                 toks.push((Tok::Int(text[start..i].to_string()), start));
                 continue;
             }
-            c if c.is_ascii_alphabetic() || c == b'_' => {
+            c if c.is_ascii_alphabetic() => {
                 while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                     i += 1;
                 }
@@ -170,12 +173,12 @@ fn lex(text: &str, kind: Kind) -> Result<Lexed> {
                 continue;
             }
             _ => {
+                // An attribute name starts with a letter: `_a` is a syntax error at `_`, as
+                // is any other character outside the grammar (`-`, `"`, `ü`).
                 let ch = text[start..].chars().next().unwrap_or('?');
-                return Err(DynamoError::validation(format!(
-                    "Invalid {}: Invalid character encountered; character: \"{ch}\", position: {}",
-                    kind.name(),
-                    start + 1
-                )));
+                toks.push((Tok::Bad(ch.to_string()), start));
+                i += ch.len_utf8();
+                continue;
             }
         }
         i += 1;
@@ -216,6 +219,81 @@ pub(super) fn invalid(kind: Kind, detail: impl std::fmt::Display) -> DynamoError
     DynamoError::validation(format!("Invalid {}: {detail}", kind.name()))
 }
 
+/// The kinds of semantic error an expression can have, each kept until the whole expression
+/// has parsed: the service reports a syntax error anywhere before any of them, then redundant
+/// parentheses, an unknown function, a misused function, a reserved word, and only then the
+/// first condition's own error (an undefined placeholder, a wrong operand count, operands that
+/// are not distinct, a wrong operand type, in that order). dynalite's suite records this order
+/// from the service, case by case.
+#[derive(Clone, Copy)]
+enum Finding {
+    UnknownFunction,
+    MisusedFunction,
+    Reserved,
+    /// An update clause used twice (update expressions only).
+    Section,
+    Placeholder,
+    OperandCount,
+    Distinct,
+    OperandType,
+}
+
+/// The first error of each kind found so far, and the error of the first condition that had
+/// one.
+#[derive(Default, Clone)]
+struct Findings {
+    /// Unknown function, misused function, reserved word, repeated update section.
+    global: [Option<String>; 4],
+    current: [Option<String>; 4],
+    condition: Option<String>,
+}
+
+impl Findings {
+    fn note(&mut self, f: Finding, detail: String) {
+        let slot = match f {
+            Finding::UnknownFunction => &mut self.global[0],
+            Finding::MisusedFunction => &mut self.global[1],
+            Finding::Reserved => &mut self.global[2],
+            Finding::Section => &mut self.global[3],
+            Finding::Placeholder => &mut self.current[0],
+            Finding::OperandCount => &mut self.current[1],
+            Finding::Distinct => &mut self.current[2],
+            Finding::OperandType => &mut self.current[3],
+        };
+        slot.get_or_insert(detail);
+    }
+
+    /// A condition ends: if it (or one before it) had an error, the first by precedence is the
+    /// conditions' error.
+    fn end_condition(&mut self) {
+        if self.condition.is_none() {
+            self.condition = self.current.iter().flatten().next().cloned();
+        }
+    }
+
+    /// The error to report, by precedence (None: the expression is valid).
+    fn first(&self) -> Option<&String> {
+        self.global
+            .iter()
+            .flatten()
+            .chain(self.condition.iter())
+            .chain(self.current.iter().flatten())
+            .next()
+    }
+
+    /// An update expression's first error before its paths are compared: the update grammar
+    /// has its own order in the service (dynalite's recorded suite): a reserved word, an
+    /// unknown function, a repeated section, an undefined placeholder; then overlapping or
+    /// conflicting paths; then ([`Findings::first`]) operand counts and types.
+    fn first_in_update(&self) -> Option<&String> {
+        [2, 0, 3, 1]
+            .iter()
+            .filter_map(|&i| self.global[i].as_ref())
+            .chain(self.current[0].iter())
+            .next()
+    }
+}
+
 pub(super) struct Parser<'p, 'a> {
     text: String,
     toks: Vec<(Tok, usize)>,
@@ -223,6 +301,7 @@ pub(super) struct Parser<'p, 'a> {
     kind: Kind,
     p: &'p mut Placeholders<'a>,
     depth: usize,
+    found: Findings,
 }
 
 impl<'p, 'a> Parser<'p, 'a> {
@@ -247,6 +326,7 @@ impl<'p, 'a> Parser<'p, 'a> {
             kind,
             p,
             depth: 0,
+            found: Findings::default(),
         })
     }
 
@@ -301,19 +381,74 @@ impl<'p, 'a> Parser<'p, 'a> {
         invalid(self.kind, detail)
     }
 
+    fn note(&mut self, f: Finding, detail: impl std::fmt::Display) {
+        self.found.note(f, detail.to_string());
+    }
+
+    /// After the whole expression parsed: its first semantic error, by the service's
+    /// precedence (redundant parentheses first).
+    pub(super) fn finish(&self) -> Result<()> {
+        if redundant_parens(&self.toks) {
+            return Err(self.err("The expression has redundant parentheses;"));
+        }
+        match self.found.first() {
+            Some(detail) => Err(self.err(detail)),
+            None => Ok(()),
+        }
+    }
+
+    /// The index of the token after the parenthesis that closes the one at `open`.
+    fn after_group(&self, open: usize) -> usize {
+        let mut depth = 0usize;
+        for (i, (t, _)) in self.toks.iter().enumerate().skip(open) {
+            match t {
+                Tok::LParen => depth += 1,
+                Tok::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+                Tok::Eof => return i,
+                _ => {}
+            }
+        }
+        self.toks.len() - 1
+    }
+
+    /// Whether the token at `at` continues an operand into a comparison (so what precedes it
+    /// is an operand, not a condition).
+    fn continues_operand(&self, at: usize) -> bool {
+        let t = &self.toks[at.min(self.toks.len() - 1)].0;
+        matches!(t, Tok::Cmp(_) | Tok::Dot | Tok::LBracket)
+            || t.is_keyword("BETWEEN")
+            || t.is_keyword("IN")
+    }
+
     // ----- paths and operands -----
 
     fn name_elem(&mut self) -> Result<String> {
         match self.next() {
+            Tok::Ident(s) if is_keyword_token(&s) => {
+                self.pos -= 1;
+                Err(self.unexpected())
+            }
             Tok::Ident(s) => {
                 if is_reserved(&s) {
-                    return Err(self.err(format!(
-                        "Attribute name is a reserved keyword; reserved keyword: {s}"
-                    )));
+                    self.note(
+                        Finding::Reserved,
+                        format!("Attribute name is a reserved keyword; reserved keyword: {s}"),
+                    );
                 }
                 Ok(s)
             }
-            Tok::Name(n) => self.p.name(&n).map_err(|e| self.err(e)),
+            Tok::Name(n) => match self.p.name(&n) {
+                Ok(v) => Ok(v),
+                Err(e) => {
+                    self.note(Finding::Placeholder, e);
+                    Ok(n)
+                }
+            },
             _ => {
                 self.pos -= 1;
                 Err(self.unexpected())
@@ -322,7 +457,12 @@ impl<'p, 'a> Parser<'p, 'a> {
     }
 
     pub(super) fn path(&mut self) -> Result<Path> {
-        let mut elems = vec![PathElem::Name(self.name_elem()?)];
+        let first = PathElem::Name(self.name_elem()?);
+        self.path_tail(vec![first])
+    }
+
+    /// The rest of a document path: `.name` and `[index]` steps.
+    fn path_tail(&mut self, mut elems: Vec<PathElem>) -> Result<Path> {
         loop {
             match self.peek() {
                 Tok::Dot => {
@@ -354,12 +494,30 @@ impl<'p, 'a> Parser<'p, 'a> {
     }
 
     fn value(&mut self, name: &str) -> Result<Arc<AttributeValue>> {
-        self.p.value(name).map_err(|e| self.err(e))
+        match self.p.value(name) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                self.note(Finding::Placeholder, e);
+                Ok(Arc::new(AttributeValue::Null))
+            }
+        }
     }
 
-    /// An operand of a condition: a path, a value, or `size(path)`.
+    /// An operand of a condition: a path, a value, `size(path)`, or one of them in parentheses.
     fn cond_operand(&mut self) -> Result<Operand> {
         match self.peek().clone() {
+            Tok::LParen => {
+                self.next();
+                let inner = self.cond_operand()?;
+                self.expect(Tok::RParen)?;
+                // `(a.b).c` continues the path.
+                match inner {
+                    Operand::Path(p) if matches!(self.peek(), Tok::Dot | Tok::LBracket) => {
+                        Ok(Operand::Path(self.path_tail(p.0)?))
+                    }
+                    other => Ok(other),
+                }
+            }
             Tok::Value(v) => {
                 self.next();
                 Ok(Operand::Value(self.value(&v)?))
@@ -367,28 +525,44 @@ impl<'p, 'a> Parser<'p, 'a> {
             Tok::Ident(f) if *self.peek2() == Tok::LParen => {
                 self.next();
                 self.next();
+                let args = self.args()?;
                 if f == "size" {
-                    let args = self.args()?;
                     if args.len() != 1 {
-                        return Err(self.err(format!(
-                            "Incorrect number of operands for operator or function; operator or function: size, number of operands: {}",
-                            args.len()
-                        )));
+                        self.note(
+                            Finding::OperandCount,
+                            wrong_operand_count("size", args.len()),
+                        );
+                        return Ok(stand_in());
                     }
+                    let wrong = |t: &str| wrong_operand_type("size", t);
                     match args.into_iter().next() {
                         Some(Operand::Path(p)) => Ok(Operand::Size(p)),
-                        Some(other) => Err(self.err(format!(
-                            "Incorrect operand type for operator or function; operator or function: size, operand type: {}",
-                            operand_type(&other)
-                        ))),
-                        None => unreachable!(),
+                        Some(Operand::Size(_)) => {
+                            self.note(Finding::OperandType, wrong("N"));
+                            Ok(stand_in())
+                        }
+                        Some(Operand::Value(v)) => match super::condition::size_of(&v) {
+                            Some(n) => Ok(Operand::Value(Arc::new(AttributeValue::N(
+                                crate::value::Number::from_i64(n as i64),
+                            )))),
+                            None => {
+                                self.note(Finding::OperandType, wrong(v.type_name()));
+                                Ok(stand_in())
+                            }
+                        },
+                        _ => Ok(stand_in()),
                     }
                 } else if is_condition_function(&f) || f == "if_not_exists" || f == "list_append" {
-                    Err(self.err(format!(
+                    self.note(Finding::MisusedFunction, format!(
                         "The function is not allowed to be used this way in an expression; function: {f}"
-                    )))
+                    ));
+                    Ok(stand_in())
                 } else {
-                    Err(self.err(format!("Invalid function name; function: {f}")))
+                    self.note(
+                        Finding::UnknownFunction,
+                        format!("Invalid function name; function: {f}"),
+                    );
+                    Ok(stand_in())
                 }
             }
             Tok::Ident(_) | Tok::Name(_) => Ok(Operand::Path(self.path()?)),
@@ -459,27 +633,40 @@ impl<'p, 'a> Parser<'p, 'a> {
     }
 
     fn primary(&mut self) -> Result<Condition> {
-        if *self.peek() == Tok::LParen {
+        // A parenthesis (or a function call) opens a condition unless what follows its group
+        // continues an operand: `(a) = :b`, `(size(a)) < :n`, `attribute_exists(a) > b`.
+        let operand_first = match (self.peek(), self.peek2()) {
+            (Tok::LParen, _) => self.continues_operand(self.after_group(self.pos)),
+            (Tok::Ident(f), Tok::LParen) if is_condition_function(f) => {
+                self.continues_operand(self.after_group(self.pos + 1))
+            }
+            _ => true,
+        };
+        if !operand_first {
+            if *self.peek() == Tok::LParen {
+                self.next();
+                let c = self.condition()?;
+                self.expect(Tok::RParen)?;
+                return Ok(c);
+            }
+            let f = match self.next() {
+                Tok::Ident(f) => f,
+                _ => unreachable!("checked above"),
+            };
             self.next();
-            let c = self.condition()?;
-            self.expect(Tok::RParen)?;
+            let args = self.args()?;
+            let c = self.function_condition(&f, args);
+            self.found.end_condition();
             return Ok(c);
         }
-        if let Tok::Ident(f) = self.peek().clone() {
-            if *self.peek2() == Tok::LParen && is_condition_function(&f) {
-                self.next();
-                self.next();
-                let args = self.args()?;
-                return self.function_condition(&f, args);
-            }
-        }
+        let start = self.pos;
         let left = self.cond_operand()?;
-        match self.peek().clone() {
+        let c = match self.peek().clone() {
             Tok::Cmp(c) => {
                 self.next();
                 let right = self.cond_operand()?;
-                self.distinct(&Tok::Cmp(c).text(), &left, std::slice::from_ref(&right))?;
-                Ok(Condition::Compare(left, c, right))
+                self.distinct(&Tok::Cmp(c).text(), &left, std::slice::from_ref(&right));
+                Condition::Compare(left, c, right)
             }
             t if t.is_keyword("BETWEEN") => {
                 self.next();
@@ -490,15 +677,21 @@ impl<'p, 'a> Parser<'p, 'a> {
                 self.next();
                 let high = self.cond_operand()?;
                 if let (Operand::Value(a), Operand::Value(b)) = (&low, &high) {
-                    if super::condition::compare(a, b) == Some(std::cmp::Ordering::Greater) {
-                        return Err(self.err(format!(
+                    if std::mem::discriminant(a.as_ref()) != std::mem::discriminant(b.as_ref()) {
+                        self.note(Finding::OperandType, format!(
+                            "The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                            brief(a),
+                            brief(b)
+                        ));
+                    } else if super::condition::compare(a, b) == Some(std::cmp::Ordering::Greater) {
+                        self.note(Finding::OperandType, format!(
                             "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
                             brief(a),
                             brief(b)
-                        )));
+                        ));
                     }
                 }
-                Ok(Condition::Between(left, low, high))
+                Condition::Between(left, low, high)
             }
             t if t.is_keyword("IN") => {
                 self.next();
@@ -508,105 +701,124 @@ impl<'p, 'a> Parser<'p, 'a> {
                     return Err(self.unexpected());
                 }
                 if list.len() > MAX_IN_OPERANDS {
-                    return Err(self.err(format!(
+                    self.note(Finding::OperandType, format!(
                         "The IN operator is provided with too many operands; number of operands: {}",
                         list.len()
-                    )));
-                }
-                Ok(Condition::In(left, list))
-            }
-            _ => {
-                if let Operand::Size(_) = left {
-                    return Err(self.err(
-                        "The function is not allowed to be used this way in an expression; function: size",
                     ));
                 }
-                Err(self.unexpected())
+                Condition::In(left, list)
             }
-        }
+            _ => {
+                // A function call standing as a condition: `size(a)` is misused there, an
+                // unknown function was noted as such.
+                let call = matches!(
+                    (&self.toks[start].0, &self.toks[start + 1].0),
+                    (Tok::Ident(_), Tok::LParen)
+                );
+                if !call {
+                    return Err(self.unexpected());
+                }
+                if matches!(&self.toks[start].0, Tok::Ident(f) if f == "size") {
+                    self.note(
+                        Finding::MisusedFunction,
+                        "The function is not allowed to be used this way in an expression; function: size",
+                    );
+                }
+                Condition::True
+            }
+        };
+        self.found.end_condition();
+        Ok(c)
     }
 
     /// DynamoDB refuses `a = a` and `a BETWEEN a AND :x`; DynamoDB Local (Amazon's code)
     /// accepts `size(a) < size(a)`, so only a plain path must be distinct.
-    fn distinct(&self, op: &str, first: &Operand, rest: &[Operand]) -> Result<()> {
-        if let Operand::Path(_) = first {
+    fn distinct(&mut self, op: &str, first: &Operand, rest: &[Operand]) {
+        if let Operand::Path(p) = first {
             if rest.iter().any(|r| r == first) {
-                return Err(self.err(format!(
-                    "The first operand must be distinct from the remaining operands for this operator or function; operator: {op}, first operand: {}",
-                    describe_operand(first)
-                )));
+                self.note(Finding::Distinct, format!(
+                    "The first operand must be distinct from the remaining operands for this operator or function; operator: {op}, first operand: {p}"
+                ));
             }
         }
-        Ok(())
     }
 
-    fn function_condition(&mut self, f: &str, args: Vec<Operand>) -> Result<Condition> {
+    fn function_condition(&mut self, f: &str, args: Vec<Operand>) -> Condition {
         let arity = match f {
             "attribute_exists" | "attribute_not_exists" => 1,
             _ => 2,
         };
         if args.len() != arity {
-            return Err(self.err(format!(
-                "Incorrect number of operands for operator or function; operator or function: {f}, number of operands: {}",
-                args.len()
-            )));
+            self.note(Finding::OperandCount, wrong_operand_count(f, args.len()));
+            return Condition::True;
         }
         let mut it = args.into_iter();
         let first = it.next().expect("arity");
-        let path = |o: &Operand| -> Result<Path> {
-            match o {
-                Operand::Path(p) => Ok(p.clone()),
-                _ => Err(invalid(
-                    self.kind,
-                    format!(
-                        "Operator or function requires a document path; operator or function: {f}"
-                    ),
-                )),
-            }
+        let second = it.next();
+        let wrong_type = |t: &str| wrong_operand_type(f, t);
+        let first_path = match &first {
+            Operand::Path(p) => Some(p.clone()),
+            _ => None,
         };
+        if first_path.is_none()
+            && matches!(
+                f,
+                "attribute_exists" | "attribute_not_exists" | "attribute_type"
+            )
+        {
+            self.note(
+                Finding::OperandType,
+                format!("Operator or function requires a document path; operator or function: {f}"),
+            );
+        }
+        let path = first_path.unwrap_or_else(|| Path::attribute(""));
         match f {
-            "attribute_exists" => Ok(Condition::AttributeExists(path(&first)?)),
-            "attribute_not_exists" => Ok(Condition::AttributeNotExists(path(&first)?)),
+            "attribute_exists" => Condition::AttributeExists(path),
+            "attribute_not_exists" => Condition::AttributeNotExists(path),
             "attribute_type" => {
-                let p = path(&first)?;
-                let t = it.next().expect("arity");
-                if let Operand::Value(v) = &t {
-                    match v.as_ref() {
+                let t = second.expect("arity");
+                self.distinct("attribute_type", &first, std::slice::from_ref(&t));
+                match &t {
+                    Operand::Value(v) => match v.as_ref() {
                         AttributeValue::S(s) if !VALID_TYPES.contains(&s.as_str()) => {
-                            return Err(self.err(format!(
+                            self.note(Finding::OperandType, format!(
                                 "Invalid attribute type name found; type: {s}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
-                            )));
+                            ));
                         }
                         AttributeValue::S(_) => {}
-                        other => {
-                            return Err(self.err(format!(
-                                "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {}",
-                                other.type_name()
-                            )))
-                        }
-                    }
+                        other => self.note(Finding::OperandType, wrong_type(other.type_name())),
+                    },
+                    Operand::Size(_) => self.note(Finding::OperandType, wrong_type("N")),
+                    _ => self.note(
+                        Finding::OperandType,
+                        wrong_type("{NS,SS,L,BS,N,M,B,BOOL,NULL,S}"),
+                    ),
                 }
-                Ok(Condition::AttributeType(p, t))
+                Condition::AttributeType(path, t)
             }
             "begins_with" => {
-                let second = it.next().expect("arity");
+                let second = second.expect("arity");
+                self.distinct("begins_with", &first, std::slice::from_ref(&second));
                 for o in [&first, &second] {
-                    if let Operand::Value(v) = o {
-                        if !matches!(v.as_ref(), AttributeValue::S(_) | AttributeValue::B(_)) {
-                            return Err(self.err(format!(
-                                "Incorrect operand type for operator or function; operator or function: begins_with, operand type: {}",
-                                v.type_name()
-                            )));
+                    match o {
+                        Operand::Value(v)
+                            if !matches!(
+                                v.as_ref(),
+                                AttributeValue::S(_) | AttributeValue::B(_)
+                            ) =>
+                        {
+                            self.note(Finding::OperandType, wrong_type(v.type_name()));
                         }
+                        Operand::Size(_) => self.note(Finding::OperandType, wrong_type("N")),
+                        _ => {}
                     }
                 }
-                self.distinct("begins_with", &first, std::slice::from_ref(&second))?;
-                Ok(Condition::BeginsWith(first, second))
+                Condition::BeginsWith(first, second)
             }
             _ => {
-                let second = it.next().expect("arity");
-                self.distinct("contains", &first, std::slice::from_ref(&second))?;
-                Ok(Condition::Contains(first, second))
+                let second = second.expect("arity");
+                self.distinct("contains", &first, std::slice::from_ref(&second));
+                Condition::Contains(first, second)
             }
         }
     }
@@ -625,9 +837,12 @@ impl<'p, 'a> Parser<'p, 'a> {
                 _ => return Err(self.unexpected()),
             };
             if seen.contains(&clause) {
-                return Err(self.err(format!(
-                    "The \"{clause}\" section can only be used once in an update expression;"
-                )));
+                self.note(
+                    Finding::Section,
+                    format!(
+                        "The \"{clause}\" section can only be used once in an update expression;"
+                    ),
+                );
             }
             seen.push(clause);
             self.next();
@@ -687,7 +902,13 @@ impl<'p, 'a> Parser<'p, 'a> {
         if actions.is_empty() {
             return Err(self.unexpected());
         }
+        if let Some(detail) = self.found.first_in_update() {
+            return Err(self.err(detail));
+        }
         check_paths(self.kind, actions.iter().map(UpdateAction::path))?;
+        if let Some(detail) = self.found.first() {
+            return Err(self.err(detail));
+        }
         Ok(actions)
     }
 
@@ -702,10 +923,9 @@ impl<'p, 'a> Parser<'p, 'a> {
                 for o in [&left, &right] {
                     if let Operand::Value(v) = o {
                         if !matches!(v.as_ref(), AttributeValue::N(_)) {
-                            return Err(self.err(format!(
-                                "Incorrect operand type for operator or function; operator or function: {}, operand type: {}",
+                            return Err(self.err(wrong_operand_type(
                                 if plus { "+" } else { "-" },
-                                v.type_name()
+                                v.type_name(),
                             )));
                         }
                     }
@@ -742,39 +962,75 @@ impl<'p, 'a> Parser<'p, 'a> {
                 self.next();
                 self.next();
                 match f.as_str() {
-                    "if_not_exists" => {
-                        let p = self.path()?;
-                        self.expect(Tok::Comma)?;
-                        let v = self.set_operand()?;
-                        self.expect(Tok::RParen)?;
-                        Ok(Operand::IfNotExists(p, Box::new(v)))
-                    }
-                    "list_append" => {
-                        let a = self.set_operand()?;
-                        self.expect(Tok::Comma)?;
-                        let b = self.set_operand()?;
-                        self.expect(Tok::RParen)?;
+                    "if_not_exists" | "list_append" => {
+                        let args = self.update_args()?;
+                        if args.len() != 2 {
+                            self.note(Finding::OperandCount, wrong_operand_count(&f, args.len()));
+                            return Ok(stand_in());
+                        }
+                        let mut it = args.into_iter();
+                        let (a, b) = (it.next().expect("two"), it.next().expect("two"));
+                        if f == "if_not_exists" {
+                            return match a {
+                                Operand::Path(p) => Ok(Operand::IfNotExists(p, Box::new(b))),
+                                _ => {
+                                    self.note(
+                                        Finding::OperandType,
+                                        "Operator or function requires a document path; operator or function: if_not_exists",
+                                    );
+                                    Ok(stand_in())
+                                }
+                            };
+                        }
                         for o in [&a, &b] {
                             if let Operand::Value(v) = o {
                                 if !matches!(v.as_ref(), AttributeValue::L(_)) {
-                                    return Err(self.err(format!(
-                                        "Incorrect operand type for operator or function; operator or function: list_append, operand type: {}",
-                                        v.type_name()
-                                    )));
+                                    self.note(
+                                        Finding::OperandType,
+                                        wrong_operand_type("list_append", v.type_name()),
+                                    );
                                 }
                             }
                         }
                         Ok(Operand::ListAppend(Box::new(a), Box::new(b)))
                     }
-                    f if is_condition_function(f) || f == "size" => Err(self.err(format!(
-                        "The function is not allowed in an update expression; function: {f}"
-                    ))),
-                    f => Err(self.err(format!("Invalid function name; function: {f}"))),
+                    f => {
+                        if is_condition_function(f) || f == "size" {
+                            self.note(
+                                Finding::MisusedFunction,
+                                format!("The function is not allowed in an update expression; function: {f}"),
+                            );
+                        } else {
+                            self.note(
+                                Finding::UnknownFunction,
+                                format!("Invalid function name; function: {f}"),
+                            );
+                        }
+                        // Read its arguments, for the errors after this one.
+                        self.update_args()?;
+                        Ok(stand_in())
+                    }
                 }
             }
             Tok::Ident(_) | Tok::Name(_) => Ok(Operand::Path(self.path()?)),
             _ => Err(self.unexpected()),
         }
+    }
+
+    /// An update function's arguments after `(`, through `)`.
+    fn update_args(&mut self) -> Result<Vec<Operand>> {
+        let mut args = Vec::new();
+        if *self.peek() != Tok::RParen {
+            loop {
+                args.push(self.set_operand()?);
+                if *self.peek() != Tok::Comma {
+                    break;
+                }
+                self.next();
+            }
+        }
+        self.expect(Tok::RParen)?;
+        Ok(args)
     }
 
     // ----- projections -----
@@ -786,12 +1042,67 @@ impl<'p, 'a> Parser<'p, 'a> {
             paths.push(self.path()?);
         }
         self.expect_end()?;
+        self.finish()?;
         check_paths(self.kind, paths.iter())?;
         Ok(paths)
     }
 }
 
 const VALID_TYPES: &[&str] = &["B", "BOOL", "BS", "L", "M", "N", "NS", "NULL", "S", "SS"];
+
+/// `Incorrect operand type ...` for operator or function `f` given an operand of type `t`.
+fn wrong_operand_type(f: &str, t: &str) -> String {
+    format!("Incorrect operand type for operator or function; operator or function: {f}, operand type: {t}")
+}
+
+/// `Incorrect number of operands ...` for operator or function `f` given `n` operands.
+fn wrong_operand_count(f: &str, n: usize) -> String {
+    format!("Incorrect number of operands for operator or function; operator or function: {f}, number of operands: {n}")
+}
+
+/// What stands in for an operand whose error was noted, so that parsing goes on to find the
+/// errors the service would report first.
+fn stand_in() -> Operand {
+    Operand::Value(Arc::new(AttributeValue::Null))
+}
+
+/// The condition grammar's keywords, which are never attribute names (`a > between` is a
+/// syntax error).
+fn is_keyword_token(s: &str) -> bool {
+    ["AND", "OR", "NOT", "BETWEEN", "IN"]
+        .iter()
+        .any(|k| s.eq_ignore_ascii_case(k))
+}
+
+/// Whether a group in parentheses holds nothing but another group in parentheses: `((a))`,
+/// `a AND ((b OR c))`. A function's or IN's own parentheses are not a group: in
+/// `f((:v))` nothing is redundant.
+fn redundant_parens(toks: &[(Tok, usize)]) -> bool {
+    // The index of each parenthesis's partner.
+    let mut partner = vec![usize::MAX; toks.len()];
+    let mut open = Vec::new();
+    for (i, (t, _)) in toks.iter().enumerate() {
+        match t {
+            Tok::LParen => open.push(i),
+            Tok::RParen => {
+                if let Some(o) = open.pop() {
+                    partner[o] = i;
+                }
+            }
+            _ => {}
+        }
+    }
+    (0..toks.len()).any(|i| {
+        let is_call = i > 0
+            && matches!(&toks[i - 1].0, Tok::Ident(f) if !is_keyword_token(f) || f.eq_ignore_ascii_case("IN"));
+        toks[i].0 == Tok::LParen
+            && !is_call
+            && toks.get(i + 1).is_some_and(|t| t.0 == Tok::LParen)
+            && partner[i] != usize::MAX
+            && partner[i + 1] != usize::MAX
+            && partner[i + 1] + 1 == partner[i]
+    })
+}
 
 fn is_condition_function(f: &str) -> bool {
     matches!(
@@ -825,52 +1136,47 @@ fn brief(v: &AttributeValue) -> String {
     }
 }
 
-fn operand_type(o: &Operand) -> &'static str {
-    match o {
-        Operand::Value(v) => v.type_name(),
-        _ => "PATH",
-    }
-}
-
-fn describe_operand(o: &Operand) -> String {
-    match o {
-        Operand::Path(p) => format!("{{path operand: {}}}", p),
-        Operand::Size(p) => format!("{{size({})}}", p),
-        other => format!("{other:?}"),
-    }
-}
-
 /// Rejects two paths where one contains the other (overlap) or where one indexes a list and the
-/// other a map at the same place (conflict), as DynamoDB does for updates and projections.
+/// other a map at the same place (conflict), as DynamoDB does for updates and projections. Every
+/// pair is checked for an overlap before any for a conflict: in `b[1], b.a, #a.b, a` the service
+/// reports `[a, b]` overlapping `[a]`, not the earlier conflict of `b[1]` and `b.a` (dynalite's
+/// recorded suite).
 pub(super) fn check_paths<'x>(kind: Kind, paths: impl Iterator<Item = &'x Path>) -> Result<()> {
     let paths: Vec<&Path> = paths.collect();
-    for (i, a) in paths.iter().enumerate() {
-        for b in &paths[..i] {
-            let common =
-                a.0.iter()
-                    .zip(b.0.iter())
-                    .take_while(|(x, y)| x == y)
-                    .count();
-            if common == a.0.len().min(b.0.len()) {
-                return Err(invalid(
-                    kind,
-                    format!(
-                        "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {b}, path two: {a}"
-                    ),
-                ));
-            }
-            let (x, y) = (&a.0[common], &b.0[common]);
-            if matches!(
-                (x, y),
-                (PathElem::Name(_), PathElem::Index(_)) | (PathElem::Index(_), PathElem::Name(_))
-            ) {
-                return Err(invalid(
-                    kind,
-                    format!(
-                        "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: {b}, path two: {a}"
-                    ),
-                ));
-            }
+    let pairs = || {
+        paths
+            .iter()
+            .enumerate()
+            .flat_map(|(i, a)| paths[..i].iter().map(move |b| (*b, *a)))
+    };
+    let common = |a: &Path, b: &Path| {
+        a.0.iter()
+            .zip(b.0.iter())
+            .take_while(|(x, y)| x == y)
+            .count()
+    };
+    for (one, two) in pairs() {
+        if common(one, two) == one.0.len().min(two.0.len()) {
+            return Err(invalid(
+                kind,
+                format!(
+                    "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {one}, path two: {two}"
+                ),
+            ));
+        }
+    }
+    for (one, two) in pairs() {
+        let at = common(one, two);
+        if matches!(
+            (&one.0[at], &two.0[at]),
+            (PathElem::Name(_), PathElem::Index(_)) | (PathElem::Index(_), PathElem::Name(_))
+        ) {
+            return Err(invalid(
+                kind,
+                format!(
+                    "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: {one}, path two: {two}"
+                ),
+            ));
         }
     }
     Ok(())

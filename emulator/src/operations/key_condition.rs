@@ -165,6 +165,20 @@ pub(super) fn key_attribute(o: &Operand) -> Result<Option<String>> {
     }
 }
 
+/// An operand after the key attribute, which must be a value: another path is a second
+/// attribute name (even a nested one: `b > a.b`), a function a nested operation.
+fn value_operand(o: &Operand) -> Result<&AttributeValue> {
+    match o {
+        Operand::Value(v) => Ok(v.as_ref()),
+        Operand::Path(_) => Err(kce_error(
+            "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+        )),
+        _ => Err(kce_error(
+            "KeyConditionExpressions cannot contain nested operations",
+        )),
+    }
+}
+
 pub(super) fn value_of(o: &Operand) -> Option<&AttributeValue> {
     match o {
         Operand::Value(v) => Some(v.as_ref()),
@@ -189,28 +203,53 @@ pub(super) enum Atom {
     BeginsWith(String, AttributeValue),
 }
 
+impl Atom {
+    fn name(&self) -> &str {
+        match self {
+            Atom::Cmp(n, ..) | Atom::Between(n, ..) | Atom::BeginsWith(n, _) => n,
+        }
+    }
+}
+
+/// What the service checks of a KeyConditionExpression's conditions before it looks at the
+/// table: one condition per attribute, then at most two (dynalite's recorded answers for
+/// `b > :a AND b < :a AND c = :a` and `a > :a AND b > :a AND c > :a`).
+pub(super) fn check_atoms(atoms: &[Atom]) -> Result<()> {
+    for (i, a) in atoms.iter().enumerate() {
+        if atoms[..i].iter().any(|b| b.name() == a.name()) {
+            return Err(kce_error(
+                "KeyConditionExpressions must only contain one condition per key",
+            ));
+        }
+    }
+    if atoms.len() > 2 {
+        return Err(kce_error("Conditions can be of length 1 or 2 only"));
+    }
+    Ok(())
+}
+
 pub(super) fn atom(c: Condition) -> Result<Atom> {
     match c {
-        Condition::Compare(a, op, b) => {
-            let (ka, kb) = (key_attribute(&a)?, key_attribute(&b)?);
-            match (ka, kb) {
-                (Some(_), Some(_)) => Err(kce_error("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")),
-                (None, None) => Err(kce_error("Invalid condition in KeyConditionExpression: No key attribute specified")),
-                (Some(name), None) => Ok(Atom::Cmp(name, op, value_of(&b).cloned().expect("value"))),
-                (None, Some(name)) => Ok(Atom::Cmp(name, flip(op), value_of(&a).cloned().expect("value"))),
-            }
-        }
+        // The key attribute may stand on either side; the service checks the left operand
+        // first (`b.d > a` is a nested attribute, `b > a.b` two attribute names).
+        Condition::Compare(a, op, b) => match key_attribute(&a)? {
+            Some(name) => Ok(Atom::Cmp(name, op, value_operand(&b)?.clone())),
+            None => match key_attribute(&b)? {
+                Some(name) => Ok(Atom::Cmp(
+                    name,
+                    flip(op),
+                    value_of(&a).cloned().expect("value"),
+                )),
+                None => Err(kce_error(
+                    "Invalid condition in KeyConditionExpression: No key attribute specified",
+                )),
+            },
+        },
         Condition::Between(v, lo, hi) => {
             let name = key_attribute(&v)?.ok_or_else(|| {
                 kce_error("Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand")
             })?;
-            if key_attribute(&lo)?.is_some() || key_attribute(&hi)?.is_some() {
-                return Err(kce_error("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"));
-            }
-            let (lo, hi) = (
-                value_of(&lo).cloned().expect("value"),
-                value_of(&hi).cloned().expect("value"),
-            );
+            let (lo, hi) = (value_operand(&lo)?.clone(), value_operand(&hi)?.clone());
             if lo.type_name() != hi.type_name() {
                 return Err(kce_error(format!(
                     "Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {{{}:{}}}, upper bound operand: AttributeValue: {{{}:{}}}",
@@ -223,13 +262,7 @@ pub(super) fn atom(c: Condition) -> Result<Atom> {
             let name = key_attribute(&a)?.ok_or_else(|| {
                 kce_error("Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand")
             })?;
-            if key_attribute(&b)?.is_some() {
-                return Err(kce_error("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"));
-            }
-            Ok(Atom::BeginsWith(
-                name,
-                value_of(&b).cloned().expect("value"),
-            ))
+            Ok(Atom::BeginsWith(name, value_operand(&b)?.clone()))
         }
         _ => Err(kce_error("Query key condition not supported")),
     }

@@ -247,8 +247,12 @@ pub(super) fn read_range<'t>(
 ) -> Result<PageResult<'t>> {
     t.admit_read(op, index, token, now)?;
     let page = run();
-    let units = capacity::read_units(page.bytes_read, consistent);
+    let units = page.consumed(None, consistent).total();
     t.charge_read(op, index, token, units, now);
-    t.record_page(page.scanned, page.count, page.bytes_read);
+    t.record_page(
+        page.scanned,
+        page.count,
+        page.bytes_read + page.bytes_fetched,
+    );
     Ok(page)
 }

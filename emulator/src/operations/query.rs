@@ -7,8 +7,8 @@
 
 use super::command::{json, Command, Context};
 use super::key_condition::{
-    atom, build_key_condition, check_parts, expression_parts, flatten_and, legacy_key_condition,
-    legacy_parts, Atom, KeyCondition, SortCondition,
+    atom, build_key_condition, check_atoms, check_parts, expression_parts, flatten_and,
+    legacy_key_condition, legacy_parts, Atom, KeyCondition, SortCondition,
 };
 use super::metered::read_range;
 use super::query_page::{
@@ -25,7 +25,7 @@ use crate::expression::{
     Placeholders, Projection,
 };
 use crate::storage::definition::IndexDefinition;
-use crate::storage::{KeyValue, StoredKey};
+use crate::storage::{IndexTie, KeyValue, StoredKey};
 use crate::table::catalog::expire_before_read;
 use crate::table::Table;
 use crate::value::Item;
@@ -176,6 +176,7 @@ impl TryFrom<QueryInput> for Query {
             flatten_and(kc, &mut atoms)?;
         }
         let atoms = atoms.into_iter().map(atom).collect::<Result<Vec<_>>>()?;
+        check_atoms(&atoms)?;
         Ok(Query {
             table,
             index: input.index_name,
@@ -357,6 +358,7 @@ impl Command for Query {
             page,
             r.plan.select,
             &name,
+            index_name.map(|n| (n, gsi)),
             r.plan.consistent,
             rcc.as_deref(),
         )
@@ -425,20 +427,20 @@ fn read_partition<'t>(
         }
         Some(idx) => {
             let mut lo_e = match lo {
-                Bound::Included(k) => Bound::Included((k, StoredKey::min())),
-                Bound::Excluded(k) => Bound::Excluded((k, StoredKey::max())),
+                Bound::Included(k) => Bound::Included((k, IndexTie::min())),
+                Bound::Excluded(k) => Bound::Excluded((k, IndexTie::max())),
                 Bound::Unbounded => Bound::Unbounded,
             };
             let mut hi_e = match hi {
-                Bound::Included(k) => Bound::Included((k, StoredKey::max())),
-                Bound::Excluded(k) => Bound::Excluded((k, StoredKey::min())),
+                Bound::Included(k) => Bound::Included((k, IndexTie::max())),
+                Bound::Excluded(k) => Bound::Excluded((k, IndexTie::min())),
                 Bound::Unbounded => Bound::Unbounded,
             };
             if let Some((tk, Some(ik))) = &r.start {
                 if forward {
-                    lo_e = Bound::Excluded((ik.clone(), tk.clone()));
+                    lo_e = Bound::Excluded((ik.clone(), IndexTie::of(tk.clone())));
                 } else {
-                    hi_e = Bound::Excluded((ik.clone(), tk.clone()));
+                    hi_e = Bound::Excluded((ik.clone(), IndexTie::of(tk.clone())));
                 }
             }
             if !bounds_valid(&lo_e, &hi_e) {

@@ -19,7 +19,7 @@ use crate::expression::{
 };
 use crate::replication::ReadView;
 use crate::storage::IndexDefinition;
-use crate::storage::StoredKey;
+use crate::storage::{IndexTie, StoredKey};
 use crate::table::catalog::expire_before_read;
 use crate::table::Table;
 use crate::value::Item;
@@ -293,6 +293,7 @@ impl Command for Scan {
             page,
             plan.select,
             &self.table,
+            index.map(|i| (i.name.as_str(), is_global(&t, i))),
             plan.consistent,
             self.return_consumed_capacity.as_deref(),
         )
@@ -330,8 +331,10 @@ fn read_segment<'t>(
         }
         Some(idx) => {
             let lo = match start {
-                Some((tk, Some(ik))) if ik.token >= tok_lo => Bound::Excluded((ik, tk)),
-                _ => Bound::Included((seg_start, StoredKey::min())),
+                Some((tk, Some(ik))) if ik.token >= tok_lo => {
+                    Bound::Excluded((ik, IndexTie::of(tk)))
+                }
+                _ => Bound::Included((seg_start, IndexTie::min())),
             };
             let range = t.index_range_in(view, idx, lo, Bound::Unbounded, false, now);
             run_page(

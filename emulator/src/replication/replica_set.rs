@@ -12,7 +12,8 @@ use super::{
     Consistency, LagModel, PartitionInfo, PartitionMap, ReadInfo, ReplicaInfo, ReplicationConfig,
     Settings, VersionChains,
 };
-use crate::storage::key::StoredKey;
+use crate::storage::key::{IndexTie, StoredKey};
+use crate::storage::store::IndexEntry;
 use crate::storage::{IndexDefinition, ItemStore};
 use crate::value::{item_size, Item};
 use parking_lot::Mutex;
@@ -544,8 +545,8 @@ impl ReplicaSet {
         store: &'a ItemStore,
         view: &ReadView,
         idx: &'a IndexDefinition,
-        lo: Bound<(StoredKey, StoredKey)>,
-        hi: Bound<(StoredKey, StoredKey)>,
+        lo: Bound<IndexEntry>,
+        hi: Bound<IndexEntry>,
         reverse: bool,
         now: Duration,
     ) -> Box<dyn Iterator<Item = (StoredKey, &'a Item)> + 'a> {
@@ -554,14 +555,14 @@ impl ReplicaSet {
         };
         if matches!(view.kind, ViewKind::Current) || self.versions.is_empty() {
             let r = entries.range((lo, hi));
-            let it = r.filter_map(move |(ik, tk)| store.get(tk).map(|v| (ik.clone(), v)));
+            let it = r.filter_map(move |(ik, tk)| store.get(&tk.key).map(|v| (ik.clone(), v)));
             return if reverse {
                 Box::new(it.rev())
             } else {
                 Box::new(it)
             };
         }
-        let in_range = |k: &(StoredKey, StoredKey)| {
+        let in_range = |k: &IndexEntry| {
             (match &lo {
                 Bound::Included(l) => k >= l,
                 Bound::Excluded(l) => k > l,
@@ -579,14 +580,15 @@ impl ReplicaSet {
         let view_now = view.clone();
         let current = entries
             .range((lo.clone(), hi.clone()))
-            .filter_map(move |(ik, tk)| {
+            .filter_map(move |(ik, tie)| {
+                let tk = &tie.key;
                 let v = match self.position(&view_now, tk.token, now) {
                     None => store.get(tk),
                     Some(pos) => self.versions.at(tk, pos, store.get(tk)),
                 }?;
-                (idx.entry_key(v).as_ref() == Some(ik)).then(|| ((ik.clone(), tk.clone()), v))
+                (idx.entry_key(v).as_ref() == Some(ik)).then(|| ((ik.clone(), tie.clone()), v))
             });
-        let mut past: Vec<((StoredKey, StoredKey), &'a Item)> = Vec::new();
+        let mut past: Vec<(IndexEntry, &'a Item)> = Vec::new();
         for tk in self.versions.keys_in(..) {
             let Some(pos) = self.position(view, tk.token, now) else {
                 continue;
@@ -599,13 +601,13 @@ impl ReplicaSet {
             if current_ik.as_ref() == Some(&ik) {
                 continue;
             }
-            let entry = (ik, tk.clone());
+            let entry = (ik, IndexTie::of(tk.clone()));
             if in_range(&entry) {
                 past.push((entry, v));
             }
         }
         past.sort_by(|a, b| a.0.cmp(&b.0));
-        let merged: Box<dyn Iterator<Item = ((StoredKey, StoredKey), &'a Item)> + 'a> = if reverse {
+        let merged: Box<dyn Iterator<Item = (IndexEntry, &'a Item)> + 'a> = if reverse {
             Box::new(merge_sorted(
                 current.rev(),
                 past.into_iter().rev(),

@@ -79,19 +79,39 @@ impl KeyValue {
     ///
     /// [`Number::key_bytes`]: crate::value::Number::key_bytes
     pub fn stable_hash(&self) -> u64 {
-        let mut md5 = Md5::new();
-        md5.update(b"Outliers");
+        outliers_hash([self])
+    }
+
+    /// Adds the value's bytes to a hash: UTF-8 for strings, the raw bytes for binaries,
+    /// [`Number::key_bytes`] for numbers.
+    ///
+    /// [`Number::key_bytes`]: crate::value::Number::key_bytes
+    fn feed(&self, md5: &mut Md5) {
         match self {
             KeyValue::S(s) => md5.update(s.as_bytes()),
             KeyValue::N(n) => md5.update(n.key_bytes()),
             KeyValue::B(b) => md5.update(b),
-            KeyValue::Max => return u64::MAX,
+            KeyValue::Max => {}
         }
-        let digest = md5.finalize();
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
-        u64::from_be_bytes(first)
     }
+}
+
+/// The first 64 bits of MD5 over `Outliers` and the values' bytes, in order: the service's hash
+/// of a partition key alone ([`KeyValue::stable_hash`]) and of a whole table key ([`IndexTie`]).
+/// A range-seek sentinel ([`KeyValue::Max`]) hashes above everything.
+fn outliers_hash<'v>(values: impl IntoIterator<Item = &'v KeyValue>) -> u64 {
+    let mut md5 = Md5::new();
+    md5.update(b"Outliers");
+    for v in values {
+        if matches!(v, KeyValue::Max) {
+            return u64::MAX;
+        }
+        v.feed(&mut md5);
+    }
+    let digest = md5.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
 }
 
 /// The position of an item in a table's ordered storage.
@@ -140,6 +160,59 @@ impl Ord for StoredKey {
 }
 
 impl PartialOrd for StoredKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// An item's table key as a secondary index orders it among the entries that share one index key.
+///
+/// DynamoDB stores an index's items by index key and, within one index key, by a hash of the
+/// item's whole table key: the same MD5 over `Outliers` as [`KeyValue::stable_hash`], fed the
+/// partition key's bytes and then the sort key's. So a Query on a global index whose items share
+/// their index key returns them in that hash order, not by table partition, and not sorted by
+/// sort key (dynalite's suite records that order from the service: the items `(b, b)`, `(a, a)`,
+/// `(c, e)`, `(e, a)`, `(d, a)`, `(c, d)` come back so).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IndexTie {
+    /// The hash of the whole table key.
+    pub order: u64,
+    /// The item's table key.
+    pub key: StoredKey,
+}
+
+impl IndexTie {
+    pub fn of(key: StoredKey) -> IndexTie {
+        let order = outliers_hash(std::iter::once(&key.hash).chain(key.range.as_ref()));
+        IndexTie { order, key }
+    }
+
+    /// Before every entry of an index key.
+    pub fn min() -> IndexTie {
+        IndexTie {
+            order: 0,
+            key: StoredKey::min(),
+        }
+    }
+
+    /// After every entry of an index key.
+    pub fn max() -> IndexTie {
+        IndexTie {
+            order: u64::MAX,
+            key: StoredKey::max(),
+        }
+    }
+}
+
+impl Ord for IndexTie {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.order
+            .cmp(&other.order)
+            .then_with(|| self.key.cmp(&other.key))
+    }
+}
+
+impl PartialOrd for IndexTie {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }

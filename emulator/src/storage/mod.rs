@@ -14,5 +14,5 @@ pub mod store;
 pub use definition::{
     BillingMode, IndexDefinition, Projection, ProjectionType, TableDefinition, TableStatus,
 };
-pub use key::{KeyAttribute, KeySchema, KeyValue, StoredKey};
+pub use key::{IndexTie, KeyAttribute, KeySchema, KeyValue, StoredKey};
 pub use store::ItemStore;

@@ -8,7 +8,7 @@
 //! replicas or capacity: those layers sit above it.
 
 use super::definition::{IndexDefinition, TableDefinition};
-use super::key::{KeyValue, StoredKey};
+use super::key::{IndexTie, KeyValue, StoredKey};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::value::{item_size, Item};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -18,8 +18,8 @@ use std::ops::{Bound, RangeBounds};
 const INDEX_ITEM_OVERHEAD: u64 = 100;
 
 /// An index entry: (index key, table key). Two items may share an index key, so the table key
-/// makes each entry unique and orders equal index keys as DynamoDB does.
-pub type IndexEntry = (StoredKey, StoredKey);
+/// makes each entry unique and orders equal index keys as DynamoDB does ([`IndexTie`]).
+pub type IndexEntry = (StoredKey, IndexTie);
 
 /// One secondary index's entries, in index order.
 #[derive(Debug, Default, Clone)]
@@ -50,7 +50,7 @@ impl IndexEntries {
     fn add(&mut self, idx: &IndexDefinition, def: &TableDefinition, key: &StoredKey, item: &Item) {
         if let Some(k) = idx.entry_key(item) {
             self.size_bytes += entry_bytes(idx, def, item);
-            self.entries.insert((k, key.clone()));
+            self.entries.insert((k, IndexTie::of(key.clone())));
         }
     }
 
@@ -62,7 +62,7 @@ impl IndexEntries {
         item: &Item,
     ) {
         if let Some(k) = idx.entry_key(item) {
-            if self.entries.remove(&(k, key.clone())) {
+            if self.entries.remove(&(k, IndexTie::of(key.clone()))) {
                 self.size_bytes = self.size_bytes.saturating_sub(entry_bytes(idx, def, item));
             }
         }

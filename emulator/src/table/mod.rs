@@ -25,6 +25,7 @@ use crate::error::{DynamoError, Result};
 use crate::replication::{PartitionInfo, ReadView, ReplicaSet, ReplicationConfig};
 use crate::storage::definition::initial_partitions;
 use crate::storage::key::StoredKey;
+use crate::storage::store::IndexEntry;
 use crate::storage::{IndexDefinition, ItemStore, TableDefinition, TableStatus};
 use crate::stream::{Change, TableStreams};
 use crate::value::{item_size, Item};
@@ -287,8 +288,8 @@ impl Table {
         &'a self,
         view: &ReadView,
         idx: &'a IndexDefinition,
-        lo: Bound<(StoredKey, StoredKey)>,
-        hi: Bound<(StoredKey, StoredKey)>,
+        lo: Bound<IndexEntry>,
+        hi: Bound<IndexEntry>,
         reverse: bool,
         now: Duration,
     ) -> Box<dyn Iterator<Item = (StoredKey, &'a Item)> + 'a> {

@@ -257,3 +257,285 @@ async fn validation_follows_the_services_order() {
         error_of(&err)
     );
 }
+
+/// A global index returns the items that share its key in the service's order: by a hash of
+/// each item's whole table key, not grouped by table partition nor sorted by sort key (the
+/// keys and their order are the ones dynalite's suite recorded from DynamoDB). The read is
+/// charged to the index, not the table, under `ReturnConsumedCapacity: INDEXES`; paging with
+/// `ExclusiveStartKey` resumes in that order, in both directions.
+#[tokio::test]
+async fn a_global_index_orders_equal_keys_by_the_table_key_hash() {
+    let env = start().await;
+    let c = &env.client;
+    c.create_table()
+        .table_name("Ggg")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(ks("a", KeyType::Hash))
+        .key_schema(ks("b", KeyType::Range))
+        .attribute_definitions(ad("a", ScalarAttributeType::S))
+        .attribute_definitions(ad("b", ScalarAttributeType::S))
+        .attribute_definitions(ad("c", ScalarAttributeType::S))
+        .global_secondary_indexes(
+            gsi("byC", "c", aws_sdk_dynamodb::types::ProjectionType::All)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let keys = [
+        ("a", "a"),
+        ("b", "b"),
+        ("c", "e"),
+        ("c", "d"),
+        ("d", "a"),
+        ("e", "a"),
+    ];
+    for (a, b) in keys {
+        c.put_item()
+            .table_name("Ggg")
+            .item("a", s(a))
+            .item("b", s(b))
+            .item("c", s("same"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let pair = |i: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>| {
+        let t = |k: &str| i[k].as_s().unwrap().clone();
+        (t("a"), t("b"))
+    };
+    let query = |forward: bool| {
+        c.query()
+            .table_name("Ggg")
+            .index_name("byC")
+            .key_condition_expression("c = :c")
+            .expression_attribute_values(":c", s("same"))
+            .scan_index_forward(forward)
+            .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+    };
+    let expected: Vec<(String, String)> = [
+        ("b", "b"),
+        ("a", "a"),
+        ("c", "e"),
+        ("e", "a"),
+        ("d", "a"),
+        ("c", "d"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    let all = query(true).send().await.unwrap();
+    assert_eq!(all.items().iter().map(pair).collect::<Vec<_>>(), expected);
+    let cc = all.consumed_capacity().unwrap();
+    assert_eq!(cc.capacity_units(), Some(0.5));
+    assert_eq!(cc.table().unwrap().capacity_units(), Some(0.0));
+    assert_eq!(
+        cc.global_secondary_indexes().unwrap()["byC"].capacity_units(),
+        Some(0.5)
+    );
+    // Pages of two, forward and backward, give the same order.
+    for forward in [true, false] {
+        let mut got = Vec::new();
+        let mut start = None;
+        loop {
+            let page = query(forward)
+                .limit(2)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            got.extend(page.items().iter().map(pair));
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+        let mut want = expected.clone();
+        if !forward {
+            want.reverse();
+        }
+        assert_eq!(got, want, "forward: {forward}");
+    }
+}
+
+/// An invalid expression gets the error the service gives first, whatever the order of the
+/// faults in the text: a syntax error anywhere, then redundant parentheses, an unknown
+/// function, a misused function, a reserved word, then the first faulty condition's own error
+/// (undefined placeholder, operand count, operands not distinct, operand type). Each case is
+/// one dynalite's suite recorded from DynamoDB; all are checked before the table is looked up.
+#[tokio::test]
+async fn expression_errors_come_in_the_services_precedence() {
+    let env = start().await;
+    let c = &env.client;
+    type Values<'v> = &'v [(&'v str, aws_sdk_dynamodb::types::AttributeValue)];
+    let cases: &[(&str, Values, &str)] = &[
+        // Syntax first, before the undefined #d and :a.
+        ("(a)between(b.c[4.5].#d)and(:a)", &[], "Syntax error; token: "),
+        ("attribute_exists(\"Pictures.RearView\")", &[], "Syntax error; token: \"\"\""),
+        ("a > between", &[], "Syntax error; token: \"between\""),
+        ("a=a and a > ((views))", &[], "The expression has redundant parentheses;"),
+        ("a=a and whatever((:things)) > a", &[], "Invalid function name; function: whatever"),
+        (
+            "a=a and attribute_exists((views), (#a)) > b",
+            &[],
+            "The function is not allowed to be used this way in an expression; function: attribute_exists",
+        ),
+        (":a < abOrT", &[], "Attribute name is a reserved keyword; reserved keyword: abOrT"),
+        (
+            "attribute_exists(#Pictures.RearView, :a) and a=a",
+            &[],
+            "An expression attribute name used in the document path is not defined; attribute name: #Pictures",
+        ),
+        (
+            "attribute_type(a, size(a)) and a=a and a=:a",
+            &[(":a", n("1"))],
+            "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: N",
+        ),
+        (
+            "attribute_not_exists(size(:a))",
+            &[(":a", s("1"))],
+            "Operator or function requires a document path; operator or function: attribute_not_exists",
+        ),
+        (
+            "a = a AND #a = b AND :views > a",
+            &[],
+            "The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a]",
+        ),
+        (
+            "a between :b and :a",
+            &[(":a", n("1")), (":b", s("a"))],
+            "The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {S:a}, upper bound operand: AttributeValue: {N:1}",
+        ),
+    ];
+    for (expression, values, want) in cases {
+        let mut scan = c
+            .scan()
+            .table_name("NoSuchTable")
+            .filter_expression(*expression);
+        if expression.contains("#a") && !expression.contains("#a)") {
+            scan = scan.expression_attribute_names("#a", "a");
+        }
+        for (k, v) in *values {
+            scan = scan.expression_attribute_values(*k, v.clone());
+        }
+        let err = scan.send().await.unwrap_err();
+        let (code, message) = error_of(&err);
+        assert_eq!(code, "ValidationException", "{expression}: {message}");
+        assert!(
+            message.starts_with(&format!("Invalid FilterExpression: {want}")),
+            "{expression}: {message}"
+        );
+    }
+    // Parenthesised operands are valid, and `size` of a value is a number.
+    create_table(c, "Paren", "pk", None).await;
+    c.put_item()
+        .table_name("Paren")
+        .item("pk", s("a"))
+        .item("b", s("abc"))
+        .send()
+        .await
+        .unwrap();
+    for expression in [
+        "(size(b)) = :n",
+        "((size(b)) = :n) AND (b) = :b",
+        "(b) BETWEEN (:b) AND :b",
+    ] {
+        let mut scan = c.scan().table_name("Paren").filter_expression(expression);
+        if expression.contains(":n") {
+            scan = scan.expression_attribute_values(":n", n("3"));
+        }
+        if expression.contains(":b") {
+            scan = scan.expression_attribute_values(":b", s("abc"));
+        }
+        let out = scan.send().await;
+        let out = match out {
+            Ok(o) => o,
+            Err(e) => panic!("{expression}: {:?}", error_of(&e)),
+        };
+        assert_eq!(out.count(), 1, "{expression}");
+    }
+}
+
+/// An update expression's faults come in the update grammar's own order (dynalite's recorded
+/// suite): a reserved word before a repeated section, a function's operand count and its
+/// document-path operand before anything is read; UpdateItem frames them (known-differences #28).
+#[tokio::test]
+async fn update_expression_errors_come_in_the_services_precedence() {
+    let env = start().await;
+    let c = &env.client;
+    let cases = [
+        (
+            " set #c = :c set abOrt = true ",
+            "Attribute name is a reserved keyword; reserved keyword: abOrt",
+        ),
+        (
+            "set a = whatever(:c) set b = :c",
+            "Invalid function name; function: whatever",
+        ),
+        (
+            "set a = :c set b = :c",
+            "The \"SET\" section can only be used once in an update expression;",
+        ),
+        (
+            "set a = list_append(:c)",
+            "Incorrect number of operands for operator or function; operator or function: list_append, number of operands: 1",
+        ),
+        (
+            "set a = if_not_exists(:c, b)",
+            "Operator or function requires a document path; operator or function: if_not_exists",
+        ),
+    ];
+    for (expression, want) in cases {
+        let mut update = c
+            .update_item()
+            .table_name("NoSuchTable")
+            .key("pk", s("a"))
+            .update_expression(expression)
+            .expression_attribute_values(":c", s("x"));
+        if expression.contains("#c") {
+            update = update.expression_attribute_names("#c", "c");
+        }
+        let err = update.send().await.unwrap_err();
+        let (code, message) = error_of(&err);
+        assert_eq!(code, "ValidationException", "{expression}: {message}");
+        assert_eq!(
+            message,
+            format!("1 validation error detected: Invalid UpdateExpression: {want}"),
+            "{expression}"
+        );
+    }
+}
+
+/// A projection's paths are all checked for overlaps before any for conflicts (dynalite's
+/// recorded suite): `b[1]` and `b.a` conflict, but `#a.b` and `a` overlapping is the answer.
+#[tokio::test]
+async fn projection_overlaps_come_before_conflicts() {
+    let env = start().await;
+    let c = &env.client;
+    let err = c
+        .get_item()
+        .table_name("NoSuchTable")
+        .key("pk", s("a"))
+        .projection_expression("b[1], b.a, #a.b, a")
+        .expression_attribute_names("#a", "a")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a]"
+    );
+    let err = c
+        .get_item()
+        .table_name("NoSuchTable")
+        .key("pk", s("a"))
+        .projection_expression("b[1], b.a")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err).1,
+        "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [b, [1]], path two: [b, a]"
+    );
+}
