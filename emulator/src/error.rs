@@ -28,6 +28,8 @@ pub enum ErrorKind {
     ProvisionedThroughputExceeded,
     /// A TransactWriteItems/TransactGetItems was cancelled.
     TransactionCanceled,
+    /// A PartiQL INSERT of an item whose key exists already.
+    DuplicateItem,
     /// A ClientRequestToken was reused with different parameters.
     IdempotentParameterMismatch,
     /// A local secondary index's item collection would exceed 10 GB.
@@ -85,6 +87,9 @@ impl ErrorKind {
                 }
                 ErrorKind::TransactionCanceled => {
                     "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
+                }
+                ErrorKind::DuplicateItem => {
+                    "com.amazonaws.dynamodb.v20120810#DuplicateItemException"
                 }
                 ErrorKind::IdempotentParameterMismatch => {
                     "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException"

@@ -24,6 +24,7 @@ mod engine;
 mod error;
 pub mod expression;
 mod operations;
+pub mod partiql;
 mod replication;
 mod server;
 mod storage;

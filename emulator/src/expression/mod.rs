@@ -13,7 +13,7 @@ mod reserved;
 mod update;
 
 pub use ast::Condition;
-pub(crate) use ast::{Comparator, Operand, Path, PathElem};
+pub(crate) use ast::{Comparator, Operand, Path, PathElem, UpdateAction};
 pub(crate) use legacy::{
     attribute_updates_to_update, attributes_to_get_projection, expected_to_condition,
     filter_to_condition, AttributeValueUpdate, ExpectedAttributeValue, LegacyCondition,

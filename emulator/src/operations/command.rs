@@ -136,6 +136,10 @@ use super::*;
 
 /// Every operation, by `X-Amz-Target` name, in name order.
 static COMMANDS: &[(&str, Handler)] = &[
+    (
+        "BatchExecuteStatement",
+        handle::<batch_execute_statement::BatchExecuteStatement>,
+    ),
     ("BatchGetItem", handle::<batch_get_item::BatchGetItem>),
     ("BatchWriteItem", handle::<batch_write_item::BatchWriteItem>),
     ("CreateTable", handle::<create_table::CreateTable>),
@@ -145,6 +149,14 @@ static COMMANDS: &[(&str, Handler)] = &[
     ("DescribeLimits", handle::<control::DescribeLimits>),
     ("DescribeTable", handle::<describe_table::DescribeTable>),
     ("DescribeTimeToLive", handle::<control::DescribeTimeToLive>),
+    (
+        "ExecuteStatement",
+        handle::<execute_statement::ExecuteStatement>,
+    ),
+    (
+        "ExecuteTransaction",
+        handle::<execute_transaction::ExecuteTransaction>,
+    ),
     ("GetItem", handle::<get_item::GetItem>),
     ("ListTables", handle::<list_tables::ListTables>),
     ("ListTagsOfResource", handle::<control::ListTagsOfResource>),

@@ -59,6 +59,21 @@ impl TryFrom<DeleteItemInput> for DeleteItem {
     }
 }
 
+impl DeleteItem {
+    /// The DeleteItem a PartiQL DELETE stands for.
+    pub(super) fn planned(
+        options: WriteOptions,
+        key: Item,
+        condition: Option<Condition>,
+    ) -> DeleteItem {
+        DeleteItem {
+            options,
+            key,
+            condition,
+        }
+    }
+}
+
 impl Command for DeleteItem {
     type Input = DeleteItemInput;
     type Output = ItemOutput;

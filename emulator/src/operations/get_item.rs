@@ -90,6 +90,25 @@ impl TryFrom<GetItemInput> for GetItem {
     }
 }
 
+impl GetItem {
+    /// The GetItem a PartiQL single-item SELECT stands for.
+    pub(super) fn planned(
+        table: String,
+        key: Item,
+        consistent: bool,
+        projection: Option<Projection>,
+        return_consumed_capacity: Option<String>,
+    ) -> GetItem {
+        GetItem {
+            table,
+            key,
+            consistent,
+            projection,
+            return_consumed_capacity,
+        }
+    }
+}
+
 impl Command for GetItem {
     type Input = GetItemInput;
     type Output = ItemOutput;

@@ -8,6 +8,7 @@
 //! `describe_stream.rs`, `get_shard_iterator.rs`, `get_records.rs`, sharing `streams.rs`) have
 //! their own `X-Amz-Target` prefix and table.
 
+mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
 mod command;
@@ -18,6 +19,8 @@ mod delete_table;
 mod describe_stream;
 mod describe_table;
 pub mod emulator_control;
+mod execute_statement;
+mod execute_transaction;
 mod get_item;
 mod get_records;
 mod get_shard_iterator;
@@ -30,6 +33,7 @@ mod query;
 mod query_page;
 mod scan;
 mod single_item;
+mod statement;
 mod streams;
 mod table_schema;
 mod transact_get_items;

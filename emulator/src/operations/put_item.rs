@@ -63,6 +63,21 @@ impl TryFrom<PutItemInput> for PutItem {
     }
 }
 
+impl PutItem {
+    /// The PutItem a PartiQL INSERT stands for.
+    pub(super) fn planned(
+        options: WriteOptions,
+        item: Item,
+        condition: Option<Condition>,
+    ) -> PutItem {
+        PutItem {
+            options,
+            item,
+            condition,
+        }
+    }
+}
+
 impl Command for PutItem {
     type Input = PutItemInput;
     type Output = ItemOutput;

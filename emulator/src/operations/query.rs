@@ -73,8 +73,9 @@ pub(super) struct Query {
     select: Option<String>,
     /// `AttributesToGet` or `ProjectionExpression`, for Select's error messages.
     projection_member: &'static str,
-    /// `QueryFilter` or `Filter Expression`, for the key-attribute-in-filter message.
-    filter_member: &'static str,
+    /// `QueryFilter` or `Filter Expression`, for the key-attribute-in-filter message; `None`
+    /// for a PartiQL WHERE, which may name key attributes.
+    filter_member: Option<&'static str>,
     forward: bool,
     limit: Option<usize>,
     exclusive_start_key: Option<Item>,
@@ -192,16 +193,57 @@ impl TryFrom<QueryInput> for Query {
             } else {
                 "ProjectionExpression"
             },
-            filter_member: if input.query_filter.is_some() {
+            filter_member: Some(if input.query_filter.is_some() {
                 "QueryFilter"
             } else {
                 "Filter Expression"
-            },
+            }),
             forward: input.scan_index_forward.unwrap_or(true),
             limit: input.limit.map(|l| l as usize),
             exclusive_start_key,
             consistent: input.consistent_read.unwrap_or(false),
             return_consumed_capacity: input.return_consumed_capacity,
+        })
+    }
+}
+
+/// What a PartiQL SELECT planned as a Query asks for.
+pub(super) struct QueryPlan {
+    pub table: String,
+    pub index: Option<String>,
+    /// The key condition: an equality on the partition key, and at most one sort-key condition.
+    pub key_condition: Condition,
+    /// The whole WHERE clause (it may name key attributes).
+    pub filter: Option<Condition>,
+    pub projection: Option<Projection>,
+    pub forward: bool,
+    pub limit: Option<usize>,
+    pub exclusive_start_key: Option<Item>,
+    pub consistent: bool,
+    pub return_consumed_capacity: Option<String>,
+}
+
+impl Query {
+    /// The Query a PartiQL SELECT stands for.
+    pub(super) fn planned(plan: QueryPlan) -> Result<Query> {
+        let mut atoms = Vec::new();
+        flatten_and(plan.key_condition, &mut atoms)?;
+        let atoms = atoms.into_iter().map(atom).collect::<Result<Vec<_>>>()?;
+        check_atoms(&atoms)?;
+        Ok(Query {
+            table: plan.table,
+            index: plan.index,
+            key: KeyConditions::Expression(atoms),
+            filter: plan.filter,
+            projection: plan.projection,
+            select: None,
+            projection_member: "ProjectionExpression",
+            filter_member: None,
+            forward: plan.forward,
+            limit: plan.limit,
+            exclusive_start_key: plan.exclusive_start_key,
+            consistent: plan.consistent,
+            return_consumed_capacity: plan.return_consumed_capacity,
         })
     }
 }
@@ -267,13 +309,17 @@ impl Query {
         if let Some(p) = &self.projection {
             check_key_paths(t, &p.paths)?;
         }
-        for path in self.filter.iter().flat_map(|f| f.paths()) {
+        let checked = self
+            .filter
+            .as_ref()
+            .filter(|_| self.filter_member.is_some());
+        for path in checked.iter().flat_map(|f| f.paths()) {
             let top = path.top();
             if schema.is_key_attribute(top) || t.def.schema.is_key_attribute(top) && index.is_none()
             {
                 return Err(DynamoError::validation(format!(
                     "{} can only contain non-primary key attributes: Primary key attribute: {top}",
-                    self.filter_member
+                    self.filter_member.unwrap_or_default()
                 )));
             }
         }

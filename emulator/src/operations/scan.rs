@@ -66,6 +66,35 @@ pub(super) struct Scan {
     return_consumed_capacity: Option<String>,
 }
 
+impl Scan {
+    /// The Scan a PartiQL SELECT without a partition-key condition stands for.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn planned(
+        table: String,
+        index: Option<String>,
+        filter: Option<Condition>,
+        projection: Option<Projection>,
+        limit: Option<usize>,
+        exclusive_start_key: Option<Item>,
+        consistent: bool,
+        return_consumed_capacity: Option<String>,
+    ) -> Scan {
+        Scan {
+            table,
+            index,
+            segments: None,
+            filter,
+            projection,
+            select: None,
+            projection_member: "ProjectionExpression",
+            limit,
+            exclusive_start_key,
+            consistent,
+            return_consumed_capacity,
+        }
+    }
+}
+
 /// Segment and TotalSegments: their ranges, then that they come together and in order.
 fn segments(c: &mut Constraints, segment: Option<i64>, total: Option<i64>) {
     if let Some(s) = segment {

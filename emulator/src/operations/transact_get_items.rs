@@ -96,6 +96,27 @@ fn get(item: TransactGetItemW) -> Result<Get> {
     })
 }
 
+impl TransactGetItems {
+    /// The TransactGetItems a PartiQL read transaction stands for: per statement its table,
+    /// key and projection.
+    pub(super) fn planned(
+        gets: Vec<(String, Item, Option<Projection>)>,
+        return_consumed_capacity: Option<String>,
+    ) -> TransactGetItems {
+        TransactGetItems {
+            gets: gets
+                .into_iter()
+                .map(|(table, key, projection)| Get {
+                    table,
+                    key,
+                    projection,
+                })
+                .collect(),
+            return_consumed_capacity,
+        }
+    }
+}
+
 impl TryFrom<TransactGetItemsInput> for TransactGetItems {
     type Error = DynamoError;
 

@@ -226,7 +226,7 @@ fn action(w: TransactWriteItemW) -> Result<ActionSpec> {
 }
 /// The canonical form of a request for idempotency: the SHA-256 of its JSON without the token
 /// (a digest, so a remembered 4 MB transaction costs 64 bytes, not 4 MB).
-fn fingerprint(body: &Value) -> String {
+pub(super) fn fingerprint(body: &Value) -> String {
     use sha2::Digest;
     let digest = match body.as_object() {
         Some(m) => {
@@ -241,6 +241,53 @@ fn fingerprint(body: &Value) -> String {
         None => sha2::Sha256::digest(body.to_string().as_bytes()),
     };
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One action of a transaction a PartiQL ExecuteTransaction stands for.
+pub(super) enum PlannedAction {
+    /// `EXISTS(SELECT ...)`: the key and the condition.
+    ConditionCheck(Item),
+    /// INSERT: the item.
+    Put(Item),
+    /// DELETE: the key.
+    Delete(Item),
+    /// UPDATE: the key and the update.
+    Update(Item, UpdateExpression),
+}
+
+impl TransactWriteItems {
+    /// The TransactWriteItems a PartiQL write transaction stands for: per statement its
+    /// table, action, condition and whether a failed condition returns the item.
+    pub(super) fn planned(
+        actions: Vec<(String, PlannedAction, Option<Condition>, bool)>,
+        return_consumed_capacity: Option<String>,
+        token: Option<(String, String)>,
+    ) -> TransactWriteItems {
+        let actions = actions
+            .into_iter()
+            .map(|(table, action, condition, return_old_on_failure)| {
+                let (target, kind) = match action {
+                    PlannedAction::ConditionCheck(key) => (key, Kind::ConditionCheck),
+                    PlannedAction::Put(item) => (item.clone(), Kind::Put(item)),
+                    PlannedAction::Delete(key) => (key, Kind::Delete),
+                    PlannedAction::Update(key, u) => (key, Kind::Update(Some(u))),
+                };
+                ActionSpec {
+                    table,
+                    target,
+                    kind,
+                    condition,
+                    return_old_on_failure,
+                }
+            })
+            .collect();
+        TransactWriteItems {
+            actions,
+            return_consumed_capacity,
+            collection_metrics: false,
+            token,
+        }
+    }
 }
 
 impl TryFrom<Wire> for TransactWriteItems {

@@ -117,6 +117,23 @@ impl TryFrom<UpdateItemInput> for UpdateItem {
     }
 }
 
+impl UpdateItem {
+    /// The UpdateItem a PartiQL UPDATE stands for.
+    pub(super) fn planned(
+        options: WriteOptions,
+        key: Item,
+        update: UpdateExpression,
+        condition: Option<Condition>,
+    ) -> UpdateItem {
+        UpdateItem {
+            options,
+            key,
+            update: Some(update),
+            condition,
+        }
+    }
+}
+
 impl Command for UpdateItem {
     type Input = UpdateItemInput;
     type Output = ItemOutput;
