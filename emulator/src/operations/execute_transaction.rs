@@ -4,7 +4,7 @@
 //! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ExecuteTransaction.html>.
 
 use super::command::{Command, Context};
-use super::statement::{single_item, statement_length, Columns, Prepared};
+use super::statement::{insert_item, single_item, statement_length, Columns, Prepared};
 use super::transact_get_items::TransactGetItems;
 use super::transact_write_items::{fingerprint, PlannedAction, TransactWriteItems};
 use super::validate::{enum_check, list_length, return_consumed_capacity};
@@ -257,7 +257,7 @@ impl ExecuteTransaction {
             };
             let planned = match &prepared.statement {
                 Statement::Insert(insert) => {
-                    let item = binder.item(&insert.value).map_err(|e| at(i, e))?;
+                    let item = insert_item(&binder, &insert.value).map_err(|e| at(i, e))?;
                     Some((
                         PlannedAction::Put(item),
                         Some(Condition::AttributeNotExists(Path::attribute(&hash))),

@@ -526,7 +526,7 @@ pub(super) fn execute(
             "EXISTS can only be used in ExecuteTransaction write requests.",
         )),
         Statement::Insert(insert) => {
-            let item = binder.item(&insert.value)?;
+            let item = insert_item(&binder, &insert.value)?;
             let hash = schema_of(ctx, &insert.table)?.hash.name;
             let put = PutItem::planned(
                 write_options(&insert.table, ReturnValues::None),
@@ -581,6 +581,14 @@ fn return_values(r: Option<Returning>) -> ReturnValues {
         Some(Returning::AllNew) => ReturnValues::AllNew,
         Some(Returning::ModifiedNew) => ReturnValues::UpdatedNew,
     }
+}
+
+/// An INSERT's item, under the rules every item obeys (names, nesting, size).
+pub(super) fn insert_item(binder: &Binder, value: &partiql::Expr) -> Result<Item> {
+    let item = binder.item(value)?;
+    crate::value::check_item_shape(&item)?;
+    super::validate::check_item_size(&item, "Item size has exceeded the maximum allowed size")?;
+    Ok(item)
 }
 
 /// An INSERT's failed `attribute_not_exists`: DynamoDB's DuplicateItemException.

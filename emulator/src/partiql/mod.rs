@@ -72,6 +72,17 @@ impl<'a> Binder<'a> {
         Ok(match e {
             Expr::Literal(v) => v.clone(),
             Expr::Param(i) => self.params[*i].clone(),
+            Expr::List(items) | Expr::Set(items)
+                if items.iter().any(|i| matches!(i, Expr::Param(_))) =>
+            {
+                let at = items
+                    .iter()
+                    .position(|i| matches!(i, Expr::Param(_)))
+                    .unwrap_or(0);
+                return Err(DynamoError::validation(format!(
+                    "Unsupported data type: Parameter under key root[{at}]"
+                )));
+            }
             Expr::List(items) => {
                 AttributeValue::L(items.iter().map(|i| self.value(i)).collect::<Result<_>>()?)
             }

@@ -56,6 +56,7 @@ enum Tok {
     Comma,
     Dot,
     Colon,
+    Semicolon,
     Star,
     Plus,
     Minus,
@@ -89,6 +90,19 @@ fn lex(text: &str) -> Result<Vec<Tok>> {
             }
             continue;
         }
+        // `/* ... */` comments anywhere.
+        if c == '/' && chars.get(i + 1) == Some(&'*') {
+            let mut j = i + 2;
+            loop {
+                match chars.get(j) {
+                    None => return Err(malformed("Unterminated comment")),
+                    Some('*') if chars.get(j + 1) == Some(&'/') => break,
+                    _ => j += 1,
+                }
+            }
+            i = j + 2;
+            continue;
+        }
         let two = |d: char| chars.get(i + 1) == Some(&d);
         let (tok, len) = match c {
             '(' => (Tok::LParen, 1),
@@ -99,6 +113,7 @@ fn lex(text: &str) -> Result<Vec<Tok>> {
             '}' => (Tok::RBrace, 1),
             ',' => (Tok::Comma, 1),
             ':' => (Tok::Colon, 1),
+            ';' => (Tok::Semicolon, 1),
             '*' => (Tok::Star, 1),
             '+' => (Tok::Plus, 1),
             '-' => (Tok::Minus, 1),
@@ -243,9 +258,10 @@ pub fn parse(text: &str) -> Result<(Statement, usize)> {
         depth: 0,
     };
     let stmt = p.statement()?;
-    // One trailing semicolon-free statement only.
+    // One statement, optionally ended by a semicolon.
+    p.eat(&Tok::Semicolon);
     if p.peek() != &Tok::Eof {
-        return Err(p.unexpected());
+        return Err(malformed("Unexpected token after expression"));
     }
     Ok((stmt, p.params))
 }
@@ -380,7 +396,14 @@ impl Parser {
                             "Unpivot path component like a.*.b are not supported",
                         ));
                     }
-                    elems.push(PathElem::Name(self.name()?));
+                    // After a dot any word names a map key, keywords included.
+                    match self.peek().clone() {
+                        Tok::Word(w) => {
+                            self.next();
+                            elems.push(PathElem::Name(w));
+                        }
+                        _ => elems.push(PathElem::Name(self.name()?)),
+                    }
                 }
                 Tok::LBracket => {
                     self.next();
@@ -887,6 +910,7 @@ fn describe(t: &Tok) -> String {
         Tok::Comma => ",".into(),
         Tok::Dot => ".".into(),
         Tok::Colon => ":".into(),
+        Tok::Semicolon => ";".into(),
         Tok::Star => "*".into(),
         Tok::Plus => "+".into(),
         Tok::Minus => "-".into(),

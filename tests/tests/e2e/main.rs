@@ -9,6 +9,7 @@ mod differential;
 mod fidelity;
 mod hardening;
 mod items;
+mod partiql;
 mod query_scan;
 mod streams;
 mod wire;
