@@ -1,9 +1,11 @@
 // The AWS SDK for JavaScript (v3) against the emulator binary: a table with a stream, written
-// through @aws-sdk/client-dynamodb, read through @aws-sdk/client-dynamodb-streams.
+// through @aws-sdk/client-dynamodb, read through @aws-sdk/client-dynamodb-streams; then PartiQL
+// statements, a batch and a transaction.
 //
 //     node tests/js/streams_smoke.mjs http://127.0.0.1:8000
 import {
-  CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand,
+  BatchExecuteStatementCommand, CreateTableCommand, DeleteItemCommand, DynamoDBClient,
+  ExecuteStatementCommand, ExecuteTransactionCommand, PutItemCommand, UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import {
   DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand,
@@ -77,5 +79,54 @@ try {
 } catch (e) {
   check("a garbled iterator is refused", e.name === "ValidationException");
 }
+// PartiQL.
+await db.send(new CreateTableCommand({
+  TableName: "js-partiql",
+  KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+  AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+  BillingMode: "PAY_PER_REQUEST",
+}));
+await db.send(new ExecuteStatementCommand({
+  Statement: `INSERT INTO "js-partiql" VALUE {'id': ?, 'n': 1, 'tags': <<'a'>>}`,
+  Parameters: [{ S: "k" }],
+}));
+const updated = await db.send(new ExecuteStatementCommand({
+  Statement: `UPDATE "js-partiql" SET n = n + 1 SET tags = set_add(tags, <<'b'>>) WHERE id = 'k' RETURNING ALL NEW *`,
+}));
+check("an UPDATE returns the new item",
+  updated.Items.length === 1 && updated.Items[0].n.N === "2" && updated.Items[0].tags.SS.length === 2);
+const selected = await db.send(new ExecuteStatementCommand({
+  Statement: `SELECT n FROM "js-partiql" WHERE id = ?`, Parameters: [{ S: "k" }], ConsistentRead: true,
+}));
+check("a SELECT by key", selected.Items.length === 1 && selected.Items[0].n.N === "2");
+try {
+  await db.send(new ExecuteStatementCommand({ Statement: `INSERT INTO "js-partiql" VALUE {'id': 'k'}` }));
+  check("a duplicate INSERT is refused", false);
+} catch (e) {
+  check("a duplicate INSERT is refused", e.name === "DuplicateItemException");
+}
+const batch = await db.send(new BatchExecuteStatementCommand({
+  Statements: [
+    { Statement: `SELECT * FROM "js-partiql" WHERE id = 'k'` },
+    { Statement: `SELECT * FROM "js-partiql" WHERE n = 2` },
+  ],
+}));
+check("a batch answers statement by statement",
+  batch.Responses[0].Item?.id?.S === "k" && batch.Responses[1].Error?.Code === "ValidationError");
+try {
+  await db.send(new ExecuteTransactionCommand({
+    TransactStatements: [
+      { Statement: `DELETE FROM "js-partiql" WHERE id = 'k'` },
+      { Statement: `INSERT INTO "js-partiql" VALUE {'id': 'k'}` },
+    ],
+  }));
+  check("a transaction of one item twice is refused", false);
+} catch (e) {
+  check("a transaction of one item twice is refused", e.name === "ValidationException");
+}
+const tx = await db.send(new ExecuteTransactionCommand({
+  TransactStatements: [{ Statement: `SELECT n FROM "js-partiql" WHERE id = 'k'` }],
+}));
+check("a read transaction", tx.Responses.length === 1 && tx.Responses[0].Item.n.N === "2");
 console.log(`js: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -151,6 +151,47 @@ try:
 except ClientError as e:
     check("a garbled iterator is refused", e.response["Error"]["Code"] == "ValidationException")
 
+# PartiQL: statements with parameters, a duplicate INSERT, a batch and a transaction.
+client.create_table(
+    TableName="py-partiql",
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+    BillingMode="PAY_PER_REQUEST",
+)
+for i in range(5):
+    client.execute_statement(Statement="INSERT INTO \"py-partiql\" VALUE {'pk': ?, 'sk': ?, 'v': 'x'}",
+                             Parameters=[{"S": "a"}, {"N": str(i)}])
+page = client.execute_statement(Statement="SELECT sk FROM \"py-partiql\" WHERE pk = ? ORDER BY sk DESC",
+                                Parameters=[{"S": "a"}], Limit=2)
+check("a PartiQL page in descending sort-key order", page["Items"] == [{"sk": {"N": "4"}}, {"sk": {"N": "3"}}])
+rest = client.execute_statement(Statement="SELECT sk FROM \"py-partiql\" WHERE pk = ? ORDER BY sk DESC",
+                                Parameters=[{"S": "a"}], NextToken=page["NextToken"])
+check("NextToken resumes the statement", len(rest["Items"]) == 3 and "NextToken" not in rest)
+try:
+    client.execute_statement(Statement="INSERT INTO \"py-partiql\" VALUE {'pk': 'a', 'sk': 0}")
+    check("a duplicate INSERT is refused", False)
+except ClientError as e:
+    check("a duplicate INSERT is refused", e.response["Error"]["Code"] == "DuplicateItemException")
+batch = client.batch_execute_statement(Statements=[
+    {"Statement": "UPDATE \"py-partiql\" SET v = 'y' WHERE pk = 'a' AND sk = 0"},
+    {"Statement": "UPDATE \"py-partiql\" SET v = 'y' WHERE pk = 'zz' AND sk = 0"},
+])["Responses"]
+check("a batch answers statement by statement",
+      "Error" not in batch[0] and batch[1]["Error"]["Code"] == "ConditionalCheckFailed")
+try:
+    client.execute_transaction(TransactStatements=[
+        {"Statement": "DELETE FROM \"py-partiql\" WHERE pk = 'a' AND sk = 1"},
+        {"Statement": "UPDATE \"py-partiql\" SET v = 'z' WHERE pk = 'a' AND sk = 2 AND v = 'nope'"},
+    ])
+    check("a failed transaction is cancelled", False)
+except ClientError as e:
+    reasons = [r["Code"] for r in e.response.get("CancellationReasons", [])]
+    check("a failed transaction is cancelled",
+          e.response["Error"]["Code"] == "TransactionCanceledException" and reasons == ["None", "ConditionalCheckFailed"])
+check("nothing of it applied", len(client.execute_statement(
+    Statement="SELECT * FROM \"py-partiql\" WHERE pk = 'a' AND sk = 1", ConsistentRead=True)["Items"]) == 1)
+client.delete_table(TableName="py-partiql")
+
 table.delete()
 print(f"boto3: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

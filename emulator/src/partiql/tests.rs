@@ -33,7 +33,7 @@ fn select_with_projection_index_where_and_order() {
     );
     assert_eq!(p[2].0[1], PathElem::Name("e".into()));
     assert!(matches!(s.filter, Some(Expr::And(..))));
-    assert_eq!(s.order_by.unwrap().1, true);
+    assert!(s.order_by.unwrap().1);
 }
 
 #[test]
