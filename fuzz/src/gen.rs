@@ -479,3 +479,283 @@ impl Gen {
         }
     }
 }
+
+impl Gen {
+    /// A PartiQL literal for a key of type `ty`, or a `?` whose value goes to `params`.
+    fn partiql_key(&mut self, ty: &str, params: &mut Vec<Value>) -> String {
+        if ty == "B" || self.chance(0.5) {
+            params.push(self.key_value(ty));
+            return "?".into();
+        }
+        match ty {
+            "S" => format!("'k{}'", self.rng.gen_range(0..20)),
+            _ => self.rng.gen_range(0..20).to_string(),
+        }
+    }
+
+    /// A PartiQL value literal: scalars, lists, tuples, bags, sometimes a parameter.
+    fn partiql_value(&mut self, depth: u32, params: &mut Vec<Value>) -> String {
+        let choice = if depth == 0 {
+            self.rng.gen_range(0..6)
+        } else {
+            self.rng.gen_range(0..9)
+        };
+        match choice {
+            0 => format!("'{}'", self.pick(&["x", "", "it''s", "k1"])),
+            1 => self
+                .pick(&[
+                    "1",
+                    "-2.5",
+                    "1e3",
+                    "0",
+                    "99999999999999999999999999999999999999999",
+                ])
+                .to_string(),
+            2 => self.pick(&["true", "false", "null"]).to_string(),
+            3 => {
+                params.push(self.value(1));
+                "?".into()
+            }
+            4 => self
+                .pick(&[
+                    "<<'a', 'b'>>",
+                    "<<1, 2>>",
+                    "<<>>",
+                    "<<'a', 'a'>>",
+                    "<<1, 'x'>>",
+                ])
+                .to_string(),
+            5 => format!("'{}'", "y".repeat(self.rng.gen_range(0..40))),
+            6 => format!(
+                "[{}, {}]",
+                self.partiql_value(depth - 1, params),
+                self.partiql_value(depth - 1, params)
+            ),
+            7 => format!(
+                "{{'a': {}, 'b': {}}}",
+                self.partiql_value(depth - 1, params),
+                self.partiql_value(depth - 1, params)
+            ),
+            _ => format!("[{}]", self.partiql_value(depth - 1, params)),
+        }
+    }
+
+    fn partiql_path(&mut self) -> String {
+        let mut p = self
+            .pick(&["a", "b", "l", "m", "s", "pk", "sk", "g", "\"a\""])
+            .to_string();
+        for _ in 0..self.rng.gen_range(0..3) {
+            match self.rng.gen_range(0..3) {
+                0 => p.push_str(&format!("[{}]", self.rng.gen_range(0..4))),
+                1 => p.push_str(".x"),
+                _ => p.push_str("['y']"),
+            }
+        }
+        p
+    }
+
+    fn partiql_condition(&mut self, depth: u32, params: &mut Vec<Value>) -> String {
+        if depth == 0 || self.chance(0.4) {
+            let path = self.partiql_path();
+            let value = self.partiql_value(1, params);
+            return match self.rng.gen_range(0..10) {
+                0 => format!("{path} IS MISSING"),
+                1 => format!("{path} IS NOT NULL"),
+                2 => format!("begins_with({path}, {value})"),
+                3 => format!("contains({path}, {value})"),
+                4 => format!("attribute_type({path}, 'S')"),
+                5 => format!("size({path}) > {value}"),
+                6 => format!(
+                    "{path} BETWEEN {value} AND {}",
+                    self.partiql_value(0, params)
+                ),
+                7 => format!("{path} IN [{value}, {}]", self.partiql_value(0, params)),
+                _ => format!(
+                    "{path} {} {value}",
+                    self.pick(&["=", "<>", "<", "<=", ">", ">=", "!="])
+                ),
+            };
+        }
+        match self.rng.gen_range(0..3) {
+            0 => format!(
+                "{} AND {}",
+                self.partiql_condition(depth - 1, params),
+                self.partiql_condition(depth - 1, params)
+            ),
+            1 => format!(
+                "({} OR {})",
+                self.partiql_condition(depth - 1, params),
+                self.partiql_condition(depth - 1, params)
+            ),
+            _ => format!("NOT {}", self.partiql_condition(depth - 1, params)),
+        }
+    }
+
+    /// A WHERE clause on table `t`'s key (sometimes only part of it), maybe with more.
+    fn partiql_where(&mut self, t: usize, params: &mut Vec<Value>) -> String {
+        let (_, pk, sk) = TABLES[t];
+        let mut w = match self.rng.gen_range(0..6) {
+            0 => format!(
+                "pk IN [{}, {}]",
+                self.partiql_key(pk, params),
+                self.partiql_key(pk, params)
+            ),
+            1 => self.partiql_condition(2, params),
+            _ => format!("pk = {}", self.partiql_key(pk, params)),
+        };
+        if let Some(sk) = sk {
+            if self.chance(0.8) {
+                let op = self.pick(&["=", "=", "<", ">=", "BETWEEN"]).to_string();
+                let k = self.partiql_key(sk, params);
+                if op == "BETWEEN" {
+                    let k2 = self.partiql_key(sk, params);
+                    w.push_str(&format!(" AND sk BETWEEN {k} AND {k2}"));
+                } else {
+                    w.push_str(&format!(" AND sk {op} {k}"));
+                }
+            }
+        }
+        if self.chance(0.3) {
+            w.push_str(&format!(" AND {}", self.partiql_condition(1, params)));
+        }
+        w
+    }
+
+    /// A PartiQL statement on the small world's tables and its parameters: SELECT, INSERT,
+    /// UPDATE, DELETE, EXISTS, or a token soup.
+    pub fn statement(&mut self) -> (String, Vec<Value>) {
+        let t = self.rng.gen_range(0..TABLES.len());
+        let table = if self.chance(0.05) {
+            "missing_table"
+        } else {
+            TABLES[t].0
+        };
+        let mut params = Vec::new();
+        let text = match self.rng.gen_range(0..12) {
+            0..=3 => {
+                let from = if t == 1 && self.chance(0.3) {
+                    format!("\"{table}\".\"{}\"", self.pick(&["byG", "byL", "nope"]))
+                } else {
+                    format!("\"{table}\"")
+                };
+                let proj = if self.chance(0.5) {
+                    "*".to_string()
+                } else {
+                    format!("{}, {}", self.partiql_path(), self.partiql_path())
+                };
+                let mut s = format!("SELECT {proj} FROM {from}");
+                if self.chance(0.8) {
+                    s.push_str(&format!(" WHERE {}", self.partiql_where(t, &mut params)));
+                }
+                if self.chance(0.2) {
+                    s.push_str(&format!(
+                        " ORDER BY {} {}",
+                        self.pick(&["pk", "sk", "a"]),
+                        self.pick(&["ASC", "DESC", ""])
+                    ));
+                }
+                s
+            }
+            4 | 5 => {
+                let (_, pk, sk) = TABLES[t];
+                let mut fields = vec![format!("'pk': {}", self.partiql_key(pk, &mut params))];
+                if let Some(sk) = sk {
+                    if !self.chance(0.05) {
+                        fields.push(format!("'sk': {}", self.partiql_key(sk, &mut params)));
+                    }
+                }
+                for name in ["a", "m", "l"] {
+                    if self.chance(0.5) {
+                        fields.push(format!("'{name}': {}", self.partiql_value(2, &mut params)));
+                    }
+                }
+                format!("INSERT INTO \"{table}\" VALUE {{{}}}", fields.join(", "))
+            }
+            6 | 7 => {
+                let mut s = format!("UPDATE \"{table}\"");
+                for _ in 0..self.rng.gen_range(1..4) {
+                    let path = self.partiql_path();
+                    s.push_str(&match self.rng.gen_range(0..5) {
+                        0 => format!(" REMOVE {path}"),
+                        1 => format!(" SET {path} = {path} + 1"),
+                        2 => format!(" SET {path} = list_append({path}, [1])"),
+                        3 => format!(" SET {path} = set_add({path}, <<'z'>>)"),
+                        _ => format!(" SET {path} = {}", self.partiql_value(2, &mut params)),
+                    });
+                }
+                s.push_str(&format!(" WHERE {}", self.partiql_where(t, &mut params)));
+                if self.chance(0.3) {
+                    s.push_str(&format!(
+                        " RETURNING {} *",
+                        self.pick(&["ALL NEW", "ALL OLD", "MODIFIED NEW", "MODIFIED OLD"])
+                    ));
+                }
+                s
+            }
+            8 | 9 => {
+                let mut s = format!(
+                    "DELETE FROM \"{table}\" WHERE {}",
+                    self.partiql_where(t, &mut params)
+                );
+                if self.chance(0.2) {
+                    s.push_str(" RETURNING ALL OLD *");
+                }
+                s
+            }
+            10 => format!(
+                "EXISTS(SELECT * FROM \"{table}\" WHERE {})",
+                self.partiql_where(t, &mut params)
+            ),
+            _ => {
+                let words = [
+                    "SELECT",
+                    "*",
+                    "FROM",
+                    "\"fuzz_s\"",
+                    "WHERE",
+                    "pk",
+                    "=",
+                    "?",
+                    "'k1'",
+                    "AND",
+                    "OR",
+                    "NOT",
+                    "(",
+                    ")",
+                    "[",
+                    "]",
+                    "{",
+                    "}",
+                    "<<",
+                    ">>",
+                    ",",
+                    ":",
+                    "IN",
+                    "IS",
+                    "MISSING",
+                    "UPDATE",
+                    "SET",
+                    "REMOVE",
+                    "DELETE",
+                    "INSERT",
+                    "INTO",
+                    "VALUE",
+                    "RETURNING",
+                    ".",
+                    "1",
+                ];
+                let n = self.rng.gen_range(0..25);
+                let text: Vec<&str> = (0..n).map(|_| *self.pick(&words)).collect();
+                for _ in 0..text.iter().filter(|w| **w == "?").count() {
+                    params.push(self.value(1));
+                }
+                text.join(" ")
+            }
+        };
+        // Now and then the parameter count is off by one.
+        if self.chance(0.05) {
+            params.push(json!({"S": "extra"}));
+        }
+        (text, params)
+    }
+}

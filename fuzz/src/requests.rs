@@ -390,12 +390,55 @@ fn control_request(g: &mut Gen) -> Request {
     }
 }
 
+/// A PartiQL request: one statement, a batch or a transaction of a few.
+fn statement_request(g: &mut Gen) -> Request {
+    let one = |g: &mut Gen| {
+        let (text, params) = g.statement();
+        let mut s = json!({ "Statement": text });
+        if !params.is_empty() {
+            s["Parameters"] = json!(params);
+        }
+        s
+    };
+    match g.rng.gen_range(0..4) {
+        0 | 1 => {
+            let mut req = one(g);
+            if g.chance(0.3) {
+                req["Limit"] = json!(g.rng.gen_range(0..5));
+            }
+            if g.chance(0.3) {
+                req["ConsistentRead"] = json!(true);
+            }
+            if g.chance(0.3) {
+                req["ReturnConsumedCapacity"] = json!(*READ_CAPACITY.choose(&mut g.rng).unwrap());
+            }
+            if g.chance(0.05) {
+                req["NextToken"] = json!(g.string());
+            }
+            Request::Operation("ExecuteStatement", req)
+        }
+        2 => {
+            let statements: Vec<Value> = (0..g.rng.gen_range(1..5)).map(|_| one(g)).collect();
+            Request::Operation("BatchExecuteStatement", json!({ "Statements": statements }))
+        }
+        _ => {
+            let statements: Vec<Value> = (0..g.rng.gen_range(1..5)).map(|_| one(g)).collect();
+            let mut req = json!({ "TransactStatements": statements });
+            if g.chance(0.3) {
+                req["ClientRequestToken"] = json!(format!("t{}", g.rng.gen_range(0..5)));
+            }
+            Request::Operation("ExecuteTransaction", req)
+        }
+    }
+}
+
 /// A request, mostly for the item and read operations.
 pub fn request(g: &mut Gen) -> Request {
-    match g.rng.gen_range(0..20) {
+    match g.rng.gen_range(0..22) {
         0..=7 => item_request(g),
         8..=12 => read_request(g),
         13..=16 => batch_request(g),
+        17 | 18 => statement_request(g),
         _ => table_request(g),
     }
 }
