@@ -56,6 +56,7 @@ mod error;
 mod expr;
 mod model;
 mod read;
+mod statement;
 mod stream;
 mod table;
 mod transaction;
@@ -78,6 +79,7 @@ pub use model::{
 };
 pub use read::{BatchGet, Get, Query, Scan, BATCH_GET_MAX};
 pub use serde_dynamo::{binary_set, number_set, string_set};
+pub use statement::Statement;
 pub use stream::{End, ItemStream, ParallelScan};
 pub use table::{Billing, CreateTable};
 /// The date-time crate [`Iso8601`] and [`EpochSeconds`] wrap.
@@ -262,6 +264,12 @@ impl Mapper {
     /// item's hash key and returns it.
     pub async fn insert_auto_increment<M: Model + Sync>(&self, item: &mut M) -> Result<i64> {
         write::insert_auto_increment(self, item).await
+    }
+
+    /// A PartiQL statement whose items decode as `M`, e.g.
+    /// `mapper.statement::<Post>("SELECT * FROM \"posts\" WHERE id = ?").param("intro")`.
+    pub fn statement<M: Model>(&self, text: impl Into<String>) -> Statement<'_, M> {
+        Statement::new(self, text)
     }
 
     /// Collects writes to commit atomically.
