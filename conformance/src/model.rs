@@ -75,6 +75,36 @@ impl Model {
     /// Applies one operation and returns what DynamoDB answers.
     pub fn step(&mut self, op: &Op) -> Outcome {
         match op {
+            Op::SqlInsert { pk: p, sk: s, v } => {
+                let slot = self.schema.slot(*p, *s);
+                if self.items.contains_key(&slot) {
+                    return err("DuplicateItemException");
+                }
+                let item = self.put_item(*p, *s, v);
+                self.items.insert(slot, item);
+                ok(json!({ "Items": [] }))
+            }
+            Op::SqlSelect { pk: p, .. } => {
+                let items: Vec<Value> = self
+                    .items
+                    .range((*p, 0)..=(*p, u8::MAX))
+                    .map(|(_, i)| Value::Object(i.clone()))
+                    .collect();
+                ok(json!({ "Items": items }))
+            }
+            Op::SqlUpdate { pk: p, sk: s, v } => {
+                match self.items.get_mut(&self.schema.slot(*p, *s)) {
+                    None => err("ConditionalCheckFailedException"),
+                    Some(item) => {
+                        item.insert("v".into(), v.clone());
+                        ok(json!({ "Items": [item.clone()] }))
+                    }
+                }
+            }
+            Op::SqlDelete { pk: p, sk: s } => match self.items.remove(&self.schema.slot(*p, *s)) {
+                Some(old) => ok(json!({ "Items": [old] })),
+                None => ok(json!({ "Items": [] })),
+            },
             Op::Put {
                 pk: p,
                 sk: s,

@@ -128,6 +128,31 @@ pub enum Op {
     BatchPut {
         items: Vec<(u8, u8, Value)>,
     },
+    /// PartiQL `INSERT INTO t VALUE {...}` of the item a Put would write (every value a `?`
+    /// parameter): DuplicateItemException when the key exists.
+    SqlInsert {
+        pk: u8,
+        sk: u8,
+        v: Value,
+    },
+    /// PartiQL `SELECT * FROM t WHERE pk = ?` (a Query), paged with `Limit` and `NextToken`
+    /// to the end.
+    SqlSelect {
+        pk: u8,
+        limit: Option<u8>,
+    },
+    /// PartiQL `UPDATE t SET v = ? WHERE <key> RETURNING ALL NEW *`: ConditionalCheckFailed
+    /// when the item does not exist.
+    SqlUpdate {
+        pk: u8,
+        sk: u8,
+        v: Value,
+    },
+    /// PartiQL `DELETE FROM t WHERE <key> RETURNING ALL OLD *`.
+    SqlDelete {
+        pk: u8,
+        sk: u8,
+    },
     /// TransactWriteItems with two actions on one item, whose conditions contradict each other
     /// (the item must exist for one and must not for the other). The documentation refuses
     /// such a transaction (ValidationException); DynamoDB Local runs it and cancels it on the
@@ -168,6 +193,10 @@ impl Op {
             Op::BigPut { .. } => "PutItem(400 KB)",
             Op::Transact(_) => "TransactWriteItems",
             Op::Invalid(_) => "Invalid",
+            Op::SqlInsert { .. } => "ExecuteStatement(INSERT)",
+            Op::SqlSelect { .. } => "ExecuteStatement(SELECT)",
+            Op::SqlUpdate { .. } => "ExecuteStatement(UPDATE)",
+            Op::SqlDelete { .. } => "ExecuteStatement(DELETE)",
         }
     }
 }
@@ -577,6 +606,10 @@ pub fn op() -> impl Strategy<Value = Op> {
             })
         }),
         1 => invalid().prop_map(Op::Invalid),
+        2 => (0u8..3, 0u8..5, value()).prop_map(|(pk, sk, v)| Op::SqlInsert { pk, sk, v }),
+        2 => (0u8..3, prop::option::of(1u8..4)).prop_map(|(pk, limit)| Op::SqlSelect { pk, limit }),
+        1 => (0u8..3, 0u8..5, value()).prop_map(|(pk, sk, v)| Op::SqlUpdate { pk, sk, v }),
+        1 => (0u8..3, 0u8..5).prop_map(|(pk, sk)| Op::SqlDelete { pk, sk }),
         1 => (vec((0u8..3, 0u8..5), 1..6), projection())
             .prop_map(|(keys, project)| Op::BatchGet { keys, project }),
         1 => (0u8..3, 0u8..5, value()).prop_map(|(pk, sk, v)| Op::TransactSameItem { pk, sk, v }),
@@ -714,8 +747,60 @@ pub fn big_item_fits(schema: &Schema, delta: i32) -> bool {
 }
 
 /// The wire request of a (non-paged) operation: (operation name, body).
+/// A PartiQL WHERE on (p, s)'s primary key, its values appended to `params`.
+fn sql_key(schema: &Schema, p: u8, s: u8, params: &mut Vec<Value>) -> String {
+    params.push(schema.pk(p));
+    match schema.sk(s) {
+        Some(v) => {
+            params.push(v);
+            "pk = ? AND sk = ?".into()
+        }
+        None => "pk = ?".into(),
+    }
+}
+
+fn statement(text: String, params: Vec<Value>) -> (&'static str, Value) {
+    (
+        "ExecuteStatement",
+        json!({ "Statement": text, "Parameters": params }),
+    )
+}
+
 pub fn request(schema: &Schema, op: &Op, table: &str) -> (&'static str, Value) {
     match op {
+        Op::SqlInsert { pk, sk, v } => {
+            let it = item(schema, *pk, *sk, v);
+            let fields = it.as_object().expect("object");
+            let text = format!(
+                "INSERT INTO \"{table}\" VALUE {{{}}}",
+                fields
+                    .keys()
+                    .map(|k| format!("'{k}': ?"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            statement(text, fields.values().cloned().collect())
+        }
+        Op::SqlSelect { pk, .. } => statement(
+            format!("SELECT * FROM \"{table}\" WHERE pk = ?"),
+            vec![schema.pk(*pk)],
+        ),
+        Op::SqlUpdate { pk, sk, v } => {
+            let mut params = vec![v.clone()];
+            let key = sql_key(schema, *pk, *sk, &mut params);
+            statement(
+                format!("UPDATE \"{table}\" SET v = ? WHERE {key} RETURNING ALL NEW *"),
+                params,
+            )
+        }
+        Op::SqlDelete { pk, sk } => {
+            let mut params = Vec::new();
+            let key = sql_key(schema, *pk, *sk, &mut params);
+            statement(
+                format!("DELETE FROM \"{table}\" WHERE {key} RETURNING ALL OLD *"),
+                params,
+            )
+        }
         Op::Put {
             pk: p,
             sk: s,

@@ -10,8 +10,16 @@ use std::collections::BTreeMap;
 fn normalise(status: u16, body: &Value) -> Outcome {
     if status != 200 {
         let ty = body["__type"].as_str().unwrap_or("Unknown");
+        let kind = ty.rsplit('#').next().unwrap_or(ty);
+        // DynamoDB Local names AWS's DuplicateItemException `DuplicateItem`
+        // (docs/known-differences.md).
+        let kind = if kind == "DuplicateItem" {
+            "DuplicateItemException"
+        } else {
+            kind
+        };
         return Outcome {
-            kind: ty.rsplit('#').next().unwrap_or(ty).to_string(),
+            kind: kind.to_string(),
             body: Value::Null,
         };
     }
@@ -23,6 +31,35 @@ fn normalise(status: u16, body: &Value) -> Outcome {
     Outcome {
         kind: "ok".into(),
         body: canon(&b),
+    }
+}
+
+/// Runs a PartiQL SELECT to the end, following NextToken.
+fn statement_pages(target: &mut dyn Target, schema: &Schema, op: &Op, table: &str) -> Outcome {
+    let Op::SqlSelect { limit, .. } = op else {
+        unreachable!("only SELECTs page")
+    };
+    let (name, mut req) = ops::request(schema, op, table);
+    if let Some(l) = limit {
+        req["Limit"] = json!(l);
+    }
+    req["ConsistentRead"] = json!(true);
+    let mut items = Vec::new();
+    for _ in 0..1000 {
+        let (status, body) = target.call(name, &req);
+        let out = normalise(status, &body);
+        if out.kind != "ok" {
+            return out;
+        }
+        items.extend(body["Items"].as_array().cloned().unwrap_or_default());
+        match body.get("NextToken") {
+            Some(t) => req["NextToken"] = t.clone(),
+            None => break,
+        }
+    }
+    Outcome {
+        kind: "ok".into(),
+        body: canon(&json!({ "Items": items })),
     }
 }
 
@@ -137,6 +174,7 @@ pub fn run_on(
             Op::Query { .. } | Op::Scan { .. } | Op::QueryIndex { .. } => {
                 paged(target, schema, op, table)
             }
+            Op::SqlSelect { .. } => statement_pages(target, schema, op, table),
             Op::BatchGet { .. } => {
                 let (name, req) = ops::request(schema, op, table);
                 let (status, body) = target.call(name, &req);
