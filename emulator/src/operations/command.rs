@@ -319,7 +319,7 @@ mod tests {
     #[test]
     fn the_command_table_is_sorted_and_complete() {
         assert!(COMMANDS.windows(2).all(|w| w[0].0 < w[1].0));
-        assert_eq!(COMMANDS.len(), 22);
+        assert_eq!(COMMANDS.len(), 25);
         assert_eq!(operation("GetItem"), Some("GetItem"));
         assert_eq!(operation("getitem"), None);
     }

@@ -322,6 +322,22 @@ async fn malformed_and_failing_statements_get_dynamodbs_errors() {
             .send()
             .await,
     );
+    // ReturnValuesOnConditionCheckFailure: the failed UPDATE hands back the item as it is.
+    let err = c
+        .execute_statement()
+        .statement("UPDATE Things SET v = 2 WHERE pk = 'a' AND sk = '1' AND v > 5")
+        .return_values_on_condition_check_failure(
+            aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+        )
+        .send()
+        .await
+        .unwrap_err();
+    let aws_sdk_dynamodb::operation::execute_statement::ExecuteStatementError::ConditionalCheckFailedException(e) =
+        err.into_service_error()
+    else {
+        panic!("a failed condition")
+    };
+    assert_eq!(e.item().map(|i| i["v"].clone()), Some(n("1")));
     // The failed requests changed nothing.
     let scan = c.scan().table_name("Things").send().await.unwrap();
     assert_eq!(scan.count(), 1);
