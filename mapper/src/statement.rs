@@ -74,15 +74,12 @@ impl<'a, M: Model> Statement<'a, M> {
             .await
             .map_err(service)?;
         let consumed = out.consumed_capacity();
-        self.mapper.ledger.add(
-            if self.text.trim_start().len() >= 6
-                && self.text.trim_start()[..6].eq_ignore_ascii_case("select")
-            {
-                Consumed::read(consumed)
-            } else {
-                Consumed::write(consumed)
-            },
-        );
+        let reads = first_word(&self.text).eq_ignore_ascii_case("select");
+        self.mapper.ledger.add(if reads {
+            Consumed::read(consumed)
+        } else {
+            Consumed::write(consumed)
+        });
         Ok((out.items.unwrap_or_default(), out.next_token))
     }
 
@@ -134,5 +131,39 @@ impl<'a, M: Model> Statement<'a, M> {
     /// RETURNING).
     pub async fn execute(self) -> Result<()> {
         self.collect_raw().await.map(|_| ())
+    }
+}
+
+/// The statement's first word, after any leading comments (`-- ...` and `/* ... */`).
+fn first_word(text: &str) -> &str {
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("--") {
+            rest = r
+                .split_once('\n')
+                .map_or("", |(_, after)| after)
+                .trim_start();
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r
+                .split_once("*/")
+                .map_or("", |(_, after)| after)
+                .trim_start();
+        } else {
+            break;
+        }
+    }
+    let end = rest
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_first_word_skips_comments() {
+        assert_eq!(super::first_word("  -- a\n/* b */ select *"), "select");
+        assert_eq!(super::first_word("INSERT INTO t"), "INSERT");
+        assert_eq!(super::first_word("é"), "");
     }
 }

@@ -126,6 +126,12 @@ pub fn parse_condition(text: &str, p: &mut Placeholders, param: &str) -> Result<
     Ok(c)
 }
 
+/// Checks an update's paths for overlaps and conflicts, as an UpdateExpression's are (for
+/// updates built without one: PartiQL's SET and REMOVE clauses).
+pub(crate) fn check_update_paths<'x>(paths: impl Iterator<Item = &'x Path>) -> Result<()> {
+    parser::check_paths(Kind::Update, paths)
+}
+
 /// Parses an UpdateExpression.
 pub fn parse_update(text: &str, p: &mut Placeholders) -> Result<UpdateExpression> {
     let mut parser = Parser::new(text, Kind::Update, p)?;

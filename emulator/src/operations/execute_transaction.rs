@@ -129,7 +129,7 @@ impl TryFrom<Wire> for ExecuteTransaction {
                     ),
                 ));
             }
-            if let Statement::Select(sel) = &prepared.statement {
+            if let Statement::Select(sel) | Statement::Exists(sel) = &prepared.statement {
                 if sel.from.index.is_some() {
                     return Err(at(
                         i,
@@ -193,6 +193,19 @@ impl Command for ExecuteTransaction {
     }
 }
 
+/// A cancellation whose reasons are the statements' validation errors (`None` elsewhere).
+fn validation_reasons(refused: &[Option<String>]) -> DynamoError {
+    DynamoError::transaction_canceled(
+        refused
+            .iter()
+            .map(|u| match u {
+                Some(m) => json!({"Code": "ValidationError", "Message": m}),
+                None => json!({"Code": "None"}),
+            })
+            .collect(),
+    )
+}
+
 fn exists(attr: &str) -> Condition {
     Condition::AttributeExists(Path::attribute(attr))
 }
@@ -201,6 +214,7 @@ impl ExecuteTransaction {
     fn read(self, ctx: &mut Context<'_>) -> Result<Value> {
         let mut gets = Vec::with_capacity(self.statements.len());
         let mut columns = Vec::with_capacity(self.statements.len());
+        let mut refused: Vec<Option<String>> = Vec::with_capacity(self.statements.len());
         for (i, (prepared, _)) in self.statements.iter().enumerate() {
             let Statement::Select(select) = &prepared.statement else {
                 return Err(DynamoError::internal_bug());
@@ -220,6 +234,7 @@ impl ExecuteTransaction {
             if !rest.is_empty() {
                 return Err(not_single());
             }
+            refused.push(schema.key_from_request(&key).err().map(|e| e.message));
             let c = Columns::new(select.projection.as_ref()).map_err(|e| at(i, e))?;
             gets.push((
                 select.from.table.clone(),
@@ -227,6 +242,9 @@ impl ExecuteTransaction {
                 c.as_ref().map(Columns::projection),
             ));
             columns.push(c);
+        }
+        if refused.iter().any(Option::is_some) {
+            return Err(validation_reasons(&refused));
         }
         let mut out =
             TransactGetItems::planned(gets, self.return_consumed_capacity).execute(ctx)?;
@@ -243,9 +261,10 @@ impl ExecuteTransaction {
     fn write(self, ctx: &mut Context<'_>) -> Result<Value> {
         let mut actions = Vec::with_capacity(self.statements.len());
         let mut inserts = Vec::with_capacity(self.statements.len());
-        // A statement that does not name one item cancels the transaction with a
-        // ValidationError for it, once every statement has been checked.
-        let mut unkeyed: Vec<Option<String>> = vec![None; self.statements.len()];
+        // A statement that does not name one item (or whose key or item does not fit the
+        // schema) cancels the transaction with a ValidationError for it, once every statement
+        // has been checked.
+        let mut refused: Vec<Option<String>> = vec![None; self.statements.len()];
         for (i, (prepared, old)) in self.statements.iter().enumerate() {
             let binder = prepared.binder();
             let table = prepared.table().to_string();
@@ -298,21 +317,28 @@ impl ExecuteTransaction {
                 Statement::Select(_) => return Err(DynamoError::internal_bug()),
             };
             inserts.push(matches!(prepared.statement, Statement::Insert(_)));
-            match planned {
-                Some((action, condition)) => actions.push((table, action, condition, *old)),
-                None => unkeyed[i] = Some(table),
+            let fits = match &planned {
+                Some((PlannedAction::Put(item), _)) => schema.key_from_item(item).map(|_| ()),
+                Some((
+                    PlannedAction::Delete(key)
+                    | PlannedAction::ConditionCheck(key)
+                    | PlannedAction::Update(key, _),
+                    _,
+                )) => schema.key_from_request(key).map(|_| ()),
+                None => Err(DynamoError::validation(
+                    "The provided key element does not match the schema",
+                )),
+            };
+            match (planned, fits) {
+                (Some((action, condition)), Ok(())) => {
+                    actions.push((table, action, condition, *old))
+                }
+                (_, Err(e)) => refused[i] = Some(e.message),
+                (None, Ok(())) => {}
             }
         }
-        if unkeyed.iter().any(Option::is_some) {
-            return Err(DynamoError::transaction_canceled(
-                unkeyed
-                    .iter()
-                    .map(|u| match u {
-                        Some(_) => json!({"Code": "ValidationError", "Message": "The provided key element does not match the schema"}),
-                        None => json!({"Code": "None"}),
-                    })
-                    .collect(),
-            ));
+        if refused.iter().any(Option::is_some) {
+            return Err(validation_reasons(&refused));
         }
         let tx = TransactWriteItems::planned(actions, self.return_consumed_capacity, self.token);
         match tx.execute(ctx) {

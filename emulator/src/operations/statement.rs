@@ -284,10 +284,18 @@ impl Columns {
         Ok(Some(Columns(out)))
     }
 
+    /// What the command reads: the top-level attributes the paths start at (the paths are
+    /// then resolved in them; a nested projection would pack selected list elements
+    /// together).
     pub fn projection(&self) -> Projection {
-        Projection {
-            paths: self.0.iter().map(|(p, _)| p.clone()).collect(),
+        let mut paths: Vec<Path> = Vec::new();
+        for (p, _) in &self.0 {
+            let top = Path::attribute(p.top());
+            if !paths.contains(&top) {
+                paths.push(top);
+            }
         }
+        Projection { paths }
     }
 
     /// The item (wire JSON) as the SELECT returns it: each path's value under its name.
@@ -365,6 +373,18 @@ fn plan_select(select: &partiql::Select, binder: &Binder, t: &Table) -> Result<S
             return Err(key_type_error(&r.name));
         }
     }
+    // Only what a key condition accepts becomes one (begins_with of a string or binary,
+    // BETWEEN with its bounds in order); the rest is left to the filter, which holds the
+    // whole WHERE.
+    let sort = sort.filter(|s| match (s, &schema.range) {
+        (Condition::BeginsWith(..), Some(r)) => r.ty != crate::value::ScalarType::N,
+        (Condition::Between(_, Operand::Value(lo), Operand::Value(hi)), Some(r)) => {
+            let key =
+                |v: &AttributeValue| crate::operations::key_condition::typed_key(v, r.ty).ok();
+            key(lo) <= key(hi)
+        }
+        _ => true,
+    });
     let mut forward = true;
     if let Some((path, desc)) = &select.order_by {
         if select.filter.is_none() {

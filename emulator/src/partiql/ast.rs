@@ -107,6 +107,10 @@ pub enum Function {
     AttributeType,
     /// `size(path)`
     Size,
+    /// `attribute_exists(path)`
+    AttributeExists,
+    /// `attribute_not_exists(path)`
+    AttributeNotExists,
     /// `list_append(a, b)` (UPDATE only)
     ListAppend,
     /// `set_add(path, set)` (UPDATE only)
@@ -125,6 +129,8 @@ impl Function {
             "contains" => Function::Contains,
             "attribute_type" => Function::AttributeType,
             "size" => Function::Size,
+            "attribute_exists" => Function::AttributeExists,
+            "attribute_not_exists" => Function::AttributeNotExists,
             "list_append" => Function::ListAppend,
             "set_add" => Function::SetAdd,
             "set_delete" => Function::SetDelete,
@@ -136,7 +142,7 @@ impl Function {
     /// How many arguments it takes.
     pub fn arity(self) -> usize {
         match self {
-            Function::Size => 1,
+            Function::Size | Function::AttributeExists | Function::AttributeNotExists => 1,
             _ => 2,
         }
     }
@@ -148,6 +154,8 @@ impl Function {
             Function::Contains => "contains",
             Function::AttributeType => "attribute_type",
             Function::Size => "size",
+            Function::AttributeExists => "attribute_exists",
+            Function::AttributeNotExists => "attribute_not_exists",
             Function::ListAppend => "list_append",
             Function::SetAdd => "set_add",
             Function::SetDelete => "set_delete",

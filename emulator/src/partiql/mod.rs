@@ -43,6 +43,14 @@ fn unsupported_update(what: &str) -> DynamoError {
     ))
 }
 
+/// DynamoDB's error for an operand of the wrong type, found before anything is read.
+fn wrong_operand(operator: &str, v: &AttributeValue) -> DynamoError {
+    DynamoError::validation(format!(
+        "Incorrect operand type for operator or function; operator or function: {operator}, operand type: {}",
+        v.type_name()
+    ))
+}
+
 fn arity(f: Function, args: &[Expr]) -> Result<()> {
     if args.len() != f.arity() {
         return Err(DynamoError::validation(format!(
@@ -71,7 +79,11 @@ impl<'a> Binder<'a> {
     pub fn value(&self, e: &Expr) -> Result<AttributeValue> {
         Ok(match e {
             Expr::Literal(v) => v.clone(),
-            Expr::Param(i) => self.params[*i].clone(),
+            Expr::Param(i) => self.params.get(*i).cloned().ok_or_else(|| {
+                DynamoError::validation(
+                    "Number of parameters in request and statement don't match.",
+                )
+            })?,
             Expr::List(items) | Expr::Set(items)
                 if items.iter().any(|i| matches!(i, Expr::Param(_))) =>
             {
@@ -255,6 +267,13 @@ impl<'a> Binder<'a> {
                     Function::Contains => {
                         Condition::Contains(self.operand(&args[0])?, self.operand(&args[1])?)
                     }
+                    Function::AttributeExists => {
+                        Condition::AttributeExists(Self::path_of(&args[0], "attribute_exists")?)
+                    }
+                    Function::AttributeNotExists => Condition::AttributeNotExists(Self::path_of(
+                        &args[0],
+                        "attribute_not_exists",
+                    )?),
                     Function::AttributeType => Condition::AttributeType(
                         Self::path_of(&args[0], "attribute_type")?,
                         Operand::Value(Arc::new(self.value(&args[1])?)),
@@ -281,6 +300,14 @@ impl<'a> Binder<'a> {
                     Box::new(self.update_operand(a)?),
                     Box::new(self.update_operand(b)?),
                 );
+                // A literal that is not a number is refused before anything is read.
+                for o in [&a, &b] {
+                    if let Operand::Value(v) = o.as_ref() {
+                        if !matches!(v.as_ref(), AttributeValue::N(_)) {
+                            return Err(wrong_operand(if *plus { "+" } else { "-" }, v));
+                        }
+                    }
+                }
                 if *plus {
                     Operand::Plus(a, b)
                 } else {
@@ -289,10 +316,18 @@ impl<'a> Binder<'a> {
             }
             Expr::Call(Function::ListAppend, args) => {
                 arity(Function::ListAppend, args)?;
-                Operand::ListAppend(
+                let (a, b) = (
                     Box::new(self.update_operand(&args[0])?),
                     Box::new(self.update_operand(&args[1])?),
-                )
+                );
+                for o in [&a, &b] {
+                    if let Operand::Value(v) = o.as_ref() {
+                        if !matches!(v.as_ref(), AttributeValue::L(_)) {
+                            return Err(wrong_operand("list_append", v));
+                        }
+                    }
+                }
+                Operand::ListAppend(a, b)
             }
             Expr::Call(Function::IfNotExists, args) => {
                 arity(Function::IfNotExists, args)?;
@@ -314,7 +349,7 @@ impl<'a> Binder<'a> {
     /// An UPDATE's SET and REMOVE clauses as update actions (`set_add` and `set_delete` are
     /// UpdateItem's ADD and DELETE of set elements).
     pub fn actions(&self, assignments: &[Assignment]) -> Result<Vec<UpdateAction>> {
-        assignments
+        let actions = assignments
             .iter()
             .map(|a| match a {
                 Assignment::Remove(p) => Ok(UpdateAction::Remove(p.clone())),
@@ -355,7 +390,10 @@ impl<'a> Binder<'a> {
                 }
                 Assignment::Set(p, e) => Ok(UpdateAction::Set(p.clone(), self.update_operand(e)?)),
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        // Two clauses on overlapping or conflicting paths, as UpdateExpression refuses them.
+        crate::expression::check_update_paths(actions.iter().map(UpdateAction::path))?;
+        Ok(actions)
     }
 }
 

@@ -13,14 +13,16 @@
 //! cond      := and (OR and)*          and := not (AND not)*        not := NOT not | predicate
 //! predicate := '(' cond ')' | operand [cmp operand | BETWEEN operand AND operand
 //!              | IN ('[' | '(') operand, ... (']' | ')') | IS [NOT] (MISSING | NULL)]
-//! operand   := term (('+' | '-') term)*
+//! operand   := term [('+' | '-') term]
 //! term      := path | literal | '?' | function '(' args ')' | '[' ... ']' | '{' 'k': v, ... '}' | '<<' ... '>>'
 //! path      := name ('.' name | '[' integer ']' | '[' 'string' ']')*
 //! ```
 //!
 //! A malformed statement is a ValidationException whose message starts as DynamoDB's does
 //! (`Statement wasn't well formed, can't be processed: `); the parser never panics and bounds
-//! its recursion, so no statement (they are at most 8,192 bytes) can exhaust the stack.
+//! the trees it builds (100 levels of nesting, 300 AND/OR operators, one `+`/`-` per operand),
+//! so no statement (they are at most 8,192 characters) can exhaust the stack of the code that
+//! walks them.
 
 use super::ast::{
     Assignment, Delete, Expr, Function, Insert, IsWhat, Returning, Select, Statement, Target,
@@ -33,6 +35,8 @@ use crate::value::{AttributeValue, Number};
 /// How deeply conditions and values may nest (parentheses, lists, maps): far more than any
 /// real statement, and far less than the stack allows.
 const MAX_DEPTH: usize = 100;
+/// How many AND/OR operators one statement may chain (each makes the tree one level deeper).
+const MAX_OPERATORS: usize = 300;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -247,6 +251,7 @@ struct Parser {
     pos: usize,
     params: usize,
     depth: usize,
+    operators: usize,
 }
 
 /// Parses one statement; returns it and how many `?` parameters it has.
@@ -256,6 +261,7 @@ pub fn parse(text: &str) -> Result<(Statement, usize)> {
         pos: 0,
         params: 0,
         depth: 0,
+        operators: 0,
     };
     let stmt = p.statement()?;
     // One statement, optionally ended by a semicolon.
@@ -337,6 +343,14 @@ impl Parser {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(malformed("Statement is nested too deeply"));
+        }
+        Ok(())
+    }
+
+    fn operator(&mut self) -> Result<()> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(malformed("Statement has too many operators"));
         }
         Ok(())
     }
@@ -667,6 +681,7 @@ impl Parser {
         self.nest()?;
         let mut left = self.and()?;
         while self.eat_kw("OR") {
+            self.operator()?;
             let right = self.and()?;
             left = Expr::Or(Box::new(left), Box::new(right));
         }
@@ -677,6 +692,7 @@ impl Parser {
     fn and(&mut self) -> Result<Expr> {
         let mut left = self.not()?;
         while self.eat_kw("AND") {
+            self.operator()?;
             let right = self.not()?;
             left = Expr::And(Box::new(left), Box::new(right));
         }
@@ -764,19 +780,23 @@ impl Parser {
         }
     }
 
-    /// A value-producing expression: terms joined by `+` and `-`.
+    /// A value-producing expression: a term, or two joined by `+` or `-` (one operator, as in
+    /// UpdateExpression).
     fn operand(&mut self) -> Result<Expr> {
-        let mut left = self.term()?;
-        loop {
-            let plus = match self.peek() {
-                Tok::Plus => true,
-                Tok::Minus => false,
-                _ => return Ok(left),
-            };
-            self.next();
-            let right = self.term()?;
-            left = Expr::Arith(Box::new(left), plus, Box::new(right));
+        let left = self.term()?;
+        let plus = match self.peek() {
+            Tok::Plus => true,
+            Tok::Minus => false,
+            _ => return Ok(left),
+        };
+        self.next();
+        let right = self.term()?;
+        if matches!(self.peek(), Tok::Plus | Tok::Minus) {
+            return Err(malformed(
+                "Only one arithmetic operator is allowed in an operand",
+            ));
         }
+        Ok(Expr::Arith(Box::new(left), plus, Box::new(right)))
     }
 
     fn term(&mut self) -> Result<Expr> {

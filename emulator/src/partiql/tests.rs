@@ -1,5 +1,5 @@
 use super::*;
-use crate::expression::PathElem;
+use crate::expression::{Condition, PathElem};
 use proptest::prelude::*;
 
 fn ok(text: &str) -> (Statement, usize) {
@@ -125,6 +125,60 @@ fn malformed_statements_get_dynamodbs_messages() {
         "MISSING must be compared using IS operator"
     );
     assert_eq!(err("SELECT * FROM t LIMIT 1"), "Unsupported clause: LIMIT");
+}
+
+#[test]
+fn operator_chains_are_bounded() {
+    let chain = format!(
+        "UPDATE t SET n = {} WHERE pk = 'a'",
+        vec!["1"; 3000].join(" + ")
+    );
+    assert!(err(&chain).starts_with("Statement wasn't well formed"));
+    let ands = format!(
+        "SELECT * FROM t WHERE {}",
+        vec!["a = 1"; 1200].join(" AND ")
+    );
+    assert!(err(&ands).contains("too many operators"));
+    ok(&format!(
+        "SELECT * FROM t WHERE {}",
+        vec!["a = 1"; 200].join(" AND ")
+    ));
+}
+
+#[test]
+fn updates_are_checked_before_anything_is_read() {
+    let actions = |text: &str| {
+        let (s, _) = ok(text);
+        let Statement::Update(u) = s else { panic!() };
+        Binder::new(&[], 0)
+            .unwrap()
+            .actions(&u.assignments)
+            .map(|_| ())
+    };
+    assert_eq!(
+        actions("UPDATE t SET n = 'x' + 1 WHERE pk = 'a'")
+            .unwrap_err()
+            .message,
+        "Incorrect operand type for operator or function; operator or function: +, operand type: S"
+    );
+    assert!(actions("UPDATE t SET a = 1, a.b = 2 WHERE pk = 'a'")
+        .unwrap_err()
+        .message
+        .contains("Two document paths overlap"));
+    assert!(actions("UPDATE t SET a = 1 REMOVE a WHERE pk = 'a'").is_err());
+    assert!(actions("UPDATE t SET a = a - 1, b = list_append(b, [1]) WHERE pk = 'a'").is_ok());
+}
+
+#[test]
+fn attribute_exists_and_not_exists_are_functions() {
+    let (s, _) = ok("SELECT * FROM t WHERE attribute_exists(a.b) AND ATTRIBUTE_NOT_EXISTS(c)");
+    let Statement::Select(s) = s else { panic!() };
+    let c = Binder::new(&[], 0)
+        .unwrap()
+        .condition(s.filter.as_ref().unwrap())
+        .unwrap();
+    assert!(matches!(c, Condition::And(a, b)
+        if matches!(*a, Condition::AttributeExists(_)) && matches!(*b, Condition::AttributeNotExists(_))));
 }
 
 #[test]

@@ -83,6 +83,25 @@ async fn statements_insert_select_update_and_delete_items() {
         rows[1].is_empty(),
         "an item without the paths is an empty row"
     );
+    run(
+        c,
+        "UPDATE Posts SET l = [10, 11, 12] WHERE pk = 'p1' AND sk = 2",
+        vec![],
+    )
+    .await;
+    let rows = run(
+        c,
+        "SELECT l[2], l[1] FROM Posts WHERE pk = 'p1' AND sk = 2 AND attribute_exists(l)",
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        rows,
+        vec![HashMap::from([
+            ("l[2]".to_string(), n("12")),
+            ("l[1]".to_string(), n("11")),
+        ])]
+    );
 
     // UPDATE: SET with arithmetic, list_append and set_add; REMOVE; RETURNING.
     let rows = run(
@@ -718,6 +737,24 @@ async fn transactions_are_all_or_nothing() {
                 .await,
         );
     }
+    // A key of the wrong type cancels the transaction, that statement saying why.
+    let err = c
+        .execute_transaction()
+        .transact_statements(ps("UPDATE Acct SET bal = 1 WHERE id = 'a'", vec![]))
+        .transact_statements(ps("DELETE FROM Acct WHERE id = 5", vec![]))
+        .send()
+        .await
+        .unwrap_err();
+    let ExecuteTransactionError::TransactionCanceledException(e) = err.into_service_error() else {
+        panic!("a cancellation")
+    };
+    let reasons = e.cancellation_reasons();
+    assert_eq!(reasons[0].code(), Some("None"));
+    assert_eq!(reasons[1].code(), Some("ValidationError"));
+    assert_eq!(
+        reasons[1].message(),
+        Some("The provided key element does not match the schema")
+    );
     // EXISTS is a condition check.
     let err = c
         .execute_transaction()
