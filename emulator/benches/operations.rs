@@ -54,6 +54,12 @@ fn item_operations(c: &mut Criterion) {
     c.bench_function("in_process/GetItem+projection", |b| {
         b.iter(|| black_box(emu.call("GetItem", black_box(get_proj)).unwrap()))
     });
+    // The same read as a PartiQL statement: parse, bind, plan, then the same Query command.
+    let select =
+        br#"{"Statement":"SELECT * FROM bench WHERE pk = ?","Parameters":[{"S":"user#4242"}]}"#;
+    c.bench_function("in_process/ExecuteStatement(SELECT by key)", |b| {
+        b.iter(|| black_box(emu.call("ExecuteStatement", black_box(select)).unwrap()))
+    });
     let put = br#"{"TableName":"bench","Item":{"pk":{"S":"user#77"},"name":{"S":"someone"},"n":{"N":"77"},"tags":{"SS":["a","b"]}}}"#;
     c.bench_function("in_process/PutItem", |b| {
         b.iter(|| black_box(emu.call("PutItem", black_box(put)).unwrap()))

@@ -9,6 +9,7 @@
 
 use super::command::{Command, Context};
 use super::delete_item::DeleteItem;
+use super::get_item::GetItem;
 use super::put_item::PutItem;
 use super::query::{Query, QueryPlan};
 use super::scan::Scan;
@@ -39,8 +40,8 @@ const PAGE_BYTES: usize = 1024 * 1024;
 pub(super) struct Prepared {
     pub statement: Statement,
     pub params: Vec<AttributeValue>,
-    /// The statement's text and parameters, to which a NextToken is bound.
-    pub fingerprint: String,
+    /// The statement's text (with the parameters, what a NextToken is bound to).
+    text: String,
 }
 
 impl Prepared {
@@ -55,22 +56,27 @@ impl Prepared {
         let (statement, count) = partiql::parse(text)?;
         Binder::new(&params, count)?;
         check_in_sizes(&statement)?;
-        use sha2::Digest;
-        let mut h = sha2::Sha256::new();
-        h.update(text.as_bytes());
-        for p in &params {
-            h.update([0]);
-            h.update(serde_json::to_vec(p).unwrap_or_default());
-        }
-        let fingerprint = h.finalize()[..12]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         Ok(Prepared {
             statement,
             params,
-            fingerprint,
+            text: text.to_string(),
         })
+    }
+
+    /// A digest of the statement's text and parameters, to which its NextTokens are bound
+    /// (computed only when a page has a next one, or a request brings a token).
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(self.text.as_bytes());
+        for p in &self.params {
+            h.update([0]);
+            h.update(serde_json::to_vec(p).unwrap_or_default());
+        }
+        h.finalize()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     pub fn binder(&self) -> Binder<'_> {
@@ -329,6 +335,9 @@ struct SelectPlan {
     filter: Option<Condition>,
     columns: Option<Columns>,
     forward: bool,
+    /// The whole primary key, when the WHERE pins one item of the table: read as a GetItem
+    /// (the same item, the same units, without a range read).
+    item_key: Option<Item>,
 }
 
 fn plan_select(select: &partiql::Select, binder: &Binder, t: &Table) -> Result<SelectPlan> {
@@ -419,7 +428,23 @@ fn plan_select(select: &partiql::Select, binder: &Binder, t: &Table) -> Result<S
         }
         forward = !desc;
     }
+    let item_key = match (&keys, &schema.range, &sort) {
+        (Some(v), None, _) if index.is_none() && v.len() == 1 => {
+            let mut key = Item::new();
+            key.insert(schema.hash.name.clone(), v[0].clone());
+            Some(key)
+        }
+        (Some(v), Some(r), Some(s)) if index.is_none() && v.len() == 1 => equality_on(s, &r.name)
+            .map(|sv| {
+                let mut key = Item::new();
+                key.insert(schema.hash.name.clone(), v[0].clone());
+                key.insert(r.name.clone(), sv.clone());
+                key
+            }),
+        _ => None,
+    };
     Ok(SelectPlan {
+        item_key,
         index: select.from.index.clone(),
         keys,
         hash: schema.hash.name.clone(),
@@ -650,16 +675,18 @@ fn select_page(
             }
         }
     }
-    let fingerprint = format!(
-        "{}:{}:{}",
-        prepared.fingerprint,
-        select.from.table,
-        select.from.index.as_deref().unwrap_or("")
-    );
+    let fingerprint = || {
+        format!(
+            "{}:{}:{}",
+            prepared.fingerprint(),
+            select.from.table,
+            select.from.index.as_deref().unwrap_or("")
+        )
+    };
     let start = options
         .next_token
         .as_deref()
-        .map(|t| decode_token(&fingerprint, t))
+        .map(|t| decode_token(&fingerprint(), t))
         .transpose()?;
     let projection = plan.columns.as_ref().map(Columns::projection);
     let mut items: Vec<Value> = Vec::new();
@@ -670,6 +697,23 @@ fn select_page(
         None => item.clone(),
     };
     match &plan.keys {
+        Some(_) if plan.item_key.is_some() && start.is_none() => {
+            let get = GetItem::planned(
+                select.from.table.clone(),
+                plan.item_key.clone().unwrap_or_default(),
+                options.consistent,
+                // The WHERE is evaluated on the whole item, then the columns taken.
+                None,
+                options.return_consumed_capacity.clone(),
+            );
+            let out = get.execute(ctx)?;
+            if let Some(item) = out.item {
+                if plan.filter.as_ref().is_none_or(|f| f.evaluate(&item)) {
+                    items.push(shape(&to_value(item)?));
+                }
+            }
+            consumed = out.consumed_capacity;
+        }
         None => {
             let scan = Scan::planned(
                 select.from.table.clone(),
@@ -750,7 +794,7 @@ fn select_page(
     }
     Ok(StatementOutput {
         items,
-        next_token: next.map(|t| encode_token(&fingerprint, &t)),
+        next_token: next.map(|t| encode_token(&fingerprint(), &t)),
         consumed,
     })
 }

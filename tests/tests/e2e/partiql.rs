@@ -480,6 +480,31 @@ async fn selects_page_and_cost_as_the_query_or_scan_they_stand_for() {
     assert_eq!(cost("SELECT * FROM Log WHERE pk = 'a'").await, query);
     assert_eq!(cost("SELECT * FROM Log WHERE sk = 3").await, scan);
     assert!(scan > query);
+    // One item by its whole key costs the GetItem it is; the WHERE sees the whole item
+    // even where the projection keeps less.
+    let get = c
+        .get_item()
+        .table_name("Log")
+        .key("pk", s("a"))
+        .key("sk", n("3"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap()
+        .consumed_capacity()
+        .and_then(|cc| cc.capacity_units())
+        .unwrap();
+    assert_eq!(
+        cost("SELECT sk FROM Log WHERE pk = 'a' AND sk = 3 AND pad <> 'y'").await,
+        get
+    );
+    let rows = run(
+        c,
+        "SELECT sk FROM Log WHERE pk = 'a' AND sk = 3 AND begins_with(pad, 'x')",
+        vec![],
+    )
+    .await;
+    assert_eq!(rows, vec![HashMap::from([("sk".to_string(), n("3"))])]);
 }
 
 #[tokio::test]
