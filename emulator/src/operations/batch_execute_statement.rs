@@ -134,6 +134,18 @@ impl Command for BatchExecuteStatement {
     }
 
     fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
+        // Two statements on one item: the whole batch is refused, as BatchGetItem and
+        // BatchWriteItem refuse a key twice, before anything runs.
+        let mut seen = std::collections::HashSet::new();
+        for e in &self.entries {
+            if let Some(id) = e.prepared.as_ref().ok().and_then(|p| identity(ctx, p)) {
+                if !seen.insert(id) {
+                    return Err(DynamoError::validation(
+                        "Provided list of item keys contains duplicates",
+                    ));
+                }
+            }
+        }
         let rcc = self.return_consumed_capacity;
         let mut consumed: BTreeMap<String, Option<Value>> = BTreeMap::new();
         let mut responses = Vec::with_capacity(self.entries.len());
@@ -182,6 +194,40 @@ impl Command for BatchExecuteStatement {
         }
         Ok(out)
     }
+}
+
+/// The item a statement names (its table and primary key), when it names one.
+fn identity(ctx: &Context<'_>, prepared: &Prepared) -> Option<(String, crate::value::Item)> {
+    let table = prepared.table().to_string();
+    let schema = ctx.engine.catalog.get(&table)?.read().def.schema.clone();
+    let binder = prepared.binder();
+    let key = match &prepared.statement {
+        Statement::Insert(i) => {
+            let item = binder.item(&i.value).ok()?;
+            let mut key = crate::value::Item::new();
+            for attr in std::iter::once(&schema.hash).chain(schema.range.as_ref()) {
+                key.insert(attr.name.clone(), item.get(&attr.name)?.clone());
+            }
+            key
+        }
+        Statement::Update(u) => {
+            single_item(binder.condition(&u.filter).ok()?, &schema)
+                .ok()?
+                .0
+        }
+        Statement::Delete(d) => {
+            single_item(binder.condition(&d.filter).ok()?, &schema)
+                .ok()?
+                .0
+        }
+        Statement::Select(s) if s.from.index.is_none() => {
+            single_item(binder.condition(s.filter.as_ref()?).ok()?, &schema)
+                .ok()?
+                .0
+        }
+        _ => return None,
+    };
+    Some((table, key))
 }
 
 /// A batch read: one item by its whole primary key, from the table (not an index).

@@ -373,6 +373,23 @@ fn plan_select(select: &partiql::Select, binder: &Binder, t: &Table) -> Result<S
             ));
         }
     }
+    // An IN on the sort key decomposes too (one read per pair of values): its values must be
+    // of the key's type, and the pairs count against the limit.
+    if let (Some(values), Some(r)) = (&keys, &schema.range) {
+        if let Some(sorts) = parts.iter().find_map(|c| match c {
+            Condition::In(..) => key_values(c, &r.name),
+            _ => None,
+        }) {
+            if sorts.iter().any(|v| v.scalar_type() != Some(r.ty)) {
+                return Err(key_type_error(&r.name));
+            }
+            if values.len() * sorts.len() > MAX_DECOMPOSED {
+                return Err(DynamoError::validation(
+                    "Too many decomposed read operations for a given query.",
+                ));
+            }
+        }
+    }
     let sort = match (&keys, &schema.range) {
         (Some(_), Some(r)) => parts.iter().find_map(|c| sort_condition(c, &r.name)),
         _ => None,

@@ -269,6 +269,12 @@ async fn malformed_and_failing_statements_get_dynamodbs_errors() {
             ),
         ),
         (
+            "too many decomposed reads",
+            "SELECT * FROM Things WHERE pk IN ['a','b','c','d','e','f','g','h','i','j','k','l','m','n','o','p','q','r','s','t','u','v','w','x','y','z'] AND sk IN ['1', '2']",
+            vec![],
+            Expected::validation("Too many decomposed read operations for a given query."),
+        ),
+        (
             "ORDER BY without a partition-key condition",
             "SELECT * FROM Things WHERE v = 1 ORDER BY sk",
             vec![],
@@ -545,6 +551,7 @@ async fn batch_statements_answer_one_by_one() {
     let c = &env.client;
     create_table(c, "Users", "id", None).await;
     run(c, "INSERT INTO Users VALUE {'id': 'x', 'n': 1}", vec![]).await;
+    run(c, "INSERT INTO Users VALUE {'id': 'z', 'n': 1}", vec![]).await;
     let st = |text: &str| {
         BatchStatementRequest::builder()
             .statement(text)
@@ -555,7 +562,7 @@ async fn batch_statements_answer_one_by_one() {
         .batch_execute_statement()
         .statements(st("INSERT INTO Users VALUE {'id': 'y'}"))
         .statements(st("INSERT INTO Users VALUE {'id': 'x'}"))
-        .statements(st("UPDATE Users SET n = n + 1 WHERE id = 'x'"))
+        .statements(st("UPDATE Users SET n = n + 1 WHERE id = 'z'"))
         .statements(st("UPDATE Users SET n = 1 WHERE id = 'nobody'"))
         .statements(st("DELETE FROM Gone WHERE id = 'x'"))
         .statements(st("NOT PARTIQL"))
@@ -585,7 +592,7 @@ async fn batch_statements_answer_one_by_one() {
 
     let out = c
         .batch_execute_statement()
-        .statements(st("SELECT n FROM Users WHERE id = 'x'"))
+        .statements(st("SELECT n FROM Users WHERE id = 'z'"))
         .statements(st("SELECT * FROM Users WHERE id = 'nobody'"))
         .statements(st("SELECT * FROM Users WHERE n = 2"))
         .send()
@@ -607,6 +614,14 @@ async fn batch_statements_answer_one_by_one() {
                 .send()
                 .await,
         );
+    Expected::validation("Provided list of item keys contains duplicates").check(
+        "one item twice",
+        c.batch_execute_statement()
+            .statements(st("UPDATE Users SET n = 5 WHERE id = 'x'"))
+            .statements(st("DELETE FROM Users WHERE id = 'x'"))
+            .send()
+            .await,
+    );
     let too_many: Vec<BatchStatementRequest> = (0..26)
         .map(|i| st(&format!("SELECT * FROM Users WHERE id = '{i}'")))
         .collect();
