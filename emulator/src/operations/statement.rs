@@ -1,6 +1,7 @@
 //! PartiQL statements planned onto the item commands, as DynamoDB plans them: a SELECT whose
-//! WHERE pins the partition key (`=`, `IN`, or an OR of equalities) is one Query per key value,
-//! any other SELECT a Scan with the WHERE as its filter; INSERT is a PutItem under
+//! WHERE names one item of the table by its whole key is a GetItem, one that pins the partition
+//! key (`=`, `IN`, or an OR of equalities) one Query per key value, any other SELECT a Scan with
+//! the WHERE as its filter; INSERT is a PutItem under
 //! `attribute_not_exists` of the partition key, UPDATE an UpdateItem under `attribute_exists`
 //! and the WHERE's other conditions, DELETE a DeleteItem under those conditions. The commands
 //! meter, throttle, page and read replicas exactly as when called directly, because they are
