@@ -374,6 +374,28 @@ fn plan_select(select: &partiql::Select, binder: &Binder, t: &Table) -> Result<S
             ));
         }
     }
+    // A Query of a global index filters only what the index holds (the service's answer; with
+    // no key condition the index is scanned and such a filter just matches nothing).
+    if let (Some(idx), Some(_), Some(f)) = (index, &keys, &filter) {
+        if super::query_page::is_global(t, idx) {
+            let mut missing: Vec<&str> = Vec::new();
+            for p in f.paths() {
+                let top = p.top();
+                if !super::query_page::index_holds(idx, &t.def.schema, top)
+                    && !missing.contains(&top)
+                {
+                    missing.push(top);
+                }
+            }
+            if !missing.is_empty() {
+                return Err(DynamoError::invalid_parameter(format!(
+                    "Secondary index {} does not project one or more filter attributes: [{}]",
+                    idx.name,
+                    missing.join(", ")
+                )));
+            }
+        }
+    }
     // An IN on the sort key decomposes too (one read per pair of values): its values must be
     // of the key's type, and the pairs count against the limit.
     if let (Some(values), Some(r)) = (&keys, &schema.range) {

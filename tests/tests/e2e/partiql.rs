@@ -318,6 +318,46 @@ async fn malformed_and_failing_statements_get_dynamodbs_errors() {
             .await;
         expected.check(case, answer);
     }
+    c.create_table()
+        .table_name("Inc")
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .key_schema(ks("pk", aws_sdk_dynamodb::types::KeyType::Hash))
+        .attribute_definitions(ad("pk", ScalarAttributeType::S))
+        .attribute_definitions(ad("g", ScalarAttributeType::S))
+        .global_secondary_indexes(
+            aws_sdk_dynamodb::types::GlobalSecondaryIndex::builder()
+                .index_name("byG")
+                .key_schema(ks("g", aws_sdk_dynamodb::types::KeyType::Hash))
+                .projection(
+                    aws_sdk_dynamodb::types::Projection::builder()
+                        .projection_type(aws_sdk_dynamodb::types::ProjectionType::Include)
+                        .non_key_attributes("a")
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    Expected::validation(
+        "One or more parameter values were invalid: Secondary index byG does not project one or more filter attributes: [z, y]",
+    )
+    .check(
+        "a GSI filter on attributes it does not project",
+        c.execute_statement()
+            .statement("SELECT * FROM Inc.byG WHERE g = 'x' AND a = 1 AND (z = 2 OR y = 3)")
+            .send()
+            .await,
+    );
+    assert!(c
+        .execute_statement()
+        .statement("SELECT * FROM Inc.byG WHERE z = 2")
+        .send()
+        .await
+        .unwrap()
+        .items()
+        .is_empty());
     Expected::validation("Strongly consistent read is not supported on Global Secondary Indexes")
         .check(
             "strong read of a GSI",
