@@ -396,6 +396,25 @@ fn plan_select(select: &partiql::Select, binder: &Binder, t: &Table) -> Result<S
             }
         }
     }
+    // An OR that names the sort key decomposes into reads of the partition, which must not
+    // overlap: only equalities of the sort key may be OR-ed (`sk = 1 OR sk = 2`); a range
+    // or another attribute beside one overlaps (the service's answer for
+    // `sk > '0' OR sk < '5'` and `sk = '1' OR flag = 'two'`).
+    if let (Some(_), Some(r)) = (&keys, &schema.range) {
+        for c in &parts {
+            if let Condition::Or(..) = c {
+                let names_sort = c
+                    .paths()
+                    .iter()
+                    .any(|p| p.0.len() == 1 && p.top() == r.name);
+                if names_sort && key_values(c, &r.name).is_none() {
+                    return Err(DynamoError::validation(
+                        "Overlapping conditions with range keys are not supported in where clause",
+                    ));
+                }
+            }
+        }
+    }
     // An IN on the sort key decomposes too (one read per pair of values): its values must be
     // of the key's type, and the pairs count against the limit.
     if let (Some(values), Some(r)) = (&keys, &schema.range) {

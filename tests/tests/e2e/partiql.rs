@@ -269,6 +269,22 @@ async fn malformed_and_failing_statements_get_dynamodbs_errors() {
             ),
         ),
         (
+            "sort-key ranges OR-ed",
+            "SELECT * FROM Things WHERE pk = 'a' AND (sk > '0' OR sk < '5')",
+            vec![],
+            Expected::validation(
+                "Overlapping conditions with range keys are not supported in where clause",
+            ),
+        ),
+        (
+            "the sort key OR-ed with another attribute",
+            "SELECT * FROM Things WHERE pk = 'a' AND (sk = '1' OR v = 2)",
+            vec![],
+            Expected::validation(
+                "Overlapping conditions with range keys are not supported in where clause",
+            ),
+        ),
+        (
             "too many decomposed reads",
             "SELECT * FROM Things WHERE pk IN ['a','b','c','d','e','f','g','h','i','j','k','l','m','n','o','p','q','r','s','t','u','v','w','x','y','z'] AND sk IN ['1', '2']",
             vec![],
@@ -379,6 +395,14 @@ async fn malformed_and_failing_statements_get_dynamodbs_errors() {
             .send()
             .await,
     );
+    // Sort-key equalities OR-ed are fine (a filter here, decomposed on the service).
+    let rows = run(
+        c,
+        "SELECT * FROM Things WHERE pk = 'a' AND (sk = '1' OR sk = '2')",
+        vec![],
+    )
+    .await;
+    assert_eq!(rows.len(), 1);
     Expected::validation("Invalid NextToken").check(
         "a made-up NextToken",
         c.execute_statement()
