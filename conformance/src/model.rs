@@ -84,6 +84,7 @@ impl Model {
                 self.items.insert(slot, item);
                 ok(json!({ "Items": [] }))
             }
+            Op::SqlInvalid(_) => err("ValidationException"),
             Op::SqlSelect { pk: p, .. } => {
                 let items: Vec<Value> = self
                     .items

@@ -153,6 +153,10 @@ pub enum Op {
         pk: u8,
         sk: u8,
     },
+    /// A PartiQL statement DynamoDB refuses with a ValidationException (one of
+    /// [`INVALID_STATEMENTS`], on the workload's table): malformed, a partial key, a parameter
+    /// count that does not match, an unknown function, a key attribute updated.
+    SqlInvalid(u8),
     /// TransactWriteItems with two actions on one item, whose conditions contradict each other
     /// (the item must exist for one and must not for the other). The documentation refuses
     /// such a transaction (ValidationException); DynamoDB Local runs it and cancels it on the
@@ -197,6 +201,7 @@ impl Op {
             Op::SqlSelect { .. } => "ExecuteStatement(SELECT)",
             Op::SqlUpdate { .. } => "ExecuteStatement(UPDATE)",
             Op::SqlDelete { .. } => "ExecuteStatement(DELETE)",
+            Op::SqlInvalid(_) => "ExecuteStatement(invalid)",
         }
     }
 }
@@ -610,6 +615,7 @@ pub fn op() -> impl Strategy<Value = Op> {
         2 => (0u8..3, prop::option::of(1u8..4)).prop_map(|(pk, limit)| Op::SqlSelect { pk, limit }),
         1 => (0u8..3, 0u8..5, value()).prop_map(|(pk, sk, v)| Op::SqlUpdate { pk, sk, v }),
         1 => (0u8..3, 0u8..5).prop_map(|(pk, sk)| Op::SqlDelete { pk, sk }),
+        1 => (0..INVALID_STATEMENTS.len() as u8).prop_map(Op::SqlInvalid),
         1 => (vec((0u8..3, 0u8..5), 1..6), projection())
             .prop_map(|(keys, project)| Op::BatchGet { keys, project }),
         1 => (0u8..3, 0u8..5, value()).prop_map(|(pk, sk, v)| Op::TransactSameItem { pk, sk, v }),
@@ -747,6 +753,20 @@ pub fn big_item_fits(schema: &Schema, delta: i32) -> bool {
 }
 
 /// The wire request of a (non-paged) operation: (operation name, body).
+/// Statements DynamoDB refuses whatever the table holds (`{t}` is the table): the same
+/// ValidationException on the emulator, the model and DynamoDB Local. Each takes one `?`
+/// parameter, the partition key of slot 0.
+pub const INVALID_STATEMENTS: &[&str] = &[
+    "SELECT * FROM \"{t}\" WHERE pk = ? garbage",
+    "SELEC * FROM \"{t}\" WHERE pk = ?",
+    "UPDATE \"{t}\" SET v = 1 WHERE v = ?",
+    "DELETE FROM \"{t}\" WHERE v = ?",
+    "SELECT * FROM \"{t}\" WHERE pk = ? AND pk = ?",
+    "SELECT * FROM \"{t}\" WHERE frobnicate(pk) AND pk = ?",
+    "UPDATE \"{t}\" SET pk = ? WHERE pk = ?",
+    "INSERT INTO \"{t}\" VALUE {'v': ?}",
+];
+
 /// A PartiQL WHERE on (p, s)'s primary key, its values appended to `params`.
 fn sql_key(schema: &Schema, p: u8, s: u8, params: &mut Vec<Value>) -> String {
     params.push(schema.pk(p));
@@ -781,6 +801,10 @@ pub fn request(schema: &Schema, op: &Op, table: &str) -> (&'static str, Value) {
             );
             statement(text, fields.values().cloned().collect())
         }
+        Op::SqlInvalid(i) => statement(
+            INVALID_STATEMENTS[*i as usize % INVALID_STATEMENTS.len()].replace("{t}", table),
+            vec![schema.pk(0)],
+        ),
         Op::SqlSelect { pk, .. } => statement(
             format!("SELECT * FROM \"{table}\" WHERE pk = ?"),
             vec![schema.pk(*pk)],
