@@ -421,18 +421,31 @@ impl Parser {
                 }
                 Tok::LBracket => {
                     self.next();
+                    // A sign before the index: `[-0]` is index 0, any other negative index
+                    // is out of range.
+                    let negative =
+                        matches!(self.peek(), Tok::Minus) && matches!(self.peek_at(1), Tok::Num(_));
+                    if negative {
+                        self.next();
+                    }
                     let inner = self.peek().clone();
                     if matches!(inner, Tok::Num(_) | Tok::Str(_) | Tok::Star) {
                         self.next();
                     }
                     match inner {
                         Tok::Num(n) => {
-                            let i = n.parse::<usize>().map_err(|_| {
-                                DynamoError::validation(format!(
-                                    "List index is not within the allowable range; index: [{n}]"
-                                ))
-                            })?;
-                            elems.push(PathElem::Index(i));
+                            // Indexes are 32-bit in the service: at most 2,147,483,647.
+                            let i = n
+                                .parse::<u32>()
+                                .ok()
+                                .filter(|i| *i <= i32::MAX as u32 && (!negative || *i == 0))
+                                .ok_or_else(|| {
+                                    DynamoError::validation(format!(
+                                        "List index is not within the allowable range; index: [{}{n}]",
+                                        if negative { "-" } else { "" }
+                                    ))
+                                })?;
+                            elems.push(PathElem::Index(i as usize));
                         }
                         Tok::Str(s) => elems.push(PathElem::Name(s)),
                         Tok::Star => {
@@ -814,12 +827,23 @@ impl Parser {
                 self.next();
                 Ok(Expr::Literal(AttributeValue::N(number(&n)?)))
             }
-            Tok::Minus if matches!(self.peek_at(1), Tok::Num(_)) => {
-                self.next();
-                let Tok::Num(n) = self.next() else {
+            Tok::Minus => {
+                // Signs fold into a number literal (`- - 1` is 1); before anything else a
+                // minus is an error, as it is on the service (`n > -?`).
+                let mut negative = false;
+                let mut ahead = 0;
+                while matches!(self.peek_at(ahead), Tok::Minus) {
+                    negative = !negative;
+                    ahead += 1;
+                }
+                let Tok::Num(n) = self.peek_at(ahead).clone() else {
                     return Err(self.unexpected());
                 };
-                Ok(Expr::Literal(AttributeValue::N(number(&format!("-{n}"))?)))
+                for _ in 0..=ahead {
+                    self.next();
+                }
+                let text = if negative { format!("-{n}") } else { n };
+                Ok(Expr::Literal(AttributeValue::N(number(&text)?)))
             }
             Tok::LBracket => {
                 self.next();

@@ -128,6 +128,23 @@ fn malformed_statements_get_dynamodbs_messages() {
 }
 
 #[test]
+fn signs_fold_and_list_indexes_are_32_bit() {
+    let (s, _) = ok("SELECT l[-0] FROM t WHERE n = - - 1 AND m > -5");
+    let Statement::Select(s) = s else { panic!() };
+    assert_eq!(s.projection.unwrap()[0].0[1], PathElem::Index(0));
+    ok("SELECT l[2147483647] FROM t");
+    assert_eq!(
+        err("SELECT l[-1] FROM t"),
+        "List index is not within the allowable range; index: [-1]"
+    );
+    assert_eq!(
+        err("SELECT l[2147483648] FROM t"),
+        "List index is not within the allowable range; index: [2147483648]"
+    );
+    assert!(err("SELECT * FROM t WHERE n > -?").starts_with("Statement wasn't well formed"));
+}
+
+#[test]
 fn operator_chains_are_bounded() {
     let chain = format!(
         "UPDATE t SET n = {} WHERE pk = 'a'",
