@@ -7,9 +7,9 @@
 use super::command::{json, Command, Context};
 use super::get_item::GetItem;
 use super::statement::{
-    add_consumed, execute, single_item, statement_length, Columns, Options, Prepared,
+    add_consumed, exact_key, execute, single_item, statement_length, Columns, Options, Prepared,
 };
-use super::validate::{list_length, return_consumed_capacity};
+use super::validate::{list_length, parameters_length, return_consumed_capacity};
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::partiql::Statement;
 use crate::value::attribute::WireValue;
@@ -89,13 +89,11 @@ impl TryFrom<BatchExecuteStatementInput> for BatchExecuteStatement {
                 s.statement.as_deref(),
                 "statements.member.statement",
             );
-            if s.parameters.as_ref().is_some_and(Vec::is_empty) {
-                c.add(
-                    "[]",
-                    "statements.member.parameters",
-                    "Member must have length greater than or equal to 1",
-                );
-            }
+            parameters_length(
+                &mut c,
+                s.parameters.as_ref(),
+                "statements.member.parameters",
+            );
         }
         return_consumed_capacity(&mut c, input.return_consumed_capacity.as_deref());
         let statements = c.finish(input.statements)?;
@@ -251,15 +249,7 @@ fn read(
         .def
         .schema
         .clone();
-    if select.from.index.is_some() {
-        return Err(not_single());
-    }
-    let binder = prepared.binder();
-    let filter = select.filter.as_ref().ok_or_else(not_single)?;
-    let (key, rest) = single_item(binder.condition(filter)?, &schema).map_err(|_| not_single())?;
-    if !rest.is_empty() {
-        return Err(not_single());
-    }
+    let key = exact_key(select, &prepared.binder(), &schema)?.ok_or_else(not_single)?;
     let columns = Columns::new(select.projection.as_ref())?;
     let get = GetItem::planned(
         select.from.table.clone(),

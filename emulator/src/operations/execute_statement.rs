@@ -4,7 +4,7 @@
 
 use super::command::{json, Command, Context};
 use super::statement::{execute, statement_length, Options, Prepared};
-use super::validate::{enum_check, return_consumed_capacity};
+use super::validate::{enum_check, parameters_length, return_consumed_capacity};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::value::attribute::WireValue;
 use serde::Deserialize;
@@ -34,13 +34,7 @@ impl TryFrom<ExecuteStatementInput> for ExecuteStatement {
     fn try_from(input: ExecuteStatementInput) -> Result<Self> {
         let mut c = Constraints::new();
         statement_length(&mut c, input.statement.as_deref(), "statement");
-        if input.parameters.as_ref().is_some_and(Vec::is_empty) {
-            c.add(
-                "[]",
-                "parameters",
-                "Member must have length greater than or equal to 1",
-            );
-        }
+        parameters_length(&mut c, input.parameters.as_ref(), "parameters");
         if let Some(t) = &input.next_token {
             if t.is_empty() || t.len() > 32768 {
                 c.add(

@@ -4,12 +4,17 @@
 //! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ExecuteTransaction.html>.
 
 use super::command::{Command, Context};
-use super::statement::{insert_item, single_item, statement_length, Columns, Prepared};
+use super::statement::{
+    absent, exact_key, insert_item, present_and, single_item, statement_length, validate_params,
+    Columns, Prepared,
+};
 use super::transact_get_items::TransactGetItems;
 use super::transact_write_items::{fingerprint, PlannedAction, TransactWriteItems};
-use super::validate::{enum_check, list_length, return_consumed_capacity};
+use super::validate::{
+    client_request_token, enum_check, list_length, parameters_length, return_consumed_capacity,
+};
 use crate::error::{Constraints, DynamoError, ErrorKind, Result};
-use crate::expression::{Condition, Path, UpdateExpression};
+use crate::expression::UpdateExpression;
 use crate::partiql::{and_all, Statement};
 use crate::value::attribute::WireValue;
 use serde::Deserialize;
@@ -75,13 +80,11 @@ impl TryFrom<Wire> for ExecuteTransaction {
                 s.statement.as_deref(),
                 "transactStatements.member.statement",
             );
-            if s.parameters.as_ref().is_some_and(Vec::is_empty) {
-                c.add(
-                    "[]",
-                    "transactStatements.member.parameters",
-                    "Member must have length greater than or equal to 1",
-                );
-            }
+            parameters_length(
+                &mut c,
+                s.parameters.as_ref(),
+                "transactStatements.member.parameters",
+            );
             enum_check(
                 &mut c,
                 s.return_values_on_condition_check_failure.as_deref(),
@@ -89,32 +92,25 @@ impl TryFrom<Wire> for ExecuteTransaction {
                 &["ALL_OLD", "NONE"],
             );
         }
-        if let Some(tok) = &input.client_request_token {
-            if tok.is_empty() || tok.len() > 36 {
-                c.add(
-                    format!("'{tok}'"),
-                    "clientRequestToken",
-                    if tok.is_empty() {
-                        "Member must have length greater than or equal to 1"
-                    } else {
-                        "Member must have length less than or equal to 36"
-                    },
-                );
-            }
-        }
+        client_request_token(&mut c, input.client_request_token.as_deref());
         return_consumed_capacity(&mut c, input.return_consumed_capacity.as_deref());
         let list = c.finish(input.transact_statements)?;
         // Parameters first, for every statement (an invalid one is the request's error),
         // then each statement.
         let mut statements = Vec::with_capacity(list.len());
-        for s in &list {
-            for p in s.parameters.iter().flatten() {
-                p.clone().validate()?;
-            }
-        }
-        for (i, s) in list.into_iter().enumerate() {
-            let old = s.return_values_on_condition_check_failure.as_deref() == Some("ALL_OLD");
-            let prepared = Prepared::new(s.statement.as_deref().unwrap_or_default(), s.parameters)
+        let list = list
+            .into_iter()
+            .map(|s| {
+                Ok((
+                    validate_params(s.parameters)?,
+                    s.statement,
+                    s.return_values_on_condition_check_failure,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for (i, (params, text, on_failure)) in list.into_iter().enumerate() {
+            let old = on_failure.as_deref() == Some("ALL_OLD");
+            let prepared = Prepared::with_values(text.as_deref().unwrap_or_default(), params)
                 .map_err(|e| at(i, e))?;
             let returning = match &prepared.statement {
                 Statement::Update(u) => u.returning.is_some(),
@@ -206,10 +202,6 @@ fn validation_reasons(refused: &[Option<String>]) -> DynamoError {
     )
 }
 
-fn exists(attr: &str) -> Condition {
-    Condition::AttributeExists(Path::attribute(attr))
-}
-
 impl ExecuteTransaction {
     fn read(self, ctx: &mut Context<'_>) -> Result<Value> {
         let mut gets = Vec::with_capacity(self.statements.len());
@@ -228,12 +220,9 @@ impl ExecuteTransaction {
                 )
             };
             let schema = ctx.table(&select.from.table)?.read().def.schema.clone();
-            let filter = select.filter.as_ref().ok_or_else(not_single)?;
-            let condition = prepared.binder().condition(filter).map_err(|e| at(i, e))?;
-            let (key, rest) = single_item(condition, &schema).map_err(|_| not_single())?;
-            if !rest.is_empty() {
-                return Err(not_single());
-            }
+            let key = exact_key(select, &prepared.binder(), &schema)
+                .map_err(|e| at(i, e))?
+                .ok_or_else(not_single)?;
             refused.push(schema.key_from_request(&key).err().map(|e| e.message));
             let c = Columns::new(select.projection.as_ref()).map_err(|e| at(i, e))?;
             gets.push((
@@ -269,7 +258,6 @@ impl ExecuteTransaction {
             let binder = prepared.binder();
             let table = prepared.table().to_string();
             let schema = ctx.table(&table)?.read().def.schema.clone();
-            let hash = schema.hash.name.clone();
             let keyed = |filter: &crate::partiql::Expr| {
                 let condition = binder.condition(filter).map_err(|e| at(i, e))?;
                 Ok::<_, DynamoError>(single_item(condition, &schema).ok())
@@ -277,17 +265,12 @@ impl ExecuteTransaction {
             let planned = match &prepared.statement {
                 Statement::Insert(insert) => {
                     let item = insert_item(&binder, &insert.value).map_err(|e| at(i, e))?;
-                    Some((
-                        PlannedAction::Put(item),
-                        Some(Condition::AttributeNotExists(Path::attribute(&hash))),
-                    ))
+                    Some((PlannedAction::Put(item), Some(absent(&schema))))
                 }
                 Statement::Update(update) => {
                     let update_actions =
                         binder.actions(&update.assignments).map_err(|e| at(i, e))?;
                     keyed(&update.filter)?.map(|(key, rest)| {
-                        let mut conds = vec![exists(&hash)];
-                        conds.extend(rest);
                         (
                             PlannedAction::Update(
                                 key,
@@ -295,7 +278,7 @@ impl ExecuteTransaction {
                                     actions: update_actions,
                                 },
                             ),
-                            and_all(conds),
+                            present_and(&schema, rest),
                         )
                     })
                 }
@@ -303,9 +286,10 @@ impl ExecuteTransaction {
                     .map(|(key, rest)| (PlannedAction::Delete(key), and_all(rest))),
                 Statement::Exists(select) => match &select.filter {
                     Some(f) => keyed(f)?.map(|(key, rest)| {
-                        let mut conds = vec![exists(&hash)];
-                        conds.extend(rest);
-                        (PlannedAction::ConditionCheck(key), and_all(conds))
+                        (
+                            PlannedAction::ConditionCheck(key),
+                            present_and(&schema, rest),
+                        )
                     }),
                     None => return Err(at(
                         i,

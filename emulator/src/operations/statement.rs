@@ -11,6 +11,7 @@
 use super::command::{Command, Context};
 use super::delete_item::DeleteItem;
 use super::get_item::GetItem;
+use super::key_condition::value_of;
 use super::put_item::PutItem;
 use super::query::{Query, QueryPlan};
 use super::scan::Scan;
@@ -49,11 +50,11 @@ impl Prepared {
     /// Validates the parameters (before the statement, as DynamoDB does), parses the
     /// statement and checks that the two agree in number.
     pub fn new(text: &str, params: Option<Vec<WireValue>>) -> Result<Prepared> {
-        let params = params
-            .unwrap_or_default()
-            .into_iter()
-            .map(WireValue::validate)
-            .collect::<Result<Vec<_>>>()?;
+        Prepared::with_values(text, validate_params(params)?)
+    }
+
+    /// [`Prepared::new`] with parameters validated already.
+    pub fn with_values(text: &str, params: Vec<AttributeValue>) -> Result<Prepared> {
         let (statement, count) = partiql::parse(text)?;
         Binder::new(&params, count)?;
         check_in_sizes(&statement)?;
@@ -98,6 +99,32 @@ impl Prepared {
             Statement::Delete(d) => &d.table,
         }
     }
+}
+
+/// A statement's parameters as attribute values, with DynamoDB's errors for invalid ones.
+pub(super) fn validate_params(params: Option<Vec<WireValue>>) -> Result<Vec<AttributeValue>> {
+    params
+        .unwrap_or_default()
+        .into_iter()
+        .map(WireValue::validate)
+        .collect()
+}
+
+/// The whole primary key a SELECT names, and nothing else besides (what batches and
+/// transactions read); `None` when it names no single item so: no WHERE, an index, part of
+/// the key, more conditions. Errors binding the WHERE are the statement's own.
+pub(super) fn exact_key(
+    select: &partiql::Select,
+    binder: &Binder,
+    schema: &KeySchema,
+) -> Result<Option<Item>> {
+    let (None, Some(filter)) = (&select.from.index, &select.filter) else {
+        return Ok(None);
+    };
+    Ok(match single_item(binder.condition(filter)?, schema) {
+        Ok((key, rest)) if rest.is_empty() => Some(key),
+        _ => None,
+    })
 }
 
 fn check_in_sizes(s: &Statement) -> Result<()> {
@@ -183,23 +210,12 @@ fn sort_condition(c: &Condition, attr: &str) -> Option<Condition> {
 }
 
 fn values_of(c: &Condition) -> Vec<&AttributeValue> {
-    match c {
-        Condition::Compare(a, _, b) | Condition::BeginsWith(a, b) => [a, b]
-            .into_iter()
-            .filter_map(|o| match o {
-                Operand::Value(v) => Some(v.as_ref()),
-                _ => None,
-            })
-            .collect(),
-        Condition::Between(_, lo, hi) => [lo, hi]
-            .into_iter()
-            .filter_map(|o| match o {
-                Operand::Value(v) => Some(v.as_ref()),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
+    let operands = match c {
+        Condition::Compare(a, _, b) | Condition::BeginsWith(a, b) => [a, b],
+        Condition::Between(_, lo, hi) => [lo, hi],
+        _ => return Vec::new(),
+    };
+    operands.into_iter().filter_map(value_of).collect()
 }
 
 /// The single item a WHERE clause names: an equality on every key attribute among its
@@ -247,12 +263,19 @@ pub(super) fn single_item(
     Ok((key, rest))
 }
 
-fn exists(attr: &str) -> Condition {
-    Condition::AttributeExists(Path::attribute(attr))
+/// The condition an INSERT runs under: no item with its key exists.
+pub(super) fn absent(schema: &KeySchema) -> Condition {
+    Condition::AttributeNotExists(Path::attribute(&schema.hash.name))
 }
 
-fn not_exists(attr: &str) -> Condition {
-    Condition::AttributeNotExists(Path::attribute(attr))
+/// The condition an UPDATE (or an EXISTS) runs under: the item exists, and the WHERE's
+/// conjuncts beside its key hold.
+pub(super) fn present_and(schema: &KeySchema, rest: Vec<Condition>) -> Option<Condition> {
+    let mut conds = vec![Condition::AttributeExists(Path::attribute(
+        &schema.hash.name,
+    ))];
+    conds.extend(rest);
+    and_all(conds)
 }
 
 /// The name a projected path's value takes in a PartiQL result: its last named component and
@@ -631,11 +654,11 @@ pub(super) fn execute(
         )),
         Statement::Insert(insert) => {
             let item = insert_item(&binder, &insert.value)?;
-            let hash = schema_of(ctx, &insert.table)?.hash.name;
+            let schema = schema_of(ctx, &insert.table)?;
             let put = PutItem::planned(
                 write_options(&insert.table, ReturnValues::None),
                 item,
-                Some(not_exists(&hash)),
+                Some(absent(&schema)),
             );
             let out = put.execute(ctx).map_err(duplicate)?;
             Ok(single(None, out.consumed_capacity))
@@ -645,13 +668,11 @@ pub(super) fn execute(
             let actions = binder.actions(&update.assignments)?;
             let filter = binder.condition(&update.filter)?;
             let (key, rest) = single_item(filter, &schema)?;
-            let mut conds = vec![exists(&schema.hash.name)];
-            conds.extend(rest);
             let cmd = UpdateItem::planned(
                 write_options(&update.table, return_values(update.returning)),
                 key,
                 UpdateExpression { actions },
-                and_all(conds),
+                present_and(&schema, rest),
             );
             let out = cmd.execute(ctx)?;
             Ok(single(
@@ -722,18 +743,19 @@ fn select_page(
     let table = ctx.active_table(&select.from.table)?;
     let plan = {
         let t = table.read();
-        plan_select(select, binder, &t)?
-    };
-    if options.consistent {
-        if let Some(idx) = &plan.index {
-            let t = table.read();
-            if t.def.gsis.iter().any(|g| g.name == *idx) {
-                return Err(DynamoError::validation(
-                    "Strongly consistent read is not supported on Global Secondary Indexes",
-                ));
-            }
+        let plan = plan_select(select, binder, &t)?;
+        if options.consistent
+            && plan
+                .index
+                .as_ref()
+                .is_some_and(|i| t.def.gsis.iter().any(|g| g.name == *i))
+        {
+            return Err(DynamoError::validation(
+                "Strongly consistent read is not supported on Global Secondary Indexes",
+            ));
         }
-    }
+        plan
+    };
     let fingerprint = || {
         format!(
             "{}:{}:{}",

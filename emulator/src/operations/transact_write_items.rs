@@ -13,9 +13,9 @@
 use super::command::{Command, Context};
 use super::metered::{commit_write, plan_write, Change, Planned, Refusal};
 use super::validate::{
-    check_condition, check_index_keys, check_item_size, check_name, enum_check, list_length,
-    placeholder_maps, return_consumed_capacity, return_item_collection_metrics, ExpressionParams,
-    WireMap,
+    check_condition, check_index_keys, check_item_size, check_name, client_request_token,
+    enum_check, list_length, placeholder_maps, return_consumed_capacity,
+    return_item_collection_metrics, ExpressionParams, WireMap,
 };
 use crate::capacity::{consumed_list, Split};
 use crate::engine::IdempotentEntry;
@@ -114,19 +114,7 @@ fn constraints(input: &TransactWriteItemsInput) -> Constraints {
         "transactItems",
         100,
     );
-    if let Some(tok) = &input.client_request_token {
-        if tok.is_empty() || tok.len() > 36 {
-            c.add(
-                format!("'{tok}'"),
-                "clientRequestToken",
-                if tok.is_empty() {
-                    "Member must have length greater than or equal to 1"
-                } else {
-                    "Member must have length less than or equal to 36"
-                },
-            );
-        }
-    }
+    client_request_token(&mut c, input.client_request_token.as_deref());
     c
 }
 

@@ -235,6 +235,34 @@ pub(super) fn return_item_collection_metrics(c: &mut Constraints, v: Option<&str
     enum_check(c, v, "returnItemCollectionMetrics", &["SIZE", "NONE"]);
 }
 
+/// `ClientRequestToken`: 1 to 36 characters (TransactWriteItems, ExecuteTransaction).
+pub(super) fn client_request_token(c: &mut Constraints, token: Option<&str>) {
+    if let Some(tok) = token {
+        if tok.is_empty() || tok.len() > 36 {
+            c.add(
+                format!("'{tok}'"),
+                "clientRequestToken",
+                if tok.is_empty() {
+                    "Member must have length greater than or equal to 1"
+                } else {
+                    "Member must have length less than or equal to 36"
+                },
+            );
+        }
+    }
+}
+
+/// A `Parameters` list (PartiQL): when present, at least one value.
+pub(super) fn parameters_length<T>(c: &mut Constraints, params: Option<&Vec<T>>, member: &str) {
+    if params.is_some_and(Vec::is_empty) {
+        c.add(
+            "[]",
+            member,
+            "Member must have length greater than or equal to 1",
+        );
+    }
+}
+
 /// A required list member of 1 to `max` elements (`len` None: the member is absent).
 pub(super) fn list_length(c: &mut Constraints, len: Option<usize>, member: &str, max: usize) {
     match len {
