@@ -2,42 +2,28 @@
 //! errors, cancellation reasons, PartiQL, streams) arrives as over HTTP.
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, StreamSpecification, StreamViewType,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, StreamSpecification, StreamViewType};
 use dynamodb_emulator::{Consistency, Emulator, LagModel};
 use std::time::Duration;
 
+/// Table `name` keyed on `id` (test-support's), with a stream when asked.
 async fn table(client: &aws_sdk_dynamodb::Client, name: &str, stream: bool) {
-    let mut req = client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        );
+    dynamodb_test_support::create_table(client, name, "id", None).await;
     if stream {
-        req = req.stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewImage)
-                .build()
-                .unwrap(),
-        );
+        client
+            .update_table()
+            .table_name(name)
+            .stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::NewImage)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
     }
-    req.send().await.unwrap();
 }
 
 #[tokio::test]

@@ -26,6 +26,24 @@ async fn run(c: &Client, statement: &str, params: Vec<AttributeValue>) -> Vec<Ro
         .to_vec()
 }
 
+/// The cancellation reasons of a transaction that must have been cancelled.
+fn reasons_of<R: std::fmt::Debug + Send + Sync + 'static>(
+    err: aws_sdk_dynamodb::error::SdkError<ExecuteTransactionError, R>,
+) -> Vec<aws_sdk_dynamodb::types::CancellationReason> {
+    match err.into_service_error() {
+        ExecuteTransactionError::TransactionCanceledException(e) => {
+            e.cancellation_reasons().to_vec()
+        }
+        other => panic!("a cancellation, not {other:?}"),
+    }
+}
+
+/// The capacity units a response's ConsumedCapacity gives.
+fn units(cc: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>) -> f64 {
+    cc.and_then(|c| c.capacity_units())
+        .expect("ConsumedCapacity with CapacityUnits")
+}
+
 fn ss(values: &[&str]) -> AttributeValue {
     AttributeValue::Ss(values.iter().map(|v| v.to_string()).collect())
 }
@@ -515,55 +533,51 @@ async fn selects_page_and_cost_as_the_query_or_scan_they_stand_for() {
     // A SELECT on the partition key costs the Query it is; one on a non-key attribute the
     // Scan it is (the whole table read, before the filter).
     let cost = |statement: &'static str| async move {
-        c.execute_statement()
+        let out = c
+            .execute_statement()
             .statement(statement)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
-            .unwrap()
-            .consumed_capacity()
-            .and_then(|cc| cc.capacity_units())
-            .unwrap()
+            .unwrap();
+        units(out.consumed_capacity())
     };
-    let query = c
-        .query()
-        .table_name("Log")
-        .key_condition_expression("pk = :p")
-        .expression_attribute_values(":p", s("a"))
-        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-        .send()
-        .await
-        .unwrap()
-        .consumed_capacity()
-        .and_then(|cc| cc.capacity_units())
-        .unwrap();
-    let scan = c
-        .scan()
-        .table_name("Log")
-        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-        .send()
-        .await
-        .unwrap()
-        .consumed_capacity()
-        .and_then(|cc| cc.capacity_units())
-        .unwrap();
+    let query = units(
+        c.query()
+            .table_name("Log")
+            .key_condition_expression("pk = :p")
+            .expression_attribute_values(":p", s("a"))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .unwrap()
+            .consumed_capacity(),
+    );
+    let scan = units(
+        c.scan()
+            .table_name("Log")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .unwrap()
+            .consumed_capacity(),
+    );
     assert_eq!(cost("SELECT * FROM Log WHERE pk = 'a'").await, query);
     assert_eq!(cost("SELECT * FROM Log WHERE sk = 3").await, scan);
     assert!(scan > query);
     // One item by its whole key costs the GetItem it is; the WHERE sees the whole item
     // even where the projection keeps less.
-    let get = c
-        .get_item()
-        .table_name("Log")
-        .key("pk", s("a"))
-        .key("sk", n("3"))
-        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-        .send()
-        .await
-        .unwrap()
-        .consumed_capacity()
-        .and_then(|cc| cc.capacity_units())
-        .unwrap();
+    let get = units(
+        c.get_item()
+            .table_name("Log")
+            .key("pk", s("a"))
+            .key("sk", n("3"))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .unwrap()
+            .consumed_capacity(),
+    );
     assert_eq!(
         cost("SELECT sk FROM Log WHERE pk = 'a' AND sk = 3 AND pad <> 'y'").await,
         get
@@ -744,11 +758,8 @@ async fn transactions_are_all_or_nothing() {
         .send()
         .await
         .unwrap_err();
-    let ExecuteTransactionError::TransactionCanceledException(e) = err.into_service_error() else {
-        panic!("a cancellation")
-    };
-    let codes: Vec<&str> = e
-        .cancellation_reasons()
+    let reasons = reasons_of(err);
+    let codes: Vec<&str> = reasons
         .iter()
         .map(|r| r.code().unwrap_or_default())
         .collect();
@@ -760,10 +771,8 @@ async fn transactions_are_all_or_nothing() {
         .send()
         .await
         .unwrap_err();
-    let ExecuteTransactionError::TransactionCanceledException(e) = err.into_service_error() else {
-        panic!("a cancellation")
-    };
-    assert_eq!(e.cancellation_reasons()[0].code(), Some("DuplicateItem"));
+    let reasons = reasons_of(err);
+    assert_eq!(reasons[0].code(), Some("DuplicateItem"));
 
     // A read transaction: one response per statement, in order, `{}` for a missing item.
     let out = c
@@ -849,10 +858,7 @@ async fn transactions_are_all_or_nothing() {
         .send()
         .await
         .unwrap_err();
-    let ExecuteTransactionError::TransactionCanceledException(e) = err.into_service_error() else {
-        panic!("a cancellation")
-    };
-    let reasons = e.cancellation_reasons();
+    let reasons = reasons_of(err);
     assert_eq!(reasons[0].code(), Some("None"));
     assert_eq!(reasons[1].code(), Some("ValidationError"));
     assert_eq!(
