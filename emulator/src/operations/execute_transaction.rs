@@ -37,10 +37,7 @@ pub(super) struct ExecuteTransactionInput {
 }
 
 /// The wire input and the request's JSON, which idempotency compares.
-pub(super) struct Wire {
-    input: ExecuteTransactionInput,
-    raw: Value,
-}
+pub(super) type Wire = super::wire::WithRaw<ExecuteTransactionInput>;
 
 /// A validated ExecuteTransaction.
 pub(super) struct ExecuteTransaction {
@@ -157,9 +154,7 @@ impl Command for ExecuteTransaction {
     type Output = Value;
 
     fn parse(body: &[u8]) -> Result<Wire> {
-        let raw: Value = super::wire::from_json(body)?;
-        let input = super::wire::from_json(body)?;
-        Ok(Wire { input, raw })
+        Wire::parse(body)
     }
 
     fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {

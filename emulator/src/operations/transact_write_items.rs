@@ -72,10 +72,7 @@ pub(super) struct TransactWriteItemsInput {
 }
 
 /// The wire input and the request's JSON, which idempotency compares.
-pub(super) struct Wire {
-    input: TransactWriteItemsInput,
-    raw: Value,
-}
+pub(super) type Wire = super::wire::WithRaw<TransactWriteItemsInput>;
 
 /// What one action does.
 enum Kind {
@@ -418,9 +415,7 @@ impl Command for TransactWriteItems {
     type Output = Value;
 
     fn parse(body: &[u8]) -> Result<Wire> {
-        let raw: Value = super::wire::from_json(body)?;
-        let input = super::wire::from_json(body)?;
-        Ok(Wire { input, raw })
+        Wire::parse(body)
     }
 
     fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {

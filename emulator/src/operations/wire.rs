@@ -341,6 +341,24 @@ fn aws_class(rust: &str) -> Option<&'static str> {
     })
 }
 
+/// A wire input with the request's JSON beside it, which idempotency compares
+/// (TransactWriteItems and ExecuteTransaction, under a ClientRequestToken).
+pub(super) struct WithRaw<I> {
+    pub input: I,
+    pub raw: serde_json::Value,
+}
+
+impl<I: DeserializeOwned> WithRaw<I> {
+    /// Decodes the body twice: once as JSON, once as the input (so malformed members get
+    /// the same errors as in every other operation).
+    pub fn parse(body: &[u8]) -> Result<WithRaw<I>> {
+        Ok(WithRaw {
+            raw: from_json(body)?,
+            input: from_json(body)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
