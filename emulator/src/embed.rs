@@ -11,9 +11,11 @@ use crate::clock::{Clock, DEFAULT_VIRTUAL_START};
 use crate::engine::{Engine, Options};
 use crate::error::DynamoError;
 use crate::operations::{self, RequestContext};
+use crate::persistence::{CompactionReport, FsyncPolicy, Persistence, RecoveryReport};
 use crate::replication::{Consistency, LagModel};
 use crate::server::{Credentials, ServerOptions, Timeouts};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -27,6 +29,8 @@ pub struct EmulatorBuilder {
     options: Options,
     server: ServerOptions,
     addr: SocketAddr,
+    persistence: Option<Persistence>,
+    loads: Vec<(String, PathBuf)>,
 }
 
 impl Default for EmulatorBuilder {
@@ -37,6 +41,8 @@ impl Default for EmulatorBuilder {
             options: Options::default(),
             server: ServerOptions::default(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            persistence: None,
+            loads: Vec::new(),
         }
     }
 }
@@ -166,26 +172,86 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Builds the emulator without a server, for in-process calls.
-    pub fn build(self) -> InProcess {
-        InProcess {
-            engine: Arc::new(self.engine()),
+    /// Persists in `dir` (created if missing): what it holds is recovered at start, and every
+    /// acknowledged change is durable there (see [`FsyncPolicy`]). Without it nothing touches
+    /// the disk.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        match &mut self.persistence {
+            Some(p) => p.dir = dir,
+            None => self.persistence = Some(Persistence::new(dir)),
         }
+        self
     }
 
-    fn engine(&self) -> Engine {
-        Engine::new(
-            self.seed,
-            self.clock.clone().unwrap_or_else(Clock::real),
-            self.options.clone(),
-        )
+    /// When journal writes reach the disk (default [`FsyncPolicy::Always`]); only with
+    /// [`EmulatorBuilder::data_dir`].
+    pub fn fsync(mut self, policy: FsyncPolicy) -> Self {
+        if let Some(p) = &mut self.persistence {
+            p.fsync = policy;
+        }
+        self
+    }
+
+    /// Compacts the journal once its logs exceed this many bytes (and the last snapshot's
+    /// size); default 64 MB. Only with [`EmulatorBuilder::data_dir`].
+    pub fn compact_after(mut self, bytes: u64) -> Self {
+        if let Some(p) = &mut self.persistence {
+            p.compact_after = bytes;
+        }
+        self
+    }
+
+    /// Loads `table`'s items from a file of DynamoDB JSON lines (the format of DynamoDB's S3
+    /// export) at start; the table must exist (recovered from the data directory). All or
+    /// nothing per file.
+    pub fn load(mut self, table: impl Into<String>, file: impl Into<PathBuf>) -> Self {
+        self.loads.push((table.into(), file.into()));
+        self
+    }
+
+    /// Builds the emulator without a server, for in-process calls.
+    ///
+    /// # Panics
+    /// If the data directory cannot be opened or a load fails; [`EmulatorBuilder::try_build`]
+    /// returns the error instead.
+    pub fn build(self) -> InProcess {
+        self.try_build()
+            .unwrap_or_else(|e| panic!("the emulator cannot start: {e}"))
+    }
+
+    /// Builds the emulator without a server; fails if the data directory cannot be opened
+    /// (locked by another emulator, unreadable, corrupt) or a load fails.
+    pub fn try_build(self) -> std::io::Result<InProcess> {
+        Ok(InProcess {
+            engine: self.engine()?,
+        })
+    }
+
+    fn engine(&self) -> std::io::Result<Arc<Engine>> {
+        let clock = self.clock.clone().unwrap_or_else(Clock::real);
+        let engine = match &self.persistence {
+            Some(p) => Engine::open(self.seed, clock, self.options.clone(), p.clone())?,
+            None => Engine::new(self.seed, clock, self.options.clone()),
+        };
+        let engine = Arc::new(engine);
+        if engine.journal.is_some() {
+            crate::persistence::maintain(Arc::downgrade(&engine));
+        }
+        for (table, file) in &self.loads {
+            let input = std::fs::File::open(file)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
+            crate::persistence::fixtures::load(&engine, table, std::io::BufReader::new(input))
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
+        }
+        Ok(engine)
     }
 
     /// Starts the HTTP server. It stops when the returned [`Emulator`] is dropped.
     pub async fn start(self) -> std::io::Result<Emulator> {
         let listener = TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
-        let engine = Arc::new(self.engine());
+        let engine = self.engine()?;
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(crate::server::serve(
             engine.clone(),
@@ -211,7 +277,10 @@ pub struct InProcess {
 impl InProcess {
     /// Runs one operation: the same JSON the wire carries, in and out.
     pub fn call(&self, operation: &str, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
-        operations::dispatch(&self.engine, &RequestContext::default(), operation, body).result
+        let result =
+            operations::dispatch(&self.engine, &RequestContext::default(), operation, body).result;
+        self.engine.make_durable()?;
+        result
     }
 
     /// Like [`InProcess::call`] with `serde_json` values.
@@ -239,9 +308,32 @@ impl InProcess {
         &self.engine.clock
     }
 
+    /// What recovery found in the data directory (None without one).
+    pub fn recovery(&self) -> Option<&RecoveryReport> {
+        self.engine.recovery.as_ref()
+    }
+
+    /// Compacts the data directory now: a new snapshot, the logs it covers deleted (None
+    /// without a data directory).
+    pub fn compact(&self) -> std::io::Result<Option<CompactionReport>> {
+        crate::persistence::compact(&self.engine)
+    }
+
+    /// Writes `table`'s items as DynamoDB JSON lines (`{"Item": ...}` per line); returns how
+    /// many.
+    pub fn export_table(&self, table: &str, out: impl std::io::Write) -> std::io::Result<usize> {
+        crate::persistence::fixtures::export(&self.engine, table, out)
+    }
+
+    /// Loads DynamoDB JSON lines into `table` (all or nothing); returns how many items.
+    pub fn load_items(&self, table: &str, input: impl std::io::BufRead) -> std::io::Result<usize> {
+        crate::persistence::fixtures::load(&self.engine, table, input)
+    }
+
     /// Moves a virtual clock forward (replication, TTL and idempotency windows follow it).
     pub fn advance(&self, by: Duration) {
-        self.engine.clock.advance(by);
+        self.engine.advance(by);
+        let _ = self.engine.make_durable();
     }
 
     /// Switches the consistency preset at run time.
@@ -273,11 +365,13 @@ impl InProcess {
         action: &str,
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, DynamoError> {
-        crate::operations::emulator_control::control(
+        let result = crate::operations::emulator_control::control(
             &self.engine,
             action,
             &serde_json::to_vec(body).expect("JSON"),
-        )
+        );
+        self.engine.make_durable()?;
+        result
     }
 }
 
@@ -333,6 +427,11 @@ impl Emulator {
     /// Applies every pending replicated write now.
     pub fn settle(&self) {
         self.local.settle();
+    }
+
+    /// See [`InProcess::recovery`].
+    pub fn recovery(&self) -> Option<&RecoveryReport> {
+        self.local.recovery()
     }
 
     /// See [`InProcess::capacity_report`].

@@ -61,6 +61,10 @@ pub struct Engine {
     pub reservations: crate::capacity::Reservations,
     /// TransactWriteItems ClientRequestTokens seen in the last 10 minutes.
     pub idempotency: Mutex<HashMap<String, IdempotentEntry>>,
+    /// The durable change log, when the emulator persists (`--data-dir`).
+    pub journal: Option<Arc<crate::persistence::Journal>>,
+    /// What recovery found when the emulator opened its data directory.
+    pub recovery: Option<crate::persistence::RecoveryReport>,
     rng: Mutex<ChaCha8Rng>,
 }
 
@@ -104,7 +108,47 @@ impl Engine {
             reservations: Default::default(),
             idempotency: Mutex::new(HashMap::new()),
             request_log: Mutex::new(std::collections::VecDeque::new()),
+            journal: None,
+            recovery: None,
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+        }
+    }
+
+    /// An engine that persists in `persistence.dir`: what the directory holds is recovered
+    /// first (see [`crate::persistence::open`]), then every change is journalled.
+    pub fn open(
+        seed: u64,
+        clock: Clock,
+        options: Options,
+        persistence: crate::persistence::Persistence,
+    ) -> std::io::Result<Engine> {
+        let mut engine = Engine::new(seed, clock, options);
+        crate::persistence::open(&mut engine, persistence)?;
+        Ok(engine)
+    }
+
+    /// Moves a virtual clock forward, journalling where it now is.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+        if let Some(j) = &self.journal {
+            j.append(&crate::persistence::record::Entry::Clock {
+                at: self.clock.now(),
+            });
+        }
+    }
+
+    /// Makes the changes journalled so far durable before a response is sent (nothing to do
+    /// without a data directory). A failure becomes the request's InternalServerError: its
+    /// change is in memory but could not be made durable, so it must not be acknowledged.
+    pub fn make_durable(&self) -> crate::error::Result<()> {
+        match &self.journal {
+            Some(j) if j.has_pending() => j.commit().map_err(|e| {
+                crate::error::DynamoError::new(
+                    crate::error::ErrorKind::InternalServer,
+                    format!("The change could not be persisted: {e}"),
+                )
+            }),
+            _ => Ok(()),
         }
     }
 

@@ -1,11 +1,11 @@
 //! `dynamodb-emulator`: the emulator as a standalone server.
 
 use clap::Parser;
-use dynamodb_emulator::Emulator;
 use dynamodb_emulator::Quotas;
 use dynamodb_emulator::{Clock, DEFAULT_VIRTUAL_START};
 use dynamodb_emulator::{Consistency, LagModel};
 use dynamodb_emulator::{Credentials, Timeouts};
+use dynamodb_emulator::{Emulator, FsyncPolicy};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -84,6 +84,31 @@ struct Args {
     /// literals are always accepted.
     #[arg(long, value_name = "NAME")]
     allow_host: Vec<String>,
+    /// Persist in this directory: its tables and items are recovered at start, and every
+    /// acknowledged change survives a restart or a kill -9. Without it nothing touches the disk.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<std::path::PathBuf>,
+    /// With --data-dir: `always` (fsync before every acknowledgement; the default), `interval`
+    /// (once a second: a machine crash loses up to a second) or `never` (the OS decides). A
+    /// crash of the emulator alone loses nothing under any of them.
+    #[arg(long, default_value = "always", value_parser = fsync, requires = "data_dir")]
+    fsync: FsyncPolicy,
+    /// Load a table's items at start from DynamoDB JSON lines (the S3 export format,
+    /// `{"Item": {...}}` per line); the table must exist (from --data-dir). Repeatable.
+    /// `GET /emulator/export/TABLE` writes the same format.
+    #[arg(long, value_name = "TABLE=FILE", value_parser = load)]
+    load: Vec<(String, std::path::PathBuf)>,
+}
+
+fn fsync(s: &str) -> Result<FsyncPolicy, String> {
+    FsyncPolicy::parse(s).ok_or_else(|| "use always, interval or never".into())
+}
+
+fn load(s: &str) -> Result<(String, std::path::PathBuf), String> {
+    match s.split_once('=') {
+        Some((t, f)) if !t.is_empty() && !f.is_empty() => Ok((t.to_string(), f.into())),
+        _ => Err("use TABLE=FILE".into()),
+    }
 }
 
 fn clock(s: &str) -> Result<Clock, String> {
@@ -183,6 +208,12 @@ async fn main() {
     if let Some(p) = args.partition_size {
         builder = builder.partition_size(p);
     }
+    if let Some(dir) = &args.data_dir {
+        builder = builder.data_dir(dir).fsync(args.fsync);
+    }
+    for (table, file) in &args.load {
+        builder = builder.load(table, file);
+    }
     let emulator = builder
         .seed(args.seed)
         .clock(args.clock)
@@ -193,10 +224,16 @@ async fn main() {
     let emulator = match emulator {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("cannot listen on {}:{}: {e}", args.host, args.port);
+            eprintln!(
+                "dynamodb-emulator cannot start on {}:{}: {e}",
+                args.host, args.port
+            );
             std::process::exit(1);
         }
     };
+    if let (Some(report), Some(dir)) = (emulator.recovery(), &args.data_dir) {
+        eprintln!("dynamodb-emulator: {}: {report}", dir.display());
+    }
     println!("dynamodb-emulator listening on {}", emulator.endpoint_url());
     let signal = stop_signal().await;
     eprintln!("dynamodb-emulator: {signal}: no new connections; finishing requests in flight");

@@ -121,6 +121,7 @@ impl Command for UpdateTimeToLive {
             enabled,
         });
         t.apply_ttl(ctx.engine.clock.now());
+        t.journal_definition(ctx.engine.clock.now());
         Ok(json!({"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}))
     }
 }
@@ -279,6 +280,7 @@ pub fn tag_resource(engine: &Engine, input: TagResourceInput) -> Result<Value> {
         ));
     }
     t.def.tags = merged;
+    t.journal_definition(engine.clock.now());
     Ok(json!({}))
 }
 
@@ -301,6 +303,7 @@ pub fn untag_resource(engine: &Engine, input: UntagResourceInput) -> Result<Valu
     for k in keys {
         t.def.tags.remove(&k);
     }
+    t.journal_definition(engine.clock.now());
     Ok(json!({}))
 }
 

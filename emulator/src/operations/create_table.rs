@@ -390,6 +390,7 @@ impl Command for CreateTable {
                 seed: engine.with_rng(rand::Rng::gen),
                 capacity: engine.capacity.clone(),
                 collection_limit: engine.options.item_collection_limit,
+                journal: engine.journal.clone(),
             },
         );
         let delay = engine.options.transient_status_delay;

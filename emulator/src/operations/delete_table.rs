@@ -67,7 +67,7 @@ impl Command for DeleteTable {
             engine.reservations.release(&t.def.id);
             d
         };
-        if let Some(t) = engine.catalog.remove(name) {
+        if let Some(t) = engine.catalog.remove(name, now) {
             if t.read().streams().latest().is_some() {
                 engine.catalog.retire(t, now);
             }

@@ -14,6 +14,7 @@
 //! | `CapacityReport` | `{}` | units, throttles, items read vs returned, per-second series, cost |
 //! | `RequestLog` | `{"Reads": 100}` | the last N requests: operation, outcome, replica, staleness |
 //! | `Reset` | `{}` | deletes every table |
+//! | `Compact` | `{}` | with `--data-dir`: writes a snapshot and deletes the logs it covers |
 
 use crate::engine::Engine;
 use crate::error::{DynamoError, ErrorKind, Result};
@@ -28,6 +29,7 @@ use std::time::Duration;
 pub const ACTIONS: &[&str] = &[
     "AdvanceClock",
     "CapacityReport",
+    "Compact",
     "DescribePartitions",
     "GetState",
     "RequestLog",
@@ -81,7 +83,7 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
                     "The clock is real time: start the emulator with a virtual clock to advance it",
                 ));
             }
-            engine.clock.advance(by);
+            engine.advance(by);
             Ok(state(engine))
         }
         "GetState" => Ok(state(engine)),
@@ -163,6 +165,21 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
             let entries: Vec<_> = log.iter().rev().take(last).rev().cloned().collect();
             Ok(json!({ "Requests": entries }))
         }
+        "Compact" => match crate::persistence::compact(engine) {
+            Ok(Some(r)) => Ok(json!({
+                "Tables": r.tables,
+                "Items": r.items,
+                "Bytes": r.bytes,
+                "Milliseconds": r.took.as_millis() as u64,
+            })),
+            Ok(None) => Err(bad(
+                "The emulator does not persist: start it with --data-dir",
+            )),
+            Err(e) => Err(DynamoError::new(
+                ErrorKind::InternalServer,
+                format!("Compaction failed: {e}"),
+            )),
+        },
         "Reset" => {
             engine.catalog.clear();
             engine.reservations.clear();

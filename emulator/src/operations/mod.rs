@@ -44,6 +44,8 @@ mod validate;
 mod wire;
 
 pub use command::{dispatch, operation, stream_operation};
+pub(crate) use table_schema::reserve_recovered;
+pub(crate) use validate::{check_index_keys, check_item_size};
 
 /// Who is calling, as far as the emulator cares: the region named in the request's signature.
 #[derive(Debug, Clone)]

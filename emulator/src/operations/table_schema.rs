@@ -476,3 +476,19 @@ pub(super) fn too_many_gsis() -> DynamoError {
         "Subscriber limit exceeded: The number of global indexes per table exceeds the limit of 20",
     )
 }
+
+/// Reserves a recovered table's throughput against the account quota, as its creation did.
+/// (A restart with a smaller quota keeps the table: what DynamoDB accepted stays.)
+pub(crate) fn reserve_recovered(
+    engine: &crate::engine::Engine,
+    def: &crate::storage::TableDefinition,
+) {
+    let reservation = table_reservation(def.billing_mode, def.throughput, &def.gsis);
+    let quotas = crate::capacity::Quotas {
+        account_throughput: u64::MAX,
+        ..engine.options.quotas
+    };
+    let _ = engine
+        .reservations
+        .reserve(&quotas, region_of_arn(&def.arn), &def.id, reservation);
+}

@@ -522,6 +522,7 @@ impl Command for UpdateTable {
         if !delay.is_zero() {
             t.def.transient_until = Some((TableStatus::Updating, now + delay));
         }
+        t.journal_definition(now);
         Ok(json!({ "TableDescription": describe(&t, now) }))
     }
 }

@@ -515,7 +515,7 @@ pub(super) fn check_condition(
 
 /// An item DynamoDB would store: at most 400 KB, nested at most 32 levels deep, no empty
 /// attribute names (top level or in maps).
-pub(super) fn check_item_size(item: &Item, message: &str) -> Result<()> {
+pub(crate) fn check_item_size(item: &Item, message: &str) -> Result<()> {
     check_item_shape(item)?;
     if item_size(item) > MAX_ITEM_SIZE {
         return Err(DynamoError::validation(message));

@@ -188,7 +188,7 @@ impl LagModel {
 impl std::fmt::Display for LagModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         fn d(t: &Duration) -> String {
-            if t.subsec_micros() % 1000 == 0 {
+            if t.subsec_micros().is_multiple_of(1000) {
                 format!("{}ms", t.as_millis())
             } else {
                 format!("{}us", t.as_micros())

@@ -339,6 +339,45 @@ fn too_large(request_id: &str) -> Response<Full<Bytes>> {
     )
 }
 
+/// `GET /emulator/export/<table>`: the table's items as DynamoDB JSON lines (the control API's
+/// export; see `persistence::fixtures`). Off with the control API, and with `--auth` (a GET
+/// carries no signature).
+const EXPORT_PATH: &str = "/emulator/export/";
+
+fn export(
+    shared: &Shared,
+    table: &str,
+    request_id: &str,
+    ct: &'static str,
+) -> Response<Full<Bytes>> {
+    if !shared.options.control_api || shared.options.credentials.is_some() {
+        return not_found(request_id);
+    }
+    let mut out = Vec::new();
+    match crate::persistence::fixtures::export(&shared.engine, table, &mut out) {
+        Ok(_) => respond(
+            StatusCode::OK,
+            Bytes::from(out),
+            request_id,
+            "application/x-ndjson",
+        ),
+        Err(_) => error_response(&DynamoError::table_not_found(), request_id, ct),
+    }
+}
+
+/// Makes the request's journal records durable before its response is sent.
+async fn durable(engine: &Arc<Engine>) -> crate::error::Result<()> {
+    match &engine.journal {
+        Some(j) if j.has_pending() => {
+            let engine = engine.clone();
+            tokio::task::spawn_blocking(move || engine.make_durable())
+                .await
+                .unwrap_or_else(|_| Err(DynamoError::internal_bug()))
+        }
+        _ => Ok(()),
+    }
+}
+
 async fn answer(
     shared: &Shared,
     activity: &connection::Activity,
@@ -364,6 +403,9 @@ async fn answer(
         return cors_preflight(&req, request_id);
     }
     if req.method() == Method::GET {
+        if let Some(table) = req.uri().path().strip_prefix(EXPORT_PATH) {
+            return export(shared, table, request_id, ct);
+        }
         // DynamoDB answers health checks on GET /.
         let body = Bytes::from(format!(
             "healthy: dynamodb.{}.amazonaws.com ",
@@ -441,6 +483,13 @@ async fn answer(
             None,
         ),
         _ => (Err(DynamoError::new(ErrorKind::UnknownOperation, "")), None),
+    };
+    // Nothing is acknowledged before it is durable (with --data-dir): the journal's records
+    // are written (and synced, under fsync always) off the connection's task, so a sync does
+    // not hold up other connections' requests.
+    let result = match durable(engine).await {
+        Ok(()) => result,
+        Err(e) => Err(e),
     };
     let throttle = result.as_ref().err().and_then(|e| e.throttle);
     let mut resp = match result {

@@ -6,7 +6,7 @@ use crate::value::{AttributeValue, Item, ScalarType};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TableStatus {
     Creating,
     Active,
@@ -25,7 +25,7 @@ impl TableStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BillingMode {
     Provisioned,
     PayPerRequest,
@@ -41,13 +41,13 @@ impl BillingMode {
 }
 
 /// Provisioned read and write capacity units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Throughput {
     pub read: u64,
     pub write: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ProjectionType {
     KeysOnly,
     Include,
@@ -65,7 +65,7 @@ impl ProjectionType {
 }
 
 /// Which attributes an index copies from the table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Projection {
     pub ty: ProjectionType,
     pub non_key_attributes: Vec<String>,
@@ -73,7 +73,7 @@ pub struct Projection {
 
 /// A global or local secondary index: its key, its projection and, for a GSI of a provisioned
 /// table, its own throughput. Its entries are in the item store.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct IndexDefinition {
     pub name: String,
     pub schema: KeySchema,
@@ -127,7 +127,7 @@ impl IndexDefinition {
 }
 
 /// Time to live settings: the attribute holding an expiry time in epoch seconds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimeToLive {
     pub attribute: String,
     pub enabled: bool,
@@ -137,7 +137,7 @@ pub struct TimeToLive {
 /// its billing and throughput (with the dates DescribeTable reports), its stream, TTL, tags,
 /// class and protection. CreateTable builds it; UpdateTable, UpdateTimeToLive and the tagging
 /// operations change it; DescribeTable reports it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TableDefinition {
     pub name: String,
     pub arn: String,

@@ -10,14 +10,14 @@ use md5::{Digest, Md5};
 use std::cmp::Ordering;
 
 /// A key attribute: its name and scalar type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyAttribute {
     pub name: String,
     pub ty: ScalarType,
 }
 
 /// A table's or index's key schema: a partition (HASH) key and an optional sort (RANGE) key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeySchema {
     pub hash: KeyAttribute,
     pub range: Option<KeyAttribute>,

@@ -115,9 +115,7 @@ impl ItemStore {
         self.items.range(range)
     }
 
-    // The state checker runs in debug builds only (and their tests).
-    #[cfg(debug_assertions)]
-    /// Every item, in key order.
+    /// Every item, in key order (snapshots, exports and the state checker).
     pub fn iter(&self) -> std::collections::btree_map::Iter<'_, StoredKey, Item> {
         self.items.iter()
     }

@@ -25,7 +25,7 @@ pub const RETENTION: Duration = Duration::from_secs(24 * 3600);
 pub const SHARD_LIFETIME: Duration = Duration::from_secs(4 * 3600);
 
 /// What a record carries besides the keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ViewType {
     /// Only the key attributes.
     KeysOnly,

@@ -2,6 +2,8 @@
 //! DynamoDB Local in shared-db mode, keeps one for every caller).
 
 use super::Table;
+use crate::persistence::record::Entry;
+use crate::persistence::Journal;
 use parking_lot::RwLock;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,6 +26,8 @@ pub struct Catalog {
     /// Deleted tables whose streams are still readable: DynamoDB keeps a deleted table's
     /// stream (DISABLED) for 24 hours. Their items are gone.
     retired: RwLock<Vec<TableRef>>,
+    /// Where creations and deletions are recorded when the emulator persists.
+    journal: Option<Arc<Journal>>,
 }
 
 impl Catalog {
@@ -31,18 +35,34 @@ impl Catalog {
         self.tables.read().get(table_name_of(name)).cloned()
     }
 
-    /// Adds a table unless one of that name exists; returns false if it does.
+    /// Adds a table unless one of that name exists; returns false if it does. The creation is
+    /// journalled before the table is visible, so no write to it can precede it in the log.
     pub fn insert(&self, table: Table) -> bool {
         let mut tables = self.tables.write();
         if tables.contains_key(&table.def.name) {
             return false;
         }
+        table.journal_definition(table.def.created_at);
         tables.insert(table.def.name.clone(), Arc::new(RwLock::new(table)));
         true
     }
 
-    pub fn remove(&self, name: &str) -> Option<TableRef> {
-        self.tables.write().remove(table_name_of(name))
+    /// Removes a table (DeleteTable at `now`).
+    pub fn remove(&self, name: &str, now: std::time::Duration) -> Option<TableRef> {
+        let mut tables = self.tables.write();
+        let table = tables.remove(table_name_of(name))?;
+        if let Some(j) = &self.journal {
+            j.append(&Entry::Drop {
+                id: &table.read().def.id,
+                at: now,
+            });
+        }
+        Some(table)
+    }
+
+    /// Records creations, deletions and resets in `journal` from now on.
+    pub fn set_journal(&mut self, journal: Arc<Journal>) {
+        self.journal = Some(journal);
     }
 
     pub fn len(&self) -> usize {
@@ -84,8 +104,12 @@ impl Catalog {
     }
 
     pub fn clear(&self) {
+        let mut tables = self.tables.write();
         self.retired.write().clear();
-        self.tables.write().clear();
+        tables.clear();
+        if let Some(j) = &self.journal {
+            j.append(&Entry::Reset);
+        }
     }
 }
 

@@ -22,6 +22,8 @@ pub use catalog::Catalog;
 
 use crate::capacity::{CapacityConfig, Consumed, Kind, TableCapacity};
 use crate::error::{DynamoError, Result};
+use crate::persistence::record::Entry;
+use crate::persistence::Journal;
 use crate::replication::{PartitionInfo, ReadView, ReplicaSet, ReplicationConfig};
 use crate::storage::definition::initial_partitions;
 use crate::storage::key::StoredKey;
@@ -43,6 +45,10 @@ pub struct Table {
     replicas: ReplicaSet,
     capacity: TableCapacity,
     streams: TableStreams,
+    /// Seed of the replicas' RNG (persisted, so a recovered table draws what it drew).
+    seed: u64,
+    /// Where committed changes are recorded when the emulator persists.
+    journal: Option<Arc<Journal>>,
 }
 
 /// The shared settings a new table draws on.
@@ -53,6 +59,8 @@ pub struct Environment {
     pub capacity: Arc<CapacityConfig>,
     /// Item collection size limit for tables with LSIs (DynamoDB: 10 GB).
     pub collection_limit: u64,
+    /// The journal, when the emulator persists (`--data-dir`).
+    pub journal: Option<Arc<Journal>>,
 }
 
 impl Table {
@@ -75,6 +83,8 @@ impl Table {
                 now,
             ),
             streams: TableStreams::default(),
+            seed: env.seed,
+            journal: env.journal,
             def,
         };
         t.apply_stream(now);
@@ -101,6 +111,67 @@ impl Table {
         self.streams.disable(now);
         self.store.clear();
         self.replicas.settle();
+    }
+
+    // ----- persistence -----
+
+    /// Records the table's definition as it is now (after a creation or any change to it) in
+    /// the journal, if the emulator persists.
+    pub fn journal_definition(&self, now: Duration) {
+        if let Some(j) = &self.journal {
+            j.append(&self.definition_entry(now));
+        }
+    }
+
+    /// The journal record of the table's definition.
+    pub fn definition_entry(&self, now: Duration) -> Entry<'_> {
+        Entry::Table {
+            def: &self.def,
+            seed: self.seed,
+            stream_since: self.streams.enabled().map(|s| s.created_at),
+            at: now,
+        }
+    }
+
+    /// Starts recording changes in `journal` (after recovery has loaded the table).
+    pub fn set_journal(&mut self, journal: Option<Arc<Journal>>) {
+        self.journal = journal;
+    }
+
+    /// Takes a recovered definition (a journal record of a change to this table): the other
+    /// parts follow it as they followed the command that made it (new GSIs backfilled, dropped
+    /// ones removed, partitions and buckets re-provisioned, the stream started or stopped, the
+    /// TTL schedule rebuilt).
+    pub fn redefine(
+        &mut self,
+        def: TableDefinition,
+        stream_since: Option<Duration>,
+        now: Duration,
+    ) {
+        let dropped: Vec<String> = self
+            .def
+            .gsis
+            .iter()
+            .filter(|g| !def.gsis.iter().any(|n| n.name == g.name))
+            .map(|g| g.name.clone())
+            .collect();
+        for name in &dropped {
+            self.drop_index(name);
+        }
+        for g in &def.gsis {
+            if self.def.index(&g.name).is_none() {
+                self.add_index(g.clone());
+            }
+        }
+        self.def = def;
+        let restarted = self.streams.enabled().map(|s| s.created_at) != stream_since;
+        if restarted && self.streams.is_enabled() {
+            // Disabled and enabled again since: a new stream.
+            self.streams.disable(stream_since.unwrap_or(now));
+        }
+        self.apply_stream(stream_since.unwrap_or(now));
+        self.apply_throughput(now);
+        self.store.reschedule_ttl(&self.def);
     }
 
     /// The table's streams.
@@ -179,7 +250,27 @@ impl Table {
         self.replicas.resize(key.token, old_size, Some(new_size));
         let fed = self.replicas.record(&self.store, &key, old.clone(), now);
         self.stream_change(&key, old.as_ref(), false, fed, now);
+        if let (Some(j), Some(item)) = (&self.journal, self.store.get(&key)) {
+            j.append(&Entry::Put {
+                table: &self.def.id,
+                at: now,
+                item,
+            });
+        }
         old
+    }
+
+    /// Stores an item as a snapshot holds it: like [`Table::put`], but no stream record and
+    /// no journal record (it is not a change, only state being loaded back).
+    pub fn restore(&mut self, key: StoredKey, item: Item, now: Duration) {
+        let (old, old_size, new_size) = self.store.put(&self.def, key.clone(), item);
+        self.replicas.resize(key.token, old_size, Some(new_size));
+        self.replicas.record(&self.store, &key, old, now);
+    }
+
+    /// Every item (the leader's), in key order.
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.store.iter().map(|(_, item)| item)
     }
 
     /// Hands a committed change of `key` (the item was `old`; it is now the store's) to the
@@ -214,13 +305,23 @@ impl Table {
         self.remove(key, false, now)
     }
 
-    fn remove(&mut self, key: &StoredKey, by_ttl: bool, now: Duration) -> Option<Item> {
+    /// Removes an item as of `now`; `by_ttl` when DynamoDB's TTL process removes it (the
+    /// stream record says so).
+    pub fn remove(&mut self, key: &StoredKey, by_ttl: bool, now: Duration) -> Option<Item> {
         let (old, size) = self.store.delete(&self.def, key)?;
         self.replicas.resize(key.token, Some(size), None);
         let fed = self
             .replicas
             .record(&self.store, key, Some(old.clone()), now);
         self.stream_change(key, Some(&old), by_ttl, fed, now);
+        if let Some(j) = &self.journal {
+            j.append(&Entry::Delete {
+                table: &self.def.id,
+                at: now,
+                key: &self.def.schema.key_item(key),
+                ttl: by_ttl,
+            });
+        }
         Some(old)
     }
 
@@ -450,6 +551,7 @@ mod tests {
                 seed: 7,
                 capacity: Arc::new(CapacityConfig::new(true)),
                 collection_limit: u64::MAX,
+                journal: None,
             },
         )
     }

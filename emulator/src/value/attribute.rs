@@ -46,7 +46,7 @@ pub enum AttributeValue {
 }
 
 /// The scalar types a key attribute may have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ScalarType {
     S,
     N,
@@ -345,7 +345,7 @@ fn decode_b64<E: de::Error>(s: &str) -> std::result::Result<Vec<u8>, E> {
         .map_err(|_| {
             // The service's two texts (its own spelling): a length that is not a multiple of
             // four, or four-character groups that are not base64.
-            E::custom(if s.len() % 4 != 0 {
+            E::custom(if !s.len().is_multiple_of(4) {
                 format!(
                     "Base64 encoded length is expected a multiple of 4 bytes but found: {}",
                     s.len()

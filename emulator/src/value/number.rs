@@ -142,7 +142,7 @@ impl Number {
         if mantissa == 0 {
             return Ok(Number::ZERO);
         }
-        while mantissa % 10 == 0 {
+        while mantissa.is_multiple_of(10) {
             mantissa /= 10;
             exponent += 1;
         }
@@ -205,7 +205,7 @@ impl Number {
         }
         let digits = self.significant_digits() as usize;
         let scientific = self.exponent as i64 + digits as i64 - 1;
-        let aligned = digits % 2 == 0 && scientific.rem_euclid(2) == 0;
+        let aligned = digits.is_multiple_of(2) && scientific.rem_euclid(2) == 0;
         1 + digits.div_ceil(2) + usize::from(aligned) + usize::from(self.negative)
     }
 
