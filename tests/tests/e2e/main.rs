@@ -10,6 +10,7 @@ mod fidelity;
 mod hardening;
 mod items;
 mod partiql;
+mod persistence;
 mod query_scan;
 mod streams;
 mod wire;
