@@ -103,36 +103,89 @@ pub fn encode(entry: &Entry<'_>, out: &mut Vec<u8>) {
     out[start + 4..start + HEADER].copy_from_slice(&crc.to_le_bytes());
 }
 
-/// What is at an offset of a journal file.
-#[derive(Debug)]
-pub enum Frame<'a> {
-    /// A whole, intact frame: its payload and the offset after it.
-    Intact(&'a [u8], usize),
-    /// The end of the file.
-    End,
-    /// Something that is not an intact frame: a torn write or corruption.
-    Bad,
+/// The payload of the intact frame at `at`, if one starts there.
+fn intact_at(bytes: &[u8], at: usize) -> Option<&[u8]> {
+    let rest = &bytes[at..];
+    let header = rest.get(..HEADER)?;
+    let len = u32::from_le_bytes(header[..4].try_into().expect("4 bytes")) as usize;
+    let crc = u32::from_le_bytes(header[4..].try_into().expect("4 bytes"));
+    let payload = rest.get(HEADER..HEADER.checked_add(len)?)?;
+    (len <= MAX_PAYLOAD && crc32fast::hash(payload) == crc).then_some(payload)
 }
 
-/// Reads the frame at `at`.
-pub fn frame(bytes: &[u8], at: usize) -> Frame<'_> {
-    let rest = &bytes[at..];
-    if rest.is_empty() {
-        return Frame::End;
+/// Reads frames one at a time from a file, holding one payload (at most [`MAX_PAYLOAD`]) in
+/// memory rather than the file: recovery of a large journal costs no more memory than the
+/// state it rebuilds.
+pub struct FrameReader<R> {
+    input: R,
+    offset: u64,
+    payload: Vec<u8>,
+}
+
+/// What [`FrameReader::next`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// An intact frame at this offset; its payload is [`FrameReader::payload`].
+    Frame(u64),
+    /// The end of the input, after intact frames.
+    End,
+    /// Not an intact frame at this offset: a torn write or corruption.
+    Bad(u64),
+}
+
+impl<R: std::io::Read> FrameReader<R> {
+    /// A reader from the start of `input`.
+    pub fn new(input: R) -> Self {
+        FrameReader {
+            input,
+            offset: 0,
+            payload: Vec::new(),
+        }
     }
-    if rest.len() < HEADER {
-        return Frame::Bad;
+
+    /// The payload of the frame [`FrameReader::next`] returned.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
     }
-    let len = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes")) as usize;
-    let crc = u32::from_le_bytes(rest[4..HEADER].try_into().expect("4 bytes"));
-    if len > MAX_PAYLOAD || rest.len() < HEADER + len {
-        return Frame::Bad;
+
+    /// Reads up to `n` bytes into `buf` (fewer only at the end of the input).
+    fn fill(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut got = 0;
+        while got < buf.len() {
+            match self.input.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(got)
     }
-    let payload = &rest[HEADER..HEADER + len];
-    if crc32fast::hash(payload) != crc {
-        return Frame::Bad;
+
+    /// The next frame.
+    pub fn next(&mut self) -> std::io::Result<Next> {
+        let at = self.offset;
+        let mut header = [0u8; HEADER];
+        match self.fill(&mut header)? {
+            0 => return Ok(Next::End),
+            HEADER => {}
+            _ => return Ok(Next::Bad(at)),
+        }
+        let len = u32::from_le_bytes(header[..4].try_into().expect("4 bytes")) as usize;
+        let crc = u32::from_le_bytes(header[4..].try_into().expect("4 bytes"));
+        if len > MAX_PAYLOAD {
+            return Ok(Next::Bad(at));
+        }
+        let mut payload = std::mem::take(&mut self.payload);
+        payload.resize(len, 0);
+        let got = self.fill(&mut payload)?;
+        self.payload = payload;
+        if got < len || crc32fast::hash(&self.payload) != crc {
+            return Ok(Next::Bad(at));
+        }
+        self.offset += (HEADER + len) as u64;
+        Ok(Next::Frame(at))
     }
-    Frame::Intact(payload, at + HEADER + len)
 }
 
 /// Decodes a frame's payload.
@@ -143,8 +196,7 @@ pub fn decode(payload: &[u8]) -> Result<Record, String> {
 /// Whether an intact, decodable frame starts anywhere after `at`: a bad frame followed by good
 /// ones is corruption inside the journal, not a torn tail (only the tail is ever written to).
 pub fn intact_after(bytes: &[u8], at: usize) -> Option<usize> {
-    (at + 1..bytes.len())
-        .find(|&i| matches!(frame(bytes, i), Frame::Intact(p, _) if decode(p).is_ok()))
+    (at + 1..bytes.len()).find(|&i| intact_at(bytes, i).is_some_and(|p| decode(p).is_ok()))
 }
 
 #[cfg(test)]
@@ -160,25 +212,32 @@ mod tests {
             },
             &mut buf,
         );
+        let next = buf.len();
         encode(&Entry::Reset, &mut buf);
-        let Frame::Intact(p, next) = frame(&buf, 0) else {
-            panic!("first frame")
-        };
-        assert!(matches!(decode(p), Ok(Record::Clock { at }) if at == Duration::from_millis(5)));
-        let Frame::Intact(p, end) = frame(&buf, next) else {
-            panic!("second frame")
-        };
-        assert!(matches!(decode(p), Ok(Record::Reset)));
-        assert!(matches!(frame(&buf, end), Frame::End));
-        // A torn tail: the last frame cut short, at every length.
+        let end = buf.len();
+        let mut r = FrameReader::new(&buf[..]);
+        assert_eq!(r.next().unwrap(), Next::Frame(0));
+        assert!(
+            matches!(decode(r.payload()), Ok(Record::Clock { at }) if at == Duration::from_millis(5))
+        );
+        assert_eq!(r.next().unwrap(), Next::Frame(next as u64));
+        assert!(matches!(decode(r.payload()), Ok(Record::Reset)));
+        assert_eq!(r.next().unwrap(), Next::End);
+        // A torn tail: the last frame cut short, at every length, with nothing intact after.
         for cut in next + 1..end {
-            assert!(matches!(frame(&buf[..cut], next), Frame::Bad));
+            let mut r = FrameReader::new(&buf[..cut]);
+            assert_eq!(r.next().unwrap(), Next::Frame(0));
+            assert_eq!(r.next().unwrap(), Next::Bad(next as u64));
+            assert_eq!(intact_after(&buf[..cut], next), None);
         }
         // A flipped bit in the first payload: bad, with an intact frame after it.
         let mut damaged = buf.clone();
         damaged[HEADER + 2] ^= 0x20;
-        assert!(matches!(frame(&damaged, 0), Frame::Bad));
+        assert_eq!(FrameReader::new(&damaged[..]).next().unwrap(), Next::Bad(0));
         assert_eq!(intact_after(&damaged, 0), Some(next));
-        assert_eq!(intact_after(&buf[..end - 1], next), None);
+        // A length past the maximum is damage, not a reason to allocate.
+        let mut huge = buf.clone();
+        huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(FrameReader::new(&huge[..]).next().unwrap(), Next::Bad(0));
     }
 }

@@ -16,14 +16,14 @@
 //!   and reported; damage anywhere else stops the start with where it is, rather than
 //!   silently dropping acknowledged writes after it.
 
-use super::record::{self, Entry, Frame, Record};
+use super::record::{self, Entry, FrameReader, Next, Record};
 use super::{sync_dir, Journal, Persistence};
 use crate::engine::Engine;
 use crate::table::catalog::TableRef;
 use crate::table::{Environment, Table};
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -123,9 +123,8 @@ pub fn open(engine: &mut Engine, config: Persistence) -> io::Result<()> {
     let mut snapshot_bytes = 0;
     let snapshot = dir.join(SNAPSHOT);
     if snapshot.exists() {
-        let bytes = fs::read(&snapshot)?;
-        snapshot_bytes = bytes.len() as u64;
-        log_from = replay.snapshot(&snapshot, &bytes)?;
+        snapshot_bytes = fs::metadata(&snapshot)?.len();
+        log_from = replay.snapshot(&snapshot)?;
     }
     let logs = logs_in(&dir)?;
     let mut log_bytes = 0;
@@ -136,15 +135,15 @@ pub fn open(engine: &mut Engine, config: Persistence) -> io::Result<()> {
             fs::remove_file(path)?;
             continue;
         }
-        let bytes = fs::read(path)?;
+        let len = fs::metadata(path)?.len();
         last_generation = generation;
-        if bytes.is_empty() {
+        if len == 0 {
             // A run that changed nothing.
             fs::remove_file(path)?;
             continue;
         }
-        log_bytes += bytes.len() as u64;
-        replay.log(path, &bytes, i + 1 == logs.len())?;
+        log_bytes += len;
+        replay.log(path, i + 1 == logs.len())?;
     }
     replay.finish();
     let mut report = replay.report;
@@ -191,26 +190,24 @@ struct Replay<'e> {
 
 impl Replay<'_> {
     /// Loads a snapshot; returns the first log generation that follows it.
-    fn snapshot(&mut self, path: &Path, bytes: &[u8]) -> io::Result<u64> {
+    fn snapshot(&mut self, path: &Path) -> io::Result<u64> {
         let mut log_from = None;
-        self.frames(path, bytes, false, |replay, record| {
-            match (record, log_from) {
-                (Record::Snapshot { log_from: g, at }, None) => {
-                    log_from = Some(g);
-                    replay.snapshot_at = at;
-                    replay.latest = replay.latest.max(at);
-                    Ok(())
-                }
-                (Record::Snapshot { .. }, Some(_)) => Err("a second snapshot header".into()),
-                (_, None) => Err("a snapshot must start with its header".into()),
-                (r, Some(_)) => replay.apply(r),
+        self.frames(path, false, |replay, record| match (record, log_from) {
+            (Record::Snapshot { log_from: g, at }, None) => {
+                log_from = Some(g);
+                replay.snapshot_at = at;
+                replay.latest = replay.latest.max(at);
+                Ok(())
             }
+            (Record::Snapshot { .. }, Some(_)) => Err("a second snapshot header".into()),
+            (_, None) => Err("a snapshot must start with its header".into()),
+            (r, Some(_)) => replay.apply(r),
         })?;
         log_from.ok_or_else(|| corrupt(format!("{} is empty", path.display())))
     }
 
-    fn log(&mut self, path: &Path, bytes: &[u8], last: bool) -> io::Result<()> {
-        self.frames(path, bytes, last, |replay, record| match record {
+    fn log(&mut self, path: &Path, last: bool) -> io::Result<()> {
+        self.frames(path, last, |replay, record| match record {
             Record::Snapshot { .. } | Record::Item { .. } => {
                 Err("a snapshot record inside a log".into())
             }
@@ -224,16 +221,17 @@ impl Replay<'_> {
     fn frames(
         &mut self,
         path: &Path,
-        bytes: &[u8],
         last_log: bool,
         mut apply: impl FnMut(&mut Self, Record) -> Result<(), String>,
     ) -> io::Result<()> {
-        let mut at = 0;
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        let mut frames = FrameReader::new(io::BufReader::with_capacity(1 << 20, file));
         loop {
-            match record::frame(bytes, at) {
-                Frame::End => break,
-                Frame::Intact(payload, next) => {
-                    let rec = record::decode(payload).map_err(|e| {
+            match frames.next()? {
+                Next::End => break,
+                Next::Frame(at) => {
+                    let rec = record::decode(frames.payload()).map_err(|e| {
                         corrupt(format!(
                             "{}: the record at byte {at} cannot be read ({e})",
                             path.display()
@@ -243,15 +241,19 @@ impl Replay<'_> {
                         corrupt(format!("{}: the record at byte {at}: {e}", path.display()))
                     })?;
                     self.report.records += 1;
-                    at = next;
                 }
-                Frame::Bad => {
-                    if let (true, None) = (last_log, record::intact_after(bytes, at)) {
+                Next::Bad(at) => {
+                    // The error path only: what follows the bad frame, to tell a torn tail
+                    // from damage inside the journal.
+                    let mut rest = Vec::new();
+                    let mut file = File::open(path)?;
+                    file.seek(io::SeekFrom::Start(at))?;
+                    file.read_to_end(&mut rest)?;
+                    if let (true, None) = (last_log, record::intact_after(&rest, 0)) {
                         let file = OpenOptions::new().write(true).open(path)?;
-                        file.set_len(at as u64)?;
+                        file.set_len(at)?;
                         file.sync_all()?;
-                        self.report.torn =
-                            Some((path.to_path_buf(), at as u64, (bytes.len() - at) as u64));
+                        self.report.torn = Some((path.to_path_buf(), at, rest.len() as u64));
                         break;
                     }
                     return Err(corrupt(format!(
@@ -264,7 +266,7 @@ impl Replay<'_> {
                 }
             }
         }
-        self.report.bytes += bytes.len() as u64;
+        self.report.bytes += len;
         Ok(())
     }
 

@@ -189,6 +189,11 @@ async fn kill_9_under_four_writers_loses_no_acknowledged_write() {
         increments.push(incs);
     }
     assert!(acked.len() > 100, "the writers wrote: {}", acked.len());
+    println!(
+        "kill -9 after 3 s: {} acknowledged puts and {} acknowledged increments",
+        acked.len(),
+        increments.iter().sum::<u64>()
+    );
 
     let server = Server::start(Some(&dir));
     assert!(
