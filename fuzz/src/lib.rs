@@ -42,6 +42,10 @@ pub struct Config {
     pub hang_after: Duration,
     /// Expressions to parse alone.
     pub expressions: u64,
+    /// Persist in a directory under this one, and before every reset (and at the end) check
+    /// that an emulator recovered from it shows exactly what the live one shows: every table's
+    /// description, items and index entries.
+    pub persist: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -52,6 +56,7 @@ impl Default for Config {
             reset_every: 5_000,
             hang_after: Duration::from_secs(10),
             expressions: 10_000,
+            persist: None,
         }
     }
 }
@@ -100,12 +105,19 @@ fn show(body: &[u8]) -> String {
     String::from_utf8_lossy(&body[..body.len().min(4096)]).into_owned()
 }
 
-fn emulator(seed: u64) -> InProcess {
-    let e = Emulator::builder()
+fn builder(seed: u64, dir: Option<&std::path::Path>) -> dynamodb_emulator::EmulatorBuilder {
+    let b = Emulator::builder()
         .seed(seed)
         .virtual_clock()
-        .consistency(Consistency::Realistic)
-        .build();
+        .consistency(Consistency::Realistic);
+    match dir {
+        Some(d) => b.data_dir(d).fsync(dynamodb_emulator::FsyncPolicy::Never),
+        None => b,
+    }
+}
+
+fn emulator(seed: u64, dir: Option<&std::path::Path>) -> InProcess {
+    let e = builder(seed, dir).build();
     for t in gen::base_tables() {
         e.call_json("CreateTable", &t).expect("base table");
     }
@@ -117,7 +129,15 @@ pub fn run(config: &Config) -> Report {
     let started = Instant::now();
     let mut g = gen::Gen::new(config.seed);
     let mut report = Report::default();
-    let mut e = emulator(config.seed);
+    let run_dir = |i: u64| {
+        config.persist.as_ref().map(|p| {
+            let d = p.join(format!("run-{}-{i}", config.seed));
+            let _ = std::fs::remove_dir_all(&d);
+            d
+        })
+    };
+    let mut dir = run_dir(0);
+    let mut e = emulator(config.seed, dir.as_deref());
     // The watchdog: a request that does not return in time is printed and the process exits.
     let progress = Arc::new(AtomicU64::new(0));
     let current = Arc::new(Mutex::new(String::new()));
@@ -148,7 +168,12 @@ pub fn run(config: &Config) -> Report {
     }
     for i in 0..config.requests {
         if i > 0 && i % config.reset_every == 0 {
-            e = emulator(config.seed.wrapping_add(i));
+            if let Some(d) = &dir {
+                report.failures.extend(check_recovery(e, config.seed, d));
+                let _ = std::fs::remove_dir_all(d);
+            }
+            dir = run_dir(i);
+            e = emulator(config.seed.wrapping_add(i), dir.as_deref());
         }
         let (target, value, control) = match requests::request(&mut g) {
             Request::Operation(op, v) => (op, v, false),
@@ -209,6 +234,10 @@ pub fn run(config: &Config) -> Report {
             break;
         }
     }
+    if let Some(d) = &dir {
+        report.failures.extend(check_recovery(e, config.seed, d));
+        let _ = std::fs::remove_dir_all(d);
+    }
     report.expressions = expressions(&mut g, config.expressions, &mut report.failures, &|text| {
         *current.lock().unwrap() = format!("expression {text}");
         progress.fetch_add(1, Ordering::Relaxed);
@@ -216,6 +245,103 @@ pub fn run(config: &Config) -> Report {
     done.store(1, Ordering::Relaxed);
     report.elapsed = started.elapsed();
     report
+}
+
+/// Everything a client can observe of the tables: descriptions, items (strongly consistent
+/// scans) and index entries (scans of every index once replication has settled).
+fn observe(e: &InProcess) -> BTreeMap<String, serde_json::Value> {
+    use serde_json::json;
+    let _ = e.control("Settle", &json!({}));
+    let mut out = BTreeMap::new();
+    let names = e.call_json("ListTables", &json!({})).unwrap_or_default();
+    for name in names["TableNames"].as_array().into_iter().flatten() {
+        let name = name.as_str().unwrap_or_default();
+        let d = e
+            .call_json("DescribeTable", &json!({"TableName": name}))
+            .unwrap_or_default();
+        let scan = |index: Option<&str>| {
+            let mut items = Vec::new();
+            let mut start = serde_json::Value::Null;
+            loop {
+                let mut req = json!({"TableName": name, "ConsistentRead": index.is_none()});
+                if let Some(i) = index {
+                    req["IndexName"] = json!(i);
+                }
+                if !start.is_null() {
+                    req["ExclusiveStartKey"] = start.clone();
+                }
+                let Ok(page) = e.call_json("Scan", &req) else {
+                    break;
+                };
+                items.extend(page["Items"].as_array().cloned().unwrap_or_default());
+                start = page["LastEvaluatedKey"].clone();
+                if start.is_null() {
+                    break;
+                }
+            }
+            items
+        };
+        let mut indexes = BTreeMap::new();
+        let table = &d["Table"];
+        for kind in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] {
+            for idx in table[kind].as_array().into_iter().flatten() {
+                let i = idx["IndexName"].as_str().unwrap_or_default();
+                let mut entries = scan(Some(i));
+                entries.sort_by_key(|v| v.to_string());
+                indexes.insert(i.to_string(), entries);
+            }
+        }
+        out.insert(
+            name.to_string(),
+            json!({"describe": d, "items": scan(None), "indexes": indexes}),
+        );
+    }
+    out
+}
+
+/// Drops the live emulator and compares what it showed with an emulator recovered from its
+/// data directory.
+fn check_recovery(e: InProcess, seed: u64, dir: &std::path::Path) -> Vec<Failure> {
+    let live = observe(&e);
+    drop(e);
+    let recovered = match builder(seed, Some(dir)).try_build() {
+        Ok(r) => observe(&r),
+        Err(err) => {
+            return vec![Failure {
+                target: "recovery".into(),
+                body: dir.display().to_string(),
+                problem: format!("the data directory does not open: {err}"),
+            }]
+        }
+    };
+    let mut failures = Vec::new();
+    for (name, state) in &live {
+        if recovered.get(name) != Some(state) {
+            failures.push(Failure {
+                target: "recovery".into(),
+                body: format!(
+                    "live: {}\nrecovered: {}",
+                    show(state.to_string().as_bytes()),
+                    show(
+                        recovered
+                            .get(name)
+                            .map(|v| v.to_string())
+                            .unwrap_or_default()
+                            .as_bytes()
+                    )
+                ),
+                problem: format!("table {name} recovered differently"),
+            });
+        }
+    }
+    if live.len() != recovered.len() {
+        failures.push(Failure {
+            target: "recovery".into(),
+            body: format!("{:?} vs {:?}", live.keys(), recovered.keys()),
+            problem: "other tables recovered".into(),
+        });
+    }
+    failures
 }
 
 /// The expression parser alone: generated expressions and token soups, parsed as conditions,

@@ -23,6 +23,10 @@ struct Args {
     /// Expressions to parse alone, after the requests.
     #[arg(long, default_value_t = 100_000)]
     expressions: u64,
+    /// Persist in a directory under this one and check, before every reset, that the
+    /// recovered emulator shows what the live one showed.
+    #[arg(long, value_name = "DIR")]
+    persist: Option<std::path::PathBuf>,
 }
 
 fn main() {
@@ -33,6 +37,7 @@ fn main() {
         reset_every: a.reset_every.max(1),
         hang_after: Duration::from_secs(a.hang_after),
         expressions: a.expressions,
+        persist: a.persist,
     });
     println!(
         "{} requests and {} expressions in {:.1?} ({:.0} requests/s); slowest request {:?} ({})",
