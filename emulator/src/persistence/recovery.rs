@@ -306,8 +306,9 @@ impl Replay<'_> {
                     t.def.stream = view;
                     t.apply_stream(stream_since.unwrap_or(created));
                 }
-                // A table of the name with another id would be one whose deletion was lost:
-                // the journal records deletions before creations, so it cannot happen.
+                // A table of the name with another id is one being deleted: a DeleteTable
+                // journals its deletion just after leaving the catalog, so a creation of the
+                // name can come first. It leaves the catalog; its deletion record retires it.
                 self.engine.catalog.remove(&name, at);
                 self.engine.catalog.insert(t);
                 let t = self.engine.catalog.get(&name).expect("just inserted");
@@ -317,10 +318,13 @@ impl Replay<'_> {
                 self.latest = self.latest.max(at);
                 if let Some(t) = self.by_id.remove(&id) {
                     let name = t.read().def.name.clone();
-                    if let Some(t) = self.engine.catalog.remove(&name, at) {
-                        if t.read().streams().latest().is_some() {
-                            self.engine.catalog.retire(t, at);
-                        }
+                    // Only this table: a new one of the name may already be in its place.
+                    let current = self.engine.catalog.get(&name);
+                    if current.is_some_and(|c| Arc::ptr_eq(&c, &t)) {
+                        self.engine.catalog.remove(&name, at);
+                    }
+                    if t.read().streams().latest().is_some() {
+                        self.engine.catalog.retire(t, at);
                     }
                 }
             }

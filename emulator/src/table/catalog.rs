@@ -47,10 +47,11 @@ impl Catalog {
         true
     }
 
-    /// Removes a table (DeleteTable at `now`).
+    /// Removes a table (DeleteTable at `now`). The deletion is journalled after the catalog's
+    /// lock is released (no table lock is ever taken under it); recovery matches deletions to
+    /// tables by id, so a creation of the same name journalled in between is not affected.
     pub fn remove(&self, name: &str, now: std::time::Duration) -> Option<TableRef> {
-        let mut tables = self.tables.write();
-        let table = tables.remove(table_name_of(name))?;
+        let table = self.tables.write().remove(table_name_of(name))?;
         if let Some(j) = &self.journal {
             j.append(&Entry::Drop {
                 id: &table.read().def.id,

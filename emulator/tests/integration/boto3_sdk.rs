@@ -39,18 +39,7 @@ fn python_with_boto3() -> String {
 
 /// Starts the binary on a free port; returns it and its URL.
 fn start_binary() -> (std::process::Child, String) {
-    let mut emulator = Command::new(env!("CARGO_BIN_EXE_dynamodb-emulator"))
-        .args(["--port", "0", "--consistency", "realistic"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the emulator binary");
-    let mut line = String::new();
-    BufReader::new(emulator.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    (emulator, url)
+    crate::start_binary(&["--consistency", "realistic"])
 }
 
 /// Runs a script of `tests/python` with the venv's python against a fresh binary (the binary's
@@ -98,4 +87,75 @@ fn boto3_works_against_the_binary() {
     }
     let stdout = run_script("boto3_smoke.py", &[]);
     assert!(stdout.contains(" 0 failed"));
+}
+
+#[test]
+fn the_binary_with_a_data_dir_survives_kill_9_under_four_boto3_writers() {
+    if std::env::var("BOTO3_SKIP").as_deref() == Ok("1") {
+        println!("BOTO3_SKIP=1: persistence check skipped");
+        return;
+    }
+    let python = python_with_boto3();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kill9-data");
+    let _ = std::fs::remove_dir_all(&dir);
+    let acked = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kill9-acked.json");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/persistence_kill9.py");
+    let data_dir = dir.to_str().unwrap();
+    let (mut emulator, url) = crate::start_binary(&["--data-dir", data_dir]);
+    let mut writer = Command::new(&python)
+        .arg(&script)
+        .args(["write", acked.to_str().unwrap(), &url])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run the writers");
+    let mut line = String::new();
+    let mut out = BufReader::new(writer.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "table created");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    emulator.kill().unwrap(); // SIGKILL
+    emulator.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(writer.wait().unwrap().success(), "{rest}");
+    println!("{rest}");
+
+    let (mut emulator, url) = crate::start_binary(&["--data-dir", data_dir, "--fsync", "interval"]);
+    let verify = Command::new(&python)
+        .arg(&script)
+        .args(["verify", acked.to_str().unwrap(), &url])
+        .output()
+        .expect("verify");
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    let stdout = String::from_utf8_lossy(&verify.stdout);
+    println!("{stdout}");
+    assert!(
+        verify.status.success() && stdout.contains(" 0 failed"),
+        "{stdout}"
+    );
+
+    // The flags' errors: a second process on the directory, a load into a missing table.
+    let (mut first, _) = crate::start_binary(&["--data-dir", data_dir]);
+    let second = Command::new(env!("CARGO_BIN_EXE_dynamodb-emulator"))
+        .args(["--port", "0", "--data-dir", data_dir])
+        .output()
+        .unwrap();
+    let _ = first.kill();
+    let _ = first.wait();
+    assert_eq!(second.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("in use by another emulator"));
+    let load = Command::new(env!("CARGO_BIN_EXE_dynamodb-emulator"))
+        .args([
+            "--port",
+            "0",
+            "--data-dir",
+            data_dir,
+            "--load",
+            "missing=/nonexistent.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(load.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,9 +3,8 @@
 //! `@aws-sdk/client-dynamodb-streams`. The two packages are installed once (pinned) under the
 //! target directory. Set JS_SKIP=1 where npm cannot reach its registry.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The pinned SDK packages.
 const PACKAGES: &[&str] = &[
@@ -42,16 +41,7 @@ fn the_javascript_sdk_reads_the_binarys_stream() {
     // The script must sit beside the node_modules it imports from.
     let copy = dir.join("streams_smoke.mjs");
     std::fs::copy(&script, &copy).expect("copy the script");
-    let mut emulator = Command::new(env!("CARGO_BIN_EXE_dynamodb-emulator"))
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the emulator binary");
-    let mut line = String::new();
-    BufReader::new(emulator.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    let (mut emulator, url) = crate::start_binary(&[]);
     let out = Command::new("node")
         .arg("--no-warnings")
         .arg(&copy)
