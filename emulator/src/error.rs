@@ -32,6 +32,8 @@ pub enum ErrorKind {
     DuplicateItem,
     /// A ClientRequestToken was reused with different parameters.
     IdempotentParameterMismatch,
+    /// No resource-based policy is attached, or not the revision the request expected.
+    PolicyNotFound,
     /// A local secondary index's item collection would exceed 10 GB.
     ItemCollectionSizeLimitExceeded,
     /// A stream's shard iterator is older than 15 minutes (DynamoDB Streams).
@@ -93,6 +95,9 @@ impl ErrorKind {
                 }
                 ErrorKind::IdempotentParameterMismatch => {
                     "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException"
+                }
+                ErrorKind::PolicyNotFound => {
+                    "com.amazonaws.dynamodb.v20120810#PolicyNotFoundException"
                 }
                 ErrorKind::ItemCollectionSizeLimitExceeded => {
                     "com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException"

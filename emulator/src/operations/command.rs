@@ -144,6 +144,10 @@ static COMMANDS: &[(&str, Handler)] = &[
     ("BatchWriteItem", handle::<batch_write_item::BatchWriteItem>),
     ("CreateTable", handle::<create_table::CreateTable>),
     ("DeleteItem", handle::<delete_item::DeleteItem>),
+    (
+        "DeleteResourcePolicy",
+        handle::<resource_policy::DeleteResourcePolicy>,
+    ),
     ("DeleteTable", handle::<delete_table::DeleteTable>),
     ("DescribeEndpoints", handle::<control::DescribeEndpoints>),
     ("DescribeLimits", handle::<control::DescribeLimits>),
@@ -158,9 +162,17 @@ static COMMANDS: &[(&str, Handler)] = &[
         handle::<execute_transaction::ExecuteTransaction>,
     ),
     ("GetItem", handle::<get_item::GetItem>),
+    (
+        "GetResourcePolicy",
+        handle::<resource_policy::GetResourcePolicy>,
+    ),
     ("ListTables", handle::<list_tables::ListTables>),
     ("ListTagsOfResource", handle::<control::ListTagsOfResource>),
     ("PutItem", handle::<put_item::PutItem>),
+    (
+        "PutResourcePolicy",
+        handle::<resource_policy::PutResourcePolicy>,
+    ),
     ("Query", handle::<query::Query>),
     ("Scan", handle::<scan::Scan>),
     ("TagResource", handle::<control::TagResource>),
@@ -319,7 +331,7 @@ mod tests {
     #[test]
     fn the_command_table_is_sorted_and_complete() {
         assert!(COMMANDS.windows(2).all(|w| w[0].0 < w[1].0));
-        assert_eq!(COMMANDS.len(), 25);
+        assert_eq!(COMMANDS.len(), 28);
         assert_eq!(operation("GetItem"), Some("GetItem"));
         assert_eq!(operation("getitem"), None);
     }

@@ -41,6 +41,7 @@ pub(super) struct CreateTableInput {
     tags: Option<Vec<TagW>>,
     table_class: Option<String>,
     deletion_protection_enabled: Option<bool>,
+    resource_policy: Option<String>,
 }
 
 /// A validated CreateTable: the table as it will be, short of the account's checks.
@@ -59,6 +60,8 @@ pub(super) struct CreateTable {
     tags: BTreeMap<String, String>,
     deletion_protection: bool,
     table_class: String,
+    /// A resource-based policy to attach at creation.
+    resource_policy: Option<String>,
 }
 
 fn constraints(input: &CreateTableInput) -> Constraints {
@@ -292,6 +295,13 @@ impl TryFrom<CreateTableInput> for CreateTable {
             tags,
             deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
             table_class: input.table_class.unwrap_or_else(|| "STANDARD".into()),
+            resource_policy: match input.resource_policy {
+                Some(p) => {
+                    super::resource_policy::validate_document(&p)?;
+                    Some(p)
+                }
+                None => None,
+            },
         })
     }
 }
@@ -382,7 +392,16 @@ impl Command for CreateTable {
             decreases_today: 0,
             billing_mode_changed_at: self.billing_given.then_some(now),
             ttl: None,
+            resource_policies: BTreeMap::new(),
         };
+        let mut def = def;
+        if let Some(document) = self.resource_policy {
+            let revision = super::resource_policy::next_revision(now.as_millis() as u64, None);
+            def.resource_policies.insert(
+                def.arn.clone(),
+                crate::storage::definition::ResourcePolicy { document, revision },
+            );
+        }
         let mut table = Table::new(
             def,
             Environment {

@@ -31,6 +31,7 @@ mod metered;
 mod put_item;
 mod query;
 mod query_page;
+mod resource_policy;
 mod scan;
 mod single_item;
 mod statement;

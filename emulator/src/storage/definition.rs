@@ -161,6 +161,17 @@ pub struct TableDefinition {
     pub tags: BTreeMap<String, String>,
     pub deletion_protection: bool,
     pub table_class: String,
+    /// Resource-based policies attached to the table and its streams, by the resource's ARN.
+    #[serde(default)]
+    pub resource_policies: BTreeMap<String, ResourcePolicy>,
+}
+
+/// A resource-based policy (PutResourcePolicy): the JSON document as given, and its revision
+/// id, a millisecond timestamp (DynamoDB's revision ids are comparable: a later one is greater).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ResourcePolicy {
+    pub document: String,
+    pub revision: String,
 }
 
 impl TableDefinition {
@@ -297,6 +308,7 @@ pub(crate) mod fixtures {
                 projection(ProjectionType::All),
                 None,
             )],
+            resource_policies: BTreeMap::new(),
             stream: None,
             ttl: Some(TimeToLive {
                 attribute: "ttl".into(),

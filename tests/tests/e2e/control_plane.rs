@@ -650,3 +650,164 @@ async fn delayed_status_transitions_are_waited_for() {
         Some(&TableStatus::Active)
     );
 }
+
+#[tokio::test]
+async fn resource_policies_are_versioned_per_table_and_stream() {
+    let env = start_with(
+        dynamodb_emulator::Emulator::builder()
+            .consistency(dynamodb_emulator::Consistency::Strong)
+            .virtual_clock(),
+    )
+    .await;
+    let c = &env.client;
+    let doc = |action: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"123456789012"}},"Action":["{action}"],"Resource":"*"}}]}}"#
+        )
+    };
+    let created = c
+        .create_table()
+        .table_name("policed")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(ks("pk", KeyType::Hash))
+        .attribute_definitions(ad("pk", ScalarAttributeType::S))
+        .resource_policy(doc("dynamodb:GetItem"))
+        .stream_specification(
+            aws_sdk_dynamodb::types::StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::KeysOnly)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let table = created.table_description().unwrap();
+    let arn = table.table_arn().unwrap().to_string();
+    let stream_arn = table.latest_stream_arn().unwrap().to_string();
+    // The policy given at creation.
+    let first = c
+        .get_resource_policy()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.policy(), Some(doc("dynamodb:GetItem").as_str()));
+    let r1 = first.revision_id().unwrap().to_string();
+    // The same document again: the same revision; another: a later one.
+    let again = c
+        .put_resource_policy()
+        .resource_arn(&arn)
+        .policy(doc("dynamodb:GetItem"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.revision_id(), Some(r1.as_str()));
+    let r2 = c
+        .put_resource_policy()
+        .resource_arn(&arn)
+        .policy(doc("dynamodb:*"))
+        .expected_revision_id(&r1)
+        .send()
+        .await
+        .unwrap()
+        .revision_id
+        .unwrap();
+    assert!(r2 > r1, "{r2} after {r1}, on a frozen clock");
+    // A stale revision, NO_POLICY while one exists: PolicyNotFoundException naming both.
+    let stale = c
+        .put_resource_policy()
+        .resource_arn(&arn)
+        .policy(doc("dynamodb:PutItem"))
+        .expected_revision_id(&r1)
+        .send()
+        .await;
+    Expected::error(
+        "PolicyNotFoundException",
+        &format!("Resource-based policy not found for the provided ResourceArn: Requested update for policy with revision id {r1}, but the policy associated to target table policed has revision id {r2}."),
+    )
+    .check("stale revision", stale);
+    let none = c
+        .put_resource_policy()
+        .resource_arn(&arn)
+        .policy(doc("dynamodb:PutItem"))
+        .expected_revision_id("NO_POLICY")
+        .send()
+        .await;
+    Expected::error(
+        "PolicyNotFoundException",
+        &format!("Resource-based policy not found for the provided ResourceArn: Requested policy update expecting none to be present for table policed, but a policy exists with revision id {r2}."),
+    )
+    .check("NO_POLICY", none);
+    // The stream has its own policy; NO_POLICY attaches the first.
+    let s1 = c
+        .put_resource_policy()
+        .resource_arn(&stream_arn)
+        .policy(doc("dynamodb:GetRecords"))
+        .expected_revision_id("NO_POLICY")
+        .send()
+        .await
+        .unwrap()
+        .revision_id
+        .unwrap();
+    let stream_policy = c
+        .get_resource_policy()
+        .resource_arn(&stream_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream_policy.revision_id(), Some(s1.as_str()));
+    // Delete, then nothing is attached.
+    let deleted = c
+        .delete_resource_policy()
+        .resource_arn(&arn)
+        .expected_revision_id(&r2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.revision_id(), Some(r2.as_str()));
+    Expected::error(
+        "PolicyNotFoundException",
+        &format!("Resource-based policy not found for the provided ResourceArn: {arn}"),
+    )
+    .check(
+        "after delete",
+        c.get_resource_policy().resource_arn(&arn).send().await,
+    );
+    Expected::error(
+        "PolicyNotFoundException",
+        &format!("Resource-based policy not found for the provided ResourceArn: {arn}"),
+    )
+    .check(
+        "delete again",
+        c.delete_resource_policy().resource_arn(&arn).send().await,
+    );
+    // Unknown resources and bad documents.
+    Expected::error(
+        "ResourceNotFoundException",
+        "Requested resource not found: Table: policed_ not found",
+    )
+    .check(
+        "unknown table",
+        c.get_resource_policy()
+            .resource_arn(format!("{arn}_"))
+            .send()
+            .await,
+    );
+    Expected::containing("ValidationException", "Invalid policy document").check(
+        "not JSON",
+        c.put_resource_policy()
+            .resource_arn(&arn)
+            .policy("allow everything")
+            .send()
+            .await,
+    );
+    Expected::containing("ValidationException", "Invalid policy document").check(
+        "over 20 KB",
+        c.put_resource_policy()
+            .resource_arn(&arn)
+            .policy(format!(r#"{{"Statement":"{}"}}"#, "x".repeat(20 * 1024)))
+            .send()
+            .await,
+    );
+}
