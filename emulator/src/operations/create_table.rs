@@ -68,7 +68,7 @@ fn constraints(input: &CreateTableInput) -> Constraints {
     let mut c = Constraints::new();
     check_name(&mut c, input.table_name.as_deref(), "tableName", true);
     attribute_definition_constraints(&mut c, input.attribute_definitions.as_ref());
-    key_schema_constraints(&mut c, input.key_schema.as_ref(), "keySchema");
+    key_schema_constraints(&mut c, input.key_schema.as_ref(), "keySchema", 2);
     if let Some(t) = &input.provisioned_throughput {
         throughput_constraints(&mut c, t, "provisionedThroughput");
     }
@@ -134,7 +134,7 @@ fn lsi_definitions(
     let mut lsis = Vec::with_capacity(l.len());
     for x in l {
         let (name, key_schema, projection) = index_parts(x)?;
-        let ischema = typed_schema(key_schema, defs, Some(name))?;
+        let ischema = typed_schema(key_schema, defs, Some(name), false)?;
         if ischema.range.is_none() {
             return Err(DynamoError::invalid_parameter(format!(
                 "Index KeySchema does not have a range key for index: {name}"
@@ -233,7 +233,7 @@ impl TryFrom<CreateTableInput> for CreateTable {
         // Billing before the key schema, as the service checks them.
         let billing = parse_billing_mode(input.billing_mode.as_deref());
         let throughput = table_throughput(billing, input.provisioned_throughput.as_ref())?;
-        let schema = typed_schema(&ks_w, &defs, None)?;
+        let schema = typed_schema(&ks_w, &defs, None, false)?;
         let mut names = HashSet::new();
         let lsis = match &input.local_secondary_indexes {
             Some(l) => lsi_definitions(l, &schema, &defs, &mut names)?,

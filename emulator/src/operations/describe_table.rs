@@ -78,11 +78,13 @@ pub(super) fn seconds(t: Duration) -> Value {
 }
 
 pub(super) fn key_schema_json(s: &KeySchema) -> Value {
-    let mut v = vec![json!({"AttributeName": s.hash.name, "KeyType": "HASH"})];
-    if let Some(r) = &s.range {
-        v.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
-    }
-    Value::Array(v)
+    let hash = s
+        .hash_attributes()
+        .map(|a| json!({"AttributeName": a.name, "KeyType": "HASH"}));
+    let range = s
+        .range_attributes()
+        .map(|a| json!({"AttributeName": a.name, "KeyType": "RANGE"}));
+    Value::Array(hash.chain(range).collect())
 }
 
 fn projection_json(p: &Projection) -> Value {

@@ -19,6 +19,17 @@ pub(super) enum SortCondition {
     Ge(KeyValue),
     Between(KeyValue, KeyValue),
     BeginsWith(KeyValue),
+    /// On a composite sort key (a GSI's, of several attributes): equalities on its first
+    /// attributes, left to right, and at most one condition of the others on the next.
+    Composite {
+        prefix: Vec<KeyValue>,
+        last: Option<Box<SortCondition>>,
+    },
+}
+
+/// A composite key value from a prefix of its attributes' values and more values.
+fn tuple(prefix: &[KeyValue], more: &[&KeyValue]) -> KeyValue {
+    KeyValue::Tuple(prefix.iter().chain(more.iter().copied()).cloned().collect())
 }
 
 impl SortCondition {
@@ -35,6 +46,15 @@ impl SortCondition {
                 (KeyValue::B(s), KeyValue::B(p)) => s.starts_with(p),
                 _ => false,
             },
+            SortCondition::Composite { prefix, last } => match v {
+                KeyValue::Tuple(vs) => {
+                    vs.starts_with(prefix)
+                        && last
+                            .as_ref()
+                            .is_none_or(|c| vs.get(prefix.len()).is_some_and(|x| c.matches(x)))
+                }
+                _ => false,
+            },
         }
     }
 
@@ -46,6 +66,20 @@ impl SortCondition {
             | SortCondition::BeginsWith(x) => Bound::Included(x.clone()),
             SortCondition::Gt(x) => Bound::Excluded(x.clone()),
             SortCondition::Lt(_) | SortCondition::Le(_) => Bound::Unbounded,
+            // A tuple sorts before its extensions, and (.., x, Max) after every (.., x, ..).
+            SortCondition::Composite { prefix, last } => match last.as_deref() {
+                None | Some(SortCondition::Lt(_) | SortCondition::Le(_)) => {
+                    Bound::Included(tuple(prefix, &[]))
+                }
+                Some(SortCondition::Gt(x)) => Bound::Excluded(tuple(prefix, &[x, &KeyValue::Max])),
+                Some(
+                    SortCondition::Eq(x)
+                    | SortCondition::Ge(x)
+                    | SortCondition::Between(x, _)
+                    | SortCondition::BeginsWith(x),
+                ) => Bound::Included(tuple(prefix, &[x])),
+                Some(SortCondition::Composite { .. }) => unreachable!("one level"),
+            },
         }
     }
 
@@ -60,6 +94,20 @@ impl SortCondition {
                 Some(s) => Bound::Excluded(s),
                 None => Bound::Unbounded,
             },
+            SortCondition::Composite { prefix, last } => Bound::Excluded(match last.as_deref() {
+                None | Some(SortCondition::Gt(_) | SortCondition::Ge(_)) => {
+                    tuple(prefix, &[&KeyValue::Max])
+                }
+                Some(SortCondition::Lt(x)) => tuple(prefix, &[x]),
+                Some(
+                    SortCondition::Eq(x) | SortCondition::Le(x) | SortCondition::Between(_, x),
+                ) => tuple(prefix, &[x, &KeyValue::Max]),
+                Some(SortCondition::BeginsWith(p)) => match prefix_successor(p) {
+                    Some(s) => tuple(prefix, &[&s]),
+                    None => tuple(prefix, &[&KeyValue::Max]),
+                },
+                Some(SortCondition::Composite { .. }) => unreachable!("one level"),
+            }),
         }
     }
 }
@@ -214,7 +262,7 @@ impl Atom {
 /// What the service checks of a KeyConditionExpression's conditions before it looks at the
 /// table: one condition per attribute, then at most two (dynalite's recorded answers for
 /// `b > :a AND b < :a AND c = :a` and `a > :a AND b > :a AND c > :a`).
-pub(super) fn check_atoms(atoms: &[Atom]) -> Result<()> {
+pub(super) fn check_atoms(atoms: &[Atom], max: usize) -> Result<()> {
     for (i, a) in atoms.iter().enumerate() {
         if atoms[..i].iter().any(|b| b.name() == a.name()) {
             return Err(kce_error(
@@ -222,10 +270,123 @@ pub(super) fn check_atoms(atoms: &[Atom]) -> Result<()> {
             ));
         }
     }
-    if atoms.len() > 2 {
+    if atoms.len() > max {
         return Err(kce_error("Conditions can be of length 1 or 2 only"));
     }
     Ok(())
+}
+
+/// How many key conditions a Query may have before its table is looked up: two on a table (a
+/// primary key has at most two attributes), and on an index up to the eight attributes of a
+/// composite GSI key (the index's own arity is checked once it is known).
+pub(super) fn max_conditions(index: Option<&str>) -> usize {
+    if index.is_some() {
+        2 * crate::storage::key::MAX_KEY_ATTRIBUTES
+    } else {
+        2
+    }
+}
+
+/// A sort-key condition from an operator and its arguments (legacy names).
+fn sort_condition(
+    op: &str,
+    args: &[AttributeValue],
+    ty: crate::value::ScalarType,
+) -> Result<SortCondition> {
+    let k = |i: usize| typed_key(&args[i], ty);
+    Ok(match op {
+        "EQ" => SortCondition::Eq(k(0)?),
+        "LT" => SortCondition::Lt(k(0)?),
+        "LE" => SortCondition::Le(k(0)?),
+        "GT" => SortCondition::Gt(k(0)?),
+        "GE" => SortCondition::Ge(k(0)?),
+        "BETWEEN" => SortCondition::Between(k(0)?, k(1)?),
+        "BEGINS_WITH" => {
+            if ty == crate::value::ScalarType::N {
+                return Err(kce_error(
+                    "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+                ));
+            }
+            SortCondition::BeginsWith(k(0)?)
+        }
+        _ => {
+            return Err(kce_error(
+                "Attempted conditional constraint is not an indexable operation",
+            ))
+        }
+    })
+}
+
+/// The key condition on a composite GSI key, as the developer guide specifies it: an equality
+/// on every partition-key attribute; sort-key attributes from the left without gaps, each an
+/// equality except the last one given, which may be any of Query's sort-key conditions.
+/// <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html>
+pub(super) fn composite_key_condition(
+    parts: &KeyConditionParts,
+    schema: &KeySchema,
+    esk: Option<&crate::value::Item>,
+) -> Result<KeyCondition> {
+    let missed =
+        |name: &str| kce_error(format!("Query condition missed key schema element: {name}"));
+    for (attr, role) in schema.parts() {
+        if let Some(esk) = esk {
+            super::query_page::start_key_piece(esk, attr, role)?;
+        }
+    }
+    if let Some(name) = parts.keys().find(|n| !schema.is_key_attribute(n)) {
+        return Err(kce_error(format!(
+            "Query key condition not supported: {name} is not a key attribute of the index"
+        )));
+    }
+    let mut hash = Vec::new();
+    for attr in schema.hash_attributes() {
+        let (op, args) = parts.get(&attr.name).ok_or_else(|| missed(&attr.name))?;
+        if op != "EQ" {
+            return Err(kce_error("Query key condition not supported"));
+        }
+        let k = typed_key(&args[0], attr.ty)?;
+        crate::storage::key::check_key_size(&k, crate::storage::key::KeyRole::Partition)?;
+        hash.push(k);
+    }
+    let hash = if hash.len() == 1 {
+        hash.pop().expect("one")
+    } else {
+        KeyValue::Tuple(hash)
+    };
+    let ranges: Vec<_> = schema.range_attributes().collect();
+    let given = ranges
+        .iter()
+        .take_while(|a| parts.contains_key(&a.name))
+        .count();
+    if ranges[given..].iter().any(|a| parts.contains_key(&a.name)) {
+        return Err(missed(&ranges[given].name));
+    }
+    let mut conditions = Vec::new();
+    for (i, attr) in ranges[..given].iter().enumerate() {
+        let (op, args) = &parts[&attr.name];
+        if i + 1 < given && op != "EQ" {
+            return Err(kce_error(format!(
+                "Query key condition not supported: only the last sort key attribute of a condition may use {op}; {} must be compared with =",
+                attr.name
+            )));
+        }
+        conditions.push(sort_condition(op, args, attr.ty)?);
+    }
+    let sort = match (ranges.len(), conditions.pop()) {
+        (_, None) => None,
+        (1, Some(c)) => Some(c),
+        (_, Some(last)) => Some(SortCondition::Composite {
+            prefix: conditions
+                .into_iter()
+                .map(|c| match c {
+                    SortCondition::Eq(v) => v,
+                    _ => unreachable!("checked: equalities"),
+                })
+                .collect(),
+            last: Some(Box::new(last)),
+        }),
+    };
+    Ok(KeyCondition { hash, sort })
 }
 
 pub(super) fn atom(c: Condition) -> Result<Atom> {

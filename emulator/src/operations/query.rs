@@ -7,8 +7,9 @@
 
 use super::command::{json, Command, Context};
 use super::key_condition::{
-    atom, build_key_condition, check_atoms, check_parts, expression_parts, flatten_and,
-    legacy_key_condition, legacy_parts, Atom, KeyCondition, SortCondition,
+    atom, build_key_condition, check_atoms, check_parts, composite_key_condition, expression_parts,
+    flatten_and, kce_error, legacy_key_condition, legacy_parts, max_conditions, Atom, KeyCondition,
+    SortCondition,
 };
 use super::metered::read_range;
 use super::query_page::{
@@ -165,7 +166,7 @@ impl TryFrom<QueryInput> for Query {
                 // The legacy conditions' own checks (values, argument counts and types),
                 // then their number.
                 filter_to_condition(k, None)?;
-                if !(1..=2).contains(&k.len()) {
+                if !(1..=max_conditions(input.index_name.as_deref())).contains(&k.len()) {
                     return Err(DynamoError::validation(
                         "Conditions can be of length 1 or 2 only",
                     ));
@@ -177,7 +178,7 @@ impl TryFrom<QueryInput> for Query {
             flatten_and(kc, &mut atoms)?;
         }
         let atoms = atoms.into_iter().map(atom).collect::<Result<Vec<_>>>()?;
-        check_atoms(&atoms)?;
+        check_atoms(&atoms, max_conditions(input.index_name.as_deref()))?;
         Ok(Query {
             table,
             index: input.index_name,
@@ -229,7 +230,7 @@ impl Query {
         let mut atoms = Vec::new();
         flatten_and(plan.key_condition, &mut atoms)?;
         let atoms = atoms.into_iter().map(atom).collect::<Result<Vec<_>>>()?;
-        check_atoms(&atoms)?;
+        check_atoms(&atoms, max_conditions(plan.index.as_deref()))?;
         Ok(Query {
             table: plan.table,
             index: plan.index,
@@ -275,10 +276,17 @@ impl Query {
         if let Some(esk) = &self.exclusive_start_key {
             start_key_size(esk, t, index, Reader::Query)?;
         }
-        check_parts(&parts, schema, self.exclusive_start_key.as_ref())?;
-        let kc = match self.key {
-            KeyConditions::Legacy(k) => legacy_key_condition(&k, schema)?,
-            KeyConditions::Expression(atoms) => build_key_condition(atoms, schema)?,
+        let kc = if schema.is_composite() {
+            composite_key_condition(&parts, schema, self.exclusive_start_key.as_ref())?
+        } else {
+            if parts.len() > 2 {
+                return Err(kce_error("Conditions can be of length 1 or 2 only"));
+            }
+            check_parts(&parts, schema, self.exclusive_start_key.as_ref())?;
+            match self.key {
+                KeyConditions::Legacy(k) => legacy_key_condition(&k, schema)?,
+                KeyConditions::Expression(atoms) => build_key_condition(atoms, schema)?,
+            }
         };
         let start = start_key(self.exclusive_start_key, t, index)?;
         if let Some((tk, ik)) = &start {

@@ -379,7 +379,12 @@ fn plan_select(select: &partiql::Select, binder: &Binder, t: &Table) -> Result<S
         .transpose()?;
     let columns = Columns::new(select.projection.as_ref())?;
     let parts = filter.clone().map(conjuncts).unwrap_or_default();
-    let mut keys = parts.iter().find_map(|c| key_values(c, &schema.hash.name));
+    // A composite GSI key is read by a Scan of the index with the WHERE clause as its filter
+    // (the planner decomposes single-attribute keys only).
+    let mut keys = parts
+        .iter()
+        .find_map(|c| key_values(c, &schema.hash.name))
+        .filter(|_| !schema.is_composite());
     if let Some(values) = &keys {
         for (i, v) in values.iter().enumerate() {
             if v.scalar_type() != Some(schema.hash.ty) {

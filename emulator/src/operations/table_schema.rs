@@ -9,6 +9,7 @@ use super::validate::{check_name, enum_check};
 use crate::capacity::quota::{self, Reserved};
 use crate::error::{Constraints, DynamoError, Result};
 use crate::storage::definition::Throughput;
+use crate::storage::key::MAX_KEY_ATTRIBUTES;
 use crate::storage::{
     BillingMode, IndexDefinition, KeyAttribute, KeySchema, Projection, ProjectionType,
 };
@@ -116,6 +117,7 @@ pub(super) fn key_schema_constraints(
     c: &mut Constraints,
     ks: Option<&Vec<KeySchemaElementW>>,
     member: &str,
+    max: usize,
 ) {
     match ks {
         None => c.not_null(false, member),
@@ -138,7 +140,7 @@ pub(super) fn key_schema_constraints(
                     "Member must have length greater than or equal to 1",
                 );
             }
-            if ks.len() > 2 {
+            if ks.len() > max {
                 c.add(
                     format!(
                         "[{}]",
@@ -152,7 +154,7 @@ pub(super) fn key_schema_constraints(
                             .join(", ")
                     ),
                     member,
-                    "Member must have length less than or equal to 2",
+                    &format!("Member must have length less than or equal to {max}"),
                 );
             }
         }
@@ -163,7 +165,9 @@ pub(super) fn index_constraints(c: &mut Constraints, idx: &[IndexW], member: &st
     for (i, x) in idx.iter().enumerate() {
         let m = format!("{member}.{}.member", i + 1);
         check_name(c, x.index_name.as_deref(), &format!("{m}.indexName"), true);
-        key_schema_constraints(c, x.key_schema.as_ref(), &format!("{m}.keySchema"));
+        // A GSI's key has up to four partition-key and four sort-key attributes.
+        let max = if global { 2 * MAX_KEY_ATTRIBUTES } else { 2 };
+        key_schema_constraints(c, x.key_schema.as_ref(), &format!("{m}.keySchema"), max);
         match &x.projection {
             None => c.not_null(false, &format!("{m}.projection")),
             Some(p) => {
@@ -202,6 +206,7 @@ pub(super) fn typed_schema(
     ks: &[KeySchemaElementW],
     defs: &BTreeMap<String, ScalarType>,
     index: Option<&str>,
+    composite: bool,
 ) -> Result<KeySchema> {
     let first = ks
         .first()
@@ -228,12 +233,17 @@ pub(super) fn typed_schema(
     if ks.len() == 2 && names[0] == names[1] {
         return Err(same_name_error());
     }
+    if (1..names.len()).any(|i| names[..i].contains(&names[i])) {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: Some index key attributes are repeated",
+        ));
+    }
     if first.key_type.as_deref() != Some("HASH") {
         return Err(DynamoError::validation(
             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
         ));
     }
-    if ks.len() == 2 && ks[1].key_type.as_deref() != Some("RANGE") {
+    if ks.len() == 2 && !composite && ks[1].key_type.as_deref() != Some("RANGE") {
         return Err(DynamoError::validation(
             "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
         ));
@@ -249,10 +259,29 @@ pub(super) fn typed_schema(
         })?;
         Ok(KeyAttribute { name, ty })
     };
-    Ok(KeySchema {
-        hash: attr(first)?,
-        range: ks.get(1).map(attr).transpose()?,
-    })
+    // A GSI's key may have up to four HASH then up to four RANGE attributes.
+    let hashes = ks
+        .iter()
+        .take_while(|k| k.key_type.as_deref() == Some("HASH"))
+        .count();
+    let ranges = &ks[hashes..];
+    if ranges
+        .iter()
+        .any(|k| k.key_type.as_deref() != Some("RANGE"))
+    {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: HASH key attributes must precede RANGE key attributes",
+        ));
+    }
+    if hashes > MAX_KEY_ATTRIBUTES || ranges.len() > MAX_KEY_ATTRIBUTES {
+        return Err(DynamoError::validation(format!(
+            "Invalid KeySchema: a global secondary index key has at most {MAX_KEY_ATTRIBUTES} HASH and {MAX_KEY_ATTRIBUTES} RANGE attributes"
+        )));
+    }
+    let mut schema = KeySchema::simple(attr(first)?, ranges.first().map(attr).transpose()?);
+    schema.extra_hash = ks[1..hashes].iter().map(attr).collect::<Result<_>>()?;
+    schema.extra_range = ranges.iter().skip(1).map(attr).collect::<Result<_>>()?;
+    Ok(schema)
 }
 
 fn same_name_error() -> DynamoError {
@@ -442,7 +471,7 @@ pub(super) fn gsi_definition(
     billing: BillingMode,
 ) -> Result<IndexDefinition> {
     let (name, key_schema, projection) = index_parts(x)?;
-    let schema = typed_schema(key_schema, defs, Some(name))?;
+    let schema = typed_schema(key_schema, defs, Some(name), true)?;
     let projection = typed_projection(projection)?;
     let throughput = match (billing, &x.provisioned_throughput) {
         (BillingMode::Provisioned, None) => {

@@ -477,7 +477,7 @@ pub fn check_index_keys(table: &Table, item: &Item) -> Result<()> {
                 AttributeValue::B(b) => b.len(),
                 _ => 0,
             };
-            let max = if idx.schema.hash.name == attr {
+            let max = if idx.schema.hash_attributes().any(|a| a.name == attr) {
                 MAX_PARTITION_KEY_BYTES
             } else {
                 MAX_SORT_KEY_BYTES

@@ -1,7 +1,7 @@
 //! What a table is, apart from its items: keys, attribute definitions, secondary indexes,
 //! billing and throughput, stream, TTL, tags, class and protection.
 
-use super::key::{index_key_value, KeySchema, StoredKey};
+use super::key::{KeySchema, StoredKey};
 use crate::value::{AttributeValue, Item, ScalarType};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -101,12 +101,7 @@ impl IndexDefinition {
 
     /// The index entry for an item, if the item has the index's key attributes (sparse index).
     pub fn entry_key(&self, item: &Item) -> Option<StoredKey> {
-        let hash = index_key_value(item, &self.schema.hash)?;
-        let range = match &self.schema.range {
-            Some(r) => Some(index_key_value(item, r)?),
-            None => None,
-        };
-        Some(StoredKey::new(hash, range))
+        self.schema.entry_key(item)
     }
 
     /// The attributes of `item` this index holds, with the table's key schema.
@@ -277,10 +272,7 @@ pub(crate) mod fixtures {
             name: "t".into(),
             arn: "arn:aws:dynamodb:us-east-1:000000000000:table/t".into(),
             id: "id".into(),
-            schema: KeySchema {
-                hash: attr("pk", ScalarType::S),
-                range: Some(attr("sk", ScalarType::N)),
-            },
+            schema: KeySchema::simple(attr("pk", ScalarType::S), Some(attr("sk", ScalarType::N))),
             attribute_definitions: Vec::new(),
             billing_mode: BillingMode::PayPerRequest,
             throughput: Throughput { read: 0, write: 0 },
@@ -292,19 +284,13 @@ pub(crate) mod fixtures {
             billing_mode_changed_at: None,
             gsis: vec![IndexDefinition::new(
                 "g".into(),
-                KeySchema {
-                    hash: attr("g", ScalarType::S),
-                    range: None,
-                },
+                KeySchema::simple(attr("g", ScalarType::S), None),
                 projection(ProjectionType::KeysOnly),
                 None,
             )],
             lsis: vec![IndexDefinition::new(
                 "l".into(),
-                KeySchema {
-                    hash: attr("pk", ScalarType::S),
-                    range: Some(attr("l", ScalarType::S)),
-                },
+                KeySchema::simple(attr("pk", ScalarType::S), Some(attr("l", ScalarType::S))),
                 projection(ProjectionType::All),
                 None,
             )],

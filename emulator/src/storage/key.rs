@@ -17,11 +17,25 @@ pub struct KeyAttribute {
 }
 
 /// A table's or index's key schema: a partition (HASH) key and an optional sort (RANGE) key.
+///
+/// A global secondary index may have composite keys (DynamoDB, November 2025): up to four
+/// partition-key attributes and up to four sort-key attributes. `hash` and `range` are the
+/// first of each; `extra_hash` and `extra_range` the others, in schema order. With extras, a
+/// side's value is a [`KeyValue::Tuple`] of the attributes' values: the partition is the
+/// hash of all of them, and the sort order compares them left to right.
+/// <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html>
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeySchema {
     pub hash: KeyAttribute,
     pub range: Option<KeyAttribute>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_hash: Vec<KeyAttribute>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_range: Vec<KeyAttribute>,
 }
+
+/// The most attributes a GSI's partition key, and its sort key, may have.
+pub const MAX_KEY_ATTRIBUTES: usize = 4;
 
 /// A scalar key value. Values of one key attribute always have the same type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,6 +43,9 @@ pub enum KeyValue {
     B(Vec<u8>),
     N(Number),
     S(String),
+    /// The values of a composite key's attributes, in schema order (compared left to right,
+    /// a prefix before its extensions).
+    Tuple(Vec<KeyValue>),
     /// Greater than every stored value: only ever used as the upper bound of a range seek, never
     /// stored (so a reverse Query can start from the end of a partition in O(log n)).
     #[doc(hidden)]
@@ -41,6 +58,7 @@ impl KeyValue {
             KeyValue::S(s) => AttributeValue::S(s.clone()),
             KeyValue::N(n) => AttributeValue::N(*n),
             KeyValue::B(b) => AttributeValue::B(b.clone()),
+            KeyValue::Tuple(_) => unreachable!("a composite key is split into its attributes"),
             KeyValue::Max => unreachable!("the Max sentinel is never stored"),
         }
     }
@@ -91,6 +109,7 @@ impl KeyValue {
             KeyValue::S(s) => md5.update(s.as_bytes()),
             KeyValue::N(n) => md5.update(n.key_bytes()),
             KeyValue::B(b) => md5.update(b),
+            KeyValue::Tuple(vs) => vs.iter().for_each(|v| v.feed(md5)),
             KeyValue::Max => {}
         }
     }
@@ -219,13 +238,50 @@ impl PartialOrd for IndexTie {
 }
 
 impl KeySchema {
+    /// A key schema of one partition-key attribute and at most one sort-key attribute.
+    pub fn simple(hash: KeyAttribute, range: Option<KeyAttribute>) -> KeySchema {
+        KeySchema {
+            hash,
+            range,
+            extra_hash: Vec::new(),
+            extra_range: Vec::new(),
+        }
+    }
+
+    /// Whether a side of the key has several attributes (a composite GSI key).
+    pub fn is_composite(&self) -> bool {
+        !self.extra_hash.is_empty() || !self.extra_range.is_empty()
+    }
+
+    /// The partition-key attributes, in schema order.
+    pub fn hash_attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        std::iter::once(&self.hash).chain(self.extra_hash.iter())
+    }
+
+    /// The sort-key attributes, in schema order.
+    pub fn range_attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        self.range.iter().chain(self.extra_range.iter())
+    }
+
     /// Names of the key attributes, partition key first.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.hash.name.as_str()).chain(self.range.as_ref().map(|r| r.name.as_str()))
+        self.hash_attributes()
+            .chain(self.range_attributes())
+            .map(|a| a.name.as_str())
     }
 
     pub fn is_key_attribute(&self, name: &str) -> bool {
-        self.hash.name == name || self.range.as_ref().is_some_and(|r| r.name == name)
+        self.names().any(|n| n == name)
+    }
+
+    /// One side's value from its attributes' values: the value itself for one attribute, a
+    /// [`KeyValue::Tuple`] for several.
+    fn compose(mut values: Vec<KeyValue>) -> KeyValue {
+        if values.len() == 1 {
+            values.pop().expect("one value")
+        } else {
+            KeyValue::Tuple(values)
+        }
     }
 
     /// Extracts the primary key of a request's `Key` parameter, which must name exactly the key
@@ -233,35 +289,59 @@ impl KeySchema {
     pub fn key_from_request(&self, key: &Item) -> Result<StoredKey> {
         let mismatch =
             || DynamoError::validation("The provided key element does not match the schema");
-        let expected = 1 + usize::from(self.range.is_some());
-        if key.len() != expected {
+        if key.len() != self.names().count() {
             return Err(mismatch());
         }
-        let hash = typed(
-            key.get(&self.hash.name).ok_or_else(mismatch)?,
-            &self.hash,
-            mismatch,
-        )?;
-        let range = match &self.range {
-            Some(r) => Some(typed(key.get(&r.name).ok_or_else(mismatch)?, r, mismatch)?),
-            None => None,
+        let side = |attrs: Vec<&KeyAttribute>, role: KeyRole| -> Result<Vec<KeyValue>> {
+            let values = attrs
+                .iter()
+                .map(|a| typed(key.get(&a.name).ok_or_else(mismatch)?, a, mismatch))
+                .collect::<Result<Vec<_>>>()?;
+            for (a, v) in attrs.iter().zip(&values) {
+                check_key_value(&a.name, v, role)?;
+            }
+            Ok(values)
         };
-        check_key_value(&self.hash.name, &hash, KeyRole::Partition)?;
-        if let (Some(r), Some(v)) = (&self.range, &range) {
-            check_key_value(&r.name, v, KeyRole::Sort)?;
-        }
-        Ok(StoredKey::new(hash, range))
+        let hash = side(self.hash_attributes().collect(), KeyRole::Partition)?;
+        let range = side(self.range_attributes().collect(), KeyRole::Sort)?;
+        Ok(StoredKey::new(
+            Self::compose(hash),
+            (!range.is_empty()).then(|| Self::compose(range)),
+        ))
     }
 
     /// Extracts the primary key of a full item (PutItem), with DynamoDB's messages for missing or
     /// mistyped key attributes.
     pub fn key_from_item(&self, item: &Item) -> Result<StoredKey> {
-        let hash = item_key(item, &self.hash, KeyRole::Partition)?;
-        let range = match &self.range {
-            Some(r) => Some(item_key(item, r, KeyRole::Sort)?),
-            None => None,
-        };
-        Ok(StoredKey::new(hash, range))
+        let hash = self
+            .hash_attributes()
+            .map(|a| item_key(item, a, KeyRole::Partition))
+            .collect::<Result<Vec<_>>>()?;
+        let range = self
+            .range_attributes()
+            .map(|a| item_key(item, a, KeyRole::Sort))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(StoredKey::new(
+            Self::compose(hash),
+            (!range.is_empty()).then(|| Self::compose(range)),
+        ))
+    }
+
+    /// The key of an item in an index with this schema, if the item has every key attribute
+    /// with its type (an index is sparse: an item lacking any of them is not in it).
+    pub fn entry_key(&self, item: &Item) -> Option<StoredKey> {
+        let hash = self
+            .hash_attributes()
+            .map(|a| index_key_value(item, a))
+            .collect::<Option<Vec<_>>>()?;
+        let range = self
+            .range_attributes()
+            .map(|a| index_key_value(item, a))
+            .collect::<Option<Vec<_>>>()?;
+        Some(StoredKey::new(
+            Self::compose(hash),
+            (!range.is_empty()).then(|| Self::compose(range)),
+        ))
     }
 
     /// The key attributes of an item, as a `Key` map.
@@ -273,10 +353,20 @@ impl KeySchema {
     }
 
     pub fn key_item(&self, key: &StoredKey) -> Item {
+        fn split(v: &KeyValue) -> Vec<&KeyValue> {
+            match v {
+                KeyValue::Tuple(vs) => vs.iter().collect(),
+                v => vec![v],
+            }
+        }
         let mut m = Item::new();
-        m.insert(self.hash.name.clone(), key.hash.to_attribute());
-        if let (Some(r), Some(v)) = (&self.range, &key.range) {
-            m.insert(r.name.clone(), v.to_attribute());
+        for (a, v) in self.hash_attributes().zip(split(&key.hash)) {
+            m.insert(a.name.clone(), v.to_attribute());
+        }
+        if let Some(r) = &key.range {
+            for (a, v) in self.range_attributes().zip(split(r)) {
+                m.insert(a.name.clone(), v.to_attribute());
+            }
         }
         m
     }
@@ -296,8 +386,9 @@ fn typed(
 impl KeySchema {
     /// The key's attributes with their roles, partition key first.
     pub fn parts(&self) -> impl Iterator<Item = (&KeyAttribute, KeyRole)> {
-        std::iter::once((&self.hash, KeyRole::Partition))
-            .chain(self.range.as_ref().map(|r| (r, KeyRole::Sort)))
+        self.hash_attributes()
+            .map(|a| (a, KeyRole::Partition))
+            .chain(self.range_attributes().map(|r| (r, KeyRole::Sort)))
     }
 }
 
@@ -330,6 +421,7 @@ pub fn key_value_bytes(v: &KeyValue) -> usize {
     match v {
         KeyValue::S(s) => s.len(),
         KeyValue::B(b) => b.len(),
+        KeyValue::Tuple(vs) => vs.iter().map(key_value_bytes).max().unwrap_or(0),
         KeyValue::N(_) | KeyValue::Max => 0,
     }
 }
@@ -341,7 +433,7 @@ pub fn check_key_value(name: &str, v: &KeyValue, role: KeyRole) -> Result<()> {
     let empty = match v {
         KeyValue::S(s) => s.is_empty(),
         KeyValue::B(b) => b.is_empty(),
-        KeyValue::N(_) | KeyValue::Max => false,
+        KeyValue::N(_) | KeyValue::Tuple(_) | KeyValue::Max => false,
     };
     if empty {
         let what = if matches!(v, KeyValue::S(_)) {

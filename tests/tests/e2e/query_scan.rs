@@ -966,3 +966,308 @@ async fn limit_pages_ending_on_an_inclusive_bound_have_no_last_evaluated_key() {
     assert_eq!(lek(prefix, vec![(":a", s("k2"))], 1, true).await, (1, true));
     assert_eq!(lek("pk = :p", vec![], 5, true).await, (5, true));
 }
+
+/// A GSI on `tenant`+`area` (partition) and `kind`+`at` (sort), on a table keyed by `pk`.
+async fn composite_gsi_table(c: &aws_sdk_dynamodb::Client) {
+    use aws_sdk_dynamodb::types::{
+        BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType, ScalarAttributeType,
+    };
+    c.create_table()
+        .table_name("events")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(ks("pk", KeyType::Hash))
+        .attribute_definitions(ad("pk", ScalarAttributeType::S))
+        .attribute_definitions(ad("tenant", ScalarAttributeType::S))
+        .attribute_definitions(ad("area", ScalarAttributeType::S))
+        .attribute_definitions(ad("kind", ScalarAttributeType::S))
+        .attribute_definitions(ad("seq", ScalarAttributeType::N))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by_tenant")
+                .key_schema(ks("tenant", KeyType::Hash))
+                .key_schema(ks("area", KeyType::Hash))
+                .key_schema(ks("kind", KeyType::Range))
+                .key_schema(ks("seq", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn composite_gsi_keys_query_left_to_right_page_and_stay_sparse() {
+    let env = start().await;
+    let c = &env.client;
+    composite_gsi_table(c).await;
+    let d = c
+        .describe_table()
+        .table_name("events")
+        .send()
+        .await
+        .unwrap();
+    let gsi = &d.table().unwrap().global_secondary_indexes()[0];
+    let schema: Vec<(&str, &str)> = gsi
+        .key_schema()
+        .iter()
+        .map(|k| (k.attribute_name(), k.key_type().as_str()))
+        .collect();
+    assert_eq!(
+        schema,
+        [
+            ("tenant", "HASH"),
+            ("area", "HASH"),
+            ("kind", "RANGE"),
+            ("seq", "RANGE")
+        ]
+    );
+    // (pk, tenant, area, kind, seq); the last two lack a key attribute.
+    let rows = [
+        ("1", "acme", "eu", "click", "30"),
+        ("2", "acme", "eu", "click", "10"),
+        ("3", "acme", "eu", "view", "20"),
+        ("4", "acme", "eu", "buy", "50"),
+        ("5", "acme", "us", "click", "40"),
+        ("6", "beta", "eu", "click", "60"),
+    ];
+    for (pk, tenant, area, kind, seq) in rows {
+        c.put_item()
+            .table_name("events")
+            .item("pk", s(pk))
+            .item("tenant", s(tenant))
+            .item("area", s(area))
+            .item("kind", s(kind))
+            .item("seq", n(seq))
+            .item("payload", s("not projected"))
+            .send()
+            .await
+            .unwrap();
+    }
+    c.put_item()
+        .table_name("events")
+        .item("pk", s("7"))
+        .item("tenant", s("acme"))
+        .item("kind", s("click"))
+        .item("seq", n("5"))
+        .send()
+        .await
+        .unwrap();
+    c.put_item()
+        .table_name("events")
+        .item("pk", s("8"))
+        .item("tenant", s("acme"))
+        .item("area", s("eu"))
+        .item("kind", s("click"))
+        .send()
+        .await
+        .unwrap();
+    let query = |kce: &str, values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)]| {
+        let mut q = c
+            .query()
+            .table_name("events")
+            .index_name("by_tenant")
+            .key_condition_expression(kce);
+        for (k, v) in values {
+            q = q.expression_attribute_values(*k, v.clone());
+        }
+        q
+    };
+    let pks = |out: &aws_sdk_dynamodb::operation::query::QueryOutput| -> Vec<String> {
+        out.items()
+            .iter()
+            .map(|i| i["pk"].as_s().unwrap().clone())
+            .collect()
+    };
+    let acme_eu = [(":t", s("acme")), (":r", s("eu"))];
+    // Both partition attributes: sorted by (kind, at); the sparse items are not there.
+    let all = query("tenant = :t AND area = :r", &acme_eu)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pks(&all), ["4", "2", "1", "3"]);
+    assert!(!all.items()[0].contains_key("payload"), "KEYS_ONLY");
+    let back = query("tenant = :t AND area = :r", &acme_eu)
+        .scan_index_forward(false)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pks(&back), ["3", "1", "2", "4"]);
+    // A prefix of the sort attributes, then a range on the last one given.
+    let mut v = acme_eu.to_vec();
+    v.push((":k", s("click")));
+    let clicks = query("tenant = :t AND area = :r AND kind = :k", &v)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pks(&clicks), ["2", "1"]);
+    v.push((":a", n("15")));
+    let late = query("tenant = :t AND area = :r AND kind = :k AND seq > :a", &v)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pks(&late), ["1"]);
+    let mut b = acme_eu.to_vec();
+    b.push((":lo", s("c")));
+    b.push((":hi", s("v")));
+    let between = query("tenant = :t AND area = :r AND kind BETWEEN :lo AND :hi", &b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pks(&between), ["2", "1"]);
+    let mut p = acme_eu.to_vec();
+    p.push((":p", s("vi")));
+    let prefix = query("tenant = :t AND area = :r AND begins_with(kind, :p)", &p)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pks(&prefix), ["3"]);
+    let mut lt = acme_eu.to_vec();
+    lt.push((":k", s("click")));
+    let before = query("tenant = :t AND area = :r AND kind < :k", &lt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pks(&before), ["4"]);
+    // Paging: the LastEvaluatedKey names every key attribute, and the pages do not overlap.
+    let first = query("tenant = :t AND area = :r", &acme_eu)
+        .limit(2)
+        .send()
+        .await
+        .unwrap();
+    let lek = first.last_evaluated_key().unwrap().clone();
+    let mut names: Vec<&str> = lek.keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(names, ["area", "kind", "pk", "seq", "tenant"]);
+    let second = query("tenant = :t AND area = :r", &acme_eu)
+        .limit(2)
+        .set_exclusive_start_key(Some(lek))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!([pks(&first), pks(&second)].concat(), ["4", "2", "1", "3"]);
+    // The rules: every partition attribute by equality, sort attributes without gaps, a
+    // range only on the last one given.
+    Expected::error(
+        "ValidationException",
+        "Query condition missed key schema element: area",
+    )
+    .check(
+        "one partition attribute",
+        query("tenant = :t", &[(":t", s("acme"))]).send().await,
+    );
+    let mut gap = acme_eu.to_vec();
+    gap.push((":a", n("1")));
+    Expected::error(
+        "ValidationException",
+        "Query condition missed key schema element: kind",
+    )
+    .check(
+        "a gap",
+        query("tenant = :t AND area = :r AND seq > :a", &gap)
+            .send()
+            .await,
+    );
+    let mut early = acme_eu.to_vec();
+    early.push((":k", s("a")));
+    early.push((":a", n("1")));
+    Expected::containing("ValidationException", "kind must be compared with =").check(
+        "a range before the last",
+        query(
+            "tenant = :t AND area = :r AND kind > :k AND seq = :a",
+            &early,
+        )
+        .send()
+        .await,
+    );
+    // PartiQL reads the index too.
+    let sql = c
+        .execute_statement()
+        .statement(r#"SELECT pk FROM "events"."by_tenant" WHERE tenant = 'acme' AND area = 'us'"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sql.items()[0]["pk"], s("5"));
+}
+
+#[tokio::test]
+async fn composite_gsi_key_schemas_are_validated_and_backfilled() {
+    use aws_sdk_dynamodb::types::{
+        CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, KeyType, Projection,
+        ProjectionType, ScalarAttributeType,
+    };
+    let env = start().await;
+    let c = &env.client;
+    create_table(c, "later", "pk", None).await;
+    for i in 0..5 {
+        c.put_item()
+            .table_name("later")
+            .item("pk", s(&format!("p{i}")))
+            .item("a", s("x"))
+            .item("b", n(&(i % 2).to_string()))
+            .item("c", n(&i.to_string()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let create = |keys: Vec<(&str, KeyType)>| {
+        let mut action = CreateGlobalSecondaryIndexAction::builder()
+            .index_name("by_ab")
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            );
+        for (name, ty) in keys {
+            action = action.key_schema(ks(name, ty));
+        }
+        c.update_table()
+            .table_name("later")
+            .attribute_definitions(ad("a", ScalarAttributeType::S))
+            .attribute_definitions(ad("b", ScalarAttributeType::N))
+            .attribute_definitions(ad("c", ScalarAttributeType::N))
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder()
+                    .create(action.build().unwrap())
+                    .build(),
+            )
+            .send()
+    };
+    Expected::containing("ValidationException", "HASH key attributes must precede").check(
+        "HASH after RANGE",
+        create(vec![
+            ("a", KeyType::Hash),
+            ("b", KeyType::Range),
+            ("c", KeyType::Hash),
+        ])
+        .await,
+    );
+    create(vec![
+        ("a", KeyType::Hash),
+        ("b", KeyType::Hash),
+        ("c", KeyType::Range),
+    ])
+    .await
+    .unwrap();
+    let out = c
+        .query()
+        .table_name("later")
+        .index_name("by_ab")
+        .key_condition_expression("a = :a AND b = :b")
+        .expression_attribute_values(":a", s("x"))
+        .expression_attribute_values(":b", n("0"))
+        .send()
+        .await
+        .unwrap();
+    let cs: Vec<&str> = out
+        .items()
+        .iter()
+        .map(|i| i["c"].as_n().unwrap().as_str())
+        .collect();
+    assert_eq!(cs, ["0", "2", "4"], "backfilled, sorted by c");
+}
