@@ -61,6 +61,8 @@ pub struct Engine {
     pub reservations: crate::capacity::Reservations,
     /// TransactWriteItems ClientRequestTokens seen in the last 10 minutes.
     pub idempotency: Mutex<HashMap<String, IdempotentEntry>>,
+    /// On-demand backups.
+    pub backups: crate::backup::Backups,
     /// The durable change log, when the emulator persists (`--data-dir`).
     pub journal: Option<Arc<crate::persistence::Journal>>,
     /// What recovery found when the emulator opened its data directory.
@@ -108,6 +110,7 @@ impl Engine {
             reservations: Default::default(),
             idempotency: Mutex::new(HashMap::new()),
             request_log: Mutex::new(std::collections::VecDeque::new()),
+            backups: Default::default(),
             journal: None,
             recovery: None,
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),

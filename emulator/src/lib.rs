@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod backup;
 mod capacity;
 mod clock;
 mod embed;

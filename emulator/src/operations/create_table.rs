@@ -393,6 +393,8 @@ impl Command for CreateTable {
             billing_mode_changed_at: self.billing_given.then_some(now),
             ttl: None,
             resource_policies: BTreeMap::new(),
+            pitr: None,
+            restored_from: None,
         };
         let mut def = def;
         if let Some(document) = self.resource_policy {

@@ -159,6 +159,13 @@ pub struct TableDefinition {
     /// Resource-based policies attached to the table and its streams, by the resource's ARN.
     #[serde(default)]
     pub resource_policies: BTreeMap<String, ResourcePolicy>,
+    /// Point-in-time recovery, when enabled: since when, and the recovery window in days.
+    #[serde(default)]
+    pub pitr: Option<(Duration, u32)>,
+    /// What the table was restored from (DescribeTable's RestoreSummary): the source backup's
+    /// ARN (None for a point-in-time restore), the source table's ARN, the restore time.
+    #[serde(default)]
+    pub restored_from: Option<(Option<String>, String, Duration)>,
 }
 
 /// A resource-based policy (PutResourcePolicy): the JSON document as given, and its revision
@@ -295,6 +302,8 @@ pub(crate) mod fixtures {
                 None,
             )],
             resource_policies: BTreeMap::new(),
+            pitr: None,
+            restored_from: None,
             stream: None,
             ttl: Some(TimeToLive {
                 attribute: "ttl".into(),

@@ -49,6 +49,8 @@ pub struct Table {
     seed: u64,
     /// Where committed changes are recorded when the emulator persists.
     journal: Option<Arc<Journal>>,
+    /// The point-in-time recovery history, while PITR is on.
+    pitr: Option<crate::backup::PointInTime>,
 }
 
 /// The shared settings a new table draws on.
@@ -85,6 +87,9 @@ impl Table {
             streams: TableStreams::default(),
             seed: env.seed,
             journal: env.journal,
+            pitr: def
+                .pitr
+                .map(|(since, _)| crate::backup::PointInTime::starting(since, std::iter::empty())),
             def,
         };
         t.apply_stream(now);
@@ -257,12 +262,46 @@ impl Table {
                 item,
             });
         }
+        self.pitr_record(key, now);
         old
+    }
+
+    /// Hands a committed change of `key` to the point-in-time history, if PITR is on.
+    fn pitr_record(&mut self, key: StoredKey, now: Duration) {
+        if let (Some(h), Some((_, days))) = (&mut self.pitr, self.def.pitr) {
+            let item = self.store.get(&key).cloned();
+            h.record(now, key, item, crate::backup::DAY * days);
+        }
+    }
+
+    /// Turns point-in-time recovery on (from the items as they are at `now`) with a window of
+    /// `days`, or off (`None`: the history goes).
+    pub fn set_pitr(&mut self, days: Option<u32>, now: Duration) {
+        match (days, self.def.pitr) {
+            (Some(d), Some((since, _))) => self.def.pitr = Some((since, d)),
+            (Some(d), None) => {
+                self.def.pitr = Some((now, d));
+                let items = self.store.iter().map(|(k, v)| (k.clone(), v.clone()));
+                self.pitr = Some(crate::backup::PointInTime::starting(now, items));
+            }
+            (None, _) => {
+                self.def.pitr = None;
+                self.pitr = None;
+            }
+        }
+    }
+
+    /// The point-in-time history, while PITR is on.
+    pub fn pitr(&self) -> Option<&crate::backup::PointInTime> {
+        self.pitr.as_ref()
     }
 
     /// Stores an item as a snapshot holds it: like [`Table::put`], but no stream record and
     /// no journal record (it is not a change, only state being loaded back).
     pub fn restore(&mut self, key: StoredKey, item: Item, now: Duration) {
+        if let Some(h) = &mut self.pitr {
+            h.restore(key.clone(), item.clone());
+        }
         let (old, old_size, new_size) = self.store.put(&self.def, key.clone(), item);
         self.replicas.resize(key.token, old_size, Some(new_size));
         self.replicas.record(&self.store, &key, old, now);
@@ -322,6 +361,7 @@ impl Table {
                 ttl: by_ttl,
             });
         }
+        self.pitr_record(key.clone(), now);
         Some(old)
     }
 
