@@ -135,9 +135,4 @@ impl PointInTime {
         }
         state.into_values().collect()
     }
-
-    /// Changes held (for the memory report).
-    pub fn len(&self) -> usize {
-        self.changes.len()
-    }
 }

@@ -130,6 +130,17 @@ impl Engine {
         Ok(engine)
     }
 
+    /// What a new table of this emulator draws on, with its replicas' RNG seeded by `seed`.
+    pub fn environment(&self, seed: u64) -> crate::table::Environment {
+        crate::table::Environment {
+            replication: self.replication.clone(),
+            seed,
+            capacity: self.capacity.clone(),
+            collection_limit: self.options.item_collection_limit,
+            journal: self.journal.clone(),
+        }
+    }
+
     /// Moves a virtual clock forward, journalling where it now is.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);

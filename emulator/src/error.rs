@@ -34,6 +34,18 @@ pub enum ErrorKind {
     IdempotentParameterMismatch,
     /// No resource-based policy is attached, or not the revision the request expected.
     PolicyNotFound,
+    /// A backup or point-in-time operation named a table that does not exist.
+    TableNotFound,
+    /// A restore's target table exists.
+    TableAlreadyExists,
+    /// A point-in-time restore's source table does not exist.
+    SourceTableNotFound,
+    /// No backup has the ARN.
+    BackupNotFound,
+    /// Point-in-time recovery is off for the table.
+    PointInTimeRecoveryUnavailable,
+    /// A restore time outside the restorable window.
+    InvalidRestoreTime,
     /// A local secondary index's item collection would exceed 10 GB.
     ItemCollectionSizeLimitExceeded,
     /// A stream's shard iterator is older than 15 minutes (DynamoDB Streams).
@@ -98,6 +110,24 @@ impl ErrorKind {
                 }
                 ErrorKind::PolicyNotFound => {
                     "com.amazonaws.dynamodb.v20120810#PolicyNotFoundException"
+                }
+                ErrorKind::TableNotFound => {
+                    "com.amazonaws.dynamodb.v20120810#TableNotFoundException"
+                }
+                ErrorKind::TableAlreadyExists => {
+                    "com.amazonaws.dynamodb.v20120810#TableAlreadyExistsException"
+                }
+                ErrorKind::SourceTableNotFound => {
+                    "com.amazonaws.dynamodb.v20120810#SourceTableNotFoundException"
+                }
+                ErrorKind::BackupNotFound => {
+                    "com.amazonaws.dynamodb.v20120810#BackupNotFoundException"
+                }
+                ErrorKind::PointInTimeRecoveryUnavailable => {
+                    "com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException"
+                }
+                ErrorKind::InvalidRestoreTime => {
+                    "com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException"
                 }
                 ErrorKind::ItemCollectionSizeLimitExceeded => {
                     "com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException"

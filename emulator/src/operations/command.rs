@@ -142,13 +142,20 @@ static COMMANDS: &[(&str, Handler)] = &[
     ),
     ("BatchGetItem", handle::<batch_get_item::BatchGetItem>),
     ("BatchWriteItem", handle::<batch_write_item::BatchWriteItem>),
+    ("CreateBackup", handle::<backups::CreateBackup>),
     ("CreateTable", handle::<create_table::CreateTable>),
+    ("DeleteBackup", handle::<backups::DeleteBackup>),
     ("DeleteItem", handle::<delete_item::DeleteItem>),
     (
         "DeleteResourcePolicy",
         handle::<resource_policy::DeleteResourcePolicy>,
     ),
     ("DeleteTable", handle::<delete_table::DeleteTable>),
+    ("DescribeBackup", handle::<backups::DescribeBackup>),
+    (
+        "DescribeContinuousBackups",
+        handle::<point_in_time::DescribeContinuousBackups>,
+    ),
     ("DescribeEndpoints", handle::<control::DescribeEndpoints>),
     ("DescribeLimits", handle::<control::DescribeLimits>),
     ("DescribeTable", handle::<describe_table::DescribeTable>),
@@ -166,6 +173,7 @@ static COMMANDS: &[(&str, Handler)] = &[
         "GetResourcePolicy",
         handle::<resource_policy::GetResourcePolicy>,
     ),
+    ("ListBackups", handle::<backups::ListBackups>),
     ("ListTables", handle::<list_tables::ListTables>),
     ("ListTagsOfResource", handle::<control::ListTagsOfResource>),
     ("PutItem", handle::<put_item::PutItem>),
@@ -174,6 +182,14 @@ static COMMANDS: &[(&str, Handler)] = &[
         handle::<resource_policy::PutResourcePolicy>,
     ),
     ("Query", handle::<query::Query>),
+    (
+        "RestoreTableFromBackup",
+        handle::<backups::RestoreTableFromBackup>,
+    ),
+    (
+        "RestoreTableToPointInTime",
+        handle::<point_in_time::RestoreTableToPointInTime>,
+    ),
     ("Scan", handle::<scan::Scan>),
     ("TagResource", handle::<control::TagResource>),
     (
@@ -185,6 +201,10 @@ static COMMANDS: &[(&str, Handler)] = &[
         handle::<transact_write_items::TransactWriteItems>,
     ),
     ("UntagResource", handle::<control::UntagResource>),
+    (
+        "UpdateContinuousBackups",
+        handle::<point_in_time::UpdateContinuousBackups>,
+    ),
     ("UpdateItem", handle::<update_item::UpdateItem>),
     ("UpdateTable", handle::<update_table::UpdateTable>),
     ("UpdateTimeToLive", handle::<control::UpdateTimeToLive>),
@@ -331,7 +351,7 @@ mod tests {
     #[test]
     fn the_command_table_is_sorted_and_complete() {
         assert!(COMMANDS.windows(2).all(|w| w[0].0 < w[1].0));
-        assert_eq!(COMMANDS.len(), 28);
+        assert_eq!(COMMANDS.len(), 36);
         assert_eq!(operation("GetItem"), Some("GetItem"));
         assert_eq!(operation("getitem"), None);
     }

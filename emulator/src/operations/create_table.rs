@@ -20,7 +20,6 @@ use crate::error::{Constraints, DynamoError, ErrorKind, Result};
 use crate::storage::definition::{TableDefinition, Throughput};
 use crate::storage::{BillingMode, IndexDefinition, KeySchema, TableStatus};
 use crate::stream::ViewType;
-use crate::table::Environment;
 use crate::table::Table;
 use crate::value::ScalarType;
 use serde::Deserialize;
@@ -406,13 +405,7 @@ impl Command for CreateTable {
         }
         let mut table = Table::new(
             def,
-            Environment {
-                replication: engine.replication.clone(),
-                seed: engine.with_rng(rand::Rng::gen),
-                capacity: engine.capacity.clone(),
-                collection_limit: engine.options.item_collection_limit,
-                journal: engine.journal.clone(),
-            },
+            engine.environment(engine.with_rng(rand::Rng::gen)),
         );
         let delay = engine.options.transient_status_delay;
         if !delay.is_zero() {

@@ -135,6 +135,17 @@ pub(super) fn describe(t: &Table, now: Duration) -> Value {
         }
         v["BillingModeSummary"] = summary;
     }
+    if let Some((backup, source, at)) = &t.def.restored_from {
+        let mut r = json!({
+            "SourceTableArn": source,
+            "RestoreDateTime": seconds(*at),
+            "RestoreInProgress": false,
+        });
+        if let Some(b) = backup {
+            r["SourceBackupArn"] = json!(b);
+        }
+        v["RestoreSummary"] = r;
+    }
     if t.def.table_class != "STANDARD" {
         v["TableClassSummary"] = json!({"TableClass": t.def.table_class});
     }

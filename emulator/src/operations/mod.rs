@@ -8,6 +8,7 @@
 //! `describe_stream.rs`, `get_shard_iterator.rs`, `get_records.rs`, sharing `streams.rs`) have
 //! their own `X-Amz-Target` prefix and table.
 
+mod backups;
 mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
@@ -28,6 +29,7 @@ mod key_condition;
 mod list_streams;
 mod list_tables;
 mod metered;
+mod point_in_time;
 mod put_item;
 mod query;
 mod query_page;

@@ -20,7 +20,7 @@ use super::record::{self, Entry, FrameReader, Next, Record};
 use super::{sync_dir, Journal, Persistence};
 use crate::engine::Engine;
 use crate::table::catalog::TableRef;
-use crate::table::{Environment, Table};
+use crate::table::Table;
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, Write};
@@ -294,18 +294,13 @@ impl Replay<'_> {
                 let id = def.id.clone();
                 let mut t = Table::new(
                     def,
-                    Environment {
-                        replication: self.engine.replication.clone(),
-                        seed,
-                        capacity: self.engine.capacity.clone(),
-                        collection_limit: self.engine.options.item_collection_limit,
-                        journal: None,
-                    },
+                    self.engine.environment(seed),
                 );
                 if view.is_some() {
                     t.def.stream = view;
                     t.apply_stream(stream_since.unwrap_or(created));
                 }
+                t.resume_pitr(at);
                 // A table of the name with another id is one being deleted: a DeleteTable
                 // journals its deletion just after leaving the catalog, so a creation of the
                 // name can come first. It leaves the catalog; its deletion record retires it.

@@ -87,9 +87,7 @@ impl Table {
             streams: TableStreams::default(),
             seed: env.seed,
             journal: env.journal,
-            pitr: def
-                .pitr
-                .map(|(since, _)| crate::backup::PointInTime::starting(since, std::iter::empty())),
+            pitr: None,
             def,
         };
         t.apply_stream(now);
@@ -177,6 +175,7 @@ impl Table {
         self.apply_stream(stream_since.unwrap_or(now));
         self.apply_throughput(now);
         self.store.reschedule_ttl(&self.def);
+        self.resume_pitr(now);
     }
 
     /// The table's streams.
@@ -288,6 +287,19 @@ impl Table {
                 self.def.pitr = None;
                 self.pitr = None;
             }
+        }
+    }
+
+    /// Follows the definition's PITR setting after recovery: a history starting at `at` from
+    /// the items as they are (what was before it is not in the journal's snapshot), or none.
+    pub fn resume_pitr(&mut self, at: Duration) {
+        match (self.def.pitr.is_some(), self.pitr.is_some()) {
+            (true, false) => {
+                let items = self.store.iter().map(|(k, v)| (k.clone(), v.clone()));
+                self.pitr = Some(crate::backup::PointInTime::starting(at, items));
+            }
+            (false, true) => self.pitr = None,
+            _ => {}
         }
     }
 

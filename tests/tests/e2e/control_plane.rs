@@ -811,3 +811,367 @@ async fn resource_policies_are_versioned_per_table_and_stream() {
             .await,
     );
 }
+
+/// Every item of `table` by a strongly consistent scan, as sorted `pk=v` strings.
+async fn table_state(c: &aws_sdk_dynamodb::Client, table: &str) -> Vec<String> {
+    let items = c
+        .scan()
+        .table_name(table)
+        .consistent_read(true)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    let mut out: Vec<String> = items
+        .iter()
+        .map(|i| format!("{}={}", i["pk"].as_s().unwrap(), i["v"].as_n().unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn on_demand_backups_round_trip_with_overrides_and_errors() {
+    let env = start_with(
+        dynamodb_emulator::Emulator::builder()
+            .consistency(dynamodb_emulator::Consistency::Strong)
+            .virtual_clock(),
+    )
+    .await;
+    let c = &env.client;
+    c.create_table()
+        .table_name("source")
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput(5, 5))
+        .key_schema(ks("pk", KeyType::Hash))
+        .attribute_definitions(ad("pk", ScalarAttributeType::S))
+        .attribute_definitions(ad("g", ScalarAttributeType::S))
+        .global_secondary_indexes(
+            gsi("by_g", "g", ProjectionType::All)
+                .provisioned_throughput(throughput(1, 1))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for i in 0..10 {
+        c.put_item()
+            .table_name("source")
+            .item("pk", s(&format!("k{i}")))
+            .item("v", n(&i.to_string()))
+            .item("g", s(if i % 2 == 0 { "even" } else { "odd" }))
+            .send()
+            .await
+            .unwrap();
+    }
+    let before = table_state(c, "source").await;
+    let backup = c
+        .create_backup()
+        .table_name("source")
+        .backup_name("nightly")
+        .send()
+        .await
+        .unwrap()
+        .backup_details
+        .unwrap();
+    assert_eq!(backup.backup_status().as_str(), "AVAILABLE");
+    let arn = backup.backup_arn().to_string();
+    assert!(arn.contains(":table/source/backup/"), "{arn}");
+    // The table moves on; the backup does not.
+    c.delete_item()
+        .table_name("source")
+        .key("pk", s("k0"))
+        .send()
+        .await
+        .unwrap();
+    env.emulator.advance(Duration::from_secs(60));
+    c.create_backup()
+        .table_name("source")
+        .backup_name("later")
+        .send()
+        .await
+        .unwrap();
+    let described = c.describe_backup().backup_arn(&arn).send().await.unwrap();
+    let source = described
+        .backup_description()
+        .unwrap()
+        .source_table_details()
+        .unwrap();
+    assert_eq!(source.item_count(), Some(10));
+    let listed = c
+        .list_backups()
+        .table_name("source")
+        .limit(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.backup_summaries().len(), 1);
+    assert_eq!(listed.backup_summaries()[0].backup_name(), Some("nightly"));
+    let rest = c
+        .list_backups()
+        .table_name("source")
+        .exclusive_start_backup_arn(listed.last_evaluated_backup_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.backup_summaries()[0].backup_name(), Some("later"));
+    assert!(rest.last_evaluated_backup_arn().is_none());
+    // Restored on demand, with its GSI, as it was.
+    let restored = c
+        .restore_table_from_backup()
+        .target_table_name("restored")
+        .backup_arn(&arn)
+        .billing_mode_override(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(
+        restored.restore_summary().unwrap().source_backup_arn(),
+        Some(arn.as_str())
+    );
+    assert_eq!(
+        restored.billing_mode_summary().unwrap().billing_mode(),
+        Some(&BillingMode::PayPerRequest)
+    );
+    assert_eq!(table_state(c, "restored").await, before);
+    let odd = c
+        .query()
+        .table_name("restored")
+        .index_name("by_g")
+        .key_condition_expression("g = :g")
+        .expression_attribute_values(":g", s("odd"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.count, 5);
+    // Errors.
+    Expected::error(
+        "TableAlreadyExistsException",
+        "Table already exists: restored",
+    )
+    .check(
+        "existing target",
+        c.restore_table_from_backup()
+            .target_table_name("restored")
+            .backup_arn(&arn)
+            .send()
+            .await,
+    );
+    Expected::error("TableNotFoundException", "Table not found: missing").check(
+        "backup of a missing table",
+        c.create_backup()
+            .table_name("missing")
+            .backup_name("bak")
+            .send()
+            .await,
+    );
+    let deleted = c.delete_backup().backup_arn(&arn).send().await.unwrap();
+    assert_eq!(
+        deleted
+            .backup_description()
+            .unwrap()
+            .backup_details()
+            .unwrap()
+            .backup_status()
+            .as_str(),
+        "DELETED"
+    );
+    Expected::error(
+        "BackupNotFoundException",
+        &format!("Backup not found: {arn}"),
+    )
+    .check("deleted", c.describe_backup().backup_arn(&arn).send().await);
+}
+
+#[tokio::test]
+async fn point_in_time_restores_reproduce_the_table_as_it_was() {
+    use aws_sdk_dynamodb::primitives::DateTime;
+    use aws_sdk_dynamodb::types::PointInTimeRecoverySpecification;
+    let env = start_with(
+        dynamodb_emulator::Emulator::builder()
+            .consistency(dynamodb_emulator::Consistency::Strong)
+            .virtual_clock(),
+    )
+    .await;
+    let c = &env.client;
+    create_table(c, "ledger", "pk", None).await;
+    Expected::error(
+        "PointInTimeRecoveryUnavailableException",
+        "Point in time recovery is not enabled for table 'ledger'",
+    )
+    .check(
+        "PITR off",
+        c.restore_table_to_point_in_time()
+            .source_table_name("ledger")
+            .target_table_name("nope")
+            .use_latest_restorable_time(true)
+            .send()
+            .await,
+    );
+    let off = c
+        .describe_continuous_backups()
+        .table_name("ledger")
+        .send()
+        .await
+        .unwrap();
+    let d = off.continuous_backups_description().unwrap();
+    assert_eq!(d.continuous_backups_status().as_str(), "ENABLED");
+    assert_eq!(
+        d.point_in_time_recovery_description()
+            .unwrap()
+            .point_in_time_recovery_status()
+            .unwrap()
+            .as_str(),
+        "DISABLED"
+    );
+    let spec = |on: bool, days: Option<i32>| {
+        PointInTimeRecoverySpecification::builder()
+            .point_in_time_recovery_enabled(on)
+            .set_recovery_period_in_days(days)
+            .build()
+            .unwrap()
+    };
+    Expected::containing("ValidationException", "recoveryPeriodInDays").check(
+        "36 days",
+        c.update_continuous_backups()
+            .table_name("ledger")
+            .point_in_time_recovery_specification(spec(true, Some(36)))
+            .send()
+            .await,
+    );
+    // Some items before PITR starts.
+    let put = |k: String, v: u64| {
+        c.put_item()
+            .table_name("ledger")
+            .item("pk", s(&k))
+            .item("v", n(&v.to_string()))
+            .send()
+    };
+    put("k0".into(), 0).await.unwrap();
+    let on = c
+        .update_continuous_backups()
+        .table_name("ledger")
+        .point_in_time_recovery_specification(spec(true, None))
+        .send()
+        .await
+        .unwrap();
+    let pitr = on
+        .continuous_backups_description()
+        .unwrap()
+        .point_in_time_recovery_description()
+        .unwrap()
+        .clone();
+    assert_eq!(pitr.recovery_period_in_days(), Some(35));
+    let earliest = pitr.earliest_restorable_date_time().unwrap().as_secs_f64();
+    // Random writes on the clock; the model keeps the state after each.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |m: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    };
+    let mut model = std::collections::BTreeMap::from([("k0".to_string(), 0u64)]);
+    let state = |m: &std::collections::BTreeMap<String, u64>| -> Vec<String> {
+        m.iter().map(|(k, v)| format!("{k}={v}")).collect()
+    };
+    let mut history = vec![(earliest, state(&model))];
+    for step in 1..80 {
+        env.emulator
+            .advance(Duration::from_millis(1 + next(90_000)));
+        let k = format!("k{}", next(12));
+        if next(4) == 0 {
+            c.delete_item()
+                .table_name("ledger")
+                .key("pk", s(&k))
+                .send()
+                .await
+                .unwrap();
+            model.remove(&k);
+        } else {
+            put(k.clone(), step).await.unwrap();
+            model.insert(k, step);
+        }
+        history.push((env.emulator.clock().now().as_secs_f64(), state(&model)));
+    }
+    // Ten minutes on, every recorded moment is restorable.
+    env.emulator.advance(Duration::from_secs(600));
+    for n_restore in 0..8 {
+        let (at, expected) = &history[next(history.len() as u64) as usize];
+        // A moment between this change and the next restores the same state.
+        let at = at + 0.0005;
+        let target = format!("restored-{n_restore}");
+        let out = c
+            .restore_table_to_point_in_time()
+            .source_table_name("ledger")
+            .target_table_name(&target)
+            .restore_date_time(DateTime::from_secs_f64(at))
+            .send()
+            .await
+            .unwrap();
+        assert!(out.table_description().unwrap().restore_summary().is_some());
+        let mut want = expected.clone();
+        want.sort();
+        assert_eq!(table_state(c, &target).await, want, "restored to {at}");
+    }
+    Expected::containing(
+        "InvalidRestoreTimeException",
+        "RestoreDateTime must be between",
+    )
+    .check(
+        "before the window",
+        c.restore_table_to_point_in_time()
+            .source_table_name("ledger")
+            .target_table_name("too-early")
+            .restore_date_time(DateTime::from_secs_f64(earliest - 1.0))
+            .send()
+            .await,
+    );
+    // A one-day window: older changes fold into the base, the latest state stays exact.
+    c.update_continuous_backups()
+        .table_name("ledger")
+        .point_in_time_recovery_specification(spec(true, Some(1)))
+        .send()
+        .await
+        .unwrap();
+    env.emulator.advance(Duration::from_secs(2 * 86_400));
+    put("late".into(), 1).await.unwrap();
+    env.emulator.advance(Duration::from_secs(600));
+    let now = env.emulator.clock().now().as_secs_f64();
+    let d = c
+        .describe_continuous_backups()
+        .table_name("ledger")
+        .send()
+        .await
+        .unwrap();
+    let p = d
+        .continuous_backups_description()
+        .unwrap()
+        .point_in_time_recovery_description()
+        .unwrap();
+    let earliest = p.earliest_restorable_date_time().unwrap().as_secs_f64();
+    assert!(
+        (now - 86_400.0 - earliest).abs() < 1.0,
+        "{earliest} vs {now}"
+    );
+    assert_eq!(
+        p.latest_restorable_date_time().unwrap().as_secs_f64(),
+        now - 300.0
+    );
+    c.restore_table_to_point_in_time()
+        .source_table_name("ledger")
+        .target_table_name("latest")
+        .use_latest_restorable_time(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        table_state(c, "latest").await,
+        table_state(c, "ledger").await
+    );
+}

@@ -1,0 +1,301 @@
+//! On-demand backups: CreateBackup, DescribeBackup, ListBackups, DeleteBackup and
+//! RestoreTableFromBackup, and the restore both they and point-in-time recovery end in.
+//!
+//! A backup is the table's definition and items at the moment of the request (DynamoDB takes
+//! it from a consistent snapshot; so does the emulator, under the table's lock), AVAILABLE at
+//! once. A restore creates a new table with the backup's keys, indexes and billing (each
+//! overridable), without its stream, TTL, tags or policies, as DynamoDB restores.
+//! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Restore.Tutorial.html>
+
+use super::command::{unsplit_command, Context};
+use super::describe_table::{describe, key_schema_json, seconds};
+use super::table_schema::{reserved, table_reservation};
+use crate::backup::Backup;
+use crate::error::{DynamoError, ErrorKind, Result};
+use crate::storage::{BillingMode, TableDefinition};
+use crate::table::Table;
+use crate::value::{item_size, Item};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct BackupInput {
+    table_name: Option<String>,
+    backup_name: Option<String>,
+    backup_arn: Option<String>,
+    target_table_name: Option<String>,
+    billing_mode_override: Option<String>,
+    limit: Option<usize>,
+    exclusive_start_backup_arn: Option<String>,
+    time_range_lower_bound: Option<f64>,
+    time_range_upper_bound: Option<f64>,
+    backup_type: Option<String>,
+}
+
+pub(super) fn error(kind: ErrorKind, msg: String) -> DynamoError {
+    DynamoError::new(kind, msg)
+}
+
+fn required<'a>(v: &'a Option<String>, member: &str) -> Result<&'a str> {
+    v.as_deref().ok_or_else(|| {
+        DynamoError::validation(format!(
+            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
+        ))
+    })
+}
+
+/// A table or backup name: 3 to 255 of `[a-zA-Z0-9_.-]`, with the member constraint's text.
+pub(super) fn valid_name(name: &str, member: &str) -> Result<()> {
+    let mut c = crate::error::Constraints::new();
+    super::validate::check_name(&mut c, Some(name), member, true);
+    c.finish(Some(()))
+}
+
+fn details(b: &Backup, status: &str) -> Value {
+    json!({
+        "BackupArn": b.arn,
+        "BackupName": b.name,
+        "BackupSizeBytes": b.size,
+        "BackupStatus": status,
+        "BackupType": "USER",
+        "BackupCreationDateTime": seconds(b.created_at),
+    })
+}
+
+fn description(b: &Backup, status: &str) -> Value {
+    let d = &b.def;
+    json!({
+        "BackupDetails": details(b, status),
+        "SourceTableDetails": {
+            "TableName": d.name, "TableId": d.id, "TableArn": d.arn,
+            "TableSizeBytes": b.size, "ItemCount": b.items.len(),
+            "KeySchema": key_schema_json(&d.schema),
+            "TableCreationDateTime": seconds(d.created_at),
+            "BillingMode": d.billing_mode.as_str(),
+            "ProvisionedThroughput": {
+                "ReadCapacityUnits": d.throughput.read, "WriteCapacityUnits": d.throughput.write,
+            },
+        },
+        "SourceTableFeatureDetails": {},
+    })
+}
+
+fn create(ctx: &mut Context<'_>, i: BackupInput) -> Result<Value> {
+    let table = required(&i.table_name, "tableName")?;
+    let name = required(&i.backup_name, "backupName")?;
+    valid_name(name, "backupName")?;
+    let t = ctx.engine.catalog.get(table).ok_or_else(|| {
+        error(
+            ErrorKind::TableNotFound,
+            format!("Table not found: {table}"),
+        )
+    })?;
+    let t = t.read();
+    let now = ctx.engine.clock.now();
+    let items: Vec<Item> = t.items().cloned().collect();
+    let b = Backup {
+        arn: format!(
+            "{}/backup/{:014}-{}",
+            t.def.arn,
+            now.as_millis(),
+            &ctx.engine.uuid()[..8]
+        ),
+        name: name.to_string(),
+        created_at: now,
+        size: items.iter().map(|i| item_size(i) as u64).sum(),
+        def: t.def.clone(),
+        items,
+    };
+    let out = json!({ "BackupDetails": details(&b, "AVAILABLE") });
+    ctx.engine.backups.insert(b);
+    Ok(out)
+}
+
+fn not_found(arn: &str) -> DynamoError {
+    error(
+        ErrorKind::BackupNotFound,
+        format!("Backup not found: {arn}"),
+    )
+}
+
+fn describe_backup(ctx: &mut Context<'_>, i: BackupInput) -> Result<Value> {
+    let arn = required(&i.backup_arn, "backupArn")?;
+    let b = ctx.engine.backups.get(arn).ok_or_else(|| not_found(arn))?;
+    Ok(json!({ "BackupDescription": description(&b, "AVAILABLE") }))
+}
+
+fn delete_backup(ctx: &mut Context<'_>, i: BackupInput) -> Result<Value> {
+    let arn = required(&i.backup_arn, "backupArn")?;
+    let b = ctx
+        .engine
+        .backups
+        .remove(arn)
+        .ok_or_else(|| not_found(arn))?;
+    Ok(json!({ "BackupDescription": description(&b, "DELETED") }))
+}
+
+fn list(ctx: &mut Context<'_>, i: BackupInput) -> Result<Value> {
+    let limit = i.limit.unwrap_or(100);
+    if !(1..=100).contains(&limit) {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value {}",
+            if limit < 1 { "greater than or equal to 1" } else { "less than or equal to 100" }
+        )));
+    }
+    let secs = |s: f64| Duration::from_secs_f64(s.max(0.0));
+    let user = matches!(i.backup_type.as_deref(), None | Some("USER" | "ALL"));
+    let mut all: Vec<Backup> = ctx
+        .engine
+        .backups
+        .list()
+        .into_iter()
+        .filter(|b| user && i.table_name.as_deref().is_none_or(|t| b.def.name == t))
+        .filter(|b| {
+            i.time_range_lower_bound
+                .is_none_or(|l| b.created_at >= secs(l))
+        })
+        .filter(|b| {
+            i.time_range_upper_bound
+                .is_none_or(|u| b.created_at < secs(u))
+        })
+        .collect();
+    if let Some(start) = &i.exclusive_start_backup_arn {
+        if let Some(p) = all.iter().position(|b| &b.arn == start) {
+            all.drain(..=p);
+        }
+    }
+    let more = all.len() > limit;
+    all.truncate(limit);
+    let summaries: Vec<Value> = all
+        .iter()
+        .map(|b| {
+            let mut s = details(b, "AVAILABLE");
+            s["TableName"] = json!(b.def.name);
+            s["TableId"] = json!(b.def.id);
+            s["TableArn"] = json!(b.def.arn);
+            s
+        })
+        .collect();
+    let mut out = json!({ "BackupSummaries": summaries });
+    if more {
+        out["LastEvaluatedBackupArn"] = json!(all.last().map(|b| b.arn.clone()));
+    }
+    Ok(out)
+}
+
+/// Creates table `target` from a source definition and items (a backup's, or a table's at a
+/// point in time), as of `now`: the source's keys, indexes and billing, a new name, ARN and
+/// id, no stream, TTL, tags or policies, and a RestoreSummary naming the source.
+pub(super) fn restore_table(
+    ctx: &mut Context<'_>,
+    source: &TableDefinition,
+    items: Vec<Item>,
+    target: &str,
+    billing_override: Option<&str>,
+    restored_from: (Option<String>, Duration),
+) -> Result<Value> {
+    valid_name(target, "targetTableName")?;
+    let engine = ctx.engine;
+    let exists = || {
+        error(
+            ErrorKind::TableAlreadyExists,
+            format!("Table already exists: {target}"),
+        )
+    };
+    if engine.catalog.get(target).is_some() {
+        return Err(exists());
+    }
+    engine.options.quotas.check_tables(engine.catalog.len())?;
+    let now = engine.clock.now();
+    let mut def = source.clone();
+    def.name = target.to_string();
+    def.arn = format!(
+        "{}/{target}",
+        source.arn.rsplit_once('/').map_or("", |(p, _)| p)
+    );
+    def.id = engine.uuid();
+    def.created_at = now;
+    def.stream = None;
+    def.ttl = None;
+    def.tags.clear();
+    def.resource_policies.clear();
+    def.pitr = None;
+    def.transient_until = None;
+    def.restored_from = Some((restored_from.0, source.arn.clone(), restored_from.1));
+    match billing_override {
+        Some("PAY_PER_REQUEST") => {
+            def.billing_mode = BillingMode::PayPerRequest;
+            def.throughput = crate::storage::definition::Throughput { read: 0, write: 0 };
+            def.gsis.iter_mut().for_each(|g| g.throughput = None);
+        }
+        Some("PROVISIONED") | None => {}
+        Some(other) => {
+            return Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'billingModeOverride' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"
+            )))
+        }
+    }
+    engine
+        .options
+        .quotas
+        .check_table(&ctx.request.region, reserved(def.throughput), None)?;
+    let reservation = table_reservation(def.billing_mode, def.throughput, &def.gsis);
+    let id = def.id.clone();
+    let table = Table::new(
+        def,
+        engine.environment(engine.with_rng(rand::Rng::gen)),
+    );
+    let region = ctx.request.region.clone();
+    engine
+        .reservations
+        .reserve(&engine.options.quotas, &region, &id, reservation)?;
+    if !engine.catalog.insert(table) {
+        engine.reservations.release(&id);
+        return Err(exists());
+    }
+    let t = engine.catalog.get(target).ok_or_else(exists)?;
+    let mut t = t.write();
+    for item in items {
+        let key = t.def.schema.key_from_item(&item)?;
+        t.put(key, item, now);
+    }
+    Ok(json!({ "TableDescription": describe(&t, now) }))
+}
+
+fn restore(ctx: &mut Context<'_>, i: BackupInput) -> Result<Value> {
+    let target = required(&i.target_table_name, "targetTableName")?.to_string();
+    let arn = required(&i.backup_arn, "backupArn")?;
+    let b = ctx.engine.backups.get(arn).ok_or_else(|| not_found(arn))?;
+    let now = ctx.engine.clock.now();
+    restore_table(
+        ctx,
+        &b.def,
+        b.items,
+        &target,
+        i.billing_mode_override.as_deref(),
+        (Some(b.arn.clone()), now),
+    )
+}
+
+unsplit_command!(
+    /// CreateBackup.
+    CreateBackup, BackupInput, |ctx, i| create(ctx, i)
+);
+unsplit_command!(
+    /// DescribeBackup.
+    DescribeBackup, BackupInput, |ctx, i| describe_backup(ctx, i)
+);
+unsplit_command!(
+    /// DeleteBackup.
+    DeleteBackup, BackupInput, |ctx, i| delete_backup(ctx, i)
+);
+unsplit_command!(
+    /// ListBackups.
+    ListBackups, BackupInput, |ctx, i| list(ctx, i)
+);
+unsplit_command!(
+    /// RestoreTableFromBackup.
+    RestoreTableFromBackup, BackupInput, |ctx, i| restore(ctx, i)
+);
