@@ -243,10 +243,7 @@ pub(super) fn restore_table(
         .check_table(&ctx.request.region, reserved(def.throughput), None)?;
     let reservation = table_reservation(def.billing_mode, def.throughput, &def.gsis);
     let id = def.id.clone();
-    let table = Table::new(
-        def,
-        engine.environment(engine.with_rng(rand::Rng::gen)),
-    );
+    let table = Table::new(def, engine.environment(engine.with_rng(rand::Rng::gen)));
     let region = ctx.request.region.clone();
     engine
         .reservations

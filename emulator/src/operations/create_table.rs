@@ -403,10 +403,7 @@ impl Command for CreateTable {
                 crate::storage::definition::ResourcePolicy { document, revision },
             );
         }
-        let mut table = Table::new(
-            def,
-            engine.environment(engine.with_rng(rand::Rng::gen)),
-        );
+        let mut table = Table::new(def, engine.environment(engine.with_rng(rand::Rng::gen)));
         let delay = engine.options.transient_status_delay;
         if !delay.is_zero() {
             table.def.transient_until = Some((TableStatus::Creating, now + delay));

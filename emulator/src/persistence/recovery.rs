@@ -292,10 +292,7 @@ impl Replay<'_> {
                 let created = def.created_at;
                 let name = def.name.clone();
                 let id = def.id.clone();
-                let mut t = Table::new(
-                    def,
-                    self.engine.environment(seed),
-                );
+                let mut t = Table::new(def, self.engine.environment(seed));
                 if view.is_some() {
                     t.def.stream = view;
                     t.apply_stream(stream_since.unwrap_or(created));
