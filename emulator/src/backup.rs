@@ -114,6 +114,10 @@ impl PointInTime {
         if horizon > self.base_at {
             self.base_at = horizon;
         }
+        // A burst of changes that has folded away gives its room back.
+        if self.changes.capacity() > 64 && self.changes.capacity() > 4 * self.changes.len() {
+            self.changes.shrink_to(2 * self.changes.len());
+        }
     }
 
     /// An item as a snapshot holds it (loaded, not changed): part of the base.
