@@ -261,7 +261,7 @@ fn batch_request(g: &mut Gen) -> Request {
 
 fn table_request(g: &mut Gen) -> Request {
     let name = format!("made{}", g.rng.gen_range(0..6));
-    match g.rng.gen_range(0..12) {
+    match g.rng.gen_range(0..14) {
         0 | 1 => {
             let ty = ["S", "N", "B", "X"].choose(&mut g.rng).unwrap();
             let mut req = json!({
@@ -345,6 +345,46 @@ fn table_request(g: &mut Gen) -> Request {
         }
         9 => Request::Operation("DescribeLimits", json!({})),
         10 => Request::Operation("DescribeEndpoints", json!({})),
+        11 => {
+            let (_, t) = table_name(g);
+            let arn = format!("arn:aws:dynamodb:us-east-1:000000000000:table/{t}");
+            let policy = if g.chance(0.7) {
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": [g.string()], "Resource": "*"}]}).to_string()
+            } else {
+                g.string()
+            };
+            match g.rng.gen_range(0..3) {
+                0 => {
+                    let mut req = json!({"ResourceArn": arn, "Policy": policy});
+                    if g.chance(0.3) {
+                        req["ExpectedRevisionId"] = json!(["NO_POLICY", "1704067200000", ""]
+                            .choose(&mut g.rng)
+                            .unwrap());
+                    }
+                    Request::Operation("PutResourcePolicy", req)
+                }
+                1 => Request::Operation("GetResourcePolicy", json!({ "ResourceArn": arn })),
+                _ => Request::Operation("DeleteResourcePolicy", json!({ "ResourceArn": arn })),
+            }
+        }
+        12 => {
+            let (_, t) = table_name(g);
+            match g.rng.gen_range(0..4) {
+                0 => Request::Operation(
+                    "UpdateContinuousBackups",
+                    json!({"TableName": t, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": g.chance(0.8), "RecoveryPeriodInDays": g.rng.gen_range(0..40)}}),
+                ),
+                1 => Request::Operation("DescribeContinuousBackups", json!({ "TableName": t })),
+                2 => Request::Operation(
+                    "RestoreTableToPointInTime",
+                    json!({"SourceTableName": t, "TargetTableName": format!("r{}", g.rng.gen_range(100..104)), "UseLatestRestorableTime": g.chance(0.5), "RestoreDateTime": 1_704_067_200.0 + g.rng.gen_range(-10.0..100_000.0)}),
+                ),
+                _ => Request::Operation(
+                    "CreateBackup",
+                    json!({"TableName": t, "BackupName": g.string()}),
+                ),
+            }
+        }
         _ => control_request(g),
     }
 }
