@@ -3,6 +3,7 @@
 Run by scripts/boto3-smoke.sh (which starts the emulator on a free port), or by hand:
     python tests/python/boto3_smoke.py http://127.0.0.1:8000
 """
+import json
 import sys
 import time
 
@@ -191,6 +192,60 @@ except ClientError as e:
 check("nothing of it applied", len(client.execute_statement(
     Statement="SELECT * FROM \"py-partiql\" WHERE pk = 'a' AND sk = 1", ConsistentRead=True)["Items"]) == 1)
 client.delete_table(TableName="py-partiql")
+
+# Backups, point-in-time recovery, resource policies and a composite GSI key.
+client.create_table(
+    TableName="py-backup",
+    BillingMode="PAY_PER_REQUEST",
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    AttributeDefinitions=[
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "a", "AttributeType": "S"},
+        {"AttributeName": "b", "AttributeType": "N"},
+    ],
+    GlobalSecondaryIndexes=[{
+        "IndexName": "by_ab",
+        "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }],
+)
+for i in range(6):
+    client.put_item(TableName="py-backup", Item={"pk": {"S": f"k{i}"}, "a": {"S": "x"}, "b": {"N": str(i % 2)}})
+arn = client.describe_table(TableName="py-backup")["Table"]["TableArn"]
+backup = client.create_backup(TableName="py-backup", BackupName="py-nightly")["BackupDetails"]
+check("a backup is available", backup["BackupStatus"] == "AVAILABLE")
+check("list_backups names it", [b["BackupName"] for b in
+      client.list_backups(TableName="py-backup")["BackupSummaries"]] == ["py-nightly"])
+client.delete_item(TableName="py-backup", Key={"pk": {"S": "k0"}})
+client.restore_table_from_backup(TargetTableName="py-restored", BackupArn=backup["BackupArn"])
+check("the restore has the backup's items",
+      client.scan(TableName="py-restored", Select="COUNT", ConsistentRead=True)["Count"] == 6)
+composite = client.query(TableName="py-restored", IndexName="by_ab",
+                         KeyConditionExpression="a = :a AND b = :b",
+                         ExpressionAttributeValues={":a": {"S": "x"}, ":b": {"N": "1"}})
+check("the composite GSI key came with it", composite["Count"] == 3)
+pitr = client.update_continuous_backups(
+    TableName="py-backup", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+check("PITR on", pitr["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+      ["PointInTimeRecoveryStatus"] == "ENABLED")
+try:
+    client.restore_table_to_point_in_time(SourceTableName="py-restored", TargetTableName="py-nope",
+                                          UseLatestRestorableTime=True)
+    check("PITR off refuses a restore", False)
+except ClientError as e:
+    check("PITR off refuses a restore", e.response["Error"]["Code"] == "PointInTimeRecoveryUnavailableException")
+policy = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": ["dynamodb:GetItem"], "Resource": "*"}]})
+rev = client.put_resource_policy(ResourceArn=arn, Policy=policy)["RevisionId"]
+check("the policy reads back", client.get_resource_policy(ResourceArn=arn)["RevisionId"] == rev)
+try:
+    client.delete_resource_policy(ResourceArn=arn, ExpectedRevisionId="1")
+    check("a stale revision is refused", False)
+except ClientError as e:
+    check("a stale revision is refused", e.response["Error"]["Code"] == "PolicyNotFoundException")
+client.delete_backup(BackupArn=backup["BackupArn"])
+for t in ("py-backup", "py-restored"):
+    client.delete_table(TableName=t)
 
 table.delete()
 print(f"boto3: {passed} passed, {failed} failed")
