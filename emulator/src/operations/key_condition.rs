@@ -333,6 +333,22 @@ pub(super) fn composite_key_condition(
             super::query_page::start_key_piece(esk, attr, role)?;
         }
     }
+    for (op, args) in parts.values() {
+        let need = match op.as_str() {
+            "BETWEEN" => 2,
+            "EQ" | "LE" | "LT" | "GE" | "GT" | "BEGINS_WITH" => 1,
+            _ => {
+                return Err(kce_error(
+                    "Attempted conditional constraint is not an indexable operation",
+                ))
+            }
+        };
+        if args.len() != need {
+            return Err(DynamoError::invalid_parameter(format!(
+                "Invalid number of argument(s) for the {op} ComparisonOperator"
+            )));
+        }
+    }
     if let Some(name) = parts.keys().find(|n| !schema.is_key_attribute(n)) {
         return Err(kce_error(format!(
             "Query key condition not supported: {name} is not a key attribute of the index"
