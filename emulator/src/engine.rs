@@ -141,6 +141,12 @@ impl Engine {
         }
     }
 
+    /// Makes the changes this thread journals until the guard drops one all-or-nothing group
+    /// (a transaction's, a restore's, a load's); nothing without a data directory.
+    pub fn journal_group(&self) -> Option<crate::persistence::Group<'_>> {
+        self.journal.as_ref().map(|j| j.group())
+    }
+
     /// Moves a virtual clock forward, journalling where it now is.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);

@@ -144,7 +144,7 @@ fn list(ctx: &mut Context<'_>, i: BackupInput) -> Result<Value> {
             if limit < 1 { "greater than or equal to 1" } else { "less than or equal to 100" }
         )));
     }
-    let secs = |s: f64| Duration::from_secs_f64(s.max(0.0));
+    let secs = |s: f64| Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::MAX);
     let user = matches!(i.backup_type.as_deref(), None | Some("USER" | "ALL"));
     let mut all: Vec<Backup> = ctx
         .engine
@@ -253,6 +253,7 @@ pub(super) fn restore_table(
         return Err(exists());
     }
     let t = engine.catalog.get(target).ok_or_else(exists)?;
+    let _group = engine.journal_group();
     let mut t = t.write();
     for item in items {
         let key = t.def.schema.key_from_item(&item)?;

@@ -145,7 +145,12 @@ fn restore(ctx: &mut Context<'_>, i: PitrInput) -> Result<Value> {
         };
         let at = match (i.use_latest_restorable_time, i.restore_date_time) {
             (Some(true), _) => latest,
-            (_, Some(s)) => Duration::from_secs_f64(s.max(0.0)),
+            (_, Some(s)) => Duration::try_from_secs_f64(s.max(0.0)).map_err(|_| {
+                error(
+                    ErrorKind::InvalidRestoreTime,
+                    format!("Invalid RestoreDateTime: {s}"),
+                )
+            })?,
             _ => {
                 return Err(DynamoError::validation(
                     "Either RestoreDateTime or UseLatestRestorableTime must be specified",

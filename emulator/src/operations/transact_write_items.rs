@@ -419,6 +419,8 @@ impl Command for TransactWriteItems {
     }
 
     fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
+        // All of the transaction's changes, or none, after a crash.
+        let _group = ctx.engine.journal_group();
         let now = ctx.engine.clock.now();
         if let Some(response) = self.replay(ctx, now)? {
             return Ok(response);

@@ -61,11 +61,13 @@ pub fn load(engine: &Engine, table: &str, input: impl BufRead) -> io::Result<usi
     }
     let n = items.len();
     let now = engine.clock.now();
+    let group = engine.journal_group();
     let mut t = t.write();
     for (key, item) in items {
         t.put(key, item, now);
     }
     drop(t);
+    drop(group);
     engine
         .make_durable()
         .map_err(|e| io::Error::other(e.message))?;

@@ -103,6 +103,10 @@ pub struct Journal {
     snapshot_bytes: AtomicU64,
     /// Held while a compaction runs: one at a time.
     compaction: Mutex<()>,
+    /// The last group id given out.
+    groups: AtomicU64,
+    /// Set when a write failed: records are no longer kept.
+    broken: std::sync::atomic::AtomicBool,
     /// Held (locked) for the journal's lifetime.
     _lock: File,
 }
@@ -152,6 +156,8 @@ impl Journal {
             durable: AtomicU64::new(0),
             snapshot_bytes: AtomicU64::new(snapshot_bytes),
             compaction: Mutex::new(()),
+            groups: AtomicU64::new(now_nanos()),
+            broken: std::sync::atomic::AtomicBool::new(false),
             _lock: lock,
         })
     }
@@ -165,12 +171,38 @@ impl Journal {
     /// [`Journal::commit`]; callers append under the lock that orders the change (the table's,
     /// or the catalog's for creations and deletions), so the log's order is commit order.
     pub fn append(&self, entry: &Entry<'_>) {
+        if self.broken.load(Ordering::Relaxed) {
+            // Nothing can be made durable any more (every request answers the write error):
+            // keep no records that would only grow.
+            return;
+        }
         let mut frame = Vec::with_capacity(256);
-        record::encode(entry, &mut frame);
+        match GROUP.with(|g| g.get()) {
+            Some((g, n)) => {
+                GROUP.with(|c| c.set(Some((g, n + 1))));
+                record::encode(&Entry::InGroup { g, record: entry }, &mut frame);
+            }
+            None => record::encode(entry, &mut frame),
+        }
         let mut p = self.pending.lock();
         p.buf.extend_from_slice(&frame);
         p.seq += 1;
         self.appended.store(p.seq, Ordering::Release);
+    }
+
+    /// Makes the changes this thread records until the guard drops one group: recovery applies
+    /// all of them or, if the group's end never reached the disk (a crash in the middle of a
+    /// transaction's write), none. Nested groups are part of the outer one.
+    pub fn group(&self) -> Group<'_> {
+        let outer = GROUP.with(|g| g.get()).is_some();
+        if !outer {
+            let g = self.groups.fetch_add(1, Ordering::Relaxed) + 1;
+            GROUP.with(|c| c.set(Some((g, 0))));
+        }
+        Group {
+            journal: self,
+            outer,
+        }
     }
 
     /// Whether some appended record is not durable yet (cheap: two atomic loads).
@@ -207,6 +239,7 @@ impl Journal {
             (std::mem::take(&mut p.buf), p.seq)
         };
         if let Err(e) = w.file.write_all(&buf) {
+            self.broken.store(true, Ordering::Relaxed);
             return Err(w.fail(e));
         }
         w.log_bytes += buf.len() as u64;
@@ -221,6 +254,7 @@ impl Journal {
     fn sync(&self, w: &mut Writer) -> io::Result<()> {
         if w.dirty {
             if let Err(e) = w.file.sync_data() {
+                self.broken.store(true, Ordering::Relaxed);
                 return Err(w.fail(e));
             }
             w.dirty = false;
@@ -262,6 +296,39 @@ impl Journal {
     /// The fsync policy.
     pub fn policy(&self) -> FsyncPolicy {
         self.config.fsync
+    }
+}
+
+thread_local! {
+    /// The group this thread's changes belong to, and how many it has recorded.
+    static GROUP: std::cell::Cell<Option<(u64, u32)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Group ids start from the wall clock's nanoseconds, so that ids of different runs on one
+/// directory never meet (a group is matched by id across every log recovery reads). This is
+/// an identifier, not an input of the emulator's behaviour.
+fn now_nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// An open group of changes (see [`Journal::group`]); dropping it ends the group.
+pub struct Group<'j> {
+    journal: &'j Journal,
+    outer: bool,
+}
+
+impl Drop for Group<'_> {
+    fn drop(&mut self) {
+        if self.outer {
+            return;
+        }
+        if let Some((g, n)) = GROUP.with(|c| c.take()) {
+            if n > 0 {
+                self.journal.append(&Entry::GroupEnd { g });
+            }
+        }
     }
 }
 

@@ -54,6 +54,11 @@ pub enum Entry<'a> {
     Snapshot { log_from: u64, at: Duration },
     /// An item as a snapshot holds it (no change of its own: no stream record on replay).
     Item { table: &'a str, item: &'a Item },
+    /// A change that is one of several a request makes together (a transaction, a restore, a
+    /// load): it counts only if the group's [`Entry::GroupEnd`] is in the journal too.
+    InGroup { g: u64, record: &'a Entry<'a> },
+    /// The end of group `g`: every change of it is in the journal before this.
+    GroupEnd { g: u64 },
 }
 
 /// A change, as read back.
@@ -90,6 +95,17 @@ pub enum Record {
     Snapshot { log_from: u64, at: Duration },
     /// See [`Entry::Item`].
     Item { table: String, item: Item },
+    /// See [`Entry::InGroup`].
+    InGroup { g: u64, record: Box<Record> },
+    /// See [`Entry::GroupEnd`].
+    GroupEnd { g: u64 },
+}
+
+/// The group a `GroupEnd` payload ends, read without decoding anything else.
+pub fn group_end(payload: &[u8]) -> Option<u64> {
+    let rest = payload.strip_prefix(b"{\"r\":\"GroupEnd\",\"g\":")?;
+    let end = rest.iter().position(|b| !b.is_ascii_digit())?;
+    std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
 }
 
 /// Appends one framed entry to `out`.
@@ -110,7 +126,7 @@ fn intact_at(bytes: &[u8], at: usize) -> Option<&[u8]> {
     let len = u32::from_le_bytes(header[..4].try_into().expect("4 bytes")) as usize;
     let crc = u32::from_le_bytes(header[4..].try_into().expect("4 bytes"));
     let payload = rest.get(HEADER..HEADER.checked_add(len)?)?;
-    (len <= MAX_PAYLOAD && crc32fast::hash(payload) == crc).then_some(payload)
+    (len > 0 && len <= MAX_PAYLOAD && crc32fast::hash(payload) == crc).then_some(payload)
 }
 
 /// Reads frames one at a time from a file, holding one payload (at most [`MAX_PAYLOAD`]) in
@@ -173,7 +189,9 @@ impl<R: std::io::Read> FrameReader<R> {
         }
         let len = u32::from_le_bytes(header[..4].try_into().expect("4 bytes")) as usize;
         let crc = u32::from_le_bytes(header[4..].try_into().expect("4 bytes"));
-        if len > MAX_PAYLOAD {
+        // No record is empty: a zero length is a zero-filled tail (what some filesystems
+        // show of a file's unwritten end after a power loss), not a frame.
+        if len == 0 || len > MAX_PAYLOAD {
             return Ok(Next::Bad(at));
         }
         let mut payload = std::mem::take(&mut self.payload);
@@ -239,5 +257,14 @@ mod tests {
         let mut huge = buf.clone();
         huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(FrameReader::new(&huge[..]).next().unwrap(), Next::Bad(0));
+        // A zero-filled tail (a power loss on some filesystems) is no frame, and nothing
+        // intact follows it: a torn tail.
+        let zeros = [0u8; 64];
+        assert_eq!(FrameReader::new(&zeros[..]).next().unwrap(), Next::Bad(0));
+        assert_eq!(intact_after(&zeros, 0), None);
+        // The cheap reader of group ends agrees with the encoder.
+        let mut end = Vec::new();
+        encode(&Entry::GroupEnd { g: 1234 }, &mut end);
+        assert_eq!(group_end(&end[HEADER..]), Some(1234));
     }
 }

@@ -21,7 +21,7 @@ use super::{sync_dir, Journal, Persistence};
 use crate::engine::Engine;
 use crate::table::catalog::TableRef;
 use crate::table::Table;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -45,6 +45,9 @@ pub struct RecoveryReport {
     pub bytes: u64,
     /// A torn tail cut off: the file, the offset it was cut at, and the bytes discarded.
     pub torn: Option<(PathBuf, u64, u64)>,
+    /// Changes of groups (transactions, restores, loads) whose end never reached the disk:
+    /// not applied, so no request is half there.
+    pub unfinished: u64,
     /// How long recovery took (wall time: a measurement, not an input of the emulator).
     pub took: Duration,
 }
@@ -60,6 +63,13 @@ impl std::fmt::Display for RecoveryReport {
             self.bytes as f64 / 1e6,
             self.took.as_secs_f64()
         )?;
+        if self.unfinished > 0 {
+            write!(
+                f,
+                "; {} changes of unfinished transactions left out",
+                self.unfinished
+            )?;
+        }
         if let Some((file, at, n)) = &self.torn {
             write!(
                 f,
@@ -117,6 +127,7 @@ pub fn open(engine: &mut Engine, config: Persistence) -> io::Result<()> {
         by_id: HashMap::new(),
         latest: Duration::ZERO,
         snapshot_at: Duration::ZERO,
+        complete: HashSet::new(),
         report: RecoveryReport::default(),
     };
     let mut log_from = 1;
@@ -127,6 +138,7 @@ pub fn open(engine: &mut Engine, config: Persistence) -> io::Result<()> {
         log_from = replay.snapshot(&snapshot)?;
     }
     let logs = logs_in(&dir)?;
+    replay.complete = complete_groups(&logs, log_from)?;
     let mut log_bytes = 0;
     let mut last_generation = log_from.saturating_sub(1);
     for (i, &(generation, ref path)) in logs.iter().enumerate() {
@@ -185,7 +197,25 @@ struct Replay<'e> {
     by_id: HashMap<String, TableRef>,
     latest: Duration,
     snapshot_at: Duration,
+    /// The groups whose end is in the logs: their changes count, others' do not.
+    complete: HashSet<u64>,
     report: RecoveryReport,
+}
+
+/// The groups that ended in the logs from generation `from` on (a first, cheap pass: only
+/// GroupEnd payloads are read).
+fn complete_groups(logs: &[(u64, PathBuf)], from: u64) -> io::Result<HashSet<u64>> {
+    let mut complete = HashSet::new();
+    for (_, path) in logs.iter().filter(|(g, _)| *g >= from) {
+        let file = File::open(path)?;
+        let mut frames = FrameReader::new(io::BufReader::with_capacity(1 << 20, file));
+        while let Next::Frame(_) = frames.next()? {
+            if let Some(g) = record::group_end(frames.payload()) {
+                complete.insert(g);
+            }
+        }
+    }
+    Ok(complete)
 }
 
 impl Replay<'_> {
@@ -228,43 +258,41 @@ impl Replay<'_> {
         let len = file.metadata()?.len();
         let mut frames = FrameReader::new(io::BufReader::with_capacity(1 << 20, file));
         loop {
-            match frames.next()? {
+            let at = match frames.next()? {
                 Next::End => break,
-                Next::Frame(at) => {
-                    let rec = record::decode(frames.payload()).map_err(|e| {
-                        corrupt(format!(
-                            "{}: the record at byte {at} cannot be read ({e})",
-                            path.display()
-                        ))
-                    })?;
-                    apply(self, rec).map_err(|e| {
-                        corrupt(format!("{}: the record at byte {at}: {e}", path.display()))
-                    })?;
-                    self.report.records += 1;
-                }
-                Next::Bad(at) => {
-                    // The error path only: what follows the bad frame, to tell a torn tail
-                    // from damage inside the journal.
-                    let mut rest = Vec::new();
-                    let mut file = File::open(path)?;
-                    file.seek(io::SeekFrom::Start(at))?;
-                    file.read_to_end(&mut rest)?;
-                    if let (true, None) = (last_log, record::intact_after(&rest, 0)) {
-                        let file = OpenOptions::new().write(true).open(path)?;
-                        file.set_len(at)?;
-                        file.sync_all()?;
-                        self.report.torn = Some((path.to_path_buf(), at, rest.len() as u64));
-                        break;
+                Next::Bad(at) => at,
+                Next::Frame(at) => match record::decode(frames.payload()) {
+                    Ok(rec) => {
+                        apply(self, rec).map_err(|e| {
+                            corrupt(format!("{}: the record at byte {at}: {e}", path.display()))
+                        })?;
+                        self.report.records += 1;
+                        continue;
                     }
-                    return Err(corrupt(format!(
-                        "{}: damaged record at byte {at}, followed by intact ones: the journal is \
-                         corrupt, not torn. Refusing to start rather than drop the writes after \
-                         it; move the directory away, or truncate the file to {at} bytes to keep \
-                         only what precedes",
-                        path.display()
-                    )));
-                }
+                    // An intact frame that is no record: damage, judged as a bad frame.
+                    Err(_) => at,
+                },
+            };
+            // The error path only: what follows the bad frame, to tell a torn tail from
+            // damage inside the journal.
+            let mut rest = Vec::new();
+            let mut file = File::open(path)?;
+            file.seek(io::SeekFrom::Start(at))?;
+            file.read_to_end(&mut rest)?;
+            if let (true, None) = (last_log, record::intact_after(&rest, 0)) {
+                let file = OpenOptions::new().write(true).open(path)?;
+                file.set_len(at)?;
+                file.sync_all()?;
+                self.report.torn = Some((path.to_path_buf(), at, rest.len() as u64));
+                break;
             }
+            return Err(corrupt(format!(
+                "{}: damaged record at byte {at}, followed by intact ones: the journal is \
+                 corrupt, not torn. Refusing to start rather than drop the writes after \
+                 it; move the directory away, or truncate the file to {at} bytes to keep \
+                 only what precedes",
+                path.display()
+            )));
         }
         self.report.bytes += len;
         Ok(())
@@ -298,9 +326,9 @@ impl Replay<'_> {
                     t.apply_stream(stream_since.unwrap_or(created));
                 }
                 t.resume_pitr(at);
-                // A table of the name with another id is one being deleted: a DeleteTable
-                // journals its deletion just after leaving the catalog, so a creation of the
-                // name can come first. It leaves the catalog; its deletion record retires it.
+                // A table of the name with another id would be one whose deletion is not in
+                // the journal (deletions are journalled under the catalog's lock, before any
+                // re-creation can be): the journal's newer creation wins.
                 self.engine.catalog.remove(&name, at);
                 self.engine.catalog.insert(t);
                 let t = self.engine.catalog.get(&name).expect("just inserted");
@@ -353,6 +381,13 @@ impl Replay<'_> {
                     t.restore(key, item, self.snapshot_at);
                 }
             }
+            Record::InGroup { g, record } => {
+                if self.complete.contains(&g) {
+                    return self.apply(*record);
+                }
+                self.report.unfinished += 1;
+            }
+            Record::GroupEnd { g } => debug_assert!(self.complete.contains(&g)),
             Record::Snapshot { .. } => return Err("a snapshot header out of place".into()),
         }
         Ok(())

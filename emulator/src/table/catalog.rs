@@ -47,18 +47,22 @@ impl Catalog {
         true
     }
 
-    /// Removes a table (DeleteTable at `now`). The deletion is journalled after the catalog's
-    /// lock is released (no table lock is ever taken under it); recovery matches deletions to
-    /// tables by id, so a creation of the same name journalled in between is not affected.
+    /// Removes a table (DeleteTable at `now`). The deletion is journalled under the catalog's
+    /// lock, so no one sees the table gone before its deletion is recorded; the table's id
+    /// (which never changes) is read before, so no table lock is taken under the catalog's.
     pub fn remove(&self, name: &str, now: std::time::Duration) -> Option<TableRef> {
-        let table = self.tables.write().remove(table_name_of(name))?;
-        if let Some(j) = &self.journal {
-            j.append(&Entry::Drop {
-                id: &table.read().def.id,
-                at: now,
-            });
+        let name = table_name_of(name);
+        let candidate = self.tables.read().get(name).cloned()?;
+        let id = candidate.read().def.id.clone();
+        let mut tables = self.tables.write();
+        if !tables.get(name).is_some_and(|t| Arc::ptr_eq(t, &candidate)) {
+            // Replaced or removed meanwhile: the caller's table is no longer there.
+            return None;
         }
-        Some(table)
+        if let Some(j) = &self.journal {
+            j.append(&Entry::Drop { id: &id, at: now });
+        }
+        tables.remove(name)
     }
 
     /// Records creations, deletions and resets in `journal` from now on.

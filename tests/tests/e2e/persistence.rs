@@ -1030,3 +1030,41 @@ async fn policies_pitr_settings_and_composite_indexes_survive_a_restart() {
     env.emulator.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_transaction_cut_by_a_crash_is_not_half_there() {
+    let dir = temp_dir("half");
+    let emulator = on(&dir).build();
+    emulator.call_json("CreateTable", &create_json()).unwrap();
+    emulator.call_json("PutItem", &put_json("before")).unwrap();
+    let put =
+        |pk: &str| serde_json::json!({"Put": {"TableName": "orders", "Item": {"pk": {"S": pk}}}});
+    emulator
+        .call_json(
+            "TransactWriteItems",
+            &serde_json::json!({"TransactItems": [put("t1"), put("t2"), put("t3")]}),
+        )
+        .unwrap();
+    assert_eq!(count(&emulator), 4);
+    drop(emulator);
+    // The crash came after the transaction's three changes reached the disk, before its end.
+    let log = last_log(&dir);
+    let bytes = std::fs::read(&log).unwrap();
+    let marker = b"{\"r\":\"GroupEnd\"";
+    let end = bytes
+        .windows(marker.len())
+        .rposition(|w| w == marker)
+        .expect("the group's end")
+        - 8;
+    std::fs::write(&log, &bytes[..end]).unwrap();
+    let emulator = on(&dir).build();
+    let report = emulator.recovery().unwrap().clone();
+    assert_eq!(report.unfinished, 3, "{report}");
+    assert!(report.torn.is_none());
+    assert_eq!(
+        count(&emulator),
+        1,
+        "none of the transaction, the write before it kept"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
