@@ -92,8 +92,10 @@ fn create(ctx: &mut Context<'_>, i: BackupInput) -> Result<Value> {
             format!("Table not found: {table}"),
         )
     })?;
-    let t = t.read();
     let now = ctx.engine.clock.now();
+    // What TTL has expired is not in the backup.
+    crate::table::catalog::expire_before_read(&t, now);
+    let t = t.read();
     let items: Vec<Item> = t.items().cloned().collect();
     let b = Backup {
         arn: format!(

@@ -151,11 +151,16 @@ impl Table {
         stream_since: Option<Duration>,
         now: Duration,
     ) {
+        // An index of the same name with another key or projection is another index: dropped
+        // and rebuilt.
+        let same = |a: &IndexDefinition, b: &IndexDefinition| {
+            a.name == b.name && a.schema == b.schema && a.projection == b.projection
+        };
         let dropped: Vec<String> = self
             .def
             .gsis
             .iter()
-            .filter(|g| !def.gsis.iter().any(|n| n.name == g.name))
+            .filter(|g| !def.gsis.iter().any(|n| same(n, g)))
             .map(|g| g.name.clone())
             .collect();
         for name in &dropped {
