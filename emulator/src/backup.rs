@@ -66,8 +66,12 @@ impl Backups {
             .lock()
             .values()
             .map(|b| Backup {
+                arn: b.arn.clone(),
+                name: b.name.clone(),
+                created_at: b.created_at,
+                def: b.def.clone(),
                 items: Vec::new(),
-                ..b.clone()
+                size: b.size,
             })
             .collect();
         all.sort_by(|a, b| (a.created_at, &a.arn).cmp(&(b.created_at, &b.arn)));

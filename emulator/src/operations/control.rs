@@ -210,11 +210,7 @@ fn table_name_of_arn(arn: &str) -> Result<&str> {
     arn.strip_prefix("arn:")
         .and_then(|rest| rest.split_once(":table/"))
         .map(|(_, name)| name)
-        .filter(|n| {
-            (3..=255).contains(&n.len())
-                && n.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        })
+        .filter(|n| super::validate::is_table_name(n))
         .ok_or_else(|| {
             DynamoError::validation(format!(
                 "Invalid TableArn: Invalid ResourceArn provided as input {arn}"

@@ -302,12 +302,13 @@ fn sort_condition(
         "GE" => SortCondition::Ge(k(0)?),
         "BETWEEN" => SortCondition::Between(k(0)?, k(1)?),
         "BEGINS_WITH" => {
+            let prefix = k(0)?;
             if ty == crate::value::ScalarType::N {
                 return Err(kce_error(
                     "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
                 ));
             }
-            SortCondition::BeginsWith(k(0)?)
+            SortCondition::BeginsWith(prefix)
         }
         _ => {
             return Err(kce_error(
@@ -334,15 +335,9 @@ pub(super) fn composite_key_condition(
         }
     }
     for (op, args) in parts.values() {
-        let need = match op.as_str() {
-            "BETWEEN" => 2,
-            "EQ" | "LE" | "LT" | "GE" | "GT" | "BEGINS_WITH" => 1,
-            _ => {
-                return Err(kce_error(
-                    "Attempted conditional constraint is not an indexable operation",
-                ))
-            }
-        };
+        let need = argument_count(op).ok_or_else(|| {
+            kce_error("Attempted conditional constraint is not an indexable operation")
+        })?;
         if args.len() != need {
             return Err(DynamoError::invalid_parameter(format!(
                 "Invalid number of argument(s) for the {op} ComparisonOperator"
@@ -494,31 +489,8 @@ pub(super) fn build_key_condition(atoms: Vec<Atom>, schema: &KeySchema) -> Resul
             }
         } else if schema.range.as_ref().is_some_and(|r| r.name == name) {
             let ty = schema.range.as_ref().expect("checked").ty;
-            sort = Some(match a {
-                Atom::Cmp(_, c, v) => {
-                    let k = typed_key(&v, ty)?;
-                    match c {
-                        Comparator::Eq => SortCondition::Eq(k),
-                        Comparator::Lt => SortCondition::Lt(k),
-                        Comparator::Le => SortCondition::Le(k),
-                        Comparator::Gt => SortCondition::Gt(k),
-                        Comparator::Ge => SortCondition::Ge(k),
-                        Comparator::Ne => unreachable!("rejected earlier"),
-                    }
-                }
-                Atom::Between(_, lo, hi) => {
-                    SortCondition::Between(typed_key(&lo, ty)?, typed_key(&hi, ty)?)
-                }
-                Atom::BeginsWith(_, p) => {
-                    let k = typed_key(&p, ty)?;
-                    if ty == crate::value::ScalarType::N {
-                        return Err(kce_error(
-                            "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
-                        ));
-                    }
-                    SortCondition::BeginsWith(k)
-                }
-            });
+            let (op, args) = atom_part(&a);
+            sort = Some(sort_condition(op, &args, ty)?);
         } else {
             if hash.is_none() && !seen.contains(&schema.hash.name) {
                 return Err(kce_error(format!(
@@ -549,15 +521,11 @@ pub(super) fn legacy_key_condition(
     for (name, c) in entries {
         let args = c.arguments()?;
         let op = c.comparison_operator.as_deref().unwrap_or("");
-        let need = match op {
-            "BETWEEN" => 2,
-            "EQ" | "LE" | "LT" | "GE" | "GT" | "BEGINS_WITH" => 1,
-            _ => {
-                return Err(DynamoError::validation(
-                    "Attempted conditional constraint is not an indexable operation",
-                ))
-            }
-        };
+        let need = argument_count(op).ok_or_else(|| {
+            DynamoError::validation(
+                "Attempted conditional constraint is not an indexable operation",
+            )
+        })?;
         if args.len() != need {
             return Err(DynamoError::invalid_parameter(format!(
                 "Invalid number of argument(s) for the {op} ComparisonOperator"
@@ -607,24 +575,40 @@ pub(super) fn legacy_parts(kc: &HashMap<String, LegacyCondition>) -> Result<KeyC
 pub(super) fn expression_parts(atoms: &[Atom]) -> KeyConditionParts {
     let mut parts = KeyConditionParts::new();
     for a in atoms {
-        let (name, part) = match a {
-            Atom::Cmp(n, c, v) => {
-                let op = match c {
-                    Comparator::Eq => "EQ",
-                    Comparator::Ne => "NE",
-                    Comparator::Lt => "LT",
-                    Comparator::Le => "LE",
-                    Comparator::Gt => "GT",
-                    Comparator::Ge => "GE",
-                };
-                (n, (op.to_string(), vec![v.clone()]))
-            }
-            Atom::Between(n, lo, hi) => (n, ("BETWEEN".to_string(), vec![lo.clone(), hi.clone()])),
-            Atom::BeginsWith(n, p) => (n, ("BEGINS_WITH".to_string(), vec![p.clone()])),
-        };
-        parts.entry(name.clone()).or_insert(part);
+        let (op, args) = atom_part(a);
+        parts
+            .entry(a.name().to_string())
+            .or_insert((op.to_string(), args));
     }
     parts
+}
+
+/// An atom as the legacy operator it is and its arguments.
+fn atom_part(a: &Atom) -> (&'static str, Vec<AttributeValue>) {
+    match a {
+        Atom::Cmp(_, c, v) => {
+            let op = match c {
+                Comparator::Eq => "EQ",
+                Comparator::Ne => "NE",
+                Comparator::Lt => "LT",
+                Comparator::Le => "LE",
+                Comparator::Gt => "GT",
+                Comparator::Ge => "GE",
+            };
+            (op, vec![v.clone()])
+        }
+        Atom::Between(_, lo, hi) => ("BETWEEN", vec![lo.clone(), hi.clone()]),
+        Atom::BeginsWith(_, p) => ("BEGINS_WITH", vec![p.clone()]),
+    }
+}
+
+/// How many arguments a key-condition operator takes; None for one no index can serve.
+fn argument_count(op: &str) -> Option<usize> {
+    match op {
+        "BETWEEN" => Some(2),
+        "EQ" | "LE" | "LT" | "GE" | "GT" | "BEGINS_WITH" => Some(1),
+        _ => None,
+    }
 }
 
 /// The key condition against the key schema, attribute by attribute (partition key first), in

@@ -71,11 +71,7 @@ fn resource(ctx: &Context<'_>, arn: &str) -> Result<Resource> {
         Some((n, label)) => (n, Some(label)),
         None => (rest, None),
     };
-    let valid_name = (3..=255).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if !valid_name {
+    if !super::validate::is_table_name(name) {
         return Err(invalid());
     }
     let table_arn = format!("arn:{prefix}:table/{name}");

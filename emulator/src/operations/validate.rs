@@ -22,6 +22,16 @@ use std::collections::{BTreeMap, HashMap};
 pub(super) type WireMap = BTreeMap<String, WireValue>;
 
 /// Checks a table (or index) name's length and character set, as DynamoDB's member constraints.
+/// A character DynamoDB allows in table and index names (`[a-zA-Z0-9_.-]`).
+pub(super) fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
+}
+
+/// Whether `n` is a valid table name: 3 to 255 characters of `[a-zA-Z0-9_.-]`.
+pub(super) fn is_table_name(n: &str) -> bool {
+    (3..=255).contains(&n.len()) && n.chars().all(is_name_char)
+}
+
 pub fn check_name(c: &mut Constraints, name: Option<&str>, member: &str, required: bool) {
     // A table ARN is checked by the name it ends with (and may be up to 1,024 characters).
     let arn = name.filter(|n| n.starts_with("arn:") && n.contains(":table/"));
@@ -44,11 +54,7 @@ pub fn check_name(c: &mut Constraints, name: Option<&str>, member: &str, require
         }
         Some(n) => {
             // The pattern needs one character at least: an empty name fails it too.
-            if n.is_empty()
-                || !n
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.')
-            {
+            if n.is_empty() || !n.chars().all(is_name_char) {
                 c.add(
                     format!("'{n}'"),
                     member,
