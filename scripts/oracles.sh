@@ -11,7 +11,9 @@
 # 10 RCU / 5 WCU, its slow tests write ~400 KB items into them, and it reads its own writes at
 # once (the shared runner takes no mocha flags, so those slow tests run too; to run the suite
 # as it runs against AWS, without them, see scripts/dynalite-as-on-aws.js). moto runs at the
-# emulator's defaults. The dependencies (npm, PyPI) are installed once under target/oracle-cache.
+# emulator's defaults, its S3 (--s3) on the runner's auxiliary moto server
+# (scripts/moto-emulator.sh). The dependencies (npm, PyPI) are installed once under
+# target/oracle-cache.
 # A suite below its floor runs again, up to three times, each file counting with its best run
 # (the shared runner sometimes loses a file whole).
 set -uo pipefail
@@ -39,7 +41,7 @@ run() { # run SUITE FLOOR [flags...]: prints the suite's figures, returns 1 belo
     while read -r file passed; do
       [ -n "$file" ] || continue
       if [ -z "${best[$file]:-}" ] || [ "$passed" -gt "${best[$file]}" ]; then best[$file]=$passed; fi
-    done < <(ORACLE_OUT="$root/target/oracles/$suite" bash "$runner" "$suite" "$bin" "$@" 2>&1 |
+    done < <(ORACLE_OUT="$root/target/oracles/$suite" bash "$runner" "$suite" "${RUN_BIN:-$bin}" "$@" 2>&1 |
       tee "$root/target/oracles/$suite.run$attempt.txt" |
       sed -n 's/^\([A-Za-z_]*\): \([0-9]*\) passed, [0-9]* failed$/\1 \2/p')
     total=0
@@ -57,5 +59,7 @@ run() { # run SUITE FLOOR [flags...]: prints the suite's figures, returns 1 belo
 mkdir -p "$root/target/oracles"
 status=0
 run dynalite "$floor_dynalite" --consistency strong --no-throttling || status=1
-run moto "$floor_moto" || status=1
+# moto's ImportTable tests write their input to S3 on the runner's auxiliary moto server.
+export EMULATOR_BIN="$bin"
+RUN_BIN="$root/scripts/moto-emulator.sh" run moto "$floor_moto" || status=1
 exit $status

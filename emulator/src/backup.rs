@@ -143,4 +143,40 @@ impl PointInTime {
         }
         state.into_values().collect()
     }
+
+    /// What changed in `(from, to]`, by key in key order: the item at `from` (if any), the
+    /// item at `to` (if any) and when the last of its changes happened. An incremental
+    /// export writes this.
+    pub fn changes_between(&self, from: Duration, to: Duration) -> Vec<Change> {
+        let mut state: BTreeMap<&StoredKey, &Item> = self.base.iter().collect();
+        let mut changed: BTreeMap<&StoredKey, Change> = BTreeMap::new();
+        for (t, key, new) in &self.changes {
+            if *t > to {
+                break;
+            }
+            if *t <= from {
+                match new {
+                    Some(item) => state.insert(key, item),
+                    None => state.remove(key),
+                };
+                continue;
+            }
+            let c = changed.entry(key).or_insert_with(|| Change {
+                old: state.get(key).map(|i| (*i).clone()),
+                new: None,
+                at: *t,
+            });
+            c.new = new.clone();
+            c.at = *t;
+        }
+        changed.into_values().collect()
+    }
+}
+
+/// One item's change over an interval (see [`PointInTime::changes_between`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub old: Option<Item>,
+    pub new: Option<Item>,
+    pub at: Duration,
 }

@@ -125,6 +125,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Where ExportTableToPointInTime writes and ImportTable reads: DynamoDB's S3, as a
+    /// directory ([`ObjectStore::directory`], each bucket a subdirectory) or an S3-compatible
+    /// endpoint ([`ObjectStore::S3`]). Without one no bucket exists, so exports and imports
+    /// end `FAILED` with `S3NoSuchBucket`.
+    pub fn object_store(mut self, store: crate::ObjectStore) -> Self {
+        self.options.object_store = store;
+        self
+    }
+
     /// The per-connection header, body and idle timeouts of the HTTP server (defaults 10 s,
     /// 30 s and 60 s; see [`Timeouts`]).
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {

@@ -30,6 +30,8 @@ pub struct Options {
     pub throttling: bool,
     /// Item collection size limit for tables with local secondary indexes (DynamoDB: 10 GB).
     pub item_collection_limit: u64,
+    /// Where exports are written and imports read (DynamoDB's S3).
+    pub object_store: crate::object_store::ObjectStore,
 }
 
 impl Default for Options {
@@ -42,6 +44,7 @@ impl Default for Options {
             debug_headers: false,
             throttling: true,
             item_collection_limit: 10 * 1024 * 1024 * 1024,
+            object_store: Default::default(),
         }
     }
 }
@@ -63,6 +66,8 @@ pub struct Engine {
     pub idempotency: Mutex<HashMap<String, IdempotentEntry>>,
     /// On-demand backups.
     pub backups: crate::backup::Backups,
+    /// Export and import jobs.
+    pub jobs: crate::transfer::Jobs,
     /// The durable change log, when the emulator persists (`--data-dir`).
     pub journal: Option<Arc<crate::persistence::Journal>>,
     /// What recovery found when the emulator opened its data directory.
@@ -111,6 +116,7 @@ impl Engine {
             idempotency: Mutex::new(HashMap::new()),
             request_log: Mutex::new(std::collections::VecDeque::new()),
             backups: Default::default(),
+            jobs: Default::default(),
             journal: None,
             recovery: None,
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),

@@ -48,6 +48,16 @@ pub enum ErrorKind {
     InvalidRestoreTime,
     /// A local secondary index's item collection would exceed 10 GB.
     ItemCollectionSizeLimitExceeded,
+    /// No export has the ARN.
+    ExportNotFound,
+    /// No import has the ARN.
+    ImportNotFound,
+    /// An export time outside the table's point-in-time window.
+    InvalidExportTime,
+    /// An export's ClientToken reused with other parameters.
+    ExportConflict,
+    /// An import's ClientToken reused with other parameters.
+    ImportConflict,
     /// A stream's shard iterator is older than 15 minutes (DynamoDB Streams).
     ExpiredIterator,
     /// A stream read would start before records that were trimmed (DynamoDB Streams).
@@ -131,6 +141,21 @@ impl ErrorKind {
                 }
                 ErrorKind::ItemCollectionSizeLimitExceeded => {
                     "com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException"
+                }
+                ErrorKind::ExportNotFound => {
+                    "com.amazonaws.dynamodb.v20120810#ExportNotFoundException"
+                }
+                ErrorKind::ImportNotFound => {
+                    "com.amazonaws.dynamodb.v20120810#ImportNotFoundException"
+                }
+                ErrorKind::InvalidExportTime => {
+                    "com.amazonaws.dynamodb.v20120810#InvalidExportTimeException"
+                }
+                ErrorKind::ExportConflict => {
+                    "com.amazonaws.dynamodb.v20120810#ExportConflictException"
+                }
+                ErrorKind::ImportConflict => {
+                    "com.amazonaws.dynamodb.v20120810#ImportConflictException"
                 }
                 // DynamoDB Streams' own errors live in its own namespace.
                 ErrorKind::ExpiredIterator => {

@@ -98,6 +98,15 @@ struct Args {
     /// `GET /emulator/export/TABLE` writes the same format.
     #[arg(long, value_name = "TABLE=FILE", value_parser = load)]
     load: Vec<(String, std::path::PathBuf)>,
+    /// DynamoDB's S3 for ExportTableToPointInTime and ImportTable: `file:///DIR` (each bucket
+    /// a subdirectory of DIR) or `http://HOST:PORT` (an S3-compatible endpoint, path-style,
+    /// signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for --s3-region). Without it no
+    /// bucket exists and exports and imports fail with S3NoSuchBucket.
+    #[arg(long, value_name = "URL")]
+    s3: Option<String>,
+    /// The region S3 requests are signed for.
+    #[arg(long, default_value = "us-east-1", requires = "s3")]
+    s3_region: String,
 }
 
 fn fsync(s: &str) -> Result<FsyncPolicy, String> {
@@ -213,6 +222,21 @@ async fn main() {
     }
     for (table, file) in &args.load {
         builder = builder.load(table, file);
+    }
+    if let Some(url) = &args.s3 {
+        let env =
+            |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+        let (key, secret) = (
+            env("AWS_ACCESS_KEY_ID", "test"),
+            env("AWS_SECRET_ACCESS_KEY", "test"),
+        );
+        match dynamodb_emulator::ObjectStore::parse(url, &args.s3_region, (&key, &secret)) {
+            Ok(store) => builder = builder.object_store(store),
+            Err(e) => {
+                eprintln!("dynamodb-emulator: --s3 {e}");
+                std::process::exit(2);
+            }
+        }
     }
     let emulator = builder
         .seed(args.seed)

@@ -157,6 +157,8 @@ static COMMANDS: &[(&str, Handler)] = &[
         handle::<point_in_time::DescribeContinuousBackups>,
     ),
     ("DescribeEndpoints", handle::<control::DescribeEndpoints>),
+    ("DescribeExport", handle::<export_table::DescribeExport>),
+    ("DescribeImport", handle::<import_table::DescribeImport>),
     ("DescribeLimits", handle::<control::DescribeLimits>),
     ("DescribeTable", handle::<describe_table::DescribeTable>),
     ("DescribeTimeToLive", handle::<control::DescribeTimeToLive>),
@@ -168,12 +170,19 @@ static COMMANDS: &[(&str, Handler)] = &[
         "ExecuteTransaction",
         handle::<execute_transaction::ExecuteTransaction>,
     ),
+    (
+        "ExportTableToPointInTime",
+        handle::<export_table::ExportTableToPointInTime>,
+    ),
     ("GetItem", handle::<get_item::GetItem>),
     (
         "GetResourcePolicy",
         handle::<resource_policy::GetResourcePolicy>,
     ),
+    ("ImportTable", handle::<import_table::ImportTable>),
     ("ListBackups", handle::<backups::ListBackups>),
+    ("ListExports", handle::<export_table::ListExports>),
+    ("ListImports", handle::<import_table::ListImports>),
     ("ListTables", handle::<list_tables::ListTables>),
     ("ListTagsOfResource", handle::<control::ListTagsOfResource>),
     ("PutItem", handle::<put_item::PutItem>),
@@ -351,7 +360,7 @@ mod tests {
     #[test]
     fn the_command_table_is_sorted_and_complete() {
         assert!(COMMANDS.windows(2).all(|w| w[0].0 < w[1].0));
-        assert_eq!(COMMANDS.len(), 36);
+        assert_eq!(COMMANDS.len(), 42);
         assert_eq!(operation("GetItem"), Some("GetItem"));
         assert_eq!(operation("getitem"), None);
     }

@@ -346,7 +346,30 @@ impl Command for CreateTable {
     }
 
     fn execute(self, ctx: &mut Context<'_>) -> Result<Value> {
+        self.install(ctx)
+            .map(|(_, d)| json!({ "TableDescription": d }))
+    }
+}
+
+impl CreateTable {
+    /// The table's name.
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The attributes keys and index keys use, with their types.
+    pub(super) fn attribute_types(&self) -> &[(String, ScalarType)] {
+        &self.attribute_definitions
+    }
+
+    /// Checks the account and the namespace, then creates the table: the table and
+    /// CreateTable's description of it.
+    pub(super) fn install(
+        self,
+        ctx: &mut Context<'_>,
+    ) -> Result<(crate::table::catalog::TableRef, Value)> {
         let engine = ctx.engine;
+        let name = self.name.clone();
         let region = &ctx.request.region;
         let quotas = &engine.options.quotas;
         quotas.check_table(region, reserved(self.throughput), None)?;
@@ -420,6 +443,7 @@ impl Command for CreateTable {
             engine.reservations.release(&id);
             return Err(exists());
         }
-        Ok(json!({ "TableDescription": description }))
+        let table = engine.catalog.get(&name).ok_or_else(exists)?;
+        Ok((table, description))
     }
 }

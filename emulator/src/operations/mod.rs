@@ -22,9 +22,11 @@ mod describe_table;
 pub mod emulator_control;
 mod execute_statement;
 mod execute_transaction;
+mod export_table;
 mod get_item;
 mod get_records;
 mod get_shard_iterator;
+mod import_table;
 mod key_condition;
 mod list_streams;
 mod list_tables;
@@ -49,6 +51,17 @@ mod wire;
 pub use command::{dispatch, operation, stream_operation};
 pub(crate) use table_schema::reserve_recovered;
 pub(crate) use validate::{check_index_keys, check_item_size};
+
+/// Runs `f`, which blocks on I/O (an export's or an import's object store), letting the
+/// server's runtime move its other tasks off this thread meanwhile.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
 
 /// Who is calling, as far as the emulator cares: the region named in the request's signature.
 #[derive(Debug, Clone)]

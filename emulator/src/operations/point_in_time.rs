@@ -57,7 +57,7 @@ fn table(ctx: &Context<'_>, name: Option<&str>) -> Result<TableRef> {
 }
 
 /// The restorable window at `now`: (earliest, latest), if PITR is on.
-fn window(t: &Table, now: Duration) -> Option<(Duration, Duration)> {
+pub(super) fn window(t: &Table, now: Duration) -> Option<(Duration, Duration)> {
     let (_, days) = t.def.pitr?;
     let earliest = t.pitr()?.earliest().max(now.saturating_sub(DAY * days));
     Some((earliest, now.saturating_sub(RESTORE_LAG).max(earliest)))

@@ -365,13 +365,13 @@ fn canonical_request(
     out
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+pub(crate) fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
     mac.update(data);
     mac.finalize().into_bytes().to_vec()
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
@@ -383,7 +383,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// SigV4's URI encoding: everything but `A-Z a-z 0-9 - _ . ~` as `%XX`.
-fn uri_encode(s: &str) -> String {
+pub(crate) fn uri_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -450,7 +450,7 @@ fn parse_basic_date(s: &str) -> Option<Duration> {
 }
 
 /// Time since the epoch → `20130524T000000Z`.
-fn basic_date(t: Duration) -> String {
+pub(crate) fn basic_date(t: Duration) -> String {
     let iso = crate::clock::iso8601(t); // YYYY-MM-DDTHH:MM:SS.mmm
     iso.chars()
         .take(19)
