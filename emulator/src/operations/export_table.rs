@@ -334,7 +334,15 @@ fn export(ctx: &mut Context<'_>, i: ExportInput) -> Result<Value> {
     }
     let end = now + engine.options.transient_status_delay;
     d["EndTime"] = seconds(end);
-    let job = Job::new(arn, table_arn, i.client_token.clone(), fingerprint, end, d);
+    let job = Job::new(
+        Kind::Export,
+        arn,
+        table_arn,
+        i.client_token.clone(),
+        fingerprint,
+        end,
+        d,
+    );
     let answer = job.running();
     engine.jobs.insert(Kind::Export, job);
     Ok(json!({ "ExportDescription": answer }))

@@ -257,7 +257,15 @@ fn import(ctx: &mut Context<'_>, i: ImportInput) -> Result<Value> {
     let engine = ctx.engine;
     let end = now + engine.options.transient_status_delay;
     d["EndTime"] = seconds(end);
-    let job = Job::new(arn, table_arn, i.client_token.clone(), table_name, end, d);
+    let job = Job::new(
+        Kind::Import,
+        arn,
+        table_arn,
+        i.client_token.clone(),
+        table_name,
+        end,
+        d,
+    );
     let answer = job.running();
     engine.jobs.insert(Kind::Import, job);
     Ok(json!({ "ImportTableDescription": answer }))

@@ -101,11 +101,7 @@ impl Jobs {
     }
 
     /// Keeps a job.
-    pub fn insert(&self, kind: Kind, mut job: Job) {
-        job.status_member = match kind {
-            Kind::Export => "ExportStatus",
-            Kind::Import => "ImportStatus",
-        };
+    pub fn insert(&self, kind: Kind, job: Job) {
         self.list(kind).lock().push(job);
     }
 
@@ -139,8 +135,9 @@ impl Jobs {
 }
 
 impl Job {
-    /// A job record (its status member is set by [`Jobs::insert`]).
+    /// A job record.
     pub fn new(
+        kind: Kind,
         arn: String,
         table_arn: String,
         client_token: Option<String>,
@@ -155,7 +152,10 @@ impl Job {
             fingerprint,
             end,
             done,
-            status_member: "ExportStatus",
+            status_member: match kind {
+                Kind::Export => "ExportStatus",
+                Kind::Import => "ImportStatus",
+            },
         }
     }
 }

@@ -6,6 +6,7 @@ mod capacity;
 mod consistency;
 mod control_plane;
 mod differential;
+mod export_import;
 mod fidelity;
 mod hardening;
 mod items;
