@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// The venv's python, with boto3 and the AWS CLI (v1) installed.
+/// The venv's python, with boto3, the AWS CLI (v1) and moto's server installed.
 fn python_with_boto3() -> String {
     // Both tests of this file may install at once: one at a time.
     static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -15,7 +15,7 @@ fn python_with_boto3() -> String {
     let python = venv.join("bin/python");
     let has_boto3 = python.exists()
         && Command::new(&python)
-            .args(["-c", "import boto3, awscli"])
+            .args(["-c", "import boto3, awscli, moto"])
             .status()
             .map(|s| s.success())
             .unwrap_or(false);
@@ -28,7 +28,14 @@ fn python_with_boto3() -> String {
             .success();
         assert!(ok, "python3 -m venv failed");
         let ok = Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", "boto3==1.44.8", "awscli==1.46.3"])
+            // moto's server is the S3-compatible endpoint of the export/import test.
+            .args([
+                "install",
+                "-q",
+                "boto3==1.44.8",
+                "awscli==1.46.3",
+                "moto[s3,server]==5.2.4",
+            ])
             .status()
             .expect("pip")
             .success();
@@ -87,6 +94,59 @@ fn boto3_works_against_the_binary() {
     }
     let stdout = run_script("boto3_smoke.py", &[]);
     assert!(stdout.contains(" 0 failed"));
+}
+
+/// Runs `tests/python/export_import.py` against a binary started with `--s3 STORE`.
+fn export_import_through(python: &str, store: &str) {
+    let (mut emulator, url) = crate::start_binary(&["--s3", store]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/export_import.py");
+    let out = Command::new(python)
+        .arg(&script)
+        .args([store, &url])
+        .output()
+        .expect("run the script");
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("{stdout}");
+    assert!(
+        out.status.success() && stdout.contains(" 0 failed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn boto3_exports_and_imports_through_a_directory_and_an_s3_endpoint() {
+    if std::env::var("BOTO3_SKIP").as_deref() == Ok("1") {
+        println!("BOTO3_SKIP=1: export/import check skipped");
+        return;
+    }
+    let python = python_with_boto3();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("s3-store");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    export_import_through(&python, &format!("file://{}", dir.display()));
+    // moto's server as the S3-compatible endpoint.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut moto = Command::new(Path::new(&python).with_file_name("moto_server"))
+        .args(["-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start moto_server");
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(up, "moto_server did not open port {port}");
+    export_import_through(&python, &format!("http://127.0.0.1:{port}"));
+    let _ = moto.kill();
+    let _ = moto.wait();
 }
 
 #[test]
