@@ -9,7 +9,10 @@
 
 use super::command::{unsplit_command, Context};
 use super::describe_table::{describe, key_schema_json, seconds};
-use super::table_schema::{reserved, table_reservation};
+use super::table_schema::{
+    reserved, table_reservation, throughput_bounds, typed_projection, typed_schema,
+    typed_throughput, IndexW, ThroughputW,
+};
 use crate::backup::Backup;
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::storage::{BillingMode, TableDefinition};
@@ -26,12 +29,24 @@ pub(super) struct BackupInput {
     backup_name: Option<String>,
     backup_arn: Option<String>,
     target_table_name: Option<String>,
-    billing_mode_override: Option<String>,
     limit: Option<usize>,
     exclusive_start_backup_arn: Option<String>,
     time_range_lower_bound: Option<f64>,
     time_range_upper_bound: Option<f64>,
     backup_type: Option<String>,
+    #[serde(flatten)]
+    overrides: RestoreOverrides,
+}
+
+/// What a restore may change of the source (RestoreTableFromBackup and
+/// RestoreTableToPointInTime take the same members).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RestoreOverrides {
+    billing_mode_override: Option<String>,
+    provisioned_throughput_override: Option<ThroughputW>,
+    global_secondary_index_override: Option<Vec<IndexW>>,
+    local_secondary_index_override: Option<Vec<IndexW>>,
 }
 
 pub(super) fn error(kind: ErrorKind, msg: String) -> DynamoError {
@@ -188,14 +203,15 @@ fn list(ctx: &mut Context<'_>, i: BackupInput) -> Result<Value> {
 }
 
 /// Creates table `target` from a source definition and items (a backup's, or a table's at a
-/// point in time), as of `now`: the source's keys, indexes and billing, a new name, ARN and
-/// id, no stream, TTL, tags or policies, and a RestoreSummary naming the source.
+/// point in time), as of `now`: the source's keys, indexes and billing, each overridable
+/// ([`apply_overrides`]), a new name, ARN and id, no stream, TTL, tags or policies, and a
+/// RestoreSummary naming the source.
 pub(super) fn restore_table(
     ctx: &mut Context<'_>,
     source: &TableDefinition,
     items: Vec<Item>,
     target: &str,
-    billing_override: Option<&str>,
+    overrides: &RestoreOverrides,
     restored_from: (Option<String>, Duration),
 ) -> Result<Value> {
     valid_name(target, "targetTableName")?;
@@ -206,12 +222,13 @@ pub(super) fn restore_table(
             format!("Table already exists: {target}"),
         )
     };
+    let mut def = source.clone();
+    apply_overrides(&mut def, overrides)?;
     if engine.catalog.get(target).is_some() {
         return Err(exists());
     }
     engine.options.quotas.check_tables(engine.catalog.len())?;
     let now = engine.clock.now();
-    let mut def = source.clone();
     def.name = target.to_string();
     def.arn = format!(
         "{}/{target}",
@@ -226,19 +243,6 @@ pub(super) fn restore_table(
     def.pitr = None;
     def.transient_until = None;
     def.restored_from = Some((restored_from.0, source.arn.clone(), restored_from.1));
-    match billing_override {
-        Some("PAY_PER_REQUEST") => {
-            def.billing_mode = BillingMode::PayPerRequest;
-            def.throughput = crate::storage::definition::Throughput { read: 0, write: 0 };
-            def.gsis.iter_mut().for_each(|g| g.throughput = None);
-        }
-        Some("PROVISIONED") | None => {}
-        Some(other) => {
-            return Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{other}' at 'billingModeOverride' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"
-            )))
-        }
-    }
     engine
         .options
         .quotas
@@ -264,6 +268,140 @@ pub(super) fn restore_table(
     Ok(json!({ "TableDescription": describe(&t, now) }))
 }
 
+/// Applies a restore's overrides to the source's definition, as DynamoDB rules them: the
+/// billing mode and the table's throughput may change (throughput only for a provisioned
+/// result, and must be given when an on-demand source becomes provisioned); an index override
+/// list replaces the source's indexes (absent: all of them, `[]`: none), each entry matching a
+/// source index by key schema and projection (a new name is allowed, a new index is not).
+fn apply_overrides(def: &mut TableDefinition, o: &RestoreOverrides) -> Result<()> {
+    let billing = match o.billing_mode_override.as_deref() {
+        Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,
+        Some("PROVISIONED") => BillingMode::Provisioned,
+        None => def.billing_mode,
+        Some(other) => {
+            return Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'billingModeOverride' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"
+            )))
+        }
+    };
+    let overridden = o.billing_mode_override.is_some();
+    throughput_bounds(o.provisioned_throughput_override.as_ref())?;
+    match (&o.provisioned_throughput_override, billing) {
+        (Some(_), BillingMode::PayPerRequest) if overridden => {
+            return Err(DynamoError::validation(
+                "Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST",
+            ))
+        }
+        (Some(_), BillingMode::PayPerRequest) => {
+            return Err(DynamoError::validation(
+                "Cannot override ProvisionedThroughput unless BillingMode is PROVISIONED",
+            ))
+        }
+        (None, BillingMode::Provisioned)
+            if overridden && def.billing_mode == BillingMode::PayPerRequest =>
+        {
+            return Err(DynamoError::validation(
+                "Must override ProvisionedThroughput if BillingMode is overridden to PROVISIONED",
+            ))
+        }
+        _ => {}
+    }
+    let defs: std::collections::BTreeMap<String, crate::value::ScalarType> =
+        def.attribute_definitions.iter().cloned().collect();
+    let matching = |x: &IndexW,
+                    source: &[crate::storage::IndexDefinition],
+                    global: bool|
+     -> Result<crate::storage::IndexDefinition> {
+        let name = x.index_name.clone().unwrap_or_default();
+        let no_match = || {
+            DynamoError::validation(format!(
+                "Invalid Request: Index {name} does not match a secondary index that existed in the source table and cannot be created during the restore operation"
+            ))
+        };
+        let schema = typed_schema(
+            x.key_schema.as_deref().unwrap_or_default(),
+            &defs,
+            Some(&name),
+            global,
+        )
+        .map_err(|_| no_match())?;
+        let projection = x
+            .projection
+            .as_ref()
+            .map(typed_projection)
+            .transpose()
+            .map_err(|_| no_match())?
+            .ok_or_else(no_match)?;
+        let found = source
+            .iter()
+            .find(|s| s.schema == schema && s.projection == projection)
+            .ok_or_else(no_match)?;
+        let mut index = found.clone();
+        index.name = name.clone();
+        if global {
+            index.throughput = match (billing, &x.provisioned_throughput) {
+                (BillingMode::Provisioned, Some(t)) => Some(typed_throughput(t)),
+                (BillingMode::Provisioned, None) => found.throughput.ok_or_else(|| {
+                    DynamoError::validation(format!(
+                        "Must specify provisioned throughput for index {name}"
+                    ))
+                })?.into(),
+                (BillingMode::PayPerRequest, Some(_)) => {
+                    return Err(DynamoError::validation(format!(
+                        "Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST for index {name}"
+                    )))
+                }
+                (BillingMode::PayPerRequest, None) => None,
+            };
+        }
+        Ok(index)
+    };
+    if let Some(list) = &o.global_secondary_index_override {
+        def.gsis = list
+            .iter()
+            .map(|x| matching(x, &def.gsis, true))
+            .collect::<Result<_>>()?;
+    }
+    if let Some(list) = &o.local_secondary_index_override {
+        def.lsis = list
+            .iter()
+            .map(|x| matching(x, &def.lsis, false))
+            .collect::<Result<_>>()?;
+    }
+    if let Some(t) = &o.provisioned_throughput_override {
+        def.throughput = typed_throughput(t);
+    }
+    match billing {
+        BillingMode::PayPerRequest => {
+            def.throughput = crate::storage::definition::Throughput { read: 0, write: 0 };
+            def.gsis.iter_mut().for_each(|g| g.throughput = None);
+        }
+        BillingMode::Provisioned => {
+            // An on-demand source's indexes take the table's new throughput.
+            let table = def.throughput;
+            def.gsis
+                .iter_mut()
+                .filter(|g| g.throughput.is_none())
+                .for_each(|g| g.throughput = Some(table));
+        }
+    }
+    def.billing_mode = billing;
+    // Attributes only a dropped index used are no longer defined.
+    let used: std::collections::HashSet<String> = def
+        .schema
+        .names()
+        .chain(
+            def.gsis
+                .iter()
+                .chain(def.lsis.iter())
+                .flat_map(|i| i.schema.names()),
+        )
+        .map(str::to_string)
+        .collect();
+    def.attribute_definitions.retain(|(n, _)| used.contains(n));
+    Ok(())
+}
+
 fn restore(ctx: &mut Context<'_>, i: BackupInput) -> Result<Value> {
     let target = required(&i.target_table_name, "targetTableName")?.to_string();
     let arn = required(&i.backup_arn, "backupArn")?;
@@ -274,7 +412,7 @@ fn restore(ctx: &mut Context<'_>, i: BackupInput) -> Result<Value> {
         &b.def,
         b.items,
         &target,
-        i.billing_mode_override.as_deref(),
+        &i.overrides,
         (Some(b.arn.clone()), now),
     )
 }

@@ -39,7 +39,8 @@ pub(super) struct PitrInput {
     target_table_name: Option<String>,
     restore_date_time: Option<f64>,
     use_latest_restorable_time: Option<bool>,
-    billing_mode_override: Option<String>,
+    #[serde(flatten)]
+    overrides: super::backups::RestoreOverrides,
 }
 
 fn table_not_found(name: &str) -> DynamoError {
@@ -170,14 +171,7 @@ fn restore(ctx: &mut Context<'_>, i: PitrInput) -> Result<Value> {
         let items = t.pitr().map(|h| h.state_at(at)).unwrap_or_default();
         (t.def.clone(), items, at)
     };
-    restore_table(
-        ctx,
-        &def,
-        items,
-        &target,
-        i.billing_mode_override.as_deref(),
-        (None, at),
-    )
+    restore_table(ctx, &def, items, &target, &i.overrides, (None, at))
 }
 
 unsplit_command!(

@@ -1175,3 +1175,185 @@ async fn point_in_time_restores_reproduce_the_table_as_it_was() {
         table_state(c, "ledger").await
     );
 }
+
+#[tokio::test]
+async fn restore_overrides_replace_indexes_and_billing_as_dynamodb_rules_them() {
+    use aws_sdk_dynamodb::types::GlobalSecondaryIndex;
+    let env = start_with(
+        dynamodb_emulator::Emulator::builder()
+            .consistency(dynamodb_emulator::Consistency::Strong)
+            .virtual_clock(),
+    )
+    .await;
+    let c = &env.client;
+    c.create_table()
+        .table_name("source")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(ks("pk", KeyType::Hash))
+        .key_schema(ks("sk", KeyType::Range))
+        .attribute_definitions(ad("pk", ScalarAttributeType::S))
+        .attribute_definitions(ad("sk", ScalarAttributeType::S))
+        .attribute_definitions(ad("g", ScalarAttributeType::S))
+        .attribute_definitions(ad("h", ScalarAttributeType::S))
+        .attribute_definitions(ad("l", ScalarAttributeType::S))
+        .global_secondary_indexes(gsi("by_g", "g", ProjectionType::All).build().unwrap())
+        .global_secondary_indexes(gsi("by_h", "h", ProjectionType::KeysOnly).build().unwrap())
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name("by_l")
+                .key_schema(ks("pk", KeyType::Hash))
+                .key_schema(ks("l", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.put_item()
+        .table_name("source")
+        .item("pk", s("a"))
+        .item("sk", s("1"))
+        .item("g", s("x"))
+        .item("h", s("y"))
+        .item("l", s("z"))
+        .send()
+        .await
+        .unwrap();
+    let arn = c
+        .create_backup()
+        .table_name("source")
+        .backup_name("nightly")
+        .send()
+        .await
+        .unwrap()
+        .backup_details()
+        .unwrap()
+        .backup_arn()
+        .to_string();
+    let renamed = |name: &str, attr: &str, p: ProjectionType| -> GlobalSecondaryIndex {
+        gsi(name, attr, p)
+            .provisioned_throughput(throughput(2, 3))
+            .build()
+            .unwrap()
+    };
+    // Provisioned now, keeping by_g under a new name and dropping by_h and the LSI.
+    let restored = c
+        .restore_table_from_backup()
+        .backup_arn(&arn)
+        .target_table_name("restored")
+        .billing_mode_override(BillingMode::Provisioned)
+        .provisioned_throughput_override(throughput(7, 8))
+        .global_secondary_index_override(renamed("by_g_renamed", "g", ProjectionType::All))
+        .set_local_secondary_index_override(Some(vec![]))
+        .send()
+        .await
+        .unwrap();
+    let d = restored.table_description().unwrap();
+    assert_eq!(
+        d.provisioned_throughput().unwrap().read_capacity_units(),
+        Some(7)
+    );
+    let gsis = d.global_secondary_indexes();
+    assert_eq!(gsis.len(), 1);
+    assert_eq!(gsis[0].index_name(), Some("by_g_renamed"));
+    assert_eq!(
+        gsis[0]
+            .provisioned_throughput()
+            .unwrap()
+            .write_capacity_units(),
+        Some(3)
+    );
+    assert!(d.local_secondary_indexes().is_empty());
+    let names: Vec<&str> = d
+        .attribute_definitions()
+        .iter()
+        .map(|a| a.attribute_name())
+        .collect();
+    assert!(!names.contains(&"h") && !names.contains(&"l"), "{names:?}");
+    let found = c
+        .query()
+        .table_name("restored")
+        .index_name("by_g_renamed")
+        .key_condition_expression("g = :g")
+        .expression_attribute_values(":g", s("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.count(), 1);
+    assert!(c
+        .query()
+        .table_name("restored")
+        .index_name("by_h")
+        .key_condition_expression("h = :h")
+        .expression_attribute_values(":h", s("y"))
+        .send()
+        .await
+        .is_err());
+    // Without overrides every index comes back.
+    let all = c
+        .restore_table_from_backup()
+        .backup_arn(&arn)
+        .target_table_name("all")
+        .send()
+        .await
+        .unwrap();
+    let d = all.table_description().unwrap();
+    assert_eq!(
+        (
+            d.global_secondary_indexes().len(),
+            d.local_secondary_indexes().len()
+        ),
+        (2, 1)
+    );
+    let restore = |target: &str| {
+        c.restore_table_from_backup()
+            .backup_arn(&arn)
+            .target_table_name(target)
+    };
+    Expected::validation(
+        "Invalid Request: Index by_new does not match a secondary index that existed in the source table and cannot be created during the restore operation",
+    )
+    .check(
+        "a new index",
+        restore("tt1")
+            .global_secondary_index_override(gsi("by_new", "h", ProjectionType::All).build().unwrap())
+            .send()
+            .await,
+    );
+    Expected::validation(
+        "Must override ProvisionedThroughput if BillingMode is overridden to PROVISIONED",
+    )
+    .check(
+        "provisioned without throughput",
+        restore("tt2")
+            .billing_mode_override(BillingMode::Provisioned)
+            .send()
+            .await,
+    );
+    Expected::validation("Cannot override ProvisionedThroughput unless BillingMode is PROVISIONED")
+        .check(
+            "throughput on demand",
+            restore("tt3")
+                .provisioned_throughput_override(throughput(1, 1))
+                .send()
+                .await,
+        );
+    Expected::validation(
+        "Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST",
+    )
+    .check(
+        "both",
+        restore("tt4")
+            .billing_mode_override(BillingMode::PayPerRequest)
+            .provisioned_throughput_override(throughput(1, 1))
+            .send()
+            .await,
+    );
+    let tables = c.list_tables().send().await.unwrap();
+    assert!(!tables.table_names().iter().any(|t| t.starts_with("tt")));
+}
