@@ -10,6 +10,7 @@
 //! and <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/burst-adaptive-capacity.html>.
 
 mod consumed;
+pub mod insights;
 pub mod quota;
 pub mod report;
 mod table;

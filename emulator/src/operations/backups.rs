@@ -241,6 +241,7 @@ pub(super) fn restore_table(
     def.tags.clear();
     def.resource_policies.clear();
     def.pitr = None;
+    def.contributor_insights.clear();
     def.transient_until = None;
     def.restored_from = Some((restored_from.0, source.arn.clone(), restored_from.1));
     engine

@@ -156,11 +156,19 @@ static COMMANDS: &[(&str, Handler)] = &[
         "DescribeContinuousBackups",
         handle::<point_in_time::DescribeContinuousBackups>,
     ),
+    (
+        "DescribeContributorInsights",
+        handle::<contributor_insights::DescribeContributorInsights>,
+    ),
     ("DescribeEndpoints", handle::<control::DescribeEndpoints>),
     ("DescribeExport", handle::<export_table::DescribeExport>),
     ("DescribeImport", handle::<import_table::DescribeImport>),
     ("DescribeLimits", handle::<control::DescribeLimits>),
     ("DescribeTable", handle::<describe_table::DescribeTable>),
+    (
+        "DescribeTableReplicaAutoScaling",
+        handle::<contributor_insights::DescribeTableReplicaAutoScaling>,
+    ),
     ("DescribeTimeToLive", handle::<control::DescribeTimeToLive>),
     (
         "ExecuteStatement",
@@ -181,6 +189,10 @@ static COMMANDS: &[(&str, Handler)] = &[
     ),
     ("ImportTable", handle::<import_table::ImportTable>),
     ("ListBackups", handle::<backups::ListBackups>),
+    (
+        "ListContributorInsights",
+        handle::<contributor_insights::ListContributorInsights>,
+    ),
     ("ListExports", handle::<export_table::ListExports>),
     ("ListImports", handle::<import_table::ListImports>),
     ("ListTables", handle::<list_tables::ListTables>),
@@ -214,8 +226,16 @@ static COMMANDS: &[(&str, Handler)] = &[
         "UpdateContinuousBackups",
         handle::<point_in_time::UpdateContinuousBackups>,
     ),
+    (
+        "UpdateContributorInsights",
+        handle::<contributor_insights::UpdateContributorInsights>,
+    ),
     ("UpdateItem", handle::<update_item::UpdateItem>),
     ("UpdateTable", handle::<update_table::UpdateTable>),
+    (
+        "UpdateTableReplicaAutoScaling",
+        handle::<contributor_insights::UpdateTableReplicaAutoScaling>,
+    ),
     ("UpdateTimeToLive", handle::<control::UpdateTimeToLive>),
 ];
 
@@ -360,7 +380,7 @@ mod tests {
     #[test]
     fn the_command_table_is_sorted_and_complete() {
         assert!(COMMANDS.windows(2).all(|w| w[0].0 < w[1].0));
-        assert_eq!(COMMANDS.len(), 42);
+        assert_eq!(COMMANDS.len(), 47);
         assert_eq!(operation("GetItem"), Some("GetItem"));
         assert_eq!(operation("getitem"), None);
     }

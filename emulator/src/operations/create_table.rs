@@ -417,6 +417,7 @@ impl CreateTable {
             resource_policies: BTreeMap::new(),
             pitr: None,
             restored_from: None,
+            contributor_insights: BTreeMap::new(),
         };
         let mut def = def;
         if let Some(document) = self.resource_policy {

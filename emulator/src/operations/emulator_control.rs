@@ -12,6 +12,7 @@
 //! | `ScriptStaleReads` | `{"TableName": "t", "Key": {...}, "Reads": 2}` | the next N eventual reads of the key are stale |
 //! | `DescribePartitions` | `{"TableName": "t"}` | partitions, replicas, applied positions, pending writes |
 //! | `CapacityReport` | `{}` | units, throttles, items read vs returned, per-second series, cost |
+//! | `ContributorInsights` | `{"TableName": "t", "Limit": 10}` | with insights on: the most accessed and most throttled keys, counted exactly |
 //! | `RequestLog` | `{"Reads": 100}` | the last N requests: operation, outcome, replica, staleness |
 //! | `Reset` | `{}` | deletes every table |
 //! | `Compact` | `{}` | with `--data-dir`: writes a snapshot and deletes the logs it covers |
@@ -30,6 +31,7 @@ pub const ACTIONS: &[&str] = &[
     "AdvanceClock",
     "CapacityReport",
     "Compact",
+    "ContributorInsights",
     "DescribePartitions",
     "GetState",
     "RequestLog",
@@ -50,6 +52,7 @@ struct ControlInput {
     table_name: Option<String>,
     key: Option<BTreeMap<String, WireValue>>,
     reads: Option<u32>,
+    limit: Option<usize>,
 }
 
 fn bad(msg: impl Into<String>) -> DynamoError {
@@ -159,6 +162,24 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
             }))
         }
         "CapacityReport" => Ok(engine.capacity.usage.report()),
+        "ContributorInsights" => {
+            let t = table(&input)?;
+            let t = t.read();
+            let on = t
+                .def
+                .contributor_insights
+                .get("")
+                .is_some_and(|c| c.enabled);
+            if !on {
+                return Err(bad(format!(
+                    "Contributor Insights are not enabled for table {} (UpdateContributorInsights)",
+                    t.def.name
+                )));
+            }
+            let mut out = t.key_report(input.limit.unwrap_or(10).min(1000));
+            out["TableName"] = json!(t.def.name);
+            Ok(out)
+        }
         "RequestLog" => {
             let log = engine.request_log.lock();
             let last = input.reads.unwrap_or(100) as usize;

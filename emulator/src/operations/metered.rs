@@ -64,8 +64,9 @@ pub(super) fn plan_write(
     now: Duration,
     decide: impl FnOnce(&Table, Option<&Item>) -> Result<Change>,
 ) -> std::result::Result<Planned, Refusal> {
-    t.admit(op, key.token, Kind::Write, now)
-        .map_err(|e| Refusal::Throttled(Box::new(e)))?;
+    let admitted = t.admit(op, key.token, Kind::Write, now);
+    t.count_access(&key, admitted.is_err());
+    admitted.map_err(|e| Refusal::Throttled(Box::new(e)))?;
     let old = t.get(&key);
     let change = decide(t, old).map_err(|error| Refusal::Rejected {
         error: Box::new(error),
@@ -83,7 +84,9 @@ pub(super) fn plan_change(
     change: Change,
     now: Duration,
 ) -> std::result::Result<Planned, (Refusal, Change)> {
-    if let Err(e) = t.admit(op, key.token, Kind::Write, now) {
+    let admitted = t.admit(op, key.token, Kind::Write, now);
+    t.count_access(key, admitted.is_err());
+    if let Err(e) = admitted {
         return Err((Refusal::Throttled(Box::new(e)), change));
     }
     finish_plan(op, t, key.clone(), t.get(key), change, now)
@@ -191,7 +194,9 @@ pub(super) fn read_item<'t>(
     consistent: bool,
     now: Duration,
 ) -> Result<Read<'t>> {
-    t.admit(op, key.token, Kind::Read, now)?;
+    let admitted = t.admit(op, key.token, Kind::Read, now);
+    t.count_access(key, admitted.is_err());
+    admitted?;
     let mut view = t.read_view(consistent, false, now);
     let item = t.get_in(&mut view, key, now);
     let units = capacity::read_units(item.map(item_size).unwrap_or(0), consistent);
@@ -211,7 +216,11 @@ pub(super) fn admit_transactional_reads<'a>(
     now: Duration,
 ) -> std::result::Result<(), Vec<bool>> {
     let admitted: Vec<bool> = reads
-        .map(|(t, key)| t.admit(op, key.token, Kind::Read, now).is_ok())
+        .map(|(t, key)| {
+            let admitted = t.admit(op, key.token, Kind::Read, now).is_ok();
+            t.count_access(key, !admitted);
+            admitted
+        })
         .collect();
     if admitted.iter().all(|a| *a) {
         Ok(())

@@ -13,6 +13,7 @@ mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
 mod command;
+mod contributor_insights;
 mod control;
 mod create_table;
 mod delete_item;

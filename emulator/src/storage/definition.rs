@@ -166,6 +166,20 @@ pub struct TableDefinition {
     /// ARN (None for a point-in-time restore), the source table's ARN, the restore time.
     #[serde(default)]
     pub restored_from: Option<(Option<String>, String, Duration)>,
+    /// Contributor Insights settings, by index name (`""` for the table itself); absent
+    /// where they were never configured.
+    #[serde(default)]
+    pub contributor_insights: BTreeMap<String, ContributorInsights>,
+}
+
+/// Contributor Insights on a table or index (UpdateContributorInsights).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ContributorInsights {
+    pub enabled: bool,
+    /// `ACCESSED_AND_THROTTLED_KEYS` or `THROTTLED_KEYS`.
+    pub mode: String,
+    /// When it was last enabled or disabled (the rules are named after it).
+    pub updated_at: Duration,
 }
 
 /// A resource-based policy (PutResourcePolicy): the JSON document as given, and its revision
@@ -304,6 +318,7 @@ pub(crate) mod fixtures {
             resource_policies: BTreeMap::new(),
             pitr: None,
             restored_from: None,
+            contributor_insights: BTreeMap::new(),
             stream: None,
             ttl: Some(TimeToLive {
                 attribute: "ttl".into(),

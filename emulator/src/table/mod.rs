@@ -51,6 +51,8 @@ pub struct Table {
     journal: Option<Arc<Journal>>,
     /// The point-in-time recovery history, while PITR is on.
     pitr: Option<crate::backup::PointInTime>,
+    /// Contributor Insights' counts, while insights are on for the table.
+    key_counts: parking_lot::Mutex<crate::capacity::insights::KeyCounts>,
 }
 
 /// The shared settings a new table draws on.
@@ -88,6 +90,7 @@ impl Table {
             seed: env.seed,
             journal: env.journal,
             pitr: None,
+            key_counts: Default::default(),
             def,
         };
         t.apply_stream(now);
@@ -114,6 +117,32 @@ impl Table {
         self.streams.disable(now);
         self.store.clear();
         self.replicas.settle();
+    }
+
+    // ----- contributor insights -----
+
+    /// Counts an item access for Contributor Insights, when they are on for the table.
+    pub fn count_access(&self, key: &StoredKey, throttled: bool) {
+        if self
+            .def
+            .contributor_insights
+            .get("")
+            .is_some_and(|c| c.enabled && (throttled || c.mode != "THROTTLED_KEYS"))
+        {
+            self.key_counts.lock().record(key, throttled);
+        }
+    }
+
+    /// The top `limit` keys of each of Contributor Insights' counters.
+    pub fn key_report(&self, limit: usize) -> serde_json::Value {
+        self.key_counts
+            .lock()
+            .report(limit, self.def.schema.range_attributes().next().is_some())
+    }
+
+    /// Starts the counts afresh (insights were enabled).
+    pub fn reset_key_counts(&self) {
+        *self.key_counts.lock() = Default::default();
     }
 
     // ----- persistence -----

@@ -1357,3 +1357,224 @@ async fn restore_overrides_replace_indexes_and_billing_as_dynamodb_rules_them() 
     let tables = c.list_tables().send().await.unwrap();
     assert!(!tables.table_names().iter().any(|t| t.starts_with("tt")));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn contributor_insights_name_their_rules_and_count_the_hottest_keys() {
+    use aws_sdk_dynamodb::types::{
+        ContributorInsightsAction, ContributorInsightsMode, ContributorInsightsStatus,
+    };
+    let env = start_with(
+        dynamodb_emulator::Emulator::builder()
+            .consistency(dynamodb_emulator::Consistency::Strong)
+            .virtual_clock()
+            .transient_status_delay(Duration::from_secs(5)),
+    )
+    .await;
+    let c = &env.client;
+    env.emulator.advance(Duration::from_secs(10));
+    c.create_table()
+        .table_name("hot")
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput(1, 1))
+        .key_schema(ks("pk", KeyType::Hash))
+        .key_schema(ks("sk", KeyType::Range))
+        .attribute_definitions(ad("pk", ScalarAttributeType::S))
+        .attribute_definitions(ad("sk", ScalarAttributeType::S))
+        .attribute_definitions(ad("g", ScalarAttributeType::S))
+        .global_secondary_indexes(
+            gsi("by_g", "g", ProjectionType::KeysOnly)
+                .provisioned_throughput(throughput(1, 1))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    Expected::validation(
+        "Table or Index is not in a valid state to update Key Access Insights: TableStatus must be ACTIVE to enable ContributorInsights.",
+    )
+    .check(
+        "while CREATING",
+        c.update_contributor_insights()
+            .table_name("hot")
+            .contributor_insights_action(ContributorInsightsAction::Enable)
+            .send()
+            .await,
+    );
+    env.emulator.advance(Duration::from_secs(10));
+    let never = c
+        .describe_contributor_insights()
+        .table_name("hot")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        never.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Disabled)
+    );
+    assert!(never.contributor_insights_rule_list().is_empty());
+    let on = c
+        .update_contributor_insights()
+        .table_name("hot")
+        .contributor_insights_action(ContributorInsightsAction::Enable)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        on.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Enabling)
+    );
+    assert_eq!(
+        on.contributor_insights_mode(),
+        Some(&ContributorInsightsMode::AccessedAndThrottledKeys)
+    );
+    env.emulator.advance(Duration::from_secs(5));
+    let d = c
+        .describe_contributor_insights()
+        .table_name("hot")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Enabled)
+    );
+    let ms = (d.last_update_date_time().unwrap().as_secs_f64() * 1000.0).round() as u64;
+    let kinds: Vec<String> = d.contributor_insights_rule_list().to_vec();
+    assert_eq!(
+        kinds,
+        ["PKC", "PKT", "SKC", "SKT"]
+            .iter()
+            .map(|k| format!("DynamoDBContributorInsights-{k}-hot-{ms}"))
+            .collect::<Vec<_>>()
+    );
+    // An index of its own, throttled keys only: the GSI has no sort key.
+    c.update_contributor_insights()
+        .table_name("hot")
+        .index_name("by_g")
+        .contributor_insights_action(ContributorInsightsAction::Enable)
+        .contributor_insights_mode(ContributorInsightsMode::ThrottledKeys)
+        .send()
+        .await
+        .unwrap();
+    env.emulator.advance(Duration::from_secs(5));
+    let g = c
+        .describe_contributor_insights()
+        .table_name("hot")
+        .index_name("by_g")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(g.contributor_insights_rule_list().len(), 1);
+    assert!(g.contributor_insights_rule_list()[0]
+        .starts_with("DynamoDBContributorInsights-PKT-hot-by_g-"));
+    Expected::error(
+        "ResourceNotFoundException",
+        "Requested resource not found: Index: nope not found for table: hot",
+    )
+    .check(
+        "an unknown index",
+        c.describe_contributor_insights()
+            .table_name("hot")
+            .index_name("nope")
+            .send()
+            .await,
+    );
+    Expected::error(
+        "ResourceNotFoundException",
+        "Requested resource not found: Table: missing not found",
+    )
+    .check(
+        "a missing table",
+        c.describe_contributor_insights()
+            .table_name("missing")
+            .send()
+            .await,
+    );
+    let listed = c.list_contributor_insights().send().await.unwrap();
+    assert_eq!(listed.contributor_insights_summaries().len(), 2);
+    // Traffic: one hot key, throttled at 1 WCU once its burst (300 s of it) is spent by 10 KB
+    // writes, and a few cold ones.
+    let big = "x".repeat(10_000);
+    // Without the SDK's retries (and their back-off) a throttled write fails at once.
+    let once = aws_sdk_dynamodb::Client::from_conf(
+        c.config()
+            .to_builder()
+            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    for i in 0..40 {
+        let _ = once
+            .put_item()
+            .table_name("hot")
+            .item("pk", s("celebrity"))
+            .item("sk", s(&format!("{}", i % 2)))
+            .item("blob", s(&big))
+            .send()
+            .await;
+    }
+    for k in 0..3 {
+        let _ = c
+            .get_item()
+            .table_name("hot")
+            .key("pk", s(&format!("cold{k}")))
+            .key("sk", s("0"))
+            .send()
+            .await;
+    }
+    let url = env.emulator.endpoint_url();
+    let (status, _, body) = tokio::task::spawn_blocking(move || {
+        raw_post(
+            &url,
+            Some("Emulator.ContributorInsights"),
+            br#"{"TableName": "hot", "Limit": 2}"#,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let report: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let top = &report["MostAccessedPartitionKeys"]["Top"];
+    assert_eq!(top[0]["Key"], "celebrity");
+    assert_eq!(top[0]["Count"], 40, "{report}");
+    assert_eq!(report["MostAccessedPartitionKeys"]["DistinctKeys"], 4);
+    let throttled = &report["MostThrottledPartitionKeys"]["Top"][0];
+    assert_eq!(throttled["Key"], "celebrity");
+    assert!(throttled["Count"].as_u64().unwrap() > 0, "{report}");
+    assert!(report["MostAccessedKeys"]["Top"][0]["Key"]
+        .as_str()
+        .unwrap()
+        .starts_with("celebrity | "));
+    // Disabled: the mode and date stay, the rules go.
+    c.update_contributor_insights()
+        .table_name("hot")
+        .contributor_insights_action(ContributorInsightsAction::Disable)
+        .send()
+        .await
+        .unwrap();
+    env.emulator.advance(Duration::from_secs(5));
+    let off = c
+        .describe_contributor_insights()
+        .table_name("hot")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        off.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Disabled)
+    );
+    assert!(off.contributor_insights_rule_list().is_empty());
+    assert!(off.last_update_date_time().is_some());
+    // Replica auto scaling is a global table's.
+    Expected::error(
+        "ResourceNotFoundException",
+        "Global table with name: 'hot' does not exist.",
+    )
+    .check(
+        "replica auto scaling",
+        c.describe_table_replica_auto_scaling()
+            .table_name("hot")
+            .send()
+            .await,
+    );
+}

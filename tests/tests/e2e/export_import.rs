@@ -323,7 +323,7 @@ async fn exports_read_the_point_in_time_history() {
     let c = &env.client;
     create_table(c, "ledger", "pk", None).await;
     pitr_on(c, "ledger").await;
-    let arn = format!("arn:aws:dynamodb:us-east-1:000000000000:table/ledger");
+    let arn = "arn:aws:dynamodb:us-east-1:000000000000:table/ledger".to_string();
     let put = |k: &str, v: &str| {
         c.put_item()
             .table_name("ledger")
