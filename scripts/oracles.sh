@@ -20,7 +20,7 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 runner="$root/../shared/oracles/run.sh"
 floor_dynalite="${FLOOR_DYNALITE:-1000}"
-floor_moto="${FLOOR_MOTO:-168}"
+floor_moto="${FLOOR_MOTO:-176}"
 
 if [ ! -x "$runner" ] && [ ! -f "$runner" ]; then
   echo "oracles: skipped ($runner is not there)"
