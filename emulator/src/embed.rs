@@ -126,8 +126,8 @@ impl EmulatorBuilder {
     }
 
     /// Where ExportTableToPointInTime writes and ImportTable reads: DynamoDB's S3, as a
-    /// directory ([`ObjectStore::directory`], each bucket a subdirectory) or an S3-compatible
-    /// endpoint ([`ObjectStore::S3`]). Without one no bucket exists, so exports and imports
+    /// directory ([`crate::ObjectStore::directory`], each bucket a subdirectory) or an S3-compatible
+    /// endpoint ([`crate::ObjectStore::S3`]). Without one no bucket exists, so exports and imports
     /// end `FAILED` with `S3NoSuchBucket`.
     pub fn object_store(mut self, store: crate::ObjectStore) -> Self {
         self.options.object_store = store;

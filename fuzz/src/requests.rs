@@ -261,7 +261,7 @@ fn batch_request(g: &mut Gen) -> Request {
 
 fn table_request(g: &mut Gen) -> Request {
     let name = format!("made{}", g.rng.gen_range(0..6));
-    match g.rng.gen_range(0..14) {
+    match g.rng.gen_range(0..16) {
         0 | 1 => {
             let ty = ["S", "N", "B", "X"].choose(&mut g.rng).unwrap();
             let mut req = json!({
@@ -382,6 +382,67 @@ fn table_request(g: &mut Gen) -> Request {
                 _ => Request::Operation(
                     "CreateBackup",
                     json!({"TableName": t, "BackupName": g.string()}),
+                ),
+            }
+        }
+        13 => {
+            // Exports and imports (the fuzzed emulator has no object store: every bucket is
+            // missing, so they end FAILED, after validating and reading the PITR history).
+            let (_, t) = table_name(g);
+            let arn = format!("arn:aws:dynamodb:us-east-1:000000000000:table/{t}");
+            let time = 1_704_067_200.0 + g.rng.gen_range(-10.0..100_000.0);
+            match g.rng.gen_range(0..5) {
+                0 => {
+                    let mut req = json!({"TableArn": arn, "S3Bucket": g.string()});
+                    if g.chance(0.3) {
+                        req["ExportTime"] = json!(time);
+                    }
+                    if g.chance(0.3) {
+                        req["ExportType"] = json!("INCREMENTAL_EXPORT");
+                        req["IncrementalExportSpecification"] = json!({"ExportFromTime": time, "ExportToTime": time + g.rng.gen_range(-100.0..90_000.0)});
+                    }
+                    if g.chance(0.3) {
+                        req["ExportFormat"] =
+                            json!((["ION", "DYNAMODB_JSON", "CSV"].choose(&mut g.rng).unwrap()));
+                    }
+                    Request::Operation("ExportTableToPointInTime", req)
+                }
+                1 => Request::Operation(
+                    "ImportTable",
+                    json!({"S3BucketSource": {"S3Bucket": g.string()}, "InputFormat": (["CSV", "ION", "DYNAMODB_JSON", "XML"].choose(&mut g.rng).unwrap()),
+                        "InputCompressionType": (["GZIP", "ZSTD", "NONE"].choose(&mut g.rng).unwrap()),
+                        "TableCreationParameters": {"TableName": format!("i{}", g.rng.gen_range(100..104)), "BillingMode": "PAY_PER_REQUEST",
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}}),
+                ),
+                2 => {
+                    Request::Operation("ListExports", json!({"MaxResults": g.rng.gen_range(0..30)}))
+                }
+                3 => Request::Operation("ListImports", json!({"PageSize": g.rng.gen_range(0..30)})),
+                _ => Request::Operation(
+                    "RestoreTableToPointInTime",
+                    json!({"SourceTableName": t, "TargetTableName": format!("r{}", g.rng.gen_range(100..104)), "UseLatestRestorableTime": true,
+                        "BillingModeOverride": (["PROVISIONED", "PAY_PER_REQUEST"].choose(&mut g.rng).unwrap()),
+                        "ProvisionedThroughputOverride": {"ReadCapacityUnits": g.rng.gen_range(0..5), "WriteCapacityUnits": 1},
+                        "GlobalSecondaryIndexOverride": []}),
+                ),
+            }
+        }
+        14 => {
+            let (_, t) = table_name(g);
+            match g.rng.gen_range(0..4) {
+                0 => Request::Operation(
+                    "UpdateContributorInsights",
+                    json!({"TableName": t, "ContributorInsightsAction": (["ENABLE", "DISABLE", "BOGUS"].choose(&mut g.rng).unwrap()),
+                        "ContributorInsightsMode": (["THROTTLED_KEYS", "ACCESSED_AND_THROTTLED_KEYS"].choose(&mut g.rng).unwrap())}),
+                ),
+                1 => Request::Operation("DescribeContributorInsights", json!({ "TableName": t })),
+                2 => Request::Operation(
+                    "ListContributorInsights",
+                    json!({"MaxResults": g.rng.gen_range(0..120)}),
+                ),
+                _ => Request::Control(
+                    "ContributorInsights",
+                    json!({"TableName": t, "Limit": g.rng.gen_range(0..2000)}),
                 ),
             }
         }

@@ -149,26 +149,7 @@ impl S3Endpoint {
         let payload = hex(&Sha256::digest(&body));
         let now = crate::clock::Clock::real().now();
         let amz_date = basic_date(now);
-        let date = &amz_date[..8];
-        let signed_headers = "host;x-amz-content-sha256;x-amz-date";
-        let canonical = format!(
-            "{method}\n{path}\n{query}\nhost:{}\nx-amz-content-sha256:{payload}\nx-amz-date:{amz_date}\n\n{signed_headers}\n{payload}",
-            self.authority
-        );
-        let scope = format!("{date}/{}/s3/aws4_request", self.region);
-        let to_sign = format!(
-            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-            hex(&Sha256::digest(canonical.as_bytes()))
-        );
-        let mut signing = hmac(format!("AWS4{}", self.secret).as_bytes(), date.as_bytes());
-        for part in [self.region.as_str(), "s3", "aws4_request"] {
-            signing = hmac(&signing, part.as_bytes());
-        }
-        let signature = hex(&hmac(&signing, to_sign.as_bytes()));
-        let authorization = format!(
-            "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-            self.access_key
-        );
+        let authorization = self.authorization(method, &path, &query, &payload, &amz_date);
         let uri = if query.is_empty() {
             path
         } else {
@@ -221,6 +202,40 @@ impl S3Endpoint {
             (None, 403) => StoreError::new("AccessDenied", "Access Denied"),
             (None, s) => StoreError::new("InternalError", format!("S3 answered HTTP {s}")),
         })
+    }
+}
+
+impl S3Endpoint {
+    /// The `Authorization` header of a request signing `host`, `x-amz-content-sha256` and
+    /// `x-amz-date` (S3's minimum), for an already encoded `path` and sorted `query`.
+    fn authorization(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        payload: &str,
+        amz_date: &str,
+    ) -> String {
+        let date = &amz_date[..8];
+        let signed_headers = "host;x-amz-content-sha256;x-amz-date";
+        let canonical = format!(
+            "{method}\n{path}\n{query}\nhost:{}\nx-amz-content-sha256:{payload}\nx-amz-date:{amz_date}\n\n{signed_headers}\n{payload}",
+            self.authority
+        );
+        let scope = format!("{date}/{}/s3/aws4_request", self.region);
+        let to_sign = format!(
+            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+            hex(&Sha256::digest(canonical.as_bytes()))
+        );
+        let mut signing = hmac(format!("AWS4{}", self.secret).as_bytes(), date.as_bytes());
+        for part in [self.region.as_str(), "s3", "aws4_request"] {
+            signing = hmac(&signing, part.as_bytes());
+        }
+        let signature = hex(&hmac(&signing, to_sign.as_bytes()));
+        format!(
+            "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
+            self.access_key
+        )
     }
 }
 
@@ -306,6 +321,23 @@ mod tests {
             .collect();
         assert_eq!(keys, ["a&b/cA", "d"]);
         assert_eq!(unescape("x &bogus; y &"), "x &bogus; y &");
+    }
+
+    #[test]
+    fn signs_as_the_s3_documentation_example_does() {
+        // "Example: GET Bucket (List Objects)" of the S3 SigV4 header-authentication guide.
+        let e = S3Endpoint::new(
+            "http://examplebucket.s3.amazonaws.com",
+            "us-east-1",
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .unwrap();
+        let empty = hex(&Sha256::digest(b""));
+        assert_eq!(
+            e.authorization("GET", "/", "max-keys=2&prefix=J", &empty, "20130524T000000Z"),
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"
+        );
     }
 
     #[test]
