@@ -144,17 +144,18 @@ impl PointInTime {
         state.into_values().collect()
     }
 
-    /// What changed in `(from, to]`, by key in key order: the item at `from` (if any), the
+    /// What changed in `[from, to)` (DynamoDB's ExportFromTime is inclusive, ExportToTime
+    /// exclusive), by key in key order: the item at `from` (if any), the
     /// item at `to` (if any) and when the last of its changes happened. An incremental
     /// export writes this.
     pub fn changes_between(&self, from: Duration, to: Duration) -> Vec<Change> {
         let mut state: BTreeMap<&StoredKey, &Item> = self.base.iter().collect();
         let mut changed: BTreeMap<&StoredKey, Change> = BTreeMap::new();
         for (t, key, new) in &self.changes {
-            if *t > to {
+            if *t >= to {
                 break;
             }
-            if *t <= from {
+            if *t < from {
                 match new {
                     Some(item) => state.insert(key, item),
                     None => state.remove(key),

@@ -132,6 +132,14 @@ impl ObjectStore {
             ObjectStore::None => Err(StoreError::no_such_bucket()),
             ObjectStore::Directory(root) => {
                 let path = object_path(&bucket_dir(root, bucket)?, key)?;
+                if std::fs::metadata(&path)
+                    .is_ok_and(|m| m.len() > crate::transfer::MAX_OBJECT_BYTES)
+                {
+                    return Err(StoreError::new(
+                        "EntityTooLarge",
+                        format!("an object over {} bytes", crate::transfer::MAX_OBJECT_BYTES),
+                    ));
+                }
                 std::fs::read(&path).map_err(|e| match e.kind() {
                     std::io::ErrorKind::NotFound => {
                         StoreError::new("NoSuchKey", "The specified key does not exist.")
@@ -153,7 +161,9 @@ impl ObjectStore {
                     std::fs::create_dir_all(parent).map_err(io_error)?;
                 }
                 // Written aside and renamed, so a reader never sees half an object.
-                let tmp = path.with_extension("partial-upload");
+                let mut tmp = path.clone().into_os_string();
+                tmp.push(".partial-upload");
+                let tmp = PathBuf::from(tmp);
                 std::fs::write(&tmp, body).map_err(io_error)?;
                 std::fs::rename(&tmp, &path).map_err(io_error)
             }
@@ -182,7 +192,7 @@ fn bucket_dir(root: &Path, bucket: &str) -> Result<PathBuf, StoreError> {
 fn object_path(bucket: &Path, key: &str) -> Result<PathBuf, StoreError> {
     let mut path = bucket.to_path_buf();
     for part in key.split('/') {
-        if part.is_empty() || part == "." || part == ".." || part.contains('\\') {
+        if part.is_empty() || part == "." || part == ".." || part.contains(['\\', ':']) {
             return Err(StoreError::new(
                 "InvalidObjectName",
                 format!("the key {key:?} cannot be stored as a file"),

@@ -133,6 +133,13 @@ impl S3Endpoint {
         query: &[(String, String)],
         body: Vec<u8>,
     ) -> Result<Vec<u8>, StoreError> {
+        // A proxy that normalises paths could resolve `..` into another bucket.
+        if key.split('/').any(|p| p == "." || p == "..") {
+            return Err(StoreError::new(
+                "InvalidObjectName",
+                format!("the key {key:?} has a . or .. part"),
+            ));
+        }
         let mut path = format!("{}/{}", self.base, uri_encode(bucket));
         if !key.is_empty() {
             path.push('/');
@@ -180,11 +187,12 @@ impl S3Endpoint {
                 .await
                 .map_err(|e| e.to_string())?;
             let status = response.status().as_u16();
-            let body = response
-                .into_body()
+            // An object is read whole, so at most the size an import takes.
+            let limit = usize::try_from(crate::transfer::MAX_OBJECT_BYTES).unwrap_or(usize::MAX);
+            let body = http_body_util::Limited::new(response.into_body(), limit)
                 .collect()
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("reading S3's answer: {e}"))?
                 .to_bytes();
             Ok::<_, String>((status, body.to_vec()))
         })

@@ -10,8 +10,8 @@
 use super::command::{unsplit_command, Context};
 use super::describe_table::{describe, key_schema_json, seconds};
 use super::table_schema::{
-    reserved, table_reservation, throughput_bounds, typed_projection, typed_schema,
-    typed_throughput, IndexW, ThroughputW,
+    reserved, table_reservation, throughput_bounds, throughput_constraints, typed_projection,
+    typed_schema, typed_throughput, IndexW, ThroughputW,
 };
 use crate::backup::Backup;
 use crate::error::{DynamoError, ErrorKind, Result};
@@ -286,7 +286,56 @@ fn apply_overrides(def: &mut TableDefinition, o: &RestoreOverrides) -> Result<()
         }
     };
     let overridden = o.billing_mode_override.is_some();
-    throughput_bounds(o.provisioned_throughput_override.as_ref())?;
+    let check_throughput = |t: &ThroughputW, member: &str| -> Result<()> {
+        let mut c = crate::error::Constraints::new();
+        throughput_constraints(&mut c, t, member);
+        c.finish(Some(()))?;
+        throughput_bounds(Some(t))
+    };
+    if let Some(t) = &o.provisioned_throughput_override {
+        check_throughput(t, "provisionedThroughputOverride")?;
+    }
+    for (n, x) in o
+        .global_secondary_index_override
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        if let Some(t) = &x.provisioned_throughput {
+            check_throughput(
+                t,
+                &format!(
+                    "globalSecondaryIndexOverride.{}.member.provisionedThroughput",
+                    n + 1
+                ),
+            )?;
+        }
+    }
+    for (member, list) in [
+        (
+            "globalSecondaryIndexOverride",
+            &o.global_secondary_index_override,
+        ),
+        (
+            "localSecondaryIndexOverride",
+            &o.local_secondary_index_override,
+        ),
+    ] {
+        let mut names = std::collections::HashSet::new();
+        for (n, x) in list.iter().flatten().enumerate() {
+            let Some(name) = &x.index_name else {
+                return Err(DynamoError::validation(format!(
+                    "1 validation error detected: Value null at '{member}.{}.member.indexName' failed to satisfy constraint: Member must not be null",
+                    n + 1
+                )));
+            };
+            if !names.insert(name.clone()) {
+                return Err(DynamoError::invalid_parameter(format!(
+                    "Duplicate index name: {name}"
+                )));
+            }
+        }
+    }
     match (&o.provisioned_throughput_override, billing) {
         (Some(_), BillingMode::PayPerRequest) if overridden => {
             return Err(DynamoError::validation(
@@ -342,11 +391,11 @@ fn apply_overrides(def: &mut TableDefinition, o: &RestoreOverrides) -> Result<()
         if global {
             index.throughput = match (billing, &x.provisioned_throughput) {
                 (BillingMode::Provisioned, Some(t)) => Some(typed_throughput(t)),
-                (BillingMode::Provisioned, None) => found.throughput.ok_or_else(|| {
-                    DynamoError::validation(format!(
+                (BillingMode::Provisioned, None) => {
+                    return Err(DynamoError::validation(format!(
                         "Must specify provisioned throughput for index {name}"
-                    ))
-                })?.into(),
+                    )))
+                }
                 (BillingMode::PayPerRequest, Some(_)) => {
                     return Err(DynamoError::validation(format!(
                         "Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST for index {name}"
@@ -357,17 +406,32 @@ fn apply_overrides(def: &mut TableDefinition, o: &RestoreOverrides) -> Result<()
         }
         Ok(index)
     };
+    // Each source index is restored at most once.
+    let pick = |list: &[IndexW],
+                source: &[crate::storage::IndexDefinition],
+                global: bool|
+     -> Result<Vec<crate::storage::IndexDefinition>> {
+        let mut out: Vec<crate::storage::IndexDefinition> = Vec::new();
+        for x in list {
+            let index = matching(x, source, global)?;
+            if out
+                .iter()
+                .any(|i| i.schema == index.schema && i.projection == index.projection)
+            {
+                return Err(DynamoError::validation(format!(
+                    "Invalid Request: Index {} does not match a secondary index that existed in the source table and cannot be created during the restore operation",
+                    index.name
+                )));
+            }
+            out.push(index);
+        }
+        Ok(out)
+    };
     if let Some(list) = &o.global_secondary_index_override {
-        def.gsis = list
-            .iter()
-            .map(|x| matching(x, &def.gsis, true))
-            .collect::<Result<_>>()?;
+        def.gsis = pick(list, &def.gsis, true)?;
     }
     if let Some(list) = &o.local_secondary_index_override {
-        def.lsis = list
-            .iter()
-            .map(|x| matching(x, &def.lsis, false))
-            .collect::<Result<_>>()?;
+        def.lsis = pick(list, &def.lsis, false)?;
     }
     if let Some(t) = &o.provisioned_throughput_override {
         def.throughput = typed_throughput(t);

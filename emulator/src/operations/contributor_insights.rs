@@ -138,6 +138,10 @@ fn update(ctx: &mut Context<'_>, i: InsightsInput) -> Result<Value> {
     let now = ctx.engine.clock.now();
     let delay = ctx.engine.options.transient_status_delay;
     let mut t = table.write();
+    // A table still being created is not there yet for insights.
+    if t.def.status(now) == crate::storage::TableStatus::Creating {
+        return Err(table_missing(&t.def.name));
+    }
     if t.def.status(now) != crate::storage::TableStatus::Active && action == "ENABLE" {
         return Err(DynamoError::validation(
             "Table or Index is not in a valid state to update Key Access Insights: TableStatus must be ACTIVE to enable ContributorInsights.",

@@ -67,6 +67,29 @@ fn enum_value<'a>(v: Option<&'a str>, member: &str, allowed: &[&str]) -> Result<
     }
 }
 
+/// A bucket name as the API model constrains it: at most 255 characters of
+/// `^[a-z0-9A-Z]+[\.\-\w]*[a-z0-9A-Z]+$`.
+pub(super) fn check_bucket(bucket: &str, member: &str) -> Result<()> {
+    let b = bucket.as_bytes();
+    let edge = |c: &u8| c.is_ascii_alphanumeric();
+    let inner = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_');
+    if bucket.len() > 255 {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{bucket}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to 255"
+        )));
+    }
+    let ok = b.len() >= 2
+        && b.first().is_some_and(edge)
+        && b.last().is_some_and(edge)
+        && b.iter().all(inner);
+    if !ok {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{bucket}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-z0-9A-Z]+[\\.\\-\\w]*[a-z0-9A-Z]+$"
+        )));
+    }
+    Ok(())
+}
+
 fn seconds_of(s: f64) -> Duration {
     Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(crate::clock::MAX_TIME)
 }
@@ -102,11 +125,7 @@ fn export(ctx: &mut Context<'_>, i: ExportInput) -> Result<Value> {
         "s3SseAlgorithm",
         &["AES256", "KMS"],
     )?;
-    if bucket.is_empty() || bucket.len() > 255 {
-        return Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{bucket}' at 's3Bucket' failed to satisfy constraint: Member must have length less than or equal to 255"
-        )));
-    }
+    check_bucket(&bucket, "s3Bucket")?;
     if i.s3_prefix.as_ref().is_some_and(|p| p.len() > 1024) {
         return Err(DynamoError::validation(
             "1 validation error detected: Value at 's3Prefix' failed to satisfy constraint: Member must have length less than or equal to 1024",
@@ -186,6 +205,16 @@ fn export(ctx: &mut Context<'_>, i: ExportInput) -> Result<Value> {
     crate::table::catalog::expire_before_read(&table, now);
     let t = table.read();
     let Some((earliest, latest)) = window(&t, now) else {
+        // DynamoDB checks an incremental period against the table first, PITR or not.
+        if export_type == "INCREMENTAL_EXPORT" {
+            return Err(error(
+                ErrorKind::InvalidExportTime,
+                format!(
+                    "Incremental export period from time cannot be less than the table creation time : {}",
+                    whole_seconds(t.def.created_at)
+                ),
+            ));
+        }
         return Err(error(
             ErrorKind::PointInTimeRecoveryUnavailable,
             format!("Point in time recovery is not enabled for table '{name}'"),

@@ -85,11 +85,18 @@ fn import(ctx: &mut Context<'_>, i: ImportInput) -> Result<Value> {
         .table_creation_parameters
         .clone()
         .ok_or_else(|| null("tableCreationParameters"))?;
+    if !source_v.is_object() {
+        return Err(DynamoError::new(
+            ErrorKind::Serialization,
+            "Start of list found where not expected",
+        ));
+    }
     let source: BucketSource = shape(&source_v)?;
     let bucket = source
         .s3_bucket
         .clone()
         .ok_or_else(|| null("s3BucketSource.s3Bucket"))?;
+    super::export_table::check_bucket(&bucket, "s3BucketSource.s3Bucket")?;
     let format = Format::parse(&format_name).ok_or_else(|| {
         DynamoError::validation(format!(
             "1 validation error detected: Value '{format_name}' at 'inputFormat' failed to satisfy constraint: Member must satisfy enum value set: [DYNAMODB_JSON, ION, CSV]"
@@ -296,6 +303,11 @@ fn load(
     let now = engine.clock.now();
     let _group = engine.journal_group();
     for object in objects {
+        if object.size > crate::transfer::MAX_OBJECT_BYTES {
+            c.processed += 1;
+            c.errors += 1;
+            continue;
+        }
         let data = match store.get(bucket, &object.key) {
             Ok(d) => d,
             Err(_) => {

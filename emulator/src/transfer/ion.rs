@@ -135,6 +135,7 @@ pub fn read_values(text: &str, mut each: impl FnMut(Result<AttributeValue, Strin
         s: text.as_bytes(),
         at: 0,
         depth: 0,
+        record_start: 0,
     };
     loop {
         if let Err(e) = r.skip_space() {
@@ -144,6 +145,7 @@ pub fn read_values(text: &str, mut each: impl FnMut(Result<AttributeValue, Strin
         if r.at >= r.s.len() {
             return;
         }
+        r.record_start = r.at;
         match r.annotated() {
             Ok((annotations, Ion::Symbol(s))) if annotations.is_empty() && s == "$ion_1_0" => {}
             Ok((annotations, v)) => each(to_attribute(&annotations, v)),
@@ -176,11 +178,24 @@ struct Reader<'a> {
     s: &'a [u8],
     at: usize,
     depth: usize,
+    /// Where the top-level value being read starts: one may span at most
+    /// [`super::MAX_RECORD_BYTES`], so a record's tree stays bounded.
+    record_start: usize,
 }
 
 impl Reader<'_> {
     fn error(&self, what: &str) -> String {
         format!("invalid Ion at byte {}: {what}", self.at)
+    }
+
+    fn check_size(&self) -> Result<(), String> {
+        if self.at - self.record_start > super::MAX_RECORD_BYTES {
+            return Err(self.error(&format!(
+                "a record longer than {} bytes",
+                super::MAX_RECORD_BYTES
+            )));
+        }
+        Ok(())
     }
 
     fn peek(&self) -> Option<u8> {
@@ -272,6 +287,7 @@ impl Reader<'_> {
     }
 
     fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<Ion, String>) -> Result<Ion, String> {
+        self.check_size()?;
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error("nested too deeply"));
@@ -301,6 +317,7 @@ impl Reader<'_> {
             self.at += 1;
             let (annotations, v) = self.annotated()?;
             fields.push((name, annotations, v));
+            self.check_size()?;
             self.skip_space()?;
             match self.peek() {
                 Some(b',') => self.at += 1,
@@ -320,6 +337,7 @@ impl Reader<'_> {
                 return Ok(Ion::List(values));
             }
             values.push(self.annotated()?);
+            self.check_size()?;
             self.skip_space()?;
             match self.peek() {
                 Some(b',') => self.at += 1,
@@ -463,19 +481,21 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 fn number(text: &str) -> Result<Number, String> {
     let bad = || format!("{text} is not a number DynamoDB can store");
     let lower = text.to_ascii_lowercase();
-    if let Some(hex) = lower
-        .strip_prefix("0x")
-        .or_else(|| lower.strip_prefix("-0x"))
-    {
-        let v = i128::from_str_radix(hex, 16).map_err(|_| bad())?;
-        let v = if lower.starts_with('-') { -v } else { v };
-        return Number::parse(&v.to_string()).map_err(|_| bad());
-    }
-    if lower.starts_with("0b") || lower.starts_with("-0b") {
-        let neg = lower.starts_with('-');
-        let v = i128::from_str_radix(lower.trim_start_matches('-').trim_start_matches("0b"), 2)
-            .map_err(|_| bad())?;
-        return Number::parse(&(if neg { -v } else { v }).to_string()).map_err(|_| bad());
+    let (neg, unsigned) = match lower.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, lower.as_str()),
+    };
+    for (prefix, radix) in [("0x", 16), ("0b", 2)] {
+        if let Some(digits) = unsigned.strip_prefix(prefix) {
+            // Digits only (from_str_radix would take a sign too); magnitudes beyond 128 bits
+            // are beyond DynamoDB's 38 digits anyway.
+            if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+                return Err(bad());
+            }
+            let v = u128::from_str_radix(digits, radix).map_err(|_| bad())?;
+            let text = if neg { format!("-{v}") } else { v.to_string() };
+            return Number::parse(&text).map_err(|_| bad());
+        }
     }
     if matches!(lower.as_str(), "nan" | "+inf" | "-inf") {
         return Err(bad());

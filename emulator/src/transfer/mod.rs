@@ -26,6 +26,11 @@ use std::time::Duration;
 /// emulator hold (DynamoDB itself caps an import's objects at 50,000, not their size).
 pub const MAX_OBJECT_BYTES: u64 = 1 << 30;
 
+/// How large one record of an import may be in its text: an item is at most 400 KB by
+/// DynamoDB's size rules, which its JSON (base64 binaries, type tags, escapes) can be several
+/// times. A larger record is an error, and parsing never holds more than one such record.
+pub const MAX_RECORD_BYTES: usize = 4 << 20;
+
 /// Items per export data file.
 pub const ITEMS_PER_FILE: usize = 100_000;
 
@@ -197,10 +202,40 @@ pub fn decompress(data: &[u8], compression: Compression) -> Result<Vec<u8>, Stri
         Compression::Gzip => flate2::read::MultiGzDecoder::new(data)
             .take(limit)
             .read_to_end(&mut out),
-        Compression::Zstd => match ruzstd::decoding::StreamingDecoder::new(data) {
-            Ok(d) => d.take(limit).read_to_end(&mut out),
-            Err(e) => return Err(format!("not zstd data: {e}")),
-        },
+        Compression::Zstd => {
+            // Every frame, one after another (concatenated .zst files are one stream);
+            // skippable frames carry nothing.
+            let mut rest = data;
+            while !rest.is_empty() {
+                let magic = rest
+                    .get(..4)
+                    .map(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]));
+                if let Some(0x184D_2A50..=0x184D_2A5F) = magic {
+                    let size = rest
+                        .get(4..8)
+                        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
+                        .ok_or("a truncated skippable zstd frame")?;
+                    rest = rest
+                        .get(8 + size..)
+                        .ok_or("a truncated skippable zstd frame")?;
+                    continue;
+                }
+                let before = rest.len();
+                let room = limit.saturating_sub(out.len() as u64);
+                let decoded = ruzstd::decoding::StreamingDecoder::new(&mut rest)
+                    .map_err(|e| format!("not zstd data: {e}"))
+                    .and_then(|d| {
+                        d.take(room)
+                            .read_to_end(&mut out)
+                            .map_err(|e| format!("cannot decompress the object: {e}"))
+                    });
+                decoded?;
+                if rest.len() == before || out.len() as u64 > MAX_OBJECT_BYTES {
+                    break;
+                }
+            }
+            Ok(0)
+        }
     };
     read.map_err(|e| format!("cannot decompress the object: {e}"))?;
     if out.len() as u64 > MAX_OBJECT_BYTES {
@@ -237,16 +272,73 @@ pub type Record = Result<Item, String>;
 /// them with or without line breaks between), each `{"Item": {...}}`. A syntax error ends the
 /// object (one error record).
 pub fn dynamodb_json_records(text: &[u8], mut each: impl FnMut(Record)) {
-    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<Value>();
-    for v in stream.by_ref() {
-        match v {
+    let mut at = 0;
+    loop {
+        while text.get(at).is_some_and(|c| c.is_ascii_whitespace()) {
+            at += 1;
+        }
+        if at >= text.len() {
+            return;
+        }
+        // Each record is parsed alone, after its extent is found and bounded.
+        let end = match json_extent(&text[at..]) {
+            Ok(n) => at + n,
+            Err(e) => {
+                each(Err(e));
+                return;
+            }
+        };
+        match serde_json::from_slice::<Value>(&text[at..end]) {
             Ok(v) => each(item_of(v)),
             Err(e) => {
                 each(Err(format!("invalid JSON: {e}")));
                 return;
             }
         }
+        at = end;
     }
+}
+
+/// The length of the JSON value at the start of `text` (an object or array by its brackets,
+/// strings skipped; a scalar up to the next delimiter), at most [`MAX_RECORD_BYTES`].
+fn json_extent(text: &[u8]) -> Result<usize, String> {
+    let too_long = || format!("a record longer than {MAX_RECORD_BYTES} bytes");
+    let scalar = !matches!(text.first(), Some(b'{' | b'['));
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &c) in text.iter().enumerate() {
+        if i >= MAX_RECORD_BYTES {
+            return Err(too_long());
+        }
+        if scalar {
+            if c.is_ascii_whitespace() || matches!(c, b'{' | b'[' | b'}' | b']' | b',') {
+                return Ok(i.max(1));
+            }
+            continue;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Ok(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(text.len())
 }
 
 fn item_of(v: Value) -> Record {
@@ -296,29 +388,19 @@ pub fn csv_records(
         each(Err("CSV text is UTF-8".to_string()));
         return;
     };
-    let records = match csv::records(text, delimiter) {
-        Ok(r) => r,
-        Err(e) => {
-            each(Err(e));
+    let mut names: Option<Vec<String>> = header.map(<[String]>::to_vec);
+    let ended = csv::records(text, delimiter, |row| {
+        let Some(names) = &names else {
+            names = Some(row);
             return;
-        }
-    };
-    let mut rows = records.into_iter();
-    let names: Vec<String> = match header {
-        Some(h) => h.to_vec(),
-        None => match rows.next() {
-            Some(h) => h,
-            None => return,
-        },
-    };
-    for row in rows {
+        };
         if row.len() > names.len() {
             each(Err(format!(
                 "a record has {} fields, the header {}",
                 row.len(),
                 names.len()
             )));
-            continue;
+            return;
         }
         let mut item = Item::new();
         let mut bad = None;
@@ -352,6 +434,9 @@ pub fn csv_records(
             Some(e) => Err(e),
             None => Ok(item),
         });
+    });
+    if let Err(e) = ended {
+        each(Err(e));
     }
 }
 

@@ -711,11 +711,17 @@ async fn imports_read_csv_ion_zstd_and_count_what_fails() {
             .await,
     );
     // Ion, zstd-compressed (a frame written by hand: one raw block).
-    let ion = b"$ion_1_0 {Item:{pk:\"i1\",n:1.5d1,s:$dynamodb_SS::[\"a\"]}}\n$ion_1_0 {Item:{pk:\"i2\"}}\n";
-    let mut zst = vec![0x28, 0xb5, 0x2f, 0xfd, 0x20, ion.len() as u8];
-    let header = ((ion.len() as u32) << 3) | 1; // last block, raw
-    zst.extend_from_slice(&header.to_le_bytes()[..3]);
-    zst.extend_from_slice(ion);
+    let frame = |ion: &[u8]| {
+        let mut zst = vec![0x28, 0xb5, 0x2f, 0xfd, 0x20, ion.len() as u8];
+        let header = ((ion.len() as u32) << 3) | 1; // last block, raw
+        zst.extend_from_slice(&header.to_le_bytes()[..3]);
+        zst.extend_from_slice(ion);
+        zst
+    };
+    // Two frames one after the other (a concatenated .zst), a skippable frame between.
+    let mut zst = frame(b"$ion_1_0 {Item:{pk:\"i1\",n:1.5d1,s:$dynamodb_SS::[\"a\"]}}\n");
+    zst.extend_from_slice(&[0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 9, 9]);
+    zst.extend(frame(b"$ion_1_0 {Item:{pk:\"i2\"}}\n"));
     std::fs::create_dir_all(bucket.join("ion")).unwrap();
     std::fs::write(bucket.join("ion/items.ion.zst"), &zst).unwrap();
     let i = import(
@@ -729,6 +735,7 @@ async fn imports_read_csv_ion_zstd_and_count_what_fails() {
     .await;
     assert_eq!(i.import_status(), Some(&ImportStatus::Completed), "{i:?}");
     let items = scan_all(c, "from-ion").await;
+    assert_eq!(items.len(), 2, "both frames");
     assert_eq!(items[0]["n"], n("15"));
     assert_eq!(items[0]["s"], AttributeValue::Ss(vec!["a".into()]));
     // Errors: an item without its key, a key of the wrong type, then a line that cannot be
