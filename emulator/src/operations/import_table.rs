@@ -16,7 +16,7 @@ use super::create_table::{CreateTable, CreateTableInput};
 use super::describe_table::seconds;
 use super::export_table::{page, page_size};
 use crate::error::{DynamoError, ErrorKind, Result};
-use crate::transfer::{Compression, Format, Job, Kind, Record};
+use crate::transfer::{Compression, Format, Job, Kind};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -239,7 +239,7 @@ fn import(ctx: &mut Context<'_>, i: ImportInput) -> Result<Value> {
             let (table, description) = create.install(ctx)?;
             d["TableId"] = description["TableId"].clone();
             let counts = super::blocking(|| {
-                load(
+                crate::transfer::import::load(
                     ctx.engine,
                     &table,
                     &bucket,
@@ -276,78 +276,6 @@ fn import(ctx: &mut Context<'_>, i: ImportInput) -> Result<Value> {
     let answer = job.running();
     engine.jobs.insert(Kind::Import, job);
     Ok(json!({ "ImportTableDescription": answer }))
-}
-
-#[derive(Default)]
-struct Counts {
-    processed: u64,
-    imported: u64,
-    errors: u64,
-    bytes: u64,
-}
-
-/// Reads each object and writes its items to `table`, as one journal group.
-#[allow(clippy::too_many_arguments)]
-fn load(
-    engine: &crate::engine::Engine,
-    table: &crate::table::catalog::TableRef,
-    bucket: &str,
-    objects: &[crate::object_store::ObjectInfo],
-    format: Format,
-    compression: Compression,
-    csv: (char, Option<&[String]>),
-    types: &dyn Fn(&str) -> Option<crate::value::ScalarType>,
-) -> Counts {
-    let store = &engine.options.object_store;
-    let mut c = Counts::default();
-    let now = engine.clock.now();
-    let _group = engine.journal_group();
-    for object in objects {
-        if object.size > crate::transfer::MAX_OBJECT_BYTES {
-            c.processed += 1;
-            c.errors += 1;
-            continue;
-        }
-        let data = match store.get(bucket, &object.key) {
-            Ok(d) => d,
-            Err(_) => {
-                c.processed += 1;
-                c.errors += 1;
-                continue;
-            }
-        };
-        c.bytes += data.len() as u64;
-        let text = match crate::transfer::decompress(&data, compression) {
-            Ok(t) => t,
-            Err(_) => {
-                c.processed += 1;
-                c.errors += 1;
-                continue;
-            }
-        };
-        let mut t = table.write();
-        let mut each = |r: Record| {
-            c.processed += 1;
-            let written = r.and_then(|item| {
-                super::check_item_size(&item, "Item size has exceeded the maximum allowed size")
-                    .map_err(|e| e.message)?;
-                let key = t.def.schema.key_from_item(&item).map_err(|e| e.message)?;
-                super::check_index_keys(&t, &item).map_err(|e| e.message)?;
-                t.put(key, item, now);
-                Ok(())
-            });
-            match written {
-                Ok(()) => c.imported += 1,
-                Err(_) => c.errors += 1,
-            }
-        };
-        match format {
-            Format::DynamoDbJson => crate::transfer::dynamodb_json_records(&text, &mut each),
-            Format::Ion => crate::transfer::ion_records(&text, &mut each),
-            Format::Csv => crate::transfer::csv_records(&text, csv.0, csv.1, types, &mut each),
-        }
-    }
-    c
 }
 
 fn describe(ctx: &mut Context<'_>, i: ImportInput) -> Result<Value> {

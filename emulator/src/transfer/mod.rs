@@ -14,6 +14,8 @@
 //! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataExport.Output.html>
 
 pub mod csv;
+pub mod export;
+pub mod import;
 pub mod ion;
 
 use crate::value::Item;
