@@ -13,6 +13,7 @@ use super::table_schema::{
     reserved, table_reservation, throughput_bounds, throughput_constraints, typed_projection,
     typed_schema, typed_throughput, IndexW, ThroughputW,
 };
+use super::validate::{enum_member, null_member};
 use crate::backup::Backup;
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::storage::{BillingMode, TableDefinition};
@@ -54,11 +55,7 @@ pub(super) fn error(kind: ErrorKind, msg: String) -> DynamoError {
 }
 
 fn required<'a>(v: &'a Option<String>, member: &str) -> Result<&'a str> {
-    v.as_deref().ok_or_else(|| {
-        DynamoError::validation(format!(
-            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
-        ))
-    })
+    v.as_deref().ok_or_else(|| null_member(member))
 }
 
 /// A table or backup name: 3 to 255 of `[a-zA-Z0-9_.-]`, with the member constraint's text.
@@ -275,15 +272,15 @@ pub(super) fn restore_table(
 /// list replaces the source's indexes (absent: all of them, `[]`: none), each entry matching a
 /// source index by key schema and projection (a new name is allowed, a new index is not).
 fn apply_overrides(def: &mut TableDefinition, o: &RestoreOverrides) -> Result<()> {
+    enum_member(
+        o.billing_mode_override.as_deref(),
+        "billingModeOverride",
+        &["PROVISIONED", "PAY_PER_REQUEST"],
+    )?;
     let billing = match o.billing_mode_override.as_deref() {
         Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,
         Some("PROVISIONED") => BillingMode::Provisioned,
-        None => def.billing_mode,
-        Some(other) => {
-            return Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{other}' at 'billingModeOverride' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"
-            )))
-        }
+        _ => def.billing_mode,
     };
     let overridden = o.billing_mode_override.is_some();
     let check_throughput = |t: &ThroughputW, member: &str| -> Result<()> {
@@ -324,10 +321,7 @@ fn apply_overrides(def: &mut TableDefinition, o: &RestoreOverrides) -> Result<()
         let mut names = std::collections::HashSet::new();
         for (n, x) in list.iter().flatten().enumerate() {
             let Some(name) = &x.index_name else {
-                return Err(DynamoError::validation(format!(
-                    "1 validation error detected: Value null at '{member}.{}.member.indexName' failed to satisfy constraint: Member must not be null",
-                    n + 1
-                )));
+                return Err(null_member(&format!("{member}.{}.member.indexName", n + 1)));
             };
             if !names.insert(name.clone()) {
                 return Err(DynamoError::invalid_parameter(format!(

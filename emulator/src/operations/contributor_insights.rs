@@ -11,7 +11,8 @@
 //! <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateContributorInsights.html>
 
 use super::command::{unsplit_command, Context};
-use super::describe_table::seconds;
+use super::describe_table::{not_found, seconds};
+use super::validate::{enum_member, null_member as null};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::storage::definition::ContributorInsights;
 use crate::table::Table;
@@ -32,19 +33,6 @@ pub(super) struct InsightsInput {
 
 const MODES: &[&str] = &["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"];
 
-fn null(member: &str) -> DynamoError {
-    DynamoError::validation(format!(
-        "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
-    ))
-}
-
-fn table_missing(name: &str) -> DynamoError {
-    DynamoError::new(
-        ErrorKind::ResourceNotFound,
-        format!("Requested resource not found: Table: {name} not found"),
-    )
-}
-
 /// The table, and the index named (only a GSI has insights of its own).
 fn resource(ctx: &Context<'_>, i: &InsightsInput) -> Result<crate::table::catalog::TableRef> {
     let name = i.table_name.as_deref().ok_or_else(|| null("tableName"))?;
@@ -53,7 +41,7 @@ fn resource(ctx: &Context<'_>, i: &InsightsInput) -> Result<crate::table::catalo
         .engine
         .catalog
         .get(name)
-        .ok_or_else(|| table_missing(name))?;
+        .ok_or_else(|| not_found(name))?;
     if let Some(index) = &i.index_name {
         let t = table.read();
         if !t.def.gsis.iter().any(|g| &g.name == index) {
@@ -122,25 +110,23 @@ fn update(ctx: &mut Context<'_>, i: InsightsInput) -> Result<Value> {
         .contributor_insights_action
         .as_deref()
         .ok_or_else(|| null("contributorInsightsAction"))?;
-    if !matches!(action, "ENABLE" | "DISABLE") {
-        return Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{action}' at 'contributorInsightsAction' failed to satisfy constraint: Member must satisfy enum value set: [ENABLE, DISABLE]"
-        )));
-    }
-    if let Some(m) = i.contributor_insights_mode.as_deref() {
-        if !MODES.contains(&m) {
-            return Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{m}' at 'contributorInsightsMode' failed to satisfy constraint: Member must satisfy enum value set: [ACCESSED_AND_THROTTLED_KEYS, THROTTLED_KEYS]"
-            )));
-        }
-    }
+    enum_member(
+        Some(action),
+        "contributorInsightsAction",
+        &["ENABLE", "DISABLE"],
+    )?;
+    enum_member(
+        i.contributor_insights_mode.as_deref(),
+        "contributorInsightsMode",
+        MODES,
+    )?;
     let table = resource(ctx, &i)?;
     let now = ctx.engine.clock.now();
     let delay = ctx.engine.options.transient_status_delay;
     let mut t = table.write();
     // A table still being created is not there yet for insights.
     if t.def.status(now) == crate::storage::TableStatus::Creating {
-        return Err(table_missing(&t.def.name));
+        return Err(not_found(&t.def.name));
     }
     if t.def.status(now) != crate::storage::TableStatus::Active && action == "ENABLE" {
         return Err(DynamoError::validation(
@@ -217,7 +203,7 @@ fn list(ctx: &mut Context<'_>, i: InsightsInput) -> Result<Value> {
         Some(n) => {
             let n = crate::table::catalog::table_name_of(n).to_string();
             if ctx.engine.catalog.get(&n).is_none() {
-                return Err(table_missing(&n));
+                return Err(not_found(&n));
             }
             vec![n]
         }

@@ -13,6 +13,7 @@ use super::backups::error;
 use super::command::{unsplit_command, Context};
 use super::describe_table::seconds;
 use super::point_in_time::window;
+use super::validate::{enum_member, null_member as null};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::transfer::export::{seconds_of, Files, Lines};
 use crate::transfer::{Job, Kind};
@@ -52,20 +53,9 @@ pub(super) struct ExportInput {
     next_token: Option<String>,
 }
 
-fn null(member: &str) -> DynamoError {
-    DynamoError::validation(format!(
-        "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
-    ))
-}
-
+/// An enum member, checked, or its default.
 fn enum_value<'a>(v: Option<&'a str>, member: &str, allowed: &[&str]) -> Result<Option<&'a str>> {
-    match v {
-        Some(s) if !allowed.contains(&s) => Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{s}' at '{member}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-            allowed.join(", ")
-        ))),
-        v => Ok(v),
-    }
+    enum_member(v, member, allowed).map(|()| v)
 }
 
 /// A bucket name as the API model constrains it: at most 255 characters of

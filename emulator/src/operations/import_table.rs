@@ -15,6 +15,7 @@ use super::command::{unsplit_command, Context};
 use super::create_table::{CreateTable, CreateTableInput};
 use super::describe_table::seconds;
 use super::export_table::{page, page_size};
+use super::validate::{enum_member, null_member as null};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::transfer::{Compression, Format, Job, Kind};
 use serde::Deserialize;
@@ -57,12 +58,6 @@ pub(super) struct ImportInput {
     next_token: Option<String>,
 }
 
-fn null(member: &str) -> DynamoError {
-    DynamoError::validation(format!(
-        "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
-    ))
-}
-
 fn shape<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T> {
     serde_json::from_value(v.clone()).map_err(|_| {
         DynamoError::new(
@@ -97,20 +92,21 @@ fn import(ctx: &mut Context<'_>, i: ImportInput) -> Result<Value> {
         .clone()
         .ok_or_else(|| null("s3BucketSource.s3Bucket"))?;
     super::export_table::check_bucket(&bucket, "s3BucketSource.s3Bucket")?;
-    let format = Format::parse(&format_name).ok_or_else(|| {
-        DynamoError::validation(format!(
-            "1 validation error detected: Value '{format_name}' at 'inputFormat' failed to satisfy constraint: Member must satisfy enum value set: [DYNAMODB_JSON, ION, CSV]"
-        ))
-    })?;
+    enum_member(
+        Some(&format_name),
+        "inputFormat",
+        &["DYNAMODB_JSON", "ION", "CSV"],
+    )?;
+    let format = Format::parse(&format_name).unwrap_or(Format::DynamoDbJson);
+    enum_member(
+        i.input_compression_type.as_deref(),
+        "inputCompressionType",
+        &["ZSTD", "NONE", "GZIP"],
+    )?;
     let compression = match i.input_compression_type.as_deref() {
-        None | Some("NONE") => Compression::None,
         Some("GZIP") => Compression::Gzip,
         Some("ZSTD") => Compression::Zstd,
-        Some(other) => {
-            return Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{other}' at 'inputCompressionType' failed to satisfy constraint: Member must satisfy enum value set: [ZSTD, NONE, GZIP]"
-            )))
-        }
+        _ => Compression::None,
     };
     let options: FormatOptions = match &i.input_format_options {
         Some(v) => shape(v)?,

@@ -11,6 +11,7 @@
 use super::backups::{error, restore_table};
 use super::command::{unsplit_command, Context};
 use super::describe_table::seconds;
+use super::validate::null_member;
 use crate::backup::{DAY, RESTORE_LAG};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::table::catalog::TableRef;
@@ -48,9 +49,7 @@ fn table_not_found(name: &str) -> DynamoError {
 }
 
 fn table(ctx: &Context<'_>, name: Option<&str>) -> Result<TableRef> {
-    let name = name.ok_or_else(|| {
-        DynamoError::validation("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null")
-    })?;
+    let name = name.ok_or_else(|| null_member("tableName"))?;
     ctx.engine
         .catalog
         .get(name)
@@ -81,11 +80,11 @@ fn describe(t: &Table, now: Duration) -> Value {
 }
 
 fn update(ctx: &mut Context<'_>, i: PitrInput) -> Result<Value> {
-    let spec = i.point_in_time_recovery_specification.ok_or_else(|| {
-        DynamoError::validation("1 validation error detected: Value null at 'pointInTimeRecoverySpecification' failed to satisfy constraint: Member must not be null")
-    })?;
+    let spec = i
+        .point_in_time_recovery_specification
+        .ok_or_else(|| null_member("pointInTimeRecoverySpecification"))?;
     let enabled = spec.point_in_time_recovery_enabled.ok_or_else(|| {
-        DynamoError::validation("1 validation error detected: Value null at 'pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled' failed to satisfy constraint: Member must not be null")
+        null_member("pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled")
     })?;
     let days = match spec.recovery_period_in_days {
         None => DEFAULT_DAYS,
@@ -117,9 +116,10 @@ fn describe_command(ctx: &mut Context<'_>, i: PitrInput) -> Result<Value> {
 }
 
 fn restore(ctx: &mut Context<'_>, i: PitrInput) -> Result<Value> {
-    let target = i.target_table_name.clone().ok_or_else(|| {
-        DynamoError::validation("1 validation error detected: Value null at 'targetTableName' failed to satisfy constraint: Member must not be null")
-    })?;
+    let target = i
+        .target_table_name
+        .clone()
+        .ok_or_else(|| null_member("targetTableName"))?;
     let name = match (&i.source_table_name, &i.source_table_arn) {
         (Some(n), _) => n.clone(),
         (None, Some(arn)) => crate::table::catalog::table_name_of(arn).to_string(),

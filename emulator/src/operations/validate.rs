@@ -172,6 +172,24 @@ pub(super) struct Common<'a> {
     pub return_values_on_condition_check_failure: Option<&'a str>,
 }
 
+/// A required member missing, reported alone: `1 validation error detected: Value null at
+/// '<member>' failed to satisfy constraint: Member must not be null`.
+pub(super) fn null_member(member: &str) -> DynamoError {
+    let mut c = Constraints::new();
+    c.not_null(false, member);
+    match c.into_result() {
+        Err(e) => e,
+        Ok(()) => DynamoError::validation(format!("{member} is required")),
+    }
+}
+
+/// One enum member checked alone (see [`enum_check`]).
+pub(super) fn enum_member(v: Option<&str>, member: &str, allowed: &[&str]) -> Result<()> {
+    let mut c = Constraints::new();
+    enum_check(&mut c, v, member, allowed);
+    c.into_result()
+}
+
 pub(super) fn enum_check(c: &mut Constraints, v: Option<&str>, member: &str, allowed: &[&str]) {
     if let Some(v) = v {
         if !allowed.contains(&v) {

@@ -84,6 +84,17 @@ fn every_type(k: &str) -> HashMap<String, AttributeValue> {
     ])
 }
 
+/// An import's table: a string partition key `pk`.
+fn params(table: &str, billing: BillingMode) -> TableCreationParameters {
+    TableCreationParameters::builder()
+        .table_name(table)
+        .key_schema(ks("pk", aws_sdk_dynamodb::types::KeyType::Hash))
+        .attribute_definitions(ad("pk", ScalarAttributeType::S))
+        .billing_mode(billing)
+        .build()
+        .unwrap()
+}
+
 async fn scan_all(c: &Client, table: &str) -> Vec<HashMap<String, AttributeValue>> {
     let mut items = c
         .scan()
@@ -160,15 +171,7 @@ async fn import(
         .input_format(format)
         .input_compression_type(compression)
         .set_input_format_options(options)
-        .table_creation_parameters(
-            TableCreationParameters::builder()
-                .table_name(table)
-                .key_schema(ks("pk", aws_sdk_dynamodb::types::KeyType::Hash))
-                .attribute_definitions(ad("pk", ScalarAttributeType::S))
-                .billing_mode(BillingMode::PayPerRequest)
-                .build()
-                .unwrap(),
-        )
+        .table_creation_parameters(params(table, BillingMode::PayPerRequest))
         .send()
         .await
         .unwrap();
@@ -699,13 +702,7 @@ async fn imports_read_csv_ion_zstd_and_count_what_fails() {
             .input_format(InputFormat::DynamodbJson)
             .input_format_options(options)
             .table_creation_parameters(
-                TableCreationParameters::builder()
-                    .table_name("nope")
-                    .key_schema(ks("pk", aws_sdk_dynamodb::types::KeyType::Hash))
-                    .attribute_definitions(ad("pk", ScalarAttributeType::S))
-                    .billing_mode(BillingMode::PayPerRequest)
-                    .build()
-                    .unwrap(),
+                params("nope", BillingMode::PayPerRequest),
             )
             .send()
             .await,
@@ -799,15 +796,7 @@ async fn imports_read_csv_ion_zstd_and_count_what_fails() {
         )
         .input_format(InputFormat::DynamodbJson)
         .client_token("import-token")
-        .table_creation_parameters(
-            TableCreationParameters::builder()
-                .table_name("never-made")
-                .key_schema(ks("pk", aws_sdk_dynamodb::types::KeyType::Hash))
-                .attribute_definitions(ad("pk", ScalarAttributeType::S))
-                .billing_mode(BillingMode::PayPerRequest)
-                .build()
-                .unwrap(),
-        )
+        .table_creation_parameters(params("never-made", BillingMode::PayPerRequest))
         .send()
         .await
         .unwrap();
@@ -842,15 +831,7 @@ async fn imports_read_csv_ion_zstd_and_count_what_fails() {
             )
             .input_format(InputFormat::DynamodbJson)
             .client_token("import-token")
-            .table_creation_parameters(
-                TableCreationParameters::builder()
-                    .table_name("another")
-                    .key_schema(ks("pk", aws_sdk_dynamodb::types::KeyType::Hash))
-                    .attribute_definitions(ad("pk", ScalarAttributeType::S))
-                    .billing_mode(BillingMode::PayPerRequest)
-                    .build()
-                    .unwrap(),
-            )
+            .table_creation_parameters(params("another", BillingMode::PayPerRequest))
             .send()
             .await,
     );
@@ -864,15 +845,7 @@ async fn imports_read_csv_ion_zstd_and_count_what_fails() {
                     .unwrap(),
             )
             .input_format(InputFormat::Csv)
-            .table_creation_parameters(
-                TableCreationParameters::builder()
-                    .table_name("people")
-                    .key_schema(ks("pk", aws_sdk_dynamodb::types::KeyType::Hash))
-                    .attribute_definitions(ad("pk", ScalarAttributeType::S))
-                    .billing_mode(BillingMode::PayPerRequest)
-                    .build()
-                    .unwrap(),
-            )
+            .table_creation_parameters(params("people", BillingMode::PayPerRequest))
             .send()
             .await,
     );
@@ -885,13 +858,7 @@ async fn imports_read_csv_ion_zstd_and_count_what_fails() {
             .s3_bucket_source(S3BucketSource::builder().s3_bucket("bucket").build().unwrap())
             .input_format(InputFormat::Csv)
             .table_creation_parameters(
-                TableCreationParameters::builder()
-                    .table_name("prov")
-                    .key_schema(ks("pk", aws_sdk_dynamodb::types::KeyType::Hash))
-                    .attribute_definitions(ad("pk", ScalarAttributeType::S))
-                    .billing_mode(BillingMode::Provisioned)
-                    .build()
-                    .unwrap(),
+                params("prov", BillingMode::Provisioned),
             )
             .send()
             .await,
