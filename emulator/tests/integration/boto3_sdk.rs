@@ -44,16 +44,16 @@ fn python_with_boto3() -> String {
     python.to_string_lossy().into_owned()
 }
 
-/// Starts the binary on a free port; returns it and its URL.
-fn start_binary() -> (std::process::Child, String) {
-    crate::start_binary(&["--consistency", "realistic"])
-}
-
 /// Runs a script of `tests/python` with the venv's python against a fresh binary (the binary's
 /// URL is the last argument) and returns what it printed; the script must succeed.
 fn run_script(script: &str, args: &[&str]) -> String {
+    run_script_on(&["--consistency", "realistic"], script, args)
+}
+
+/// [`run_script`] against a binary started with `binary_args`.
+fn run_script_on(binary_args: &[&str], script: &str, args: &[&str]) -> String {
     let python = python_with_boto3();
-    let (mut emulator, url) = start_binary();
+    let (mut emulator, url) = crate::start_binary(binary_args);
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/python")
         .join(script);
@@ -97,23 +97,9 @@ fn boto3_works_against_the_binary() {
 }
 
 /// Runs `tests/python/export_import.py` against a binary started with `--s3 STORE`.
-fn export_import_through(python: &str, store: &str) {
-    let (mut emulator, url) = crate::start_binary(&["--s3", store]);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/export_import.py");
-    let out = Command::new(python)
-        .arg(&script)
-        .args([store, &url])
-        .output()
-        .expect("run the script");
-    let _ = emulator.kill();
-    let _ = emulator.wait();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    println!("{stdout}");
-    assert!(
-        out.status.success() && stdout.contains(" 0 failed"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn export_import_through(store: &str) {
+    let stdout = run_script_on(&["--s3", store], "export_import.py", &[store]);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
 }
 
 #[test]
@@ -126,7 +112,7 @@ fn boto3_exports_and_imports_through_a_directory_and_an_s3_endpoint() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("s3-store");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    export_import_through(&python, &format!("file://{}", dir.display()));
+    export_import_through(&format!("file://{}", dir.display()));
     // moto's server as the S3-compatible endpoint.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -144,7 +130,7 @@ fn boto3_exports_and_imports_through_a_directory_and_an_s3_endpoint() {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
     assert!(up, "moto_server did not open port {port}");
-    export_import_through(&python, &format!("http://127.0.0.1:{port}"));
+    export_import_through(&format!("http://127.0.0.1:{port}"));
     let _ = moto.kill();
     let _ = moto.wait();
 }
