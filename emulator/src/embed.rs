@@ -10,6 +10,7 @@
 use crate::clock::{Clock, DEFAULT_VIRTUAL_START};
 use crate::engine::{Engine, Options};
 use crate::error::DynamoError;
+use crate::faults::FaultRule;
 use crate::operations::{self, RequestContext};
 use crate::persistence::{CompactionReport, FsyncPolicy, Persistence, RecoveryReport};
 use crate::replication::{Consistency, LagModel};
@@ -238,6 +239,11 @@ impl EmulatorBuilder {
     }
 
     fn engine(&self) -> std::io::Result<Arc<Engine>> {
+        for rule in &self.options.faults {
+            crate::faults::Faults::new(0)
+                .add(rule.clone(), Duration::ZERO)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.message))?;
+        }
         let clock = self.clock.clone().unwrap_or_else(Clock::real);
         let engine = match &self.persistence {
             Some(p) => Engine::open(self.seed, clock, self.options.clone(), p.clone())?,
@@ -254,6 +260,13 @@ impl EmulatorBuilder {
                 .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
         }
         Ok(engine)
+    }
+
+    /// Adds a fault rule active from the start (see [`FaultRule`]): repeat for several. An
+    /// invalid rule (an unknown operation, a probability above 1) fails the build.
+    pub fn fault(mut self, rule: FaultRule) -> Self {
+        self.options.faults.push(rule);
+        self
     }
 
     /// Starts the HTTP server. It stops when the returned [`Emulator`] is dropped.
@@ -284,12 +297,42 @@ pub struct InProcess {
 }
 
 impl InProcess {
-    /// Runs one operation: the same JSON the wire carries, in and out.
+    /// Runs one operation: the same JSON the wire carries, in and out. An injected connection
+    /// reset ([`crate::FaultKind::ResetBeforeApply`], [`crate::FaultKind::ResetAfterApply`]) has no wire
+    /// answer; it comes back as an `InternalServerError` saying so (see
+    /// [`InProcess::call_or_reset`]).
     pub fn call(&self, operation: &str, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
-        let result =
-            operations::dispatch(&self.engine, &RequestContext::default(), operation, body).result;
-        self.engine.make_durable()?;
-        result
+        self.call_or_reset(operation, body).unwrap_or_else(|| {
+            Err(DynamoError::new(
+                crate::ErrorKind::InternalServer,
+                "The connection was reset (an injected fault); the request may have been applied",
+            ))
+        })
+    }
+
+    /// Like [`InProcess::call`], with `None` where an injected fault resets the connection
+    /// instead of answering (before or after the request was applied): what a transport
+    /// reports as a dropped connection.
+    pub fn call_or_reset(
+        &self,
+        operation: &str,
+        body: &[u8],
+    ) -> Option<Result<Vec<u8>, DynamoError>> {
+        let reply = operations::dispatch(&self.engine, &RequestContext::default(), operation, body);
+        if let Err(e) = self.engine.make_durable() {
+            return Some(Err(e));
+        }
+        (!reply.reset).then_some(reply.result)
+    }
+
+    /// Adds a fault rule from now on; returns its id (see [`FaultRule`]).
+    pub fn inject_fault(&self, rule: FaultRule) -> Result<u64, DynamoError> {
+        self.engine.faults.add(rule, self.engine.clock.now())
+    }
+
+    /// Removes one fault rule, or every one (`None`); returns how many went.
+    pub fn clear_faults(&self, id: Option<u64>) -> usize {
+        self.engine.faults.clear(id)
     }
 
     /// Like [`InProcess::call`] with `serde_json` values.
@@ -436,6 +479,16 @@ impl Emulator {
     /// Applies every pending replicated write now.
     pub fn settle(&self) {
         self.local.settle();
+    }
+
+    /// See [`InProcess::inject_fault`].
+    pub fn inject_fault(&self, rule: FaultRule) -> Result<u64, DynamoError> {
+        self.local.inject_fault(rule)
+    }
+
+    /// See [`InProcess::clear_faults`].
+    pub fn clear_faults(&self, id: Option<u64>) -> usize {
+        self.local.clear_faults(id)
     }
 
     /// See [`InProcess::recovery`].

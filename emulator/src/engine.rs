@@ -32,6 +32,8 @@ pub struct Options {
     pub item_collection_limit: u64,
     /// Where exports are written and imports read (DynamoDB's S3).
     pub object_store: crate::object_store::ObjectStore,
+    /// Fault rules active from the start (`--fault`, the builder's `fault`).
+    pub faults: Vec<crate::faults::FaultRule>,
 }
 
 impl Default for Options {
@@ -45,6 +47,7 @@ impl Default for Options {
             throttling: true,
             item_collection_limit: 10 * 1024 * 1024 * 1024,
             object_store: Default::default(),
+            faults: Vec::new(),
         }
     }
 }
@@ -72,6 +75,10 @@ pub struct Engine {
     pub journal: Option<Arc<crate::persistence::Journal>>,
     /// What recovery found when the emulator opened its data directory.
     pub recovery: Option<crate::persistence::RecoveryReport>,
+    /// Injected faults: the rules and their own seeded RNG.
+    pub faults: crate::faults::Faults,
+    /// The items in-flight write transactions hold.
+    pub locks: crate::transaction::ItemLocks,
     rng: Mutex<ChaCha8Rng>,
 }
 
@@ -90,6 +97,9 @@ pub struct RequestLogEntry {
     pub stale: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub behind_milliseconds: Option<u64>,
+    /// The injected fault the request got (`faults::FaultKind::as_str`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<&'static str>,
 }
 
 /// Entries the request log keeps.
@@ -106,7 +116,14 @@ pub struct IdempotentEntry {
 
 impl Engine {
     pub fn new(seed: u64, clock: Clock, options: Options) -> Engine {
+        let faults = crate::faults::Faults::new(seed);
+        for rule in &options.faults {
+            // The builder and the CLI have checked them.
+            let _ = faults.add(rule.clone(), clock.now());
+        }
         Engine {
+            faults,
+            locks: Default::default(),
             replication: Arc::new(ReplicationConfig::new(options.replication.clone())),
             capacity: Arc::new(crate::capacity::CapacityConfig::new(options.throttling)),
             catalog: Catalog::default(),
@@ -199,6 +216,7 @@ impl Engine {
         operation: &'static str,
         outcome: &'static str,
         read: Option<&crate::replication::ReadInfo>,
+        fault: Option<&'static str>,
     ) {
         let mut log = self.request_log.lock();
         let sequence = log.back().map_or(1, |e| e.sequence + 1);
@@ -210,6 +228,7 @@ impl Engine {
             replica: read.map(|r| r.replica),
             stale: read.map(|r| r.stale),
             behind_milliseconds: read.map(|r| r.behind.as_millis() as u64),
+            fault,
         });
         if log.len() > REQUEST_LOG_SIZE {
             log.pop_front();

@@ -72,7 +72,14 @@ pub enum ErrorKind {
     UnrecognizedClient,
     /// A request the emulator refuses to serve (a `Host` that fails the DNS-rebinding check).
     AccessDenied,
-    /// A bug in the emulator; never intended.
+    /// A write hit an item an in-flight transaction holds.
+    TransactionConflict,
+    /// The request rate is too high for the service (not a table's capacity: that is
+    /// ProvisionedThroughputExceeded). Only injected (a fault rule).
+    Throttling,
+    /// The service is unavailable (HTTP 503). Only injected (a fault rule).
+    ServiceUnavailable,
+    /// A bug in the emulator, or an injected InternalServerError.
     InternalServer,
 }
 
@@ -93,6 +100,10 @@ impl ErrorKind {
             ErrorKind::UnrecognizedClient => "com.amazon.coral.service#UnrecognizedClientException",
             ErrorKind::AccessDenied => "com.amazon.coral.service#AccessDeniedException",
             ErrorKind::InternalServer => "com.amazonaws.dynamodb.v20120810#InternalServerError",
+            ErrorKind::Throttling => "com.amazon.coral.availability#ThrottlingException",
+            ErrorKind::ServiceUnavailable => {
+                "com.amazon.coral.availability#ServiceUnavailableException"
+            }
             other => match other {
                 ErrorKind::ResourceNotFound => {
                     "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
@@ -111,6 +122,9 @@ impl ErrorKind {
                 }
                 ErrorKind::TransactionCanceled => {
                     "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
+                }
+                ErrorKind::TransactionConflict => {
+                    "com.amazonaws.dynamodb.v20120810#TransactionConflictException"
                 }
                 ErrorKind::DuplicateItem => {
                     "com.amazonaws.dynamodb.v20120810#DuplicateItemException"
@@ -179,6 +193,7 @@ impl ErrorKind {
     pub fn status(self) -> u16 {
         match self {
             ErrorKind::InternalServer => 500,
+            ErrorKind::ServiceUnavailable => 503,
             _ => 400,
         }
     }

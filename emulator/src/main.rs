@@ -107,6 +107,15 @@ struct Args {
     /// The region S3 requests are signed for.
     #[arg(long, default_value = "us-east-1", requires = "s3")]
     s3_region: String,
+    /// Inject a fault (repeatable): the kind, then name=value filters and triggers, e.g.
+    /// `InternalServerError,operation=PutItem,nth=3`,
+    /// `ServiceUnavailable,operation=Query,table=T,probability=0.1,for=5s`,
+    /// `ResetAfterApply,operation=UpdateItem,times=1`, `Latency=50ms,operation=TransactWriteItems`,
+    /// `TransactionConflict,table=T,key-prefix=acct#`. Kinds: InternalServerError,
+    /// ServiceUnavailable, Throttling, TransactionConflict, ResetBeforeApply, ResetAfterApply,
+    /// Latency=DURATION. Probabilities draw from the --seed.
+    #[arg(long, value_name = "SPEC")]
+    fault: Vec<dynamodb_emulator::FaultRule>,
 }
 
 fn fsync(s: &str) -> Result<FsyncPolicy, String> {
@@ -222,6 +231,9 @@ async fn main() {
     }
     for (table, file) in &args.load {
         builder = builder.load(table, file);
+    }
+    for rule in &args.fault {
+        builder = builder.fault(rule.clone());
     }
     if let Some(url) = &args.s3 {
         let env =

@@ -61,24 +61,33 @@ impl InProcessHttp {
         SharedHttpClient::new(InProcessHttp::new(emulator))
     }
 
-    fn answer(&self, request: &HttpRequest) -> (u16, Vec<u8>) {
+    /// The status and body, or None where an injected fault resets the connection.
+    fn answer(&self, request: &HttpRequest) -> Option<(u16, Vec<u8>)> {
         let target = request.headers().get("x-amz-target").unwrap_or_default();
         let operation = PREFIXES.iter().find_map(|p| target.strip_prefix(p));
         let body = request.body().bytes().unwrap_or_default();
         let result = match operation {
-            Some(op) => self.emulator.call(op, body),
+            Some(op) => self.emulator.call_or_reset(op, body)?,
             None => Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
         };
-        match result {
+        Some(match result {
             Ok(out) => (200, out),
             Err(e) => (e.kind.status(), e.body()),
-        }
+        })
     }
 }
 
 impl HttpConnector for InProcessHttp {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let (status, body) = self.answer(&request);
+        let Some((status, body)) = self.answer(&request) else {
+            // What a dropped connection looks like to the SDK: an I/O error, which its
+            // standard retry treats as transient.
+            let reset = std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection reset by an injected fault",
+            );
+            return HttpConnectorFuture::ready(Err(ConnectorError::io(reset.into())));
+        };
         let status = match StatusCode::try_from(status) {
             Ok(s) => s,
             Err(e) => {

@@ -24,5 +24,5 @@ pub use aws_sdk_dynamodb;
 pub use dynamodb_emulator;
 pub use expect::Expected;
 pub use local::{DynamoDbLocal, SKIP_VAR};
-pub use raw::{raw_method, raw_post, raw_request, UNVERIFIED_SIGNATURE};
+pub use raw::{raw_method, raw_post, raw_request, try_raw_post, RawAnswer, UNVERIFIED_SIGNATURE};
 pub use sdk::*;

@@ -46,8 +46,33 @@ pub fn raw_method(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    try_raw_method(endpoint, method, path, headers, body).expect("an HTTP answer")
+}
+
+/// A status, lower-cased headers and a body.
+pub type RawAnswer = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// [`raw_post`] that returns the I/O error of a connection the server drops (an injected
+/// reset reads as `ConnectionReset`) instead of panicking.
+pub fn try_raw_post(endpoint: &str, target: &str, body: &[u8]) -> std::io::Result<RawAnswer> {
+    let headers = [
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("Authorization", UNVERIFIED_SIGNATURE),
+        ("X-Amz-Date", "20240101T000000Z"),
+        ("X-Amz-Target", target),
+    ];
+    try_raw_method(endpoint, "POST", "/", &headers, body)
+}
+
+fn try_raw_method(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<RawAnswer> {
     let addr = endpoint.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let mut stream = std::net::TcpStream::connect(addr)?;
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
@@ -59,27 +84,26 @@ pub fn raw_method(
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    stream.write_all(req.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
+    stream.write_all(req.as_bytes())?;
+    stream.write_all(body)?;
     let mut resp = Vec::new();
-    stream.read_to_end(&mut resp).unwrap();
-    let split = resp
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("header end");
+    stream.read_to_end(&mut resp)?;
+    let Some(split) = resp.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the connection closed before a response",
+        ));
+    };
     let head = String::from_utf8_lossy(&resp[..split]).to_string();
     let mut lines = head.lines();
     let status: u16 = lines
         .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "no status line"))?;
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    (status, headers, resp[split + 4..].to_vec())
+    Ok((status, headers, resp[split + 4..].to_vec()))
 }

@@ -38,6 +38,17 @@ pub struct OperationUsage {
     pub read_units: f64,
     pub write_units: f64,
     pub throttled: u64,
+    /// Requests that lost to an in-flight transaction (TransactionConflictException, or a
+    /// cancellation with a `TransactionConflict` reason), injected or real.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub conflicts: u64,
+    /// Injected faults, by kind (`InternalServerError`, `ResetAfterApply`, `Latency`, ...).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub faults: BTreeMap<&'static str, u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One second of a table's usage.
@@ -146,6 +157,21 @@ impl Usage {
         self.with(table, |u| op_entry(&mut u.operations, op).requests += 1);
     }
 
+    /// Counts a request of operation `op` that lost to an in-flight transaction.
+    pub fn conflict(&self, table: &str, op: &str) {
+        self.with(table, |u| op_entry(&mut u.operations, op).conflicts += 1);
+    }
+
+    /// Counts a fault of `kind` injected into a request of operation `op`.
+    pub fn fault(&self, table: &str, op: &str, kind: &'static str) {
+        self.with(table, |u| {
+            *op_entry(&mut u.operations, op)
+                .faults
+                .entry(kind)
+                .or_default() += 1
+        });
+    }
+
     /// Records a request of operation `op` throttled by `limit`.
     pub fn throttled(&self, table: &str, op: &str, read: bool, limit: super::Limit, now: Duration) {
         self.with(table, |u| {
@@ -205,11 +231,18 @@ impl Usage {
             );
             for (op, o) in &u.operations {
                 if !op.is_empty() {
-                    let _ = writeln!(
+                    let _ = write!(
                         s,
                         "    {op}: {} requests, {:.1} RCU, {:.1} WCU, {} throttled",
                         o.requests, o.read_units, o.write_units, o.throttled
                     );
+                    if o.conflicts > 0 {
+                        let _ = write!(s, ", {} transaction conflicts", o.conflicts);
+                    }
+                    for (kind, n) in &o.faults {
+                        let _ = write!(s, ", {n} injected {kind}");
+                    }
+                    s.push('\n');
                 }
             }
         }

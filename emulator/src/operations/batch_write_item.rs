@@ -220,16 +220,17 @@ impl Command for BatchWriteItem {
                     Write::Put(k, item) => (k, Change::Put(item)),
                     Write::Delete(k) => (k, Change::Delete),
                 };
-                // A throttled partition (or index) leaves its writes unprocessed; the client
-                // retries them.
+                // An item an in-flight transaction holds is left unprocessed, as a throttled
+                // partition (or index) leaves its writes: the client retries them.
+                if ctx.engine.locks.is_taken(&t.def.name, &key) {
+                    left.push(unprocessed_request(&t, &key, change));
+                    continue;
+                }
                 let planned = match plan_change(ctx.operation, &t, &key, change, now) {
                     Ok(p) => p,
                     Err((Refusal::Throttled(_), change)) => {
                         throttled += 1;
-                        left.push(match change {
-                            Change::Put(item) => json!({"PutRequest": {"Item": item}}),
-                            _ => json!({"DeleteRequest": {"Key": t.def.schema.key_item(&key)}}),
-                        });
+                        left.push(unprocessed_request(&t, &key, change));
                         continue;
                     }
                     Err((Refusal::Rejected { error, .. }, _)) => return Err(*error),
@@ -268,5 +269,13 @@ impl Command for BatchWriteItem {
             out["ItemCollectionMetrics"] = Value::Object(metrics);
         }
         Ok(out)
+    }
+}
+
+/// A write the batch did not apply, as `UnprocessedItems` lists it.
+fn unprocessed_request(t: &crate::table::Table, key: &StoredKey, change: Change) -> Value {
+    match change {
+        Change::Put(item) => json!({"PutRequest": {"Item": item}}),
+        _ => json!({"DeleteRequest": {"Key": t.def.schema.key_item(key)}}),
     }
 }

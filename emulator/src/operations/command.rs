@@ -14,6 +14,7 @@
 use super::RequestContext;
 use crate::engine::Engine;
 use crate::error::{DynamoError, ErrorKind, Result};
+use crate::faults::FaultKind;
 use crate::replication::ReadInfo;
 use crate::storage::TableStatus;
 use crate::table::catalog::TableRef;
@@ -46,6 +47,8 @@ pub(super) struct Context<'e> {
     /// The tables the request used: the first without allocating (most requests use one).
     used: Option<TableRef>,
     more_used: Vec<TableRef>,
+    /// An injected latency a transaction spends while it holds its items.
+    latency: Option<std::time::Duration>,
 }
 
 impl Context<'_> {
@@ -78,6 +81,14 @@ impl Context<'_> {
             }
         }
         Ok(table)
+    }
+
+    /// Spends the request's injected latency now, if it has one (a transaction, holding its
+    /// items, so that requests overlapping it conflict).
+    pub fn spend_latency(&mut self) {
+        if let Some(d) = self.latency.take() {
+            sleep(d);
+        }
     }
 
     /// Records which replica served the request's read and how stale it was.
@@ -276,20 +287,30 @@ fn find(name: &str) -> Option<&'static (&'static str, Handler)> {
 pub struct Reply {
     pub result: Result<Vec<u8>>,
     pub read: Option<ReadInfo>,
+    /// An injected fault drops the connection instead of answering, before or after the
+    /// request was applied (`result` is then what would have been answered).
+    pub reset: bool,
 }
 
 /// Runs one operation: JSON in, JSON out, or a DynamoDB error. A panic (an emulator bug) becomes
 /// an `InternalServerError` for that request instead of taking the connection or server down.
 ///
-/// The layers every command gets, in order: the clock's per-request tick, the command itself,
-/// the usage report's request count (on success), the request log.
+/// The layers every command gets, in order: the clock's per-request tick, the fault layer
+/// (an injected error in place of the command, a reset, latency), the command itself, the
+/// usage report's request count (on success), the request log.
 pub fn dispatch(engine: &Engine, request: &RequestContext, operation: &str, body: &[u8]) -> Reply {
     engine.clock.on_request();
     let Some((name, handler)) = find(operation).copied().or_else(test_only(operation)) else {
-        engine.log_request("Unknown", ErrorKind::UnknownOperation.short_name(), None);
+        engine.log_request(
+            "Unknown",
+            ErrorKind::UnknownOperation.short_name(),
+            None,
+            None,
+        );
         return Reply {
             result: Err(DynamoError::new(ErrorKind::UnknownOperation, "")),
             read: None,
+            reset: false,
         };
     };
     let mut ctx = Context {
@@ -299,23 +320,32 @@ pub fn dispatch(engine: &Engine, request: &RequestContext, operation: &str, body
         read: None,
         used: None,
         more_used: Vec::new(),
+        latency: None,
     };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let result = handler(&mut ctx, body);
-        check_invariants(engine, name);
-        result
-    }))
-    .unwrap_or_else(|_| {
-        // The panic hook has printed where; this says which request, so it can be replayed.
-        const SHOWN: usize = 4096;
-        eprintln!(
-            "dynamodb-emulator: internal error (an emulator bug) in {operation}; request body{}: {}",
-            if body.len() > SHOWN { " (first 4 KB)" } else { "" },
-            String::from_utf8_lossy(&body[..body.len().min(SHOWN)])
-        );
-        Err(DynamoError::internal_bug())
-    });
+    let fault = engine.faults.decide(engine, name, body);
+    let kind = fault.as_ref().map(|f| f.kind);
+    let result = match fault.as_ref().and_then(|f| f.error(name)) {
+        Some(e) => Err(e),
+        None if kind == Some(FaultKind::ResetBeforeApply) => Err(DynamoError::new(
+            ErrorKind::InternalServer,
+            "The connection was reset before the request was applied (an injected fault)",
+        )),
+        None => {
+            if let (Some(f), Some(FaultKind::Latency(d))) = (&fault, kind) {
+                match f.held_in_transaction(name) {
+                    true => ctx.latency = Some(d),
+                    false => sleep(d),
+                }
+            }
+            run(&mut ctx, handler, body)
+        }
+    };
+    // A latency the command did not spend holding items.
+    if let Some(d) = ctx.latency.take() {
+        sleep(d);
+    }
     let outcome = match &result {
+        _ if kind == Some(FaultKind::ResetBeforeApply) => "ConnectionReset",
         Ok(_) => {
             for table in ctx.used.iter().chain(ctx.more_used.iter()) {
                 engine.capacity.usage.request(&table.read().def.name, name);
@@ -324,11 +354,82 @@ pub fn dispatch(engine: &Engine, request: &RequestContext, operation: &str, body
         }
         Err(e) => e.kind.short_name(),
     };
-    engine.log_request(name, outcome, ctx.read.as_ref());
+    if let Some(f) = &fault {
+        for table in &f.tables {
+            engine.capacity.usage.fault(table, name, f.kind.as_str());
+        }
+    }
+    if let Err(e) = &result {
+        if lost_to_a_transaction(e) {
+            // The tables the command looked up, or (injected before it ran) the request's.
+            let mut tables: Vec<String> = ctx
+                .used
+                .iter()
+                .chain(ctx.more_used.iter())
+                .map(|t| t.read().def.name.clone())
+                .collect();
+            if tables.is_empty() {
+                tables = fault.iter().flat_map(|f| f.tables.clone()).collect();
+            }
+            for table in &tables {
+                engine.capacity.usage.conflict(table, name);
+            }
+        }
+    }
+    engine.log_request(
+        name,
+        outcome,
+        ctx.read.as_ref(),
+        kind.map(FaultKind::as_str),
+    );
     Reply {
         result,
         read: ctx.read,
+        reset: matches!(
+            kind,
+            Some(FaultKind::ResetBeforeApply | FaultKind::ResetAfterApply)
+        ),
     }
+}
+
+/// Runs the command, a panic answered as an internal error, and checks the invariants.
+fn run(ctx: &mut Context<'_>, handler: Handler, body: &[u8]) -> Result<Vec<u8>> {
+    let (engine, name) = (ctx.engine, ctx.operation);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let result = handler(ctx, body);
+        check_invariants(engine, name);
+        result
+    }))
+    .unwrap_or_else(|_| {
+        // The panic hook has printed where; this says which request, so it can be replayed.
+        const SHOWN: usize = 4096;
+        eprintln!(
+            "dynamodb-emulator: internal error (an emulator bug) in {name}; request body{}: {}",
+            if body.len() > SHOWN {
+                " (first 4 KB)"
+            } else {
+                ""
+            },
+            String::from_utf8_lossy(&body[..body.len().min(SHOWN)])
+        );
+        Err(DynamoError::internal_bug())
+    })
+}
+
+/// Whether a request lost to an in-flight transaction: its own TransactionConflictException,
+/// or a cancellation with a `TransactionConflict` reason.
+fn lost_to_a_transaction(e: &DynamoError) -> bool {
+    e.kind == ErrorKind::TransactionConflict
+        || e.cancellation_reasons
+            .iter()
+            .flatten()
+            .any(|r| r["Code"] == "TransactionConflict")
+}
+
+/// Holds the request back (an injected latency) without holding up the server's other
+/// connections.
+fn sleep(d: std::time::Duration) {
+    super::blocking(|| std::thread::sleep(d));
 }
 
 /// Tables up to this many items are checked after every operation in debug builds; larger ones

@@ -93,6 +93,7 @@ impl Command for DeleteItem {
         let now = ctx.engine.clock.now();
         t.expire(now);
         let key = t.def.schema.key_from_request(&key)?;
+        ctx.engine.locks.check(&t.def.name, &key)?;
         let written = write_item(ctx.operation, &mut t, key, now, |_, old| {
             check_condition(condition.as_ref(), old, options.old_on_condition_failure)?;
             Ok(Change::Delete)

@@ -16,6 +16,9 @@
 //! | `RequestLog` | `{"Reads": 100}` | the last N requests: operation, outcome, replica, staleness |
 //! | `Reset` | `{}` | deletes every table |
 //! | `Compact` | `{}` | with `--data-dir`: writes a snapshot and deletes the logs it covers |
+//! | `InjectFaults` | `{"Faults": [{"Kind": "InternalServerError", "Operation": "PutItem", "Nth": 3}]}` | adds fault rules (see `faults`); answers their ids |
+//! | `ListFaults` | `{}` | the rules, with how many requests each matched and hit |
+//! | `ClearFaults` | `{"Id": 2}` or `{}` | removes one rule, or all |
 
 use crate::engine::Engine;
 use crate::error::{DynamoError, ErrorKind, Result};
@@ -30,10 +33,13 @@ use std::time::Duration;
 pub const ACTIONS: &[&str] = &[
     "AdvanceClock",
     "CapacityReport",
+    "ClearFaults",
     "Compact",
     "ContributorInsights",
     "DescribePartitions",
     "GetState",
+    "InjectFaults",
+    "ListFaults",
     "RequestLog",
     "Reset",
     "ScriptStaleReads",
@@ -53,6 +59,8 @@ struct ControlInput {
     key: Option<BTreeMap<String, WireValue>>,
     reads: Option<u32>,
     limit: Option<usize>,
+    faults: Option<Vec<Value>>,
+    id: Option<u64>,
 }
 
 fn bad(msg: impl Into<String>) -> DynamoError {
@@ -201,6 +209,26 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
                 format!("Compaction failed: {e}"),
             )),
         },
+        "InjectFaults" => {
+            let specs = input.faults.ok_or_else(|| bad("Faults is required"))?;
+            // All checked before any is added: a request with a bad rule adds none.
+            let rules = specs
+                .into_iter()
+                .map(|v| {
+                    let spec: crate::faults::RuleSpec = serde_json::from_value(v)
+                        .map_err(|e| bad(format!("Invalid fault rule: {e}")))?;
+                    crate::faults::FaultRule::try_from(spec)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let now = engine.clock.now();
+            let ids = rules
+                .into_iter()
+                .map(|r| engine.faults.add(r, now))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(json!({ "FaultIds": ids }))
+        }
+        "ListFaults" => Ok(engine.faults.list(engine.clock.now())),
+        "ClearFaults" => Ok(json!({ "Cleared": engine.faults.clear(input.id) })),
         "Reset" => {
             engine.catalog.clear();
             engine.reservations.clear();

@@ -98,6 +98,7 @@ impl Command for PutItem {
         t.expire(now);
         let key = t.def.schema.key_from_item(&item)?;
         check_index_keys(&t, &item)?;
+        ctx.engine.locks.check(&t.def.name, &key)?;
         let written = write_item(ctx.operation, &mut t, key, now, |_, old| {
             check_condition(condition.as_ref(), old, options.old_on_condition_failure)?;
             Ok(Change::Put(item))

@@ -174,6 +174,14 @@ impl Command for TransactGetItems {
         // One snapshot: hold every read lock while reading.
         let guards: BTreeMap<&String, RwLockReadGuard<'_, Table>> =
             tables.iter().map(|(n, t)| (n, t.read())).collect();
+        // A read of an item a write transaction holds conflicts (DynamoDB's conflict rules).
+        let taken = ctx.engine.locks.taken_of(
+            gets.iter()
+                .map(|(n, k, _)| (guards[n].def.name.as_str(), k)),
+        );
+        if taken.contains(&true) {
+            return Err(crate::transaction::cancelled(&taken));
+        }
         let op = ctx.operation;
         let reads = gets.iter().map(|(n, k, _)| (&*guards[n], k));
         if let Err(admitted) = admit_transactional_reads(op, reads, now) {

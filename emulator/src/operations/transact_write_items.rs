@@ -1,13 +1,14 @@
 //! TransactWriteItems: up to 100 puts, updates, deletes and condition checks over any tables,
 //! all or nothing.
 //!
-//! Isolation: a transaction locks every table it touches (in name order, so two transactions
-//! cannot deadlock), plans every action (capacity admitted, condition checked, new item
-//! computed) and only then commits them all, under those locks. Single-item operations take the
-//! same locks, so every transaction is serialisable against every other request: the emulator
-//! serialises conflicting transactions instead of answering `TransactionConflictException`
-//! (DynamoDB may do either; serialising is the deterministic choice). A refused action cancels
-//! the transaction with one reason per action, in order.
+//! Isolation: once validated, a transaction takes its items ([`crate::transaction`]): a
+//! transaction that overlaps another in flight is cancelled with a `TransactionConflict`
+//! reason at each taken item, and a single-item write of a taken item fails with
+//! `TransactionConflictException`, as DynamoDB's conflict rules say. It then locks every table
+//! it touches (in name order, so two transactions cannot deadlock), plans every action
+//! (capacity admitted, condition checked, new item computed) and only then commits them all,
+//! under those locks. A refused action cancels the transaction with one reason per action, in
+//! order.
 //! See <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html>.
 
 use super::command::{Command, Context};
@@ -489,6 +490,17 @@ fn commit_all(
             tables.insert(a.table.clone(), t);
         }
     }
+    // In flight from here: the items are taken until this returns, committed or cancelled.
+    let items = actions
+        .iter()
+        .map(|a| (tables[&a.table].read().def.name.clone(), a.key.clone()))
+        .collect();
+    let _held = ctx
+        .engine
+        .locks
+        .take(items)
+        .map_err(|conflicts| crate::transaction::cancelled(&conflicts))?;
+    ctx.spend_latency();
     let mut guards: BTreeMap<&String, RwLockWriteGuard<'_, Table>> =
         tables.iter().map(|(n, t)| (n, t.write())).collect();
     for g in guards.values_mut() {

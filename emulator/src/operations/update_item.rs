@@ -154,6 +154,7 @@ impl Command for UpdateItem {
         let now = ctx.engine.clock.now();
         t.expire(now);
         let stored = t.def.schema.key_from_request(&key)?;
+        ctx.engine.locks.check(&t.def.name, &stored)?;
         let mut attributes = None;
         let decide = |t: &Table, old: Option<&Item>| {
             check_condition(condition.as_ref(), old, options.old_on_condition_failure)?;

@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -66,6 +67,8 @@ pub struct Activity {
     /// The deadline the watcher sleeps until, in milliseconds since `opened`.
     watching_until: AtomicU64,
     changed: Notify,
+    /// An injected fault resets the connection instead of answering.
+    resetting: std::sync::atomic::AtomicBool,
 }
 
 impl Activity {
@@ -77,6 +80,7 @@ impl Activity {
             state: AtomicU64::new(Phase::Idle as u64),
             watching_until: AtomicU64::new(u64::MAX),
             changed: Notify::new(),
+            resetting: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -141,6 +145,16 @@ impl Activity {
         self.set(Phase::Handling);
     }
 
+    /// The request is answered by resetting the connection (an injected fault).
+    pub fn reset(&self) {
+        self.resetting.store(true, Ordering::Release);
+    }
+
+    /// Whether the request is answered by resetting the connection.
+    pub fn is_resetting(&self) -> bool {
+        self.resetting.load(Ordering::Acquire)
+    }
+
     /// The response is handed to the connection; it is idle until the next request.
     pub fn idle(&self) {
         self.set(Phase::Idle);
@@ -187,20 +201,31 @@ impl Activity {
     }
 }
 
-/// A socket that tells its connection's [`Activity`] when request bytes arrive.
-pub struct TrackedIo<T> {
-    inner: T,
+/// A socket that tells its connection's [`Activity`] when request bytes arrive, and resets
+/// the connection (a TCP RST, not a FIN) when it is dropped after [`Activity::reset`].
+pub struct TrackedIo {
+    inner: TcpStream,
     activity: std::sync::Arc<Activity>,
 }
 
-impl<T> TrackedIo<T> {
+impl TrackedIo {
     /// Wraps `inner`, reporting to `activity`.
-    pub fn new(inner: T, activity: std::sync::Arc<Activity>) -> Self {
+    pub fn new(inner: TcpStream, activity: std::sync::Arc<Activity>) -> Self {
         TrackedIo { inner, activity }
     }
 }
 
-impl<T: AsyncRead + Unpin> AsyncRead for TrackedIo<T> {
+impl Drop for TrackedIo {
+    fn drop(&mut self) {
+        if self.activity.is_resetting() {
+            // A zero linger makes the close abortive: the peer reads ECONNRESET, as when a
+            // front end or a load balancer drops a connection.
+            let _ = self.inner.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for TrackedIo {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -215,7 +240,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for TrackedIo<T> {
     }
 }
 
-impl<T: AsyncWrite + Unpin> AsyncWrite for TrackedIo<T> {
+impl AsyncWrite for TrackedIo {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -24,7 +24,6 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -191,12 +190,26 @@ async fn connection(
     }
 }
 
-/// Answers one request. Whatever happens inside, including a panic, the client gets an answer.
+/// The service's way of dropping a connection without an answer (an injected reset): hyper
+/// closes a connection whose service fails, and the socket's drop makes it a reset.
+#[derive(Debug)]
+struct Reset;
+
+impl std::fmt::Display for Reset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by an injected fault")
+    }
+}
+
+impl std::error::Error for Reset {}
+
+/// Answers one request. Whatever happens inside, including a panic, the client gets an answer,
+/// unless an injected fault resets the connection instead.
 async fn handle(
     shared: Arc<Shared>,
     activity: Arc<connection::Activity>,
     req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, Reset> {
     activity.reading_body();
     let request_id = shared.engine.request_id();
     let target = header(&req, "x-amz-target").map(str::to_string);
@@ -209,6 +222,9 @@ async fn handle(
             .catch_unwind()
             .await;
     activity.idle();
+    if activity.is_resetting() {
+        return Err(Reset);
+    }
     let mut resp = answer.unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
@@ -475,6 +491,12 @@ async fn answer(
     let (result, read) = match (operation, control) {
         (Some(op), _) => {
             let reply = operations::dispatch(engine, &ctx, op, &body);
+            if reply.reset {
+                // Made durable first: a reset after the write was applied must not lose it.
+                let _ = durable(engine).await;
+                activity.reset();
+                return respond(StatusCode::OK, Bytes::new(), request_id, ct);
+            }
             (reply.result, reply.read)
         }
         (_, Some(action)) => (

@@ -7,6 +7,7 @@ mod consistency;
 mod control_plane;
 mod differential;
 mod export_import;
+mod faults;
 mod fidelity;
 mod hardening;
 mod items;
