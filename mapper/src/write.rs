@@ -9,7 +9,7 @@ use crate::update::Update;
 use crate::Mapper;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete as TxDelete, Put, ReturnConsumedCapacity, ReturnValue,
-    TransactWriteItem, Update as TxUpdate,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update as TxUpdate,
 };
 use std::future::{Future, IntoFuture};
 use std::ops::{Deref, DerefMut};
@@ -314,6 +314,12 @@ impl Write {
         let values = self.placeholders.values();
         let (consumed, item) = match self.kind {
             Kind::Put(item) => {
+                // A conflict-checked save asks for the item as it is when the check fails: if
+                // that is exactly the item this save wrote, the check failed on the save's own
+                // write (applied by an attempt whose answer was lost, then retried by the
+                // SDK), and the save succeeded. (A stale save that would store exactly the item
+                // that is there succeeds the same way: it changes nothing.)
+                let written = conflict.then(|| item.clone());
                 let out = mapper
                     .client
                     .put_item()
@@ -323,10 +329,18 @@ impl Write {
                     .set_expression_attribute_names(names)
                     .set_expression_attribute_values(values)
                     .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .set_return_values_on_condition_check_failure(
+                        conflict.then_some(ReturnValuesOnConditionCheckFailure::AllOld),
+                    )
                     .send()
-                    .await
-                    .map_err(|e| fail(service(e)))?;
-                (Consumed::write(out.consumed_capacity()), None)
+                    .await;
+                match out {
+                    Ok(out) => (Consumed::write(out.consumed_capacity()), None),
+                    Err(e) if written.is_some() && stored_item(&e) == written.as_ref() => {
+                        (Consumed::write(None), None)
+                    }
+                    Err(e) => return Err(fail(service(e))),
+                }
             }
             Kind::Update(k, expression) => {
                 let out = mapper
@@ -580,4 +594,16 @@ pub(crate) async fn insert_auto_increment<M: Model + Sync>(
     write.send(mapper).await?;
     *item = serde_dynamo::from_item(raw)?;
     Ok(n)
+}
+
+/// The item a PutItem's failed condition found, when the request asked for it.
+fn stored_item<R>(
+    e: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError, R>,
+) -> Option<&Item> {
+    match e.as_service_error() {
+        Some(
+            aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c),
+        ) => c.item.as_ref(),
+        _ => None,
+    }
 }

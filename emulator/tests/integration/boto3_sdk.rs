@@ -96,6 +96,23 @@ fn boto3_works_against_the_binary() {
     assert!(stdout.contains(" 0 failed"));
 }
 
+#[test]
+fn boto3_meets_each_injected_fault_and_its_retries_recover() {
+    if std::env::var("BOTO3_SKIP").as_deref() == Ok("1") {
+        println!("BOTO3_SKIP=1: boto3 check skipped");
+        return;
+    }
+    let stdout = run_script_on(
+        &[
+            "--fault",
+            "InternalServerError,operation=DescribeLimits,nth=1",
+        ],
+        "faults.py",
+        &[],
+    );
+    assert!(stdout.contains("faults: ") && stdout.contains(" 0 failed"));
+}
+
 /// Runs `tests/python/export_import.py` against a binary started with `--s3 STORE`.
 fn export_import_through(store: &str) {
     let stdout = run_script_on(&["--s3", store], "export_import.py", &[store]);

@@ -30,17 +30,16 @@ fn sdk_dir() -> PathBuf {
     dir
 }
 
-#[test]
-fn the_javascript_sdk_reads_the_binarys_stream() {
-    if std::env::var("JS_SKIP").as_deref() == Ok("1") {
-        println!("JS_SKIP=1: JavaScript SDK check skipped");
-        return;
-    }
+/// Runs a script of `tests/js` against a fresh binary (its URL the last argument) and returns
+/// what it printed; the script must succeed and report no failure.
+fn run_js(script: &str) -> String {
     let dir = sdk_dir();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/js/streams_smoke.mjs");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/js")
+        .join(script);
     // The script must sit beside the node_modules it imports from.
-    let copy = dir.join("streams_smoke.mjs");
-    std::fs::copy(&script, &copy).expect("copy the script");
+    let copy = dir.join(script);
+    std::fs::copy(&source, &copy).expect("copy the script");
     let (mut emulator, url) = crate::start_binary(&[]);
     let out = Command::new("node")
         .arg("--no-warnings")
@@ -50,11 +49,30 @@ fn the_javascript_sdk_reads_the_binarys_stream() {
         .expect("node runs");
     let _ = emulator.kill();
     let _ = emulator.wait();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     println!("{stdout}");
     assert!(
-        out.status.success() && stdout.contains("js: ") && stdout.contains(" 0 failed"),
+        out.status.success() && stdout.contains(" 0 failed"),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+#[test]
+fn the_javascript_sdk_reads_the_binarys_stream() {
+    if std::env::var("JS_SKIP").as_deref() == Ok("1") {
+        println!("JS_SKIP=1: JavaScript SDK check skipped");
+        return;
+    }
+    assert!(run_js("streams_smoke.mjs").contains("js: "));
+}
+
+#[test]
+fn the_javascript_sdks_standard_retry_recovers_from_injected_faults() {
+    if std::env::var("JS_SKIP").as_deref() == Ok("1") {
+        println!("JS_SKIP=1: JavaScript SDK check skipped");
+        return;
+    }
+    assert!(run_js("faults.mjs").contains("js faults: "));
 }

@@ -257,3 +257,66 @@ async fn stream_records_decode_into_the_model() {
     );
     assert!(!changes[2].by_ttl);
 }
+
+/// Under injected faults the mapper's operations recover through the SDK's standard retry,
+/// and a conflict-checked save whose answer was lost (reset after apply) is not mistaken for a
+/// conflict on the retry; a transaction that loses to another reports TransactionConflict.
+#[tokio::test]
+async fn the_mapper_recovers_from_injected_faults() {
+    use dynamodb_emulator::{FaultKind, FaultRule};
+    use dynamodb_mapper::CancelReason;
+    if std::env::var("DYNAMODB_ENDPOINT").is_ok() || std::env::var("MAPPER_TEST_TARGET").is_ok() {
+        return; // needs the emulator's faults
+    }
+    let (e, m) = mapper_on(strong()).await;
+    let e = e.unwrap();
+    m.create_table::<Account>().send().await.unwrap();
+    let fault = |kind: FaultKind, op: &str| {
+        e.inject_fault(FaultRule::new(kind).operation(op).times(1))
+            .unwrap();
+    };
+    let mut a = Account {
+        id: "acc".into(),
+        balance: 10,
+        version: 0,
+    };
+    fault(FaultKind::ServiceUnavailable, "PutItem");
+    m.save(&mut a).await.unwrap();
+    fault(FaultKind::ResetBeforeApply, "GetItem");
+    let loaded = load::<Account>(&m, Account::key("acc").unwrap()).await;
+    assert_eq!(loaded.unwrap().version, 1);
+    // The first attempt is applied (version 2) and its answer lost; the retry's version check
+    // finds version 2, which is this save's own item: success, not a conflict.
+    fault(FaultKind::ResetAfterApply, "PutItem");
+    a.balance = 20;
+    m.save(&mut a).await.unwrap();
+    let loaded = load::<Account>(&m, Account::key("acc").unwrap())
+        .await
+        .unwrap();
+    assert_eq!((loaded.balance, loaded.version), (20, 2));
+    // A genuinely stale save is still a conflict. (One that would store exactly the item
+    // that is there changes nothing and succeeds.)
+    let mut stale = Account {
+        version: 1,
+        balance: 99,
+        ..loaded.clone()
+    };
+    assert!(m.save(&mut stale).await.unwrap_err().is_conflict());
+    fault(FaultKind::TransactionConflict, "TransactWriteItems");
+    let err = m
+        .transaction()
+        .save(&Account {
+            id: "other".into(),
+            balance: 1,
+            version: 0,
+        })
+        .commit()
+        .await
+        .unwrap_err();
+    match err {
+        Error::TransactionCanceled(reasons) => {
+            assert_eq!(reasons, vec![CancelReason::TransactionConflict])
+        }
+        other => panic!("expected a cancellation, got {other}"),
+    }
+}
