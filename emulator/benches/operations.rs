@@ -68,6 +68,40 @@ fn item_operations(c: &mut Criterion) {
     c.bench_function("in_process/UpdateItem", |b| {
         b.iter(|| black_box(emu.call("UpdateItem", black_box(update)).unwrap()))
     });
+    c.bench_function("in_process/TransactWriteItems(2 updates)", |b| {
+        b.iter(|| black_box(emu.call("TransactWriteItems", black_box(TRANSFER)).unwrap()))
+    });
+}
+
+/// Two updates in one transaction: the item locks and the fault layer's transaction path.
+const TRANSFER: &[u8] = br#"{"TransactItems":[
+    {"Update":{"TableName":"bench","Key":{"pk":{"S":"user#1"}},"UpdateExpression":"ADD n :a","ExpressionAttributeValues":{":a":{"N":"-1"}}}},
+    {"Update":{"TableName":"bench","Key":{"pk":{"S":"user#2"}},"UpdateExpression":"ADD n :a","ExpressionAttributeValues":{":a":{"N":"1"}}}}]}"#;
+
+/// The fault layer when a rule is configured but matches nothing (another table): every
+/// request's body is read for its targets. With no rule at all the layer is one atomic load
+/// (compare `in_process/*` with the commit before the layer: BENCHMARKS.md).
+fn faults(c: &mut Criterion) {
+    let emu = emulator(Consistency::Strong);
+    create(&emu, false);
+    fill(&emu, 10_000);
+    emu.inject_fault(
+        dynamodb_emulator::FaultRule::new(dynamodb_emulator::FaultKind::Throttling).table("other"),
+    )
+    .unwrap();
+    let mut group = c.benchmark_group("faults/a_rule_matching_nothing");
+    let get = br#"{"TableName":"bench","Key":{"pk":{"S":"user#4242"}}}"#;
+    group.bench_function("GetItem", |b| {
+        b.iter(|| black_box(emu.call("GetItem", black_box(get)).unwrap()))
+    });
+    let put = br#"{"TableName":"bench","Item":{"pk":{"S":"user#77"},"name":{"S":"someone"},"n":{"N":"77"},"tags":{"SS":["a","b"]}}}"#;
+    group.bench_function("PutItem", |b| {
+        b.iter(|| black_box(emu.call("PutItem", black_box(put)).unwrap()))
+    });
+    group.bench_function("TransactWriteItems(2 updates)", |b| {
+        b.iter(|| black_box(emu.call("TransactWriteItems", black_box(TRANSFER)).unwrap()))
+    });
+    group.finish();
 }
 
 /// Eventual GetItem with the replica model (pending versions on the key, a replica drawn per
@@ -125,5 +159,5 @@ fn pages(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, item_operations, replica_model, pages);
+criterion_group!(benches, item_operations, replica_model, pages, faults);
 criterion_main!(benches);

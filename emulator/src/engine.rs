@@ -67,6 +67,8 @@ pub struct Engine {
     pub reservations: crate::capacity::Reservations,
     /// TransactWriteItems ClientRequestTokens seen in the last 10 minutes.
     pub idempotency: Mutex<HashMap<String, IdempotentEntry>>,
+    /// The ClientRequestTokens of transactions in flight.
+    pub tokens_in_flight: Mutex<std::collections::HashSet<String>>,
     /// On-demand backups.
     pub backups: crate::backup::Backups,
     /// Export and import jobs.
@@ -131,6 +133,7 @@ impl Engine {
             options,
             reservations: Default::default(),
             idempotency: Mutex::new(HashMap::new()),
+            tokens_in_flight: Default::default(),
             request_log: Mutex::new(std::collections::VecDeque::new()),
             backups: Default::default(),
             jobs: Default::default(),

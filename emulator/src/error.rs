@@ -74,6 +74,8 @@ pub enum ErrorKind {
     AccessDenied,
     /// A write hit an item an in-flight transaction holds.
     TransactionConflict,
+    /// A TransactWriteItems whose ClientRequestToken belongs to a transaction still in flight.
+    TransactionInProgress,
     /// The request rate is too high for the service (not a table's capacity: that is
     /// ProvisionedThroughputExceeded). Only injected (a fault rule).
     Throttling,
@@ -125,6 +127,9 @@ impl ErrorKind {
                 }
                 ErrorKind::TransactionConflict => {
                     "com.amazonaws.dynamodb.v20120810#TransactionConflictException"
+                }
+                ErrorKind::TransactionInProgress => {
+                    "com.amazonaws.dynamodb.v20120810#TransactionInProgressException"
                 }
                 ErrorKind::DuplicateItem => {
                     "com.amazonaws.dynamodb.v20120810#DuplicateItemException"

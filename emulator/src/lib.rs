@@ -14,8 +14,10 @@
 //! replicas, lag and read views), `capacity` (units, buckets, throttling, quotas, usage),
 //! `table` (a table composed of the four), `backup` (backups and point-in-time history),
 //! `object_store` (DynamoDB's S3: a directory or an S3-compatible endpoint) and `transfer`
-//! (export and import jobs and their file formats), `operations` (one command per operation,
-//! and the capacity layer), `server` (HTTP) and `embed` (the API a test uses).
+//! (export and import jobs and their file formats), `transaction` (the items in-flight
+//! transactions hold: DynamoDB's conflicts), `faults` (injected errors, resets and latency),
+//! `operations` (one command per operation, and the capacity layer), `server` (HTTP) and
+//! `embed` (the API a test uses).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

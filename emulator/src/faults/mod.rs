@@ -39,6 +39,9 @@ const CONFLICTING: &[&str] = &[
     "UpdateItem",
 ];
 
+/// Rules configured at most: each request looks at every one.
+const MAX_RULES: usize = 1000;
+
 /// A rule as configured, with what it has done.
 #[derive(Debug)]
 struct Active {
@@ -89,6 +92,11 @@ impl Faults {
     pub fn add(&self, rule: FaultRule, now: Duration) -> crate::error::Result<u64> {
         rule.check()?;
         let mut rules = self.rules.lock();
+        if rules.0.len() >= MAX_RULES {
+            return Err(DynamoError::validation(format!(
+                "At most {MAX_RULES} fault rules can be active: clear some first"
+            )));
+        }
         rules.1 += 1;
         let id = rules.1;
         rules.0.push(Active {
@@ -163,7 +171,8 @@ impl Faults {
             return None;
         }
         let now = engine.clock.now();
-        let targets = target::of(engine, body);
+        // Read only when a rule could match: most requests pass rules aimed elsewhere.
+        let mut targets: Option<target::Targets> = None;
         let mut rules = self.rules.lock();
         let mut chosen = None;
         for a in rules.0.iter_mut() {
@@ -177,6 +186,10 @@ impl Faults {
             {
                 continue;
             }
+            if !a.rule.may_name(body) {
+                continue;
+            }
+            let targets = targets.get_or_insert_with(|| target::of(engine, body));
             let items: Vec<bool> = targets.items.iter().map(|t| a.rule.matches(t)).collect();
             let narrowed = a.rule.table.is_some() || a.rule.key_prefix.is_some();
             if narrowed && !items.iter().any(|m| *m) && !a.rule.matches_tables(&targets.tables) {
@@ -218,6 +231,14 @@ impl Active {
 }
 
 impl FaultRule {
+    /// Whether the request's body can name the rule's table and key prefix: both appear in
+    /// it literally unless the body escapes characters (then it is read to find out).
+    fn may_name(&self, body: &[u8]) -> bool {
+        let has = |text: &str| memchr::memmem::find(body, text.as_bytes()).is_some();
+        memchr::memchr(b'\\', body).is_some()
+            || (self.table.as_deref().is_none_or(has) && self.key_prefix.as_deref().is_none_or(has))
+    }
+
     /// Whether an item the request names passes the rule's table and key filters.
     fn matches(&self, item: &target::ItemTarget) -> bool {
         self.table.as_ref().is_none_or(|t| *t == item.table)
@@ -269,5 +290,107 @@ impl Injected {
     /// (so that requests overlapping it conflict), rather than before the request runs.
     pub fn held_in_transaction(&self, operation: &str) -> bool {
         TRANSACTIONS.contains(&operation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, DEFAULT_VIRTUAL_START};
+
+    fn engine() -> Engine {
+        Engine::new(
+            3,
+            Clock::virtual_at(DEFAULT_VIRTUAL_START),
+            crate::engine::Options::default(),
+        )
+    }
+
+    #[test]
+    fn a_rule_lasts_its_duration_on_the_clock_and_its_times() {
+        let e = engine();
+        let rule = FaultRule::new(FaultKind::Throttling)
+            .operation("GetItem")
+            .lasting(Duration::from_secs(5))
+            .times(3);
+        e.faults.add(rule, e.clock.now()).unwrap();
+        let body = br#"{"TableName":"t","Key":{"id":{"S":"a"}}}"#;
+        assert!(
+            e.faults.decide(&e, "PutItem", body).is_none(),
+            "other operation"
+        );
+        assert!(e.faults.decide(&e, "GetItem", body).is_some());
+        e.advance(Duration::from_secs(5));
+        assert!(
+            e.faults.decide(&e, "GetItem", body).is_none(),
+            "past its 5 s"
+        );
+        let spent = FaultRule::new(FaultKind::Throttling).times(2);
+        e.faults.add(spent, e.clock.now()).unwrap();
+        let hits = (0..5)
+            .filter(|_| e.faults.decide(&e, "GetItem", body).is_some())
+            .count();
+        assert_eq!(hits, 2);
+    }
+
+    #[test]
+    fn the_first_firing_rule_wins_and_every_match_counts() {
+        let e = engine();
+        let now = e.clock.now();
+        e.faults
+            .add(FaultRule::new(FaultKind::ServiceUnavailable).nth(2), now)
+            .unwrap();
+        e.faults
+            .add(FaultRule::new(FaultKind::InternalServerError), now)
+            .unwrap();
+        let kinds: Vec<FaultKind> = (0..3)
+            .map(|_| e.faults.decide(&e, "ListTables", b"{}").unwrap().kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                FaultKind::InternalServerError,
+                FaultKind::ServiceUnavailable,
+                FaultKind::InternalServerError
+            ]
+        );
+        let list = e.faults.list(now);
+        assert_eq!(list["Faults"][0]["Matched"], 3);
+        assert_eq!(list["Faults"][1]["Hits"], 2);
+    }
+
+    #[test]
+    fn rules_are_bounded() {
+        let e = engine();
+        for _ in 0..MAX_RULES {
+            e.faults
+                .add(FaultRule::new(FaultKind::Throttling), Duration::ZERO)
+                .unwrap();
+        }
+        let e2 = e
+            .faults
+            .add(FaultRule::new(FaultKind::Throttling), Duration::ZERO);
+        assert!(e2.unwrap_err().message.contains("At most 1000"));
+        assert_eq!(e.faults.clear(None), MAX_RULES);
+    }
+
+    #[test]
+    fn a_table_filter_skips_other_tables_but_sees_an_escaped_name() {
+        let e = engine();
+        let rule = FaultRule::new(FaultKind::Throttling).table("orders");
+        e.faults.add(rule, e.clock.now()).unwrap();
+        let other = br#"{"TableName":"users","Key":{"id":{"S":"orders"}}}"#;
+        assert!(
+            e.faults.decide(&e, "GetItem", other).is_none(),
+            "name in a value only"
+        );
+        let plain = br#"{"TableName":"orders","Key":{"id":{"S":"a"}}}"#;
+        assert!(e.faults.decide(&e, "GetItem", plain).is_some());
+        let escaped = br#"{"TableName":"\u006frders","Key":{"id":{"S":"a"}}}"#;
+        assert!(
+            e.faults.decide(&e, "GetItem", escaped).is_some(),
+            "read, not scanned"
+        );
+        assert_eq!(e.faults.list(e.clock.now())["Faults"][0]["Matched"], 2);
     }
 }

@@ -35,7 +35,8 @@ pub enum FaultKind {
     /// The request is applied, then the connection is reset before the answer is sent: a
     /// retry meets its own write (idempotency bugs surface).
     ResetAfterApply,
-    /// The answer is held back this long (a transaction holds its items meanwhile).
+    /// The answer is held back this long, in real time whatever the clock (a transaction holds
+    /// its items meanwhile). In-process calls sleep on the calling thread.
     Latency(Duration),
 }
 

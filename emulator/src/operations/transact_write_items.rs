@@ -411,6 +411,33 @@ impl TransactWriteItems {
     }
 }
 
+/// A ClientRequestToken whose transaction is in flight, until this drops.
+struct InFlight<'e> {
+    engine: &'e crate::engine::Engine,
+    token: String,
+}
+
+impl<'e> InFlight<'e> {
+    fn enter(engine: &'e crate::engine::Engine, token: &str) -> Result<InFlight<'e>> {
+        if !engine.tokens_in_flight.lock().insert(token.to_string()) {
+            return Err(DynamoError::new(
+                ErrorKind::TransactionInProgress,
+                "The transaction with the given request token is already in progress.",
+            ));
+        }
+        Ok(InFlight {
+            engine,
+            token: token.to_string(),
+        })
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.engine.tokens_in_flight.lock().remove(&self.token);
+    }
+}
+
 impl Command for TransactWriteItems {
     type Input = Wire;
     type Output = Value;
@@ -423,6 +450,14 @@ impl Command for TransactWriteItems {
         // All of the transaction's changes, or none, after a crash.
         let _group = ctx.engine.journal_group();
         let now = ctx.engine.clock.now();
+        // A retry whose first attempt is still in flight (a client that timed out, say):
+        // DynamoDB answers TransactionInProgressException, which the SDKs retry. Entered
+        // before the replay check, so a retry arriving as the first attempt finishes finds
+        // either the token in flight or its recorded answer, never neither.
+        let _in_flight = match &self.token {
+            Some((tok, _)) => Some(InFlight::enter(ctx.engine, tok)?),
+            None => None,
+        };
         if let Some(response) = self.replay(ctx, now)? {
             return Ok(response);
         }

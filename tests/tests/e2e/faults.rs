@@ -728,3 +728,46 @@ async fn the_control_api_checks_lists_and_clears_rules() {
     assert_eq!(control(&env, "ClearFaults", json!({}))["Cleared"], 1);
     assert_eq!(control(&env, "ListFaults", json!({}))["Faults"], json!([]));
 }
+
+/// A retry that arrives while its first attempt is still in flight (the client gave up
+/// waiting) gets TransactionInProgressException, which the SDK's retry waits out; the
+/// transaction is applied once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_still_in_flight_answers_transaction_in_progress() {
+    let env = env_with_table().await;
+    let c = one_attempt(&env.client);
+    env.emulator
+        .inject_fault(
+            FaultRule::new(FaultKind::Latency(Duration::from_millis(1000)))
+                .operation("TransactWriteItems")
+                .times(1),
+        )
+        .unwrap();
+    let send = |c: Client| async move {
+        c.transact_write_items()
+            .client_request_token("slow-increment")
+            .transact_items(tx_update("counter", "ADD n :one", ":one", "1"))
+            .send()
+            .await
+    };
+    let first = tokio::spawn(send(c.clone()));
+    // The first attempt is in flight once its latency fault has fired.
+    let started = Instant::now();
+    while control(&env, "ListFaults", json!({}))["Faults"][0]["Hits"] != 1 {
+        assert!(started.elapsed() < Duration::from_millis(500), "never sent");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let e = send(c.clone()).await.unwrap_err();
+    assert_eq!(
+        error_of(&e),
+        (
+            "TransactionInProgressException".into(),
+            "The transaction with the given request token is already in progress.".into()
+        )
+    );
+    first.await.unwrap().unwrap();
+    // After it: the same token is answered from the first attempt, not applied again.
+    send(c.clone()).await.unwrap();
+    assert_eq!(get(&c, "counter").await.unwrap()["n"], n("1"));
+}
