@@ -97,7 +97,7 @@ impl KeyCounts {
 /// A key value as CloudWatch shows it: the string, the number, base64 for binary.
 fn render(v: &KeyValue) -> String {
     match v {
-        KeyValue::S(s) => s.clone(),
+        KeyValue::S(s) => s.to_string(),
         KeyValue::N(n) => n.to_string(),
         KeyValue::B(b) => base64::engine::general_purpose::STANDARD.encode(b),
         KeyValue::Tuple(parts) => parts.iter().map(render).collect::<Vec<_>>().join(" | "),

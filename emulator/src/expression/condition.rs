@@ -134,7 +134,9 @@ fn contains(a: &AttributeValue, b: &AttributeValue) -> bool {
             // A linear-time search: the naive window scan is quadratic on adversarial bytes.
             memchr::memmem::find(x, y).is_some()
         }
-        (AttributeValue::Ss(x), AttributeValue::S(y)) => x.binary_search(y).is_ok(),
+        (AttributeValue::Ss(x), AttributeValue::S(y)) => {
+            x.binary_search_by(|e| e.as_str().cmp(y)).is_ok()
+        }
         (AttributeValue::Ns(x), AttributeValue::N(y)) => x.binary_search(y).is_ok(),
         (AttributeValue::Bs(x), AttributeValue::B(y)) => x.binary_search(y).is_ok(),
         (AttributeValue::L(x), y) => x.iter().any(|e| e == y),

@@ -442,7 +442,7 @@ pub(super) fn atom(c: Condition) -> Result<Atom> {
 
 pub(super) fn scalar_text(v: &AttributeValue) -> String {
     match v {
-        AttributeValue::S(s) => s.clone(),
+        AttributeValue::S(s) => s.to_string(),
         AttributeValue::N(n) => n.to_string(),
         other => format!("{other:?}"),
     }

@@ -127,7 +127,7 @@ impl<'a> Binder<'a> {
                         values
                             .into_iter()
                             .map(|v| match v {
-                                AttributeValue::S(s) => Ok(s),
+                                AttributeValue::S(s) => Ok(s.into_string()),
                                 _ => Err(mixed()),
                             })
                             .collect::<Result<_>>()?,

@@ -821,7 +821,7 @@ impl Parser {
             }
             Tok::Str(s) => {
                 self.next();
-                Ok(Expr::Literal(AttributeValue::S(s)))
+                Ok(Expr::Literal(AttributeValue::S(s.into())))
             }
             Tok::Num(n) => {
                 self.next();

@@ -24,7 +24,19 @@ pub use replica_set::{ReadView, ReplicaSet};
 pub use versions::VersionChains;
 
 use parking_lot::RwLock;
+use std::collections::VecDeque;
 use std::time::Duration;
+
+/// Gives back a queue's room once it holds a quarter of it or less: a bulk load fills the
+/// replicas' queues for the length of the lag window, and a `VecDeque` keeps its high-water
+/// capacity, which would otherwise stay with the table for good (about 200 bytes per item
+/// loaded). Halving at a quarter keeps the cost amortised O(1) per entry.
+pub(crate) fn give_back<T>(q: &mut VecDeque<T>) {
+    const KEEP: usize = 64;
+    if q.capacity() > KEEP && q.len() <= q.capacity() / 4 {
+        q.shrink_to((q.len() * 2).max(KEEP));
+    }
+}
 
 /// How eventually consistent reads behave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

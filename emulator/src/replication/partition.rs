@@ -56,11 +56,13 @@ impl ReplicaQueue {
             self.applied = *lsn;
             self.pending.pop_front();
         }
+        super::give_back(&mut self.pending);
     }
 
     /// Applies everything up to `lsn` now.
     pub fn settle(&mut self, lsn: u64) {
         self.pending.clear();
+        super::give_back(&mut self.pending);
         self.applied = self.applied.max(lsn);
     }
 
@@ -110,10 +112,12 @@ impl CommitLog {
             self.base = *lsn;
             self.commits.pop_front();
         }
+        super::give_back(&mut self.commits);
     }
 
     pub fn settle(&mut self, lsn: u64) {
         self.commits.clear();
+        super::give_back(&mut self.commits);
         self.base = self.base.max(lsn);
     }
 

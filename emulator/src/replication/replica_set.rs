@@ -36,7 +36,14 @@ pub struct ReplicaSet {
     rng: Mutex<ChaCha8Rng>,
     /// Scripted staleness: key → eventual reads still to serve stale.
     scripted: Mutex<HashMap<StoredKey, u32>>,
+    /// When versions were last collected (by a write, or by a read through [`Self::wants_collect`]).
+    collected_at: Duration,
 }
+
+/// How often reads alone make a table drop the versions no replica can see any more. Writes
+/// collect as they go; without this, the last lag window of a bulk load (a second of writes
+/// at the default lag) would keep its old versions until the next write, however long after.
+const COLLECT_EVERY: Duration = Duration::from_millis(100);
 
 /// Where a read is served from.
 #[derive(Debug, Clone)]
@@ -110,7 +117,21 @@ impl ReplicaSet {
             config,
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
             scripted: Mutex::new(HashMap::new()),
+            collected_at: now,
         }
+    }
+
+    /// Whether old versions may be collectable at `now` and the last collection is
+    /// [`COLLECT_EVERY`] old (cheap, under the read lock). Collecting changes no answer: it
+    /// drops only versions no reader can be shown.
+    pub fn wants_collect(&self, now: Duration) -> bool {
+        !self.versions.is_empty() && now.saturating_sub(self.collected_at) >= COLLECT_EVERY
+    }
+
+    /// Drops the versions no reader can see at `now`.
+    pub fn collect_now(&mut self, now: Duration) {
+        let settings = self.config.settings();
+        self.collect(now, &settings);
     }
 
     /// The partition holding `token` (for its buckets).
@@ -208,6 +229,7 @@ impl ReplicaSet {
 
     /// Drops versions and queue entries no reader can see any more.
     fn collect(&mut self, now: Duration, settings: &Settings) {
+        self.collected_at = now;
         let table_cutoff = now.checked_sub(settings.table_lag.window());
         let gsi_cutoff = now.checked_sub(settings.gsi_lag.window());
         let mut frontier = self.lsn;
@@ -688,7 +710,7 @@ mod tests {
     #[test]
     fn merging_sorted_keys_keeps_the_order_and_each_key_once() {
         let keys: Vec<StoredKey> = (0..40)
-            .map(|i| StoredKey::new(KeyValue::S(format!("k{i}")), None))
+            .map(|i| StoredKey::new(KeyValue::S(format!("k{i}").into()), None))
             .collect();
         let mut sorted = keys.clone();
         sorted.sort();

@@ -119,6 +119,7 @@ impl VersionChains {
                 self.drop_or_hold(lsn, key, &keep);
             }
         }
+        super::give_back(&mut self.log);
     }
 
     /// Drops the version `lsn` of `key`, unless it is the key's only one and `keep` wants it.
@@ -146,7 +147,8 @@ impl VersionChains {
     pub fn clear(&mut self) {
         self.chains.clear();
         self.log.clear();
-        self.held.clear();
+        super::give_back(&mut self.log);
+        self.held = Vec::new();
         self.bytes = 0;
     }
 

@@ -339,17 +339,17 @@ pub(crate) mod fixtures {
         ttl: Option<u64>,
     ) -> (StoredKey, Item) {
         let mut i = Item::new();
-        i.insert("pk".into(), AttributeValue::S(pk.into()));
+        i.insert("pk", AttributeValue::S(pk.into()));
         i.insert(
-            "sk".into(),
+            "sk",
             AttributeValue::N(Number::parse(&sk.to_string()).expect("a number")),
         );
         for (k, v) in extra {
-            i.insert((*k).into(), AttributeValue::S((*v).into()));
+            i.insert(*k, AttributeValue::S((*v).into()));
         }
         if let Some(e) = ttl {
             i.insert(
-                "ttl".into(),
+                "ttl",
                 AttributeValue::N(Number::parse(&e.to_string()).expect("a number")),
             );
         }

@@ -42,7 +42,7 @@ pub const MAX_KEY_ATTRIBUTES: usize = 4;
 pub enum KeyValue {
     B(Vec<u8>),
     N(Number),
-    S(String),
+    S(crate::value::Text),
     /// The values of a composite key's attributes, in schema order (compared left to right,
     /// a prefix before its extensions).
     Tuple(Vec<KeyValue>),

@@ -401,7 +401,7 @@ mod tests {
                 Ok(n) => AttributeValue::N(n),
                 Err(_) => AttributeValue::S(ttl.into()),
             };
-            i.insert("ttl".into(), v);
+            i.insert("ttl", v);
             s.put(&def, k, i);
         }
         assert!(!s.has_expired(99));

@@ -11,11 +11,12 @@ use std::sync::Arc;
 /// A shared handle on one table.
 pub type TableRef = Arc<RwLock<Table>>;
 
-/// Deletes the items whose TTL has passed before a read, taking the write lock only when there
-/// are some: reads then never see an expired item, and never block each other otherwise.
+/// Deletes the items whose TTL has passed before a read (and drops old versions no replica
+/// shows any more), taking the write lock only when there is something to do: reads then never
+/// see an expired item, and never block each other otherwise.
 pub fn expire_before_read(table: &TableRef, now: std::time::Duration) {
-    if table.read().has_expired_items(now) {
-        table.write().expire(now);
+    if table.read().needs_upkeep(now) {
+        table.write().upkeep(now);
     }
 }
 

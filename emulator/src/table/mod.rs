@@ -411,9 +411,18 @@ impl Table {
         Some(old)
     }
 
-    /// Whether some item's TTL has passed at `now` (cheap).
-    pub fn has_expired_items(&self, now: Duration) -> bool {
-        self.store.has_expired(now.as_secs())
+    /// Whether some item's TTL has passed at `now`, or old versions may be collectable (cheap).
+    pub fn needs_upkeep(&self, now: Duration) -> bool {
+        self.store.has_expired(now.as_secs()) || self.replicas.wants_collect(now)
+    }
+
+    /// What a read finds to do before it reads: TTL deletions due, and versions no replica can
+    /// show any more.
+    pub fn upkeep(&mut self, now: Duration) {
+        self.expire(now);
+        if self.replicas.wants_collect(now) {
+            self.replicas.collect_now(now);
+        }
     }
 
     /// Deletes every item whose TTL time has passed at `now`, as DynamoDB's background TTL

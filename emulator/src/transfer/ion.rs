@@ -545,7 +545,7 @@ fn to_attribute(annotations: &[String], v: Ion) -> Result<AttributeValue, String
         Ion::Null => AttributeValue::Null,
         Ion::Bool(b) => AttributeValue::Bool(b),
         Ion::Number(n) => AttributeValue::N(number(&n)?),
-        Ion::String(s) => AttributeValue::S(s),
+        Ion::String(s) => AttributeValue::S(s.into()),
         Ion::Symbol(s) => return Err(format!("the symbol {s} has no DynamoDB type")),
         Ion::Blob(b) => AttributeValue::B(b),
         Ion::List(l) => AttributeValue::L(

@@ -428,7 +428,7 @@ pub fn csv_records(
                         }
                     }
                 }
-                _ => AttributeValue::S(field),
+                _ => AttributeValue::S(field.into()),
             };
             item.insert(name.clone(), v);
         }

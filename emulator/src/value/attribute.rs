@@ -18,13 +18,17 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub use super::item::Item;
+pub use super::item::{Item, Name};
+
+/// A string value: up to 24 bytes inline, with no allocation of its own (most string
+/// attributes and keys are short).
+pub type Text = compact_str::CompactString;
 
 /// A DynamoDB attribute value.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum AttributeValue {
     /// A string.
-    S(String),
+    S(Text),
     /// A number (up to 38 significant digits).
     N(Number),
     /// A binary value (raw bytes; base64 on the wire).
@@ -240,7 +244,7 @@ impl Serialize for B64Seq<'_> {
 /// [`WireValue::validate`] turns it into an [`AttributeValue`] or a `ValidationException`.
 #[derive(Debug, Clone, Default)]
 pub struct WireValue {
-    s: Option<String>,
+    s: Option<Text>,
     n: Option<String>,
     b: Option<Vec<u8>>,
     bool_: Option<bool>,
@@ -249,7 +253,7 @@ pub struct WireValue {
     ns: Option<Vec<String>>,
     bs: Option<Vec<Vec<u8>>>,
     l: Option<Vec<WireValue>>,
-    m: Option<BTreeMap<String, WireValue>>,
+    m: Option<BTreeMap<Name, WireValue>>,
 }
 
 impl WireValue {
@@ -335,7 +339,7 @@ impl WireValue {
 }
 
 /// Validates every value of a wire map (an item, a key, ExpressionAttributeValues).
-pub fn validate_map(m: BTreeMap<String, WireValue>) -> Result<Item> {
+pub fn validate_map<K: Into<Name>>(m: BTreeMap<K, WireValue>) -> Result<Item> {
     m.into_iter().map(|(k, v)| Ok((k, v.validate()?))).collect()
 }
 

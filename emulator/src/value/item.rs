@@ -12,11 +12,15 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// An attribute name: up to 24 bytes are kept inline, with no allocation of their own (most
+/// names are short, and every item repeats them).
+pub type Name = compact_str::CompactString;
+
 /// An item: attribute names to values, ordered by name.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Item {
     /// Sorted by name, names unique.
-    entries: Vec<(String, AttributeValue)>,
+    entries: Vec<(Name, AttributeValue)>,
 }
 
 impl Item {
@@ -55,7 +59,12 @@ impl Item {
     }
 
     /// Sets `name`, returning the value it replaces.
-    pub fn insert(&mut self, name: String, value: AttributeValue) -> Option<AttributeValue> {
+    pub fn insert(
+        &mut self,
+        name: impl Into<Name>,
+        value: AttributeValue,
+    ) -> Option<AttributeValue> {
+        let name = name.into();
         match self.find(&name) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
@@ -73,20 +82,19 @@ impl Item {
     /// The attributes, in name order.
     pub fn iter(
         &self,
-    ) -> impl DoubleEndedIterator<Item = (&String, &AttributeValue)> + ExactSizeIterator + Clone
-    {
+    ) -> impl DoubleEndedIterator<Item = (&Name, &AttributeValue)> + ExactSizeIterator + Clone {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
     /// The attributes, in name order, to change their values.
     pub fn iter_mut(
         &mut self,
-    ) -> impl DoubleEndedIterator<Item = (&String, &mut AttributeValue)> + ExactSizeIterator {
+    ) -> impl DoubleEndedIterator<Item = (&Name, &mut AttributeValue)> + ExactSizeIterator {
         self.entries.iter_mut().map(|(k, v)| (&*k, v))
     }
 
     /// The attribute names, in order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator + Clone {
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Name> + ExactSizeIterator + Clone {
         self.entries.iter().map(|(k, _)| k)
     }
 
@@ -105,15 +113,15 @@ impl Item {
     }
 
     /// Keeps the attributes `keep` accepts.
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut AttributeValue) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&Name, &mut AttributeValue) -> bool) {
         self.entries.retain_mut(|(k, v)| keep(k, v));
     }
 
     /// From entries in any order; a later entry for a name replaces an earlier one.
-    fn from_entries(mut entries: Vec<(String, AttributeValue)>) -> Item {
+    fn from_entries(mut entries: Vec<(Name, AttributeValue)>) -> Item {
         // A stable sort keeps equal names in input order; keep the last of each run.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, AttributeValue)> = Vec::with_capacity(entries.len());
+        let mut out: Vec<(Name, AttributeValue)> = Vec::with_capacity(entries.len());
         for e in entries {
             match out.last_mut() {
                 Some(last) if last.0 == e.0 => *last = e,
@@ -177,20 +185,20 @@ impl std::ops::Index<&str> for Item {
     }
 }
 
-impl FromIterator<(String, AttributeValue)> for Item {
-    fn from_iter<I: IntoIterator<Item = (String, AttributeValue)>>(iter: I) -> Item {
-        Item::from_entries(iter.into_iter().collect())
+impl<K: Into<Name>> FromIterator<(K, AttributeValue)> for Item {
+    fn from_iter<I: IntoIterator<Item = (K, AttributeValue)>>(iter: I) -> Item {
+        Item::from_entries(iter.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 
-impl<const N: usize> From<[(String, AttributeValue); N]> for Item {
-    fn from(entries: [(String, AttributeValue); N]) -> Item {
-        Item::from_entries(entries.into())
+impl<K: Into<Name>, const N: usize> From<[(K, AttributeValue); N]> for Item {
+    fn from(entries: [(K, AttributeValue); N]) -> Item {
+        Item::from_entries(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 
-impl Extend<(String, AttributeValue)> for Item {
-    fn extend<I: IntoIterator<Item = (String, AttributeValue)>>(&mut self, iter: I) {
+impl<K: Into<Name>> Extend<(K, AttributeValue)> for Item {
+    fn extend<I: IntoIterator<Item = (K, AttributeValue)>>(&mut self, iter: I) {
         for (k, v) in iter {
             self.insert(k, v);
         }
@@ -198,18 +206,18 @@ impl Extend<(String, AttributeValue)> for Item {
 }
 
 impl IntoIterator for Item {
-    type Item = (String, AttributeValue);
-    type IntoIter = std::vec::IntoIter<(String, AttributeValue)>;
+    type Item = (Name, AttributeValue);
+    type IntoIter = std::vec::IntoIter<(Name, AttributeValue)>;
     fn into_iter(self) -> Self::IntoIter {
         self.entries.into_iter()
     }
 }
 
 impl<'a> IntoIterator for &'a Item {
-    type Item = (&'a String, &'a AttributeValue);
+    type Item = (&'a Name, &'a AttributeValue);
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, AttributeValue)>,
-        fn(&'a (String, AttributeValue)) -> (&'a String, &'a AttributeValue),
+        std::slice::Iter<'a, (Name, AttributeValue)>,
+        fn(&'a (Name, AttributeValue)) -> (&'a Name, &'a AttributeValue),
     >;
     fn into_iter(self) -> Self::IntoIter {
         self.entries.iter().map(|(k, v)| (k, v))
@@ -220,7 +228,7 @@ impl Serialize for Item {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.len()))?;
         for (k, v) in self.iter() {
-            m.serialize_entry(k, v)?;
+            m.serialize_entry(k.as_str(), v)?;
         }
         m.end()
     }
@@ -236,7 +244,7 @@ impl<'de> Deserialize<'de> for Item {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Item, A::Error> {
                 let mut entries = Vec::with_capacity(a.size_hint().unwrap_or(0).min(64));
-                while let Some((k, v)) = a.next_entry::<String, AttributeValue>()? {
+                while let Some((k, v)) = a.next_entry::<Name, AttributeValue>()? {
                     entries.push((k, v));
                 }
                 Ok(Item::from_entries(entries))
@@ -265,8 +273,8 @@ mod tests {
         .collect();
         assert_eq!(i.keys().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(i.get("b"), Some(&s("3")), "the last entry for a name wins");
-        assert_eq!(i.insert("c".into(), s("4")), None);
-        assert_eq!(i.insert("a".into(), s("5")), Some(s("1")));
+        assert_eq!(i.insert("c", s("4")), None);
+        assert_eq!(i.insert("a", s("5")), Some(s("1")));
         assert_eq!(i.remove("b"), Some(s("3")));
         assert_eq!(i.iter().map(|(k, _)| k.as_str()).collect::<String>(), "ac");
         assert!(i.contains_key("c") && !i.contains_key("b"));

@@ -5,7 +5,7 @@ mod item;
 mod number;
 mod size;
 
-pub use attribute::{AttributeValue, ScalarType};
-pub use item::{check_item_shape, Item};
+pub use attribute::{AttributeValue, ScalarType, Text};
+pub use item::{check_item_shape, Item, Name};
 pub use number::Number;
 pub use size::{attribute_size, item_size, page_size, MAX_ITEM_SIZE};

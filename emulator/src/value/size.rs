@@ -108,18 +108,18 @@ mod tests {
     #[test]
     fn documented_examples() {
         let mut item = Item::new();
-        item.insert("id".into(), AttributeValue::S("abc".into()));
+        item.insert("id", AttributeValue::S("abc".into()));
         assert_eq!(item_size(&item), 5);
-        item.insert("ok".into(), AttributeValue::Bool(true));
+        item.insert("ok", AttributeValue::Bool(true));
         assert_eq!(item_size(&item), 8);
-        item.insert("n".into(), AttributeValue::N(Number::parse("123").unwrap()));
+        item.insert("n", AttributeValue::N(Number::parse("123").unwrap()));
         assert_eq!(item_size(&item), 8 + 1 + 4);
         let mut m = Item::new();
-        m.insert("k".into(), AttributeValue::S("v".into()));
-        item.insert("m".into(), AttributeValue::M(m));
+        m.insert("k", AttributeValue::S("v".into()));
+        item.insert("m", AttributeValue::M(m));
         // "m" + 3 overhead + (1 + "k" + "v")
         assert_eq!(item_size(&item), 13 + 1 + 3 + 3);
-        item.insert("l".into(), AttributeValue::L(vec![AttributeValue::Null]));
+        item.insert("l", AttributeValue::L(vec![AttributeValue::Null]));
         assert_eq!(item_size(&item), 20 + 1 + 3 + 2);
     }
 }

@@ -190,7 +190,7 @@ fn check(seed: u64, ops: &[Op]) -> Result<(), TestCaseError> {
     let mut typed: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
     for r in polled {
         let text = |v: Option<&AttributeValue>| match v {
-            Some(AttributeValue::S(s)) => Some(s.clone()),
+            Some(AttributeValue::S(s)) => Some(s.to_string()),
             _ => None,
         };
         let event = match r.event {
