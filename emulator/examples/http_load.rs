@@ -4,7 +4,9 @@
 //! `cargo run --release -p dynamodb-emulator --example http_load -- [--endpoint URL] [--requests N]`
 //! Without `--endpoint` an emulator is started in-process on a free port. `--connections N`
 //! spreads the requests over N keep-alive connections (one client thread each). `--floor` also
-//! measures a bare TCP echo round trip, the transport floor of the machine.
+//! measures a bare TCP echo round trip, the transport floor of the machine. `--bulk N` only
+//! loads N small items with BatchWriteItem and leaves them there (`scripts/bench-peers.sh`
+//! reads the server's RSS around it).
 
 use dynamodb_emulator::Emulator;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -96,6 +98,8 @@ async fn main() {
         }
     };
     let label = arg("--label").unwrap_or_else(|| endpoint.clone());
+    // `--bulk N`: only load N items with BatchWriteItem and keep them (for the server's RSS).
+    let bulk: Option<usize> = arg("--bulk").and_then(|s| s.parse().ok());
     let table = format!("load{}", std::process::id());
     let result = tokio::task::spawn_blocking(move || {
         let mut c = Conn::open(&endpoint);
@@ -111,6 +115,9 @@ async fn main() {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        if let Some(items) = bulk {
+            return bulk_load(&endpoint, connections, &table, items);
         }
         let put = format!(r#"{{"TableName":"{table}","Item":{{"pk":{{"S":"user#1"}},"sk":{{"N":"0"}},"name":{{"S":"Chuck Norris"}},"n":{{"N":"42"}},"tags":{{"SS":["a","b"]}}}}}}"#);
         let (st, body) = c.call("PutItem", &put);
@@ -132,10 +139,74 @@ async fn main() {
     })
     .await
     .unwrap();
+    if bulk.is_some() {
+        println!(
+            "{label}: BatchWriteItem loaded {:.0} items/s ({connections} keep-alive connection(s))",
+            result.0
+        );
+        println!("BULK {label} {connections} {:.0}", result.0);
+        return;
+    }
     println!(
         "{label}: GetItem {:.0}/s, PutItem {:.0}/s, Query of 100 items {:.0}/s ({connections} keep-alive connection(s))",
         result.0, result.1, result.2
     );
+    println!(
+        "RESULT {label} {connections} {:.0} {:.0} {:.0}",
+        result.0, result.1, result.2
+    );
+}
+
+/// A small item like `item_memory`'s (about 64 bytes by DynamoDB's rules), as a PutRequest.
+fn bulk_item(i: usize) -> String {
+    format!(
+        r#"{{"PutRequest":{{"Item":{{"pk":{{"S":"user#{i:08}"}},"sk":{{"N":"0"}},"name":{{"S":"name {i:06}"}},"email":{{"S":"u{i:07}@ex.com"}},"n":{{"N":"{}"}},"ok":{{"BOOL":true}}}}}}}}"#,
+        i % 100_000
+    )
+}
+
+/// Loads `items` items with BatchWriteItem (25 a request) over `connections` connections,
+/// resending unprocessed items; then, past the replicas' lag window, reads one back (the
+/// emulator drops old versions on reads). Returns items per second of the load.
+fn bulk_load(endpoint: &str, connections: usize, table: &str, items: usize) -> (f64, f64, f64) {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for c in 0..connections {
+            s.spawn(move || {
+                let mut conn = Conn::open(endpoint);
+                let mine: Vec<usize> = (c..items).step_by(connections).collect();
+                for chunk in mine.chunks(25) {
+                    let mut body = format!(
+                        r#"{{"RequestItems":{{"{table}":[{}]}}}}"#,
+                        chunk
+                            .iter()
+                            .map(|i| bulk_item(*i))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    );
+                    loop {
+                        let (st, answer) = conn.call("BatchWriteItem", &body);
+                        assert_eq!(st, 200, "{}", String::from_utf8_lossy(&answer));
+                        let v: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+                        match v["UnprocessedItems"].as_object() {
+                            Some(u) if !u.is_empty() => {
+                                body = serde_json::json!({ "RequestItems": u }).to_string()
+                            }
+                            _ => break,
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let rate = items as f64 / start.elapsed().as_secs_f64();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let mut c = Conn::open(endpoint);
+    let get = format!(
+        r#"{{"TableName":"{table}","Key":{{"pk":{{"S":"user#00000000"}},"sk":{{"N":"0"}}}}}}"#
+    );
+    assert_eq!(c.call("GetItem", &get).0, 200);
+    (rate, 0.0, 0.0)
 }
 
 /// Requests per second for `requests` calls spread over `connections` connections.
