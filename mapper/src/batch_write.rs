@@ -45,6 +45,7 @@ pub(crate) async fn write<M: Model>(
     requests: Vec<(Item, WriteRequest)>,
 ) -> Result<()> {
     let sleep = mapper.client.config().sleep_impl();
+    let table = mapper.resolve(M::TABLE);
     for chunk in dedupe(requests).chunks(BATCH_WRITE_MAX) {
         let mut pending = chunk.to_vec();
         let mut attempt = 0;
@@ -52,7 +53,7 @@ pub(crate) async fn write<M: Model>(
             let out = mapper
                 .client
                 .batch_write_item()
-                .request_items(M::TABLE, pending)
+                .request_items(&table, pending)
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
@@ -60,13 +61,13 @@ pub(crate) async fn write<M: Model>(
             mapper.ledger.add(Consumed::write(out.consumed_capacity()));
             pending = out
                 .unprocessed_items
-                .and_then(|mut u| u.remove(M::TABLE))
+                .and_then(|mut u| u.remove(&table))
                 .unwrap_or_default();
             if !pending.is_empty() {
                 attempt += 1;
                 if attempt >= ATTEMPTS {
                     return Err(Error::Unprocessed {
-                        table: M::TABLE.into(),
+                        table: table.clone(),
                         remaining: pending.len(),
                     });
                 }

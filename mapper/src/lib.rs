@@ -55,6 +55,7 @@ mod datetime;
 mod error;
 mod expr;
 mod model;
+mod names;
 mod read;
 mod statement;
 mod stream;
@@ -77,6 +78,7 @@ pub use model::{
     IndexSpec, Item, Key, KeyAttribute, Model, Projection, ScalarType, COUNTER_ATTRIBUTE,
     SCHEMA_VERSION_ATTRIBUTE,
 };
+pub use names::TableNames;
 pub use read::{BatchGet, Get, Query, Scan, BATCH_GET_MAX};
 pub use serde_dynamo::{binary_set, number_set, string_set};
 pub use statement::Statement;
@@ -97,6 +99,7 @@ use serde::Serialize;
 pub struct Mapper {
     client: Client,
     ledger: Ledger,
+    names: TableNames,
 }
 
 impl Mapper {
@@ -105,7 +108,27 @@ impl Mapper {
         Mapper {
             client,
             ledger: Ledger::default(),
+            names: TableNames::default(),
         }
+    }
+
+    /// The same mapper sending every request to tables named by `names` (a prefix per test
+    /// run, say, so that runs sharing an AWS account never meet). Clones share the capacity
+    /// total.
+    pub fn with_table_names(mut self, names: TableNames) -> Mapper {
+        self.names = names;
+        self
+    }
+
+    /// The name a declared table name is sent as ([`TableNames`]).
+    pub fn resolve(&self, declared: &str) -> String {
+        self.names.resolve(declared)
+    }
+
+    /// The name the model's table is sent as: for PartiQL statements, which name it in their
+    /// text (`format!("SELECT * FROM \"{}\"", mapper.table_name::<User>())`).
+    pub fn table_name<M: Model>(&self) -> String {
+        self.resolve(M::TABLE)
     }
 
     /// A mapper on a local endpoint (the emulator, DynamoDB Local): region us-east-1 and fixed

@@ -145,7 +145,7 @@ impl<'a, M: Model> Get<'a, M> {
             .mapper
             .client
             .get_item()
-            .table_name(M::TABLE)
+            .table_name(self.mapper.resolve(M::TABLE))
             .set_key(Some(self.key.item::<M>()?))
             .consistent_read(self.consistent)
             .set_projection_expression(projection)
@@ -309,7 +309,7 @@ impl<'a, M: Model, R: Serialize> Query<'a, M, R> {
             .mapper
             .client
             .query()
-            .table_name(M::TABLE)
+            .table_name(self.mapper.resolve(M::TABLE))
             .set_index_name(self.index.clone())
             .key_condition_expression(condition)
             .set_filter_expression(filter)
@@ -400,7 +400,7 @@ impl<'a, M: Model> Scan<'a, M> {
             .mapper
             .client
             .scan()
-            .table_name(M::TABLE)
+            .table_name(self.mapper.resolve(M::TABLE))
             .set_index_name(self.index.clone())
             .set_filter_expression(filter)
             .set_projection_expression(projection)
@@ -530,7 +530,7 @@ impl<'a, M: Model> BatchGet<'a, M> {
         let more = !chunks.is_empty();
         let source = BatchSource {
             mapper: self.mapper.clone(),
-            table: M::TABLE,
+            table: self.mapper.resolve(M::TABLE),
             chunks,
             consistent: self.consistent,
             projection,
@@ -553,7 +553,8 @@ impl<'a, M: Model> BatchGet<'a, M> {
 
 struct BatchSource {
     mapper: Mapper,
-    table: &'static str,
+    /// The table's name as sent (the mapper's [`crate::TableNames`] applied).
+    table: String,
     chunks: VecDeque<Vec<Item>>,
     consistent: bool,
     projection: Option<String>,
@@ -566,7 +567,7 @@ impl Source for BatchSource {
         let more = !self.chunks.is_empty();
         let client = self.mapper.client.clone();
         let sleep = client.config().sleep_impl();
-        let (table, consistent) = (self.table, self.consistent);
+        let (table, consistent) = (self.table.clone(), self.consistent);
         let (projection, names) = (self.projection.clone(), self.names.clone());
         Box::pin(async move {
             let mut items = Vec::new();
@@ -583,25 +584,25 @@ impl Source for BatchSource {
                     .map_err(|e| Error::Expression(e.to_string()))?;
                 let out = client
                     .batch_get_item()
-                    .request_items(table, request)
+                    .request_items(&table, request)
                     .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await
                     .map_err(service)?;
                 consumed += Consumed::read(out.consumed_capacity());
                 if let Some(mut r) = out.responses {
-                    items.extend(r.remove(table).unwrap_or_default());
+                    items.extend(r.remove(&table).unwrap_or_default());
                 }
                 keys = out
                     .unprocessed_keys
-                    .and_then(|mut u| u.remove(table))
+                    .and_then(|mut u| u.remove(&table))
                     .map(|k| k.keys)
                     .unwrap_or_default();
                 if !keys.is_empty() {
                     attempt += 1;
                     if attempt >= BATCH_ATTEMPTS {
                         return Err(Error::Unprocessed {
-                            table: table.into(),
+                            table: table.clone(),
                             remaining: keys.len(),
                         });
                     }

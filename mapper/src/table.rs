@@ -155,7 +155,7 @@ impl<'a, M: Model> CreateTable<'a, M> {
         self.mapper
             .client
             .create_table()
-            .table_name(M::TABLE)
+            .table_name(self.mapper.resolve(M::TABLE))
             .set_key_schema(Some(schema))
             .set_attribute_definitions(Some(definitions))
             .billing_mode(match self.billing {
@@ -190,7 +190,7 @@ impl Mapper {
             let out = self
                 .client
                 .describe_table()
-                .table_name(M::TABLE)
+                .table_name(self.resolve(M::TABLE))
                 .send()
                 .await
                 .map_err(service)?;
@@ -217,7 +217,7 @@ impl Mapper {
     pub async fn delete_table<M: Model>(&self) -> Result<()> {
         self.client
             .delete_table()
-            .table_name(M::TABLE)
+            .table_name(self.resolve(M::TABLE))
             .send()
             .await
             .map_err(service)?;

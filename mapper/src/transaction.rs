@@ -130,7 +130,7 @@ impl<'a> Transaction<'a> {
         let items = self
             .writes
             .into_iter()
-            .map(Write::transact)
+            .map(|w| w.transact(self.mapper))
             .collect::<Result<Vec<_>>>()?;
         let out = self
             .mapper
@@ -205,7 +205,7 @@ impl<'a> TransactGet<'a> {
     pub fn get<M: Model>(mut self, key: Key) -> Self {
         let get = key.item::<M>().and_then(|k| {
             TxGet::builder()
-                .table_name(M::TABLE)
+                .table_name(self.mapper.resolve(M::TABLE))
                 .set_key(Some(k))
                 .build()
                 .map_err(|e| Error::Expression(e.to_string()))

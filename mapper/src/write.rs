@@ -323,7 +323,7 @@ impl Write {
                 let out = mapper
                     .client
                     .put_item()
-                    .table_name(table)
+                    .table_name(mapper.resolve(table))
                     .set_item(Some(item))
                     .set_condition_expression(self.condition)
                     .set_expression_attribute_names(names)
@@ -346,7 +346,7 @@ impl Write {
                 let out = mapper
                     .client
                     .update_item()
-                    .table_name(table)
+                    .table_name(mapper.resolve(table))
                     .set_key(Some(k))
                     .update_expression(expression)
                     .set_condition_expression(self.condition)
@@ -363,7 +363,7 @@ impl Write {
                 let out = mapper
                     .client
                     .delete_item()
-                    .table_name(table)
+                    .table_name(mapper.resolve(table))
                     .set_key(Some(k))
                     .set_condition_expression(self.condition)
                     .set_expression_attribute_names(names)
@@ -385,14 +385,15 @@ impl Write {
     }
 
     /// The write as one action of TransactWriteItems.
-    pub(crate) fn transact(self) -> Result<TransactWriteItem> {
+    pub(crate) fn transact(self, mapper: &Mapper) -> Result<TransactWriteItem> {
+        let table = mapper.resolve(self.table);
         let names = self.placeholders.names();
         let values = self.placeholders.values();
         let bad = |e: aws_sdk_dynamodb::error::BuildError| Error::Expression(e.to_string());
         let item = match self.kind {
             Kind::Put(item) => TransactWriteItem::builder().put(
                 Put::builder()
-                    .table_name(self.table)
+                    .table_name(&table)
                     .set_item(Some(item))
                     .set_condition_expression(self.condition)
                     .set_expression_attribute_names(names)
@@ -402,7 +403,7 @@ impl Write {
             ),
             Kind::Update(key, expression) => TransactWriteItem::builder().update(
                 TxUpdate::builder()
-                    .table_name(self.table)
+                    .table_name(&table)
                     .set_key(Some(key))
                     .update_expression(expression)
                     .set_condition_expression(self.condition)
@@ -413,7 +414,7 @@ impl Write {
             ),
             Kind::Delete(key) => TransactWriteItem::builder().delete(
                 TxDelete::builder()
-                    .table_name(self.table)
+                    .table_name(&table)
                     .set_key(Some(key))
                     .set_condition_expression(self.condition)
                     .set_expression_attribute_names(names)
@@ -423,7 +424,7 @@ impl Write {
             ),
             Kind::Check(key) => TransactWriteItem::builder().condition_check(
                 ConditionCheck::builder()
-                    .table_name(self.table)
+                    .table_name(&table)
                     .set_key(Some(key))
                     .set_condition_expression(self.condition)
                     .set_expression_attribute_names(names)
@@ -562,7 +563,7 @@ pub(crate) async fn insert_auto_increment<M: Model + Sync>(
     let out = mapper
         .client
         .update_item()
-        .table_name(M::TABLE)
+        .table_name(mapper.resolve(M::TABLE))
         .key(
             M::HASH_KEY,
             AttributeValue::N(crate::model::COUNTER_KEY.to_string()),

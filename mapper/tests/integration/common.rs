@@ -25,7 +25,7 @@ pub async fn drop_table<M: Model>(m: &Mapper) {
         let gone = m
             .client()
             .describe_table()
-            .table_name(M::TABLE)
+            .table_name(m.table_name::<M>())
             .send()
             .await
             .is_err();
@@ -904,7 +904,7 @@ pub async fn migrations(m: Mapper) {
     fresh::<Person>(&m).await;
     m.client()
         .put_item()
-        .table_name("mapper_people")
+        .table_name(m.table_name::<Person>())
         .item("id", AttributeValue::S("p1".into()))
         .item("fullname", AttributeValue::S("Grace Hopper".into()))
         .send()
@@ -912,7 +912,7 @@ pub async fn migrations(m: Mapper) {
         .unwrap();
     m.client()
         .put_item()
-        .table_name("mapper_people")
+        .table_name(m.table_name::<Person>())
         .item("id", AttributeValue::S("p2".into()))
         .item("first", AttributeValue::S("Ada".into()))
         .item("last", AttributeValue::S("Lovelace".into()))
@@ -943,7 +943,7 @@ pub async fn migrations(m: Mapper) {
     // A broken old item is a typed migration error.
     m.client()
         .put_item()
-        .table_name("mapper_people")
+        .table_name(m.table_name::<Person>())
         .item("id", AttributeValue::S("p3".into()))
         .send()
         .await
@@ -1057,7 +1057,7 @@ pub async fn table_management(m: Mapper) {
     let t = m
         .client()
         .describe_table()
-        .table_name(Thing::TABLE)
+        .table_name(m.table_name::<Thing>())
         .send()
         .await
         .unwrap()
@@ -1100,10 +1100,13 @@ pub async fn table_management(m: Mapper) {
 /// fields do, pages follow NextToken, and DynamoDB's errors keep their codes.
 pub async fn statements(m: Mapper) {
     fresh::<Post>(&m).await;
+    // Statements name their table in their text: the mapper's name for it, prefix and all.
+    let posts_table = format!("\"{}\"", m.table_name::<Post>());
+    let sql = |text: &str| text.replace("\"mapper_posts\"", &posts_table);
     for revision in 1..=5u32 {
-        m.statement::<Post>(
+        m.statement::<Post>(sql(
             "INSERT INTO \"mapper_posts\" VALUE {'id': ?, 'revision': ?, 'body': ?}",
-        )
+        ))
         .param("intro")
         .param(revision)
         .param(format!("v{revision}"))
@@ -1112,7 +1115,9 @@ pub async fn statements(m: Mapper) {
         .unwrap();
     }
     let posts = m
-        .statement::<Post>("SELECT * FROM \"mapper_posts\" WHERE id = ? AND revision >= ?")
+        .statement::<Post>(sql(
+            "SELECT * FROM \"mapper_posts\" WHERE id = ? AND revision >= ?",
+        ))
         .param("intro")
         .param(2u32)
         .consistent(true)
@@ -1125,21 +1130,25 @@ pub async fn statements(m: Mapper) {
         [2, 3, 4, 5]
     );
     let updated = m
-        .statement::<Post>("UPDATE \"mapper_posts\" SET body = ? WHERE id = 'intro' AND revision = 1 RETURNING ALL NEW *")
+        .statement::<Post>(sql("UPDATE \"mapper_posts\" SET body = ? WHERE id = 'intro' AND revision = 1 RETURNING ALL NEW *"))
         .param("edited")
         .collect()
         .await
         .unwrap();
     assert_eq!(updated[0].body, "edited");
     let first = m
-        .statement::<Post>("SELECT * FROM \"mapper_posts\" WHERE id = 'intro' AND revision = 1")
+        .statement::<Post>(sql(
+            "SELECT * FROM \"mapper_posts\" WHERE id = 'intro' AND revision = 1",
+        ))
         .consistent(true)
         .first()
         .await
         .unwrap();
     assert_eq!(first.map(|p| p.body).as_deref(), Some("edited"));
     let err = m
-        .statement::<Post>("INSERT INTO \"mapper_posts\" VALUE {'id': 'intro', 'revision': 1}")
+        .statement::<Post>(sql(
+            "INSERT INTO \"mapper_posts\" VALUE {'id': 'intro', 'revision': 1}",
+        ))
         .execute()
         .await
         .unwrap_err();
@@ -1149,7 +1158,7 @@ pub async fn statements(m: Mapper) {
         "{err:?}"
     );
     let gone = m
-        .statement::<Post>("SELECT * FROM \"mapper_posts\" WHERE id = 'nobody'")
+        .statement::<Post>(sql("SELECT * FROM \"mapper_posts\" WHERE id = 'nobody'"))
         .first()
         .await
         .unwrap();

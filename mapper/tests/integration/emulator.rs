@@ -320,3 +320,48 @@ async fn the_mapper_recovers_from_injected_faults() {
         other => panic!("expected a cancellation, got {other}"),
     }
 }
+
+/// Two runs of every scenario at once on one endpoint, each under its own table prefix, as two
+/// CI jobs sharing an AWS account would: neither sees the other's tables, and no request goes
+/// to a table by its declared name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_at_once_under_their_own_table_prefixes() {
+    use dynamodb_mapper::TableNames;
+    let (_e, m) = mapper_on(strong()).await;
+    let run = |prefix: &'static str| {
+        // Its own mapper (and capacity total), as another process would have.
+        let m = Mapper::new(m.client().clone()).with_table_names(TableNames::prefix(prefix));
+        async move {
+            macro_rules! run {
+                ($($name:ident),*) => {$(
+                    common::$name(m.clone()).await;
+                )*};
+            }
+            scenarios!(run);
+        }
+    };
+    tokio::join!(run("run-a-"), run("run-b-"));
+    let tables = m.client().list_tables().send().await.unwrap();
+    let names = tables.table_names();
+    assert!(!names.is_empty());
+    for n in names {
+        assert!(
+            n.starts_with("run-a-mapper_") || n.starts_with("run-b-mapper_"),
+            "{n} was created without the run's prefix"
+        );
+    }
+    // Both runs left the same tables behind, each under its own prefix.
+    let left = |prefix: &str| -> Vec<String> {
+        let mut v: Vec<String> = names
+            .iter()
+            .filter_map(|n| n.strip_prefix(prefix).map(str::to_string))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(left("run-a-"), left("run-b-"));
+    assert!(
+        left("run-a-").contains(&"mapper_posts".to_string()),
+        "{names:?}"
+    );
+}
