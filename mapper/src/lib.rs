@@ -252,12 +252,14 @@ impl Mapper {
 
     /// Deletes an item; with a version attribute, only if the stored version is the item's.
     pub fn delete_item<M: Model>(&self, item: &M) -> Delete<'_, M> {
-        let raw = model::to_raw(item);
-        let key = raw.as_ref().map_err(clone_error).and_then(Key::of::<M>);
+        let (key, original) = match model::to_raw(item) {
+            Ok(raw) => (Key::of::<M>(&raw), M::VERSION_ATTRIBUTE.map(|_| raw)),
+            Err(e) => (Err(e), None),
+        };
         Delete {
             mapper: self,
             key,
-            original: M::VERSION_ATTRIBUTE.and(raw.ok()),
+            original,
             raise: false,
             condition: None,
             _m: std::marker::PhantomData,
@@ -309,8 +311,4 @@ impl Mapper {
     pub fn create_table<M: Model>(&self) -> CreateTable<'_, M> {
         CreateTable::new(self)
     }
-}
-
-fn clone_error(e: &Error) -> Error {
-    Error::Expression(e.to_string())
 }

@@ -10,6 +10,7 @@ use crate::Mapper;
 use aws_sdk_dynamodb::config::AsyncSleep;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder;
+use aws_sdk_dynamodb::types::Select;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
@@ -75,6 +76,38 @@ macro_rules! paged_read_options {
         pub fn start_from(mut self, key: Option<Item>) -> Self {
             self.start = key;
             self
+        }
+    };
+}
+
+/// `count()` for Query and Scan: DynamoDB counts (`Select=COUNT`), page by page to the end.
+macro_rules! count_method {
+    () => {
+        /// How many items match, counted by DynamoDB (`Select=COUNT`) page by page to the end
+        /// (from `.start_from` if given): no item comes back, but every item read is charged,
+        /// filtered out or not, and the capacity goes to the mapper's total. The projection,
+        /// limit and budget do not apply.
+        pub async fn count(mut self) -> Result<u64> {
+            self.projection.clear();
+            let request = self.request()?.select(Select::Count);
+            let mut start = self.start.take();
+            let mut n = 0u64;
+            loop {
+                let out = request
+                    .clone()
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(service)?;
+                self.mapper
+                    .ledger
+                    .add(Consumed::read(out.consumed_capacity()));
+                n += out.count.max(0) as u64;
+                match out.last_evaluated_key {
+                    Some(k) if !k.is_empty() => start = Some(k),
+                    _ => return Ok(n),
+                }
+            }
         }
     };
 }
@@ -345,6 +378,8 @@ impl<'a, M: Model, R: Serialize> Query<'a, M, R> {
     pub async fn first(self) -> Result<Option<M>> {
         self.limit(1).stream().try_next().await
     }
+
+    count_method!();
 }
 
 paged_source!(QuerySource, QueryFluentBuilder);
@@ -423,6 +458,8 @@ impl<'a, M: Model> Scan<'a, M> {
             Err(e) => ItemStream::failed(e, ledger),
         }
     }
+
+    count_method!();
 
     /// The table read by `total` segments at once; a budget or limit applies to each segment.
     pub fn parallel(self, total: u32) -> ParallelScan<M> {

@@ -373,6 +373,13 @@ pub async fn blog_revisions(m: Mapper) {
         .unwrap();
     assert_eq!(revs(filtered.clone()), vec![1, 10, 11, 12]);
     assert!(filtered.iter().all(|p| p.body.is_empty()));
+    let counted = m
+        .query::<Post>("intro")
+        .filter(f.body.begins_with("v1"))
+        .count()
+        .await
+        .unwrap();
+    assert_eq!(counted, 4);
     // The futures Stream interface.
     let via_stream: Vec<u32> = m
         .query::<Post>("intro")
@@ -494,6 +501,25 @@ pub async fn scan_filters_and_types(m: Mapper) {
         }
     };
     assert_eq!(count(f.kind.eq("rock")).await, 20);
+    // DynamoDB's own count (Select=COUNT), paged to the end: the same numbers, no items sent.
+    let before = m.consumed();
+    let counted = m
+        .scan::<Thing>()
+        .consistent(true)
+        .filter(f.kind.eq("rock"))
+        .project([f.note.path()])
+        .count()
+        .await
+        .unwrap();
+    assert_eq!(counted, 20);
+    assert!(
+        m.consumed().read_units > before.read_units,
+        "a count is charged"
+    );
+    assert_eq!(
+        m.scan::<Thing>().consistent(true).count().await.unwrap(),
+        40
+    );
     assert_eq!(count(f.kind.ne("rock")).await, 20);
     assert_eq!(count(f.score.lt(0)).await, 10);
     assert_eq!(count(f.score.le(0)).await, 11);
