@@ -159,5 +159,31 @@ fn pages(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, item_operations, replica_model, pages, faults);
+/// The packed item form against cloning an `Item`: what reading a packed store would cost
+/// per item over today's clone of a stored item.
+fn packing(c: &mut Criterion) {
+    let item: dynamodb_emulator::Item = serde_json::from_str(
+        r#"{"pk":{"S":"user#00000001"},"name":{"S":"name 000001"},"email":{"S":"u0000001@ex.com"},"n":{"N":"1"},"ok":{"BOOL":true}}"#,
+    )
+    .unwrap();
+    let packed = dynamodb_emulator::packed::pack(&item);
+    let mut group = c.benchmark_group("packed");
+    group.bench_function("clone an Item", |b| b.iter(|| black_box(&item).clone()));
+    group.bench_function("pack", |b| {
+        b.iter(|| dynamodb_emulator::packed::pack(black_box(&item)))
+    });
+    group.bench_function("unpack", |b| {
+        b.iter(|| dynamodb_emulator::packed::unpack(black_box(&packed)))
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    item_operations,
+    replica_model,
+    pages,
+    faults,
+    packing
+);
 criterion_main!(benches);

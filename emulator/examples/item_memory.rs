@@ -97,12 +97,22 @@ fn main() {
         .map(|i| serde_json::from_str(&item_json(i)).unwrap())
         .collect();
     let parsed = sample();
+    let packed: Vec<Box<[u8]>> = items.iter().map(dynamodb_emulator::packed::pack).collect();
+    let packed_at = sample();
+    drop(packed);
     drop(items);
 
     let start = sample();
     let (emu, size) = load(false, n);
     let loaded = sample();
     row("the items alone (`Vec<Item>`)", before, parsed, n, size);
+    row(
+        "the same items packed (`packed::pack`, a `Vec<Box<[u8]>>`)",
+        parsed,
+        packed_at,
+        n,
+        size,
+    );
     row("a table, loaded (pending versions)", start, loaded, n, size);
     // Past the lag window, one read drops what no replica can show any more.
     std::thread::sleep(std::time::Duration::from_millis(1100));

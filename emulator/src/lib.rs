@@ -53,4 +53,4 @@ pub use replication::lag::{parse_duration, MAX_LAG};
 pub use replication::{Consistency, LagModel};
 pub use server::{Credentials, Timeouts};
 pub use stream::reader::{StreamEvent, StreamReader, StreamRecord};
-pub use value::{AttributeValue, Item, Name, Number, Text};
+pub use value::{packed, AttributeValue, Item, Name, Number, Text};

@@ -117,6 +117,15 @@ impl Item {
         self.entries.retain_mut(|(k, v)| keep(k, v));
     }
 
+    /// From entries already in strictly increasing name order (a packed item's), without
+    /// sorting; `None` if they are not.
+    pub(crate) fn from_sorted(entries: Vec<(Name, AttributeValue)>) -> Option<Item> {
+        entries
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0)
+            .then_some(Item { entries })
+    }
+
     /// From entries in any order; a later entry for a name replaces an earlier one.
     fn from_entries(mut entries: Vec<(Name, AttributeValue)>) -> Item {
         // A stable sort keeps equal names in input order; keep the last of each run.

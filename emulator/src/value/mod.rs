@@ -3,6 +3,7 @@
 pub mod attribute;
 mod item;
 mod number;
+pub mod packed;
 mod size;
 
 pub use attribute::{AttributeValue, ScalarType, Text};

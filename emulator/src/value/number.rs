@@ -48,6 +48,22 @@ impl Number {
         ((self.mantissa[0] as u128) << 64) | self.mantissa[1] as u128
     }
 
+    /// Sign, significant digits (no trailing zeros) and the power of ten of the last digit:
+    /// the number's one representation, for compact encodings ([`super::packed`]).
+    pub(crate) fn parts(&self) -> (bool, u128, i32) {
+        (self.negative, self.mantissa(), self.exponent)
+    }
+
+    /// The number of [`Number::parts`], checked against DynamoDB's precision and range.
+    pub(crate) fn from_parts(negative: bool, mantissa: u128, exponent: i32) -> Result<Number> {
+        if digit_count(mantissa) > MAX_DIGITS {
+            return Err(DynamoError::validation(
+                "Attempting to store more than 38 significant digits in a Number",
+            ));
+        }
+        Self::checked(negative, mantissa, exponent as i64)
+    }
+
     /// Zero.
     pub const ZERO: Number = Number {
         negative: false,
