@@ -116,11 +116,58 @@ pub trait Model: Serialize + DeserializeOwned + Send + 'static {
         Err(format!("no migration from schema version {from}"))
     }
 
-    /// The primary key of a hash-only model.
+    /// The primary key of a hash-only model, of the hash key field's type (or anything that
+    /// converts into it): the compiler checks it.
+    ///
+    /// ```
+    /// use dynamodb_mapper::Model;
+    /// #[derive(serde::Serialize, serde::Deserialize, Model)]
+    /// #[dynamodb(table = "users", hash_key = "name")]
+    /// struct User {
+    ///     name: String,
+    /// }
+    /// let key = User::key("ann").unwrap();
+    /// ```
+    ///
+    /// A number for a string key does not compile:
+    ///
+    /// ```compile_fail
+    /// use dynamodb_mapper::Model;
+    /// #[derive(serde::Serialize, serde::Deserialize, Model)]
+    /// #[dynamodb(table = "users", hash_key = "name")]
+    /// struct User {
+    ///     name: String,
+    /// }
+    /// let key = User::key(42).unwrap();
+    /// ```
     fn key(hash: impl Into<Self::HashKey>) -> Result<Key> {
         Key::hash(hash.into())
     }
-    /// The primary key of a model with a range key.
+    /// The primary key of a model with a range key, each part of its field's type.
+    ///
+    /// ```
+    /// use dynamodb_mapper::Model;
+    /// #[derive(serde::Serialize, serde::Deserialize, Model)]
+    /// #[dynamodb(table = "posts", hash_key = "id", range_key = "revision")]
+    /// struct Post {
+    ///     id: String,
+    ///     revision: u32,
+    /// }
+    /// let key = Post::key_with_range("intro", 3u32).unwrap();
+    /// ```
+    ///
+    /// A string for a numeric sort key does not compile:
+    ///
+    /// ```compile_fail
+    /// use dynamodb_mapper::Model;
+    /// #[derive(serde::Serialize, serde::Deserialize, Model)]
+    /// #[dynamodb(table = "posts", hash_key = "id", range_key = "revision")]
+    /// struct Post {
+    ///     id: String,
+    ///     revision: u32,
+    /// }
+    /// let key = Post::key_with_range("intro", "three").unwrap();
+    /// ```
     fn key_with_range(
         hash: impl Into<Self::HashKey>,
         range: impl Into<Self::RangeKey>,
