@@ -204,6 +204,15 @@ impl<'a, M: Model> Get<'a, M> {
     }
 }
 
+/// `.await` on a get is `.send().await`: the item, or `None`.
+impl<'a, M: Model + Send + 'a> std::future::IntoFuture for Get<'a, M> {
+    type Output = Result<Option<M>>;
+    type IntoFuture = crate::write::Boxed<'a, Option<M>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
 /// A sort-key condition.
 enum Range {
     Cmp(&'static str, AttributeValue),

@@ -84,7 +84,8 @@ impl<'a, M: Model> CreateTable<'a, M> {
         self
     }
 
-    /// Creates the table and waits until it (and its indexes) are ACTIVE.
+    /// Creates the table and waits until it (and its indexes) are ACTIVE (the same as
+    /// `.await` on the builder).
     pub async fn send(self) -> Result<()> {
         let mut definitions: Vec<(&str, ScalarType)> = vec![(M::HASH_KEY, M::HASH_KEY_TYPE)];
         let mut schema = vec![key(M::HASH_KEY, KeyType::Hash)?];
@@ -222,5 +223,14 @@ impl Mapper {
             .await
             .map_err(service)?;
         Ok(())
+    }
+}
+
+/// `.await` on a table creation is `.send().await`.
+impl<'a, M: Model + 'a> std::future::IntoFuture for CreateTable<'a, M> {
+    type Output = Result<()>;
+    type IntoFuture = crate::write::Boxed<'a, ()>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -113,6 +113,11 @@ impl<'a> Transaction<'a> {
         self.push(Write::check::<M>(key, condition))
     }
 
+    /// Sends the transaction (the same as [`Transaction::commit`] and as `.await` on it).
+    pub async fn send(self) -> Result<()> {
+        self.commit().await
+    }
+
     /// Sends the transaction. On cancellation, `Error::TransactionCanceled` holds one reason per
     /// action, in the order they were added.
     pub async fn commit(self) -> Result<()> {
@@ -265,5 +270,23 @@ impl TransactItems {
     /// Whether no item was read.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// `.await` on a transaction is `.commit().await` (or `.send().await`).
+impl<'a> std::future::IntoFuture for Transaction<'a> {
+    type Output = Result<()>;
+    type IntoFuture = crate::write::Boxed<'a, ()>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.commit())
+    }
+}
+
+/// `.await` on a transactional read is `.send().await`.
+impl<'a> std::future::IntoFuture for TransactGet<'a> {
+    type Output = Result<TransactItems>;
+    type IntoFuture = crate::write::Boxed<'a, TransactItems>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -437,7 +437,9 @@ impl Write {
     }
 }
 
-type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+/// What every request builder of the mapper turns into when awaited: one way to finish a
+/// request (`.await`, or `.send().await`, which is the same).
+pub(crate) type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
 /// A whole-item save (PutItem); `.await` it.
 pub struct Save<'a, M> {
@@ -606,5 +608,26 @@ fn stored_item<R>(
             aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c),
         ) => c.item.as_ref(),
         _ => None,
+    }
+}
+
+impl<'a, M: Model + Sync> Save<'a, M> {
+    /// Sends the save: the same as `.await` on the builder.
+    pub fn send(self) -> Boxed<'a, ()> {
+        self.into_future()
+    }
+}
+
+impl<'a, M: Model + Sync> SaveChanges<'a, M> {
+    /// Sends the save: the same as `.await` on the builder.
+    pub fn send(self) -> Boxed<'a, ()> {
+        self.into_future()
+    }
+}
+
+impl<'a, M: Model> Delete<'a, M> {
+    /// Sends the delete: the same as `.await` on the builder.
+    pub fn send(self) -> Boxed<'a, ()> {
+        self.into_future()
     }
 }

@@ -61,7 +61,8 @@ macro_rules! scenarios {
             migrations,
             capacity_and_budgets,
             table_management,
-            statements
+            statements,
+            one_idiom
         );
     };
 }
@@ -1189,4 +1190,34 @@ pub async fn statements(m: Mapper) {
         .await
         .unwrap();
     assert!(gone.is_none());
+}
+
+/// Every request finishes the same way: `.await` on the builder, or `.send().await`, which is
+/// the same.
+pub async fn one_idiom(m: Mapper) {
+    drop_table::<User>(&m).await;
+    m.create_table::<User>().await.unwrap();
+    let key = |name: &str| User::key(name).unwrap();
+    let mut ann = user("ann", 3);
+    m.save(&mut ann).await.unwrap();
+    ann.power = 4;
+    m.save(&mut ann).send().await.unwrap();
+    let got: Option<User> = m.get::<User>(key("ann")).consistent(true).await.unwrap();
+    assert_eq!(got.as_ref().map(|u| u.power), Some(4));
+    let again = m.get::<User>(key("ann")).consistent(true).send().await;
+    assert_eq!(again.unwrap(), got);
+    m.transaction().save(&user("bob", 5)).await.unwrap();
+    m.transaction().save(&user("cy", 6)).send().await.unwrap();
+    let both = m
+        .transact_get()
+        .get::<User>(key("bob"))
+        .get::<User>(key("cy"))
+        .await
+        .unwrap();
+    assert_eq!(both.get::<User>(0).unwrap().map(|u| u.power), Some(5));
+    assert_eq!(both.get::<User>(1).unwrap().map(|u| u.power), Some(6));
+    m.delete::<User>(key("bob")).send().await.unwrap();
+    m.delete::<User>(key("cy")).await.unwrap();
+    assert!(load::<User>(&m, key("bob")).await.is_none());
+    assert!(load::<User>(&m, key("cy")).await.is_none());
 }
