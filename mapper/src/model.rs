@@ -100,6 +100,12 @@ pub trait Model: Serialize + DeserializeOwned + Send + 'static {
     const VERSION_ATTRIBUTE: Option<&'static str>;
     /// The schema version items are written with; 0 when the model does not version its schema.
     const SCHEMA_VERSION: u32;
+    /// The attribute DynamoDB's time to live reads (`#[dynamodb(ttl = "expires")]`): epoch
+    /// seconds as a number ([`crate::EpochSeconds`]; an `Option` of it for items that never
+    /// expire). [`Mapper::create_table`](crate::Mapper::create_table) turns TTL on for it;
+    /// DynamoDB then deletes expired items in the background (within days, not at once) and
+    /// a stream marks those deletions as made by the service.
+    const TTL_ATTRIBUTE: Option<&'static str> = None;
     /// The hash key field's type.
     type HashKey: Serialize;
     /// The range key field's type, `()` without one.

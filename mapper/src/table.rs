@@ -179,7 +179,24 @@ impl<'a, M: Model> CreateTable<'a, M> {
             .send()
             .await
             .map_err(service)?;
-        self.mapper.wait_until_active::<M>().await
+        self.mapper.wait_until_active::<M>().await?;
+        if let Some(attribute) = M::TTL_ATTRIBUTE {
+            self.mapper
+                .client
+                .update_time_to_live()
+                .table_name(self.mapper.resolve(M::TABLE))
+                .time_to_live_specification(
+                    aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+                        .enabled(true)
+                        .attribute_name(attribute)
+                        .build()
+                        .map_err(bad)?,
+                )
+                .send()
+                .await
+                .map_err(service)?;
+        }
+        Ok(())
     }
 }
 

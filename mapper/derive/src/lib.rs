@@ -46,6 +46,7 @@ struct Container {
     hash: Option<String>,
     range: Option<String>,
     version: Option<String>,
+    ttl: Option<String>,
     schema_version: Option<u32>,
     migrate: Option<syn::Path>,
     indexes: Vec<Index>,
@@ -115,6 +116,8 @@ fn container(input: &DeriveInput) -> syn::Result<Container> {
                     c.range = Some(string(&meta)?);
                 } else if p.is_ident("version") {
                     c.version = Some(string(&meta)?);
+                } else if p.is_ident("ttl") {
+                    c.ttl = Some(string(&meta)?);
                 } else if p.is_ident("schema_version") {
                     c.schema_version = Some(meta.value()?.parse::<LitInt>()?.base10_parse()?);
                 } else if p.is_ident("migrate") {
@@ -125,7 +128,7 @@ fn container(input: &DeriveInput) -> syn::Result<Container> {
                     c.indexes.push(parse_index(&meta, true)?);
                 } else {
                     return Err(meta.error(
-                        "expected `table`, `hash_key`, `range_key`, `version`, \
+                        "expected `table`, `hash_key`, `range_key`, `version`, `ttl`, \
                          `schema_version`, `migrate`, `gsi(...)` or `lsi(...)`",
                     ));
                 }
@@ -277,6 +280,13 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         }
         None => quote!(::core::option::Option::None),
     };
+    let ttl = match &c.ttl {
+        Some(t) => {
+            find(t)?;
+            quote!(::core::option::Option::Some(#t))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let schema_version = c.schema_version.unwrap_or(0);
     let migrate = match &c.migrate {
         Some(path) => quote! {
@@ -369,6 +379,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 #range_type_const;
             const VERSION_ATTRIBUTE: ::core::option::Option<&'static str> = #version;
             const SCHEMA_VERSION: u32 = #schema_version;
+            const TTL_ATTRIBUTE: ::core::option::Option<&'static str> = #ttl;
             type HashKey = #hash_ty;
             type RangeKey = #range_ty;
             type Fields = #fields_name;

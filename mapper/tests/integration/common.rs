@@ -62,7 +62,8 @@ macro_rules! scenarios {
             capacity_and_budgets,
             table_management,
             statements,
-            one_idiom
+            one_idiom,
+            time_to_live
         );
     };
 }
@@ -1190,6 +1191,48 @@ pub async fn statements(m: Mapper) {
         .await
         .unwrap();
     assert!(gone.is_none());
+}
+
+/// A session that DynamoDB's time to live deletes once `expires` has passed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[dynamodb(table = "mapper_sessions", hash_key = "id", ttl = "expires")]
+pub struct Session {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<EpochSeconds>,
+}
+
+/// A model's TTL attribute: `create_table` turns time to live on for it; items that expire
+/// later, or never, are kept.
+pub async fn time_to_live(m: Mapper) {
+    fresh::<Session>(&m).await;
+    let ttl = m
+        .client()
+        .describe_time_to_live()
+        .table_name(m.table_name::<Session>())
+        .send()
+        .await
+        .unwrap()
+        .time_to_live_description
+        .unwrap();
+    assert_eq!(ttl.attribute_name(), Some("expires"));
+    assert_eq!(
+        ttl.time_to_live_status().map(|s| s.as_str()),
+        Some("ENABLED")
+    );
+    let later =
+        dynamodb_mapper::time::OffsetDateTime::now_utc() + dynamodb_mapper::time::Duration::days(1);
+    let key = |id: &str| Session::key(id).unwrap();
+    for (id, expires) in [("a", Some(EpochSeconds(later))), ("b", None)] {
+        m.save(&mut Session {
+            id: id.into(),
+            expires,
+        })
+        .await
+        .unwrap();
+    }
+    assert!(load::<Session>(&m, key("a")).await.is_some());
+    assert!(load::<Session>(&m, key("b")).await.is_some());
 }
 
 /// Every request finishes the same way: `.await` on the builder, or `.send().await`, which is

@@ -365,3 +365,23 @@ async fn two_runs_at_once_under_their_own_table_prefixes() {
         "{names:?}"
     );
 }
+
+/// The emulator applies a model's TTL as DynamoDB's background process would, at once: a
+/// session saved with an expiry in the past is gone on the next read.
+#[tokio::test]
+async fn an_expired_item_of_a_ttl_model_is_deleted() {
+    use dynamodb_mapper::time::{Duration as Span, OffsetDateTime};
+    use dynamodb_mapper::EpochSeconds;
+    let (_e, m) = mapper_on(strong()).await;
+    common::fresh::<Session>(&m).await;
+    let past = EpochSeconds(OffsetDateTime::now_utc() - Span::hours(1));
+    let mut old = Session {
+        id: "old".into(),
+        expires: Some(past),
+    };
+    m.save(&mut old).await.unwrap();
+    assert_eq!(
+        load::<Session>(&m, Session::key("old").unwrap()).await,
+        None
+    );
+}
