@@ -100,6 +100,8 @@ pub struct Mapper {
     client: Client,
     ledger: Ledger,
     names: TableNames,
+    /// The mapper's own pauses (paced reads); the client's sleep when `None`.
+    sleep: Option<aws_sdk_dynamodb::config::SharedAsyncSleep>,
 }
 
 impl Mapper {
@@ -109,7 +111,23 @@ impl Mapper {
             client,
             ledger: Ledger::default(),
             names: TableNames::default(),
+            sleep: None,
         }
+    }
+
+    /// The same mapper pausing paced reads (`max_rcu_per_second`) with `sleep` instead of the
+    /// client's: a test can record the pauses, or answer them at once, without touching the
+    /// SDK's own timers.
+    pub fn with_sleep(mut self, sleep: aws_sdk_dynamodb::config::SharedAsyncSleep) -> Mapper {
+        self.sleep = Some(sleep);
+        self
+    }
+
+    /// The sleep of the mapper's pauses: its own, or the client's.
+    pub(crate) fn sleep_impl(&self) -> Option<aws_sdk_dynamodb::config::SharedAsyncSleep> {
+        self.sleep
+            .clone()
+            .or_else(|| self.client.config().sleep_impl())
     }
 
     /// The same mapper sending every request to tables named by `names` (a prefix per test

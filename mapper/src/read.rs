@@ -72,6 +72,15 @@ macro_rules! paged_read_options {
             self.budget = Some(units);
             self
         }
+        /// Spend at most this many read units a second, on average, so a long read leaves
+        /// the table's capacity to others (PynamoDB's `rate_limited_scan`): pages hold at most
+        /// a second's worth of items, and the stream pauses after each page for as long as
+        /// its units buy (the client's sleep; the emulator shows the cost in its capacity
+        /// report). A parallel scan gives each segment its share.
+        pub fn max_rcu_per_second(mut self, units: f64) -> Self {
+            self.pace = Some(units);
+            self
+        }
         /// Continue where a stream stopped.
         pub fn start_from(mut self, key: Option<Item>) -> Self {
             self.start = key;
@@ -235,6 +244,7 @@ pub struct Query<'a, M, R> {
     filter: Option<Condition>,
     projection: Vec<Path>,
     budget: Option<f64>,
+    pace: Option<f64>,
     start: Option<Item>,
     error: Option<Error>,
     _m: PhantomData<fn() -> (M, R)>,
@@ -268,6 +278,7 @@ impl<'a, M: Model, R: Serialize> Query<'a, M, R> {
             filter: None,
             projection: Vec::new(),
             budget: None,
+            pace: None,
             start: None,
             error,
             _m: PhantomData,
@@ -373,6 +384,11 @@ impl<'a, M: Model, R: Serialize> Query<'a, M, R> {
             Ok(req) => ItemStream::new(Box::new(QuerySource(req)), ledger)
                 .with_limit(self.limit)
                 .with_budget(self.budget, per_item(self.consistent))
+                .with_pace(
+                    self.pace,
+                    per_item(self.consistent),
+                    self.mapper.sleep_impl(),
+                )
                 .with_start(self.start.take()),
             Err(e) => ItemStream::failed(e, ledger),
         }
@@ -402,6 +418,7 @@ pub struct Scan<'a, M> {
     filter: Option<Condition>,
     projection: Vec<Path>,
     budget: Option<f64>,
+    pace: Option<f64>,
     start: Option<Item>,
     segment: Option<(i32, i32)>,
     _m: PhantomData<fn() -> M>,
@@ -417,6 +434,7 @@ impl<'a, M: Model> Scan<'a, M> {
             filter: None,
             projection: Vec::new(),
             budget: None,
+            pace: None,
             start: None,
             segment: None,
             _m: PhantomData,
@@ -463,6 +481,11 @@ impl<'a, M: Model> Scan<'a, M> {
             Ok(req) => ItemStream::new(Box::new(ScanSource(req)), ledger)
                 .with_limit(self.limit)
                 .with_budget(self.budget, per_item(self.consistent))
+                .with_pace(
+                    self.pace,
+                    per_item(self.consistent),
+                    self.mapper.sleep_impl(),
+                )
                 .with_start(self.start.take()),
             Err(e) => ItemStream::failed(e, ledger),
         }
@@ -482,6 +505,7 @@ impl<'a, M: Model> Scan<'a, M> {
                     filter: self.filter.clone(),
                     projection: self.projection.clone(),
                     budget: self.budget,
+                    pace: self.pace.map(|p| p / total.max(1) as f64),
                     start: None,
                     segment: None,
                     _m: PhantomData,

@@ -11,6 +11,9 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::{AsyncSleep, SharedAsyncSleep, Sleep};
 
 /// One response's worth of items.
 pub(crate) struct Page {
@@ -54,6 +57,10 @@ pub struct ItemStream<M> {
     yielded: usize,
     /// The read budget and the most one item of up to 4 KB can cost.
     budget: Option<(f64, f64)>,
+    /// Read units per second at most, the most one item can cost, and the client's sleep.
+    pace: Option<(f64, f64, SharedAsyncSleep)>,
+    /// The pause before the next page that keeps the stream within its pace.
+    waiting: Option<Sleep>,
     consumed: Consumed,
     _m: std::marker::PhantomData<fn() -> M>,
 }
@@ -72,6 +79,8 @@ impl<M: Model> ItemStream<M> {
             limit: None,
             yielded: 0,
             budget: None,
+            pace: None,
+            waiting: None,
             consumed: Consumed::default(),
             _m: std::marker::PhantomData,
         }
@@ -98,6 +107,33 @@ impl<M: Model> ItemStream<M> {
     /// `per_item` each) cannot overshoot it, and no page starts once it is spent.
     pub(crate) fn with_budget(mut self, budget: Option<f64>, per_item: f64) -> Self {
         self.budget = budget.map(|b| (b, per_item));
+        self
+    }
+    /// A pace: at most `units_per_second` read units a second, on average (PynamoDB's
+    /// `rate_limited_scan`). Pages are sized to at most a second's worth of items of up to 4 KB
+    /// (`per_item` each), and after a page of `u` units the next waits `u / units_per_second`
+    /// seconds on the client's sleep. Without a sleep in the client the stream fails at once.
+    pub(crate) fn with_pace(
+        mut self,
+        units_per_second: Option<f64>,
+        per_item: f64,
+        sleep: Option<SharedAsyncSleep>,
+    ) -> Self {
+        if let Some(rate) = units_per_second {
+            match sleep {
+                Some(s) if rate > 0.0 && rate.is_finite() => self.pace = Some((rate, per_item, s)),
+                Some(_) => {
+                    self.error = Some(Error::Expression(format!(
+                        "max_rcu_per_second must be a positive number, not {rate}"
+                    )))
+                }
+                None => {
+                    self.error = Some(Error::Expression(
+                        "max_rcu_per_second needs a client with a sleep implementation".into(),
+                    ))
+                }
+            }
+        }
         self
     }
     pub(crate) fn with_start(mut self, start: Option<Item>) -> Self {
@@ -165,6 +201,16 @@ impl<M: Model> ItemStream<M> {
                     let affordable = affordable.clamp(1.0, i32::MAX as f64) as i32;
                     limit = Some(limit.map_or(affordable, |l| l.min(affordable)));
                 }
+                if let Some((rate, per_item, _)) = &self.pace {
+                    let per_second = (rate / per_item).floor().clamp(1.0, i32::MAX as f64) as i32;
+                    limit = Some(limit.map_or(per_second, |l| l.min(per_second)));
+                }
+                if let Some(w) = self.waiting.as_mut() {
+                    match Pin::new(w).poll(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(()) => self.waiting = None,
+                    }
+                }
                 let start = self.next.take();
                 self.pending = Some((self.source.fetch(start.clone(), limit), start));
                 self.started = true;
@@ -183,6 +229,12 @@ impl<M: Model> ItemStream<M> {
                     self.pending = None;
                     self.consumed += page.consumed;
                     self.ledger.add(page.consumed);
+                    if let (Some((rate, _, sleep)), Some(_)) = (&self.pace, &page.next) {
+                        let pause = page.consumed.read_units / rate;
+                        if pause > 0.0 {
+                            self.waiting = Some(sleep.sleep(Duration::from_secs_f64(pause)));
+                        }
+                    }
                     self.buffer.extend(page.items);
                     self.next = page.next;
                 }

@@ -385,3 +385,60 @@ async fn an_expired_item_of_a_ttl_model_is_deleted() {
         None
     );
 }
+
+/// A sleep that records what it is asked for and answers at once: a paced read, measured
+/// without waiting.
+#[derive(Debug, Clone, Default)]
+struct RecordedSleeps(std::sync::Arc<std::sync::Mutex<Vec<Duration>>>);
+
+impl aws_sdk_dynamodb::config::AsyncSleep for RecordedSleeps {
+    fn sleep(&self, d: Duration) -> aws_sdk_dynamodb::config::Sleep {
+        self.0.lock().unwrap().push(d);
+        aws_sdk_dynamodb::config::Sleep::new(async {})
+    }
+}
+
+/// `max_rcu_per_second`: pages hold at most a second's worth of items, and after each page the
+/// stream pauses for as long as its units buy at the rate, so the read averages the rate.
+#[tokio::test]
+async fn a_paced_scan_pauses_for_what_each_page_spent() {
+    let (_e, m) = mapper_on(strong()).await;
+    let sleeps = RecordedSleeps::default();
+    let m = m.with_sleep(aws_sdk_dynamodb::config::SharedAsyncSleep::new(
+        sleeps.clone(),
+    ));
+    fresh::<User>(&m).await;
+    for i in 0..40 {
+        m.save(&mut user(&format!("u{i:02}"), i)).await.unwrap();
+    }
+    sleeps.0.lock().unwrap().clear();
+    let rate = 4.0;
+    let (all, s) = m
+        .scan::<User>()
+        .max_rcu_per_second(rate)
+        .stream()
+        .collect_with_stream()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 40);
+    let pauses = sleeps.0.lock().unwrap().clone();
+    // Eventually consistent: 0.5 units an item at most, so pages of 8 items, five of them plus
+    // the empty one that finds the end; every page but that last is followed by a pause.
+    assert_eq!(pauses.len(), 5, "{pauses:?}");
+    let paused: f64 = pauses.iter().map(Duration::as_secs_f64).sum();
+    let last_page = 0.5;
+    assert!(
+        (paused * rate - (s.consumed().read_units - last_page)).abs() < 1e-6,
+        "paused {paused} s for {} units",
+        s.consumed().read_units
+    );
+    assert!(pauses.iter().all(|p| *p <= Duration::from_secs(1)));
+    // A rate that is not a positive number is refused before any request.
+    let err = m
+        .scan::<User>()
+        .max_rcu_per_second(0.0)
+        .collect()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("positive"), "{err}");
+}
