@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::builder().start().await?;
     let mapper = Mapper::for_endpoint(&emulator.endpoint_url());
     let _ = mapper.delete_table::<User>().await;
-    mapper.create_table::<User>().send().await?;
+    mapper.create_table::<User>().await?;
 
     let mut chuck = User {
         name: "Chuck Norris".into(),
@@ -35,10 +35,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let found = mapper
         .get::<User>(User::key("Chuck Norris")?)
         .consistent(true)
-        .send()
         .await?;
     println!("found: {found:?}");
-    let nobody = mapper.get::<User>(User::key("Bruce Lee")?).send().await?;
+    let nobody = mapper.get::<User>(User::key("Bruce Lee")?).await?;
     println!("Bruce Lee: {nobody:?}");
     println!("consumed: {}", mapper.consumed());
     Ok(())

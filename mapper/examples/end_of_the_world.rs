@@ -20,7 +20,7 @@ struct Reading {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::builder().start().await?;
     let mapper = Mapper::for_endpoint(&emulator.endpoint_url());
-    mapper.create_table::<Reading>().send().await?;
+    mapper.create_table::<Reading>().await?;
 
     let start = Iso8601::parse("2012-12-21T12:00:00Z").expect("a date");
     for quarter in 0..12 {

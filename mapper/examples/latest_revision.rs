@@ -20,7 +20,7 @@ struct Post {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::builder().start().await?;
     let mapper = Mapper::for_endpoint(&emulator.endpoint_url());
-    mapper.create_table::<Post>().send().await?;
+    mapper.create_table::<Post>().await?;
 
     for revision in 1..=50 {
         let mut p = Post {

@@ -30,7 +30,7 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let emulator = dynamodb_emulator::Emulator::builder().start().await?;
 //! let mapper = Mapper::for_endpoint(&emulator.endpoint_url());
-//! mapper.create_table::<Post>().send().await?;
+//! mapper.create_table::<Post>().await?;
 //! for revision in 1..=3 {
 //!     let mut post = Post { id: "intro".into(), revision, body: format!("take {revision}") };
 //!     mapper.save(&mut post).await?;
