@@ -117,7 +117,7 @@ async fn main() {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         if let Some(items) = bulk {
-            return bulk_load(&endpoint, connections, &table, items);
+            return Measured::Bulk(bulk_load(&endpoint, connections, &table, items));
         }
         let put = format!(r#"{{"TableName":"{table}","Item":{{"pk":{{"S":"user#1"}},"sk":{{"N":"0"}},"name":{{"S":"Chuck Norris"}},"n":{{"N":"42"}},"tags":{{"SS":["a","b"]}}}}}}"#);
         let (st, body) = c.call("PutItem", &put);
@@ -135,26 +135,31 @@ async fn main() {
         let put_rate = timed(&endpoint, connections, requests, "PutItem", &put);
         let query_rate = timed(&endpoint, connections, (requests / 10).max(connections), "Query", &query);
         c.call("DeleteTable", &format!(r#"{{"TableName":"{table}"}}"#));
-        (get_rate, put_rate, query_rate)
+        Measured::Rates(get_rate, put_rate, query_rate)
     })
     .await
     .unwrap();
-    if bulk.is_some() {
-        println!(
-            "{label}: BatchWriteItem loaded {:.0} items/s ({connections} keep-alive connection(s))",
-            result.0
-        );
-        println!("BULK {label} {connections} {:.0}", result.0);
-        return;
+    match result {
+        Measured::Bulk(rate) => {
+            println!(
+                "{label}: BatchWriteItem loaded {rate:.0} items/s ({connections} keep-alive connection(s))"
+            );
+            println!("BULK {label} {connections} {rate:.0}");
+        }
+        Measured::Rates(get, put, query) => {
+            println!(
+                "{label}: GetItem {get:.0}/s, PutItem {put:.0}/s, Query of 100 items {query:.0}/s ({connections} keep-alive connection(s))"
+            );
+            println!("RESULT {label} {connections} {get:.0} {put:.0} {query:.0}");
+        }
     }
-    println!(
-        "{label}: GetItem {:.0}/s, PutItem {:.0}/s, Query of 100 items {:.0}/s ({connections} keep-alive connection(s))",
-        result.0, result.1, result.2
-    );
-    println!(
-        "RESULT {label} {connections} {:.0} {:.0} {:.0}",
-        result.0, result.1, result.2
-    );
+}
+
+/// What one run measured: a bulk load's items per second, or GetItem, PutItem and Query
+/// requests per second.
+enum Measured {
+    Bulk(f64),
+    Rates(f64, f64, f64),
 }
 
 /// A small item like `item_memory`'s (about 64 bytes by DynamoDB's rules), as a PutRequest.
@@ -168,7 +173,7 @@ fn bulk_item(i: usize) -> String {
 /// Loads `items` items with BatchWriteItem (25 a request) over `connections` connections,
 /// resending unprocessed items; then, past the replicas' lag window, reads one back (the
 /// emulator drops old versions on reads). Returns items per second of the load.
-fn bulk_load(endpoint: &str, connections: usize, table: &str, items: usize) -> (f64, f64, f64) {
+fn bulk_load(endpoint: &str, connections: usize, table: &str, items: usize) -> f64 {
     let start = Instant::now();
     std::thread::scope(|s| {
         for c in 0..connections {
@@ -206,7 +211,7 @@ fn bulk_load(endpoint: &str, connections: usize, table: &str, items: usize) -> (
         r#"{{"TableName":"{table}","Key":{{"pk":{{"S":"user#00000000"}},"sk":{{"N":"0"}}}}}}"#
     );
     assert_eq!(c.call("GetItem", &get).0, 200);
-    (rate, 0.0, 0.0)
+    rate
 }
 
 /// Requests per second for `requests` calls spread over `connections` connections.

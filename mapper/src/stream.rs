@@ -30,6 +30,12 @@ pub(crate) trait Source: Send {
     fn fetch(&mut self, start: Option<Item>, limit: Option<i32>) -> PageFuture;
 }
 
+/// `limit` lowered to `items` (rounded down, at least one item per page).
+fn at_most(limit: Option<i32>, items: f64) -> Option<i32> {
+    let items = items.floor().clamp(1.0, i32::MAX as f64) as i32;
+    Some(limit.map_or(items, |l| l.min(items)))
+}
+
 /// Why a stream ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum End {
@@ -196,14 +202,12 @@ impl<M: Model> ItemStream<M> {
                 let mut limit = self
                     .limit
                     .map(|l| (l - self.yielded).min(i32::MAX as usize) as i32);
+                // A budget and a pace each cap the page at the items their units buy.
                 if let Some((b, per_item)) = self.budget {
-                    let affordable = ((b - self.consumed.read_units) / per_item).floor();
-                    let affordable = affordable.clamp(1.0, i32::MAX as f64) as i32;
-                    limit = Some(limit.map_or(affordable, |l| l.min(affordable)));
+                    limit = at_most(limit, (b - self.consumed.read_units) / per_item);
                 }
                 if let Some((rate, per_item, _)) = &self.pace {
-                    let per_second = (rate / per_item).floor().clamp(1.0, i32::MAX as f64) as i32;
-                    limit = Some(limit.map_or(per_second, |l| l.min(per_second)));
+                    limit = at_most(limit, rate / per_item);
                 }
                 if let Some(w) = self.waiting.as_mut() {
                     match Pin::new(w).poll(cx) {

@@ -173,6 +173,7 @@ impl Faults {
         let now = engine.clock.now();
         // Read only when a rule could match: most requests pass rules aimed elsewhere.
         let mut targets: Option<target::Targets> = None;
+        let mut escaped: Option<bool> = None;
         let mut rules = self.rules.lock();
         let mut chosen = None;
         for a in rules.0.iter_mut() {
@@ -186,7 +187,7 @@ impl Faults {
             {
                 continue;
             }
-            if !a.rule.may_name(body) {
+            if !a.rule.may_name(body, &mut escaped) {
                 continue;
             }
             let targets = targets.get_or_insert_with(|| target::of(engine, body));
@@ -232,11 +233,13 @@ impl Active {
 
 impl FaultRule {
     /// Whether the request's body can name the rule's table and key prefix: both appear in
-    /// it literally unless the body escapes characters (then it is read to find out).
-    fn may_name(&self, body: &[u8]) -> bool {
+    /// it literally, unless the body escapes characters (then it is read to find out).
+    /// `escaped` remembers, across the rules of one request, whether it does.
+    fn may_name(&self, body: &[u8], escaped: &mut Option<bool>) -> bool {
         let has = |text: &str| memchr::memmem::find(body, text.as_bytes()).is_some();
-        memchr::memchr(b'\\', body).is_some()
-            || (self.table.as_deref().is_none_or(has) && self.key_prefix.as_deref().is_none_or(has))
+        let literal =
+            self.table.as_deref().is_none_or(has) && self.key_prefix.as_deref().is_none_or(has);
+        literal || *escaped.get_or_insert_with(|| memchr::memchr(b'\\', body).is_some())
     }
 
     /// Whether an item the request names passes the rule's table and key filters.

@@ -419,16 +419,14 @@ struct InFlight<'e> {
 
 impl<'e> InFlight<'e> {
     fn enter(engine: &'e crate::engine::Engine, token: &str) -> Result<InFlight<'e>> {
-        if !engine.tokens_in_flight.lock().insert(token.to_string()) {
+        let token = token.to_string();
+        if !engine.tokens_in_flight.lock().insert(token.clone()) {
             return Err(DynamoError::new(
                 ErrorKind::TransactionInProgress,
                 "The transaction with the given request token is already in progress.",
             ));
         }
-        Ok(InFlight {
-            engine,
-            token: token.to_string(),
-        })
+        Ok(InFlight { engine, token })
     }
 }
 
