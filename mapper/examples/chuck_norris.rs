@@ -33,11 +33,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     mapper.save(&mut chuck).await?;
 
     let found = mapper
-        .get::<User>(User::key("Chuck Norris")?)
+        .get::<User>(User::key("Chuck Norris"))
         .consistent(true)
         .await?;
     println!("found: {found:?}");
-    let nobody = mapper.get::<User>(User::key("Bruce Lee")?).await?;
+    let nobody = mapper.get::<User>(User::key("Bruce Lee")).await?;
     println!("Bruce Lee: {nobody:?}");
     println!("consumed: {}", mapper.consumed());
     Ok(())

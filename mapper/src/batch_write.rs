@@ -6,10 +6,13 @@
 
 use crate::capacity::Consumed;
 use crate::error::{service, Error, Result};
-use crate::model::{to_raw, Item, Key, Model};
+use crate::model::{to_raw, Key, Model};
+use crate::write::Boxed;
 use crate::Mapper;
 use aws_sdk_dynamodb::config::AsyncSleep;
 use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, ReturnConsumedCapacity, WriteRequest};
+use std::collections::HashMap;
+use std::future::IntoFuture;
 use std::time::Duration;
 
 /// BatchWriteItem takes at most 25 requests.
@@ -29,21 +32,88 @@ fn refuse_versioned<M: Model>() -> Result<()> {
 
 /// Requests keyed by item key; a later request for the same key replaces an earlier one (as
 /// the writes would in sequence), because DynamoDB refuses a batch naming a key twice.
-fn dedupe(requests: Vec<(Item, WriteRequest)>) -> Vec<WriteRequest> {
-    let mut out: Vec<(Item, WriteRequest)> = Vec::with_capacity(requests.len());
+fn dedupe(requests: Vec<(Key, WriteRequest)>) -> Vec<WriteRequest> {
+    let mut out: Vec<WriteRequest> = Vec::with_capacity(requests.len());
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(requests.len());
     for (key, r) in requests {
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = r,
-            None => out.push((key, r)),
+        match seen.get(&key.describe()) {
+            Some(&i) => out[i] = r,
+            None => {
+                seen.insert(key.describe(), out.len());
+                out.push(r);
+            }
         }
     }
-    out.into_iter().map(|(_, r)| r).collect()
+    out
 }
 
-pub(crate) async fn write<M: Model>(
-    mapper: &Mapper,
-    requests: Vec<(Item, WriteRequest)>,
-) -> Result<()> {
+/// Puts and deletes of one model's table in as few BatchWriteItems as they fit (25 per
+/// request, in order, a key named twice written once with its last request); `.await` it.
+/// Unconditional, as BatchWriteItem is: refused for models with a version attribute.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String }
+/// # async fn f(mapper: Mapper, new: Vec<User>) -> dynamodb_mapper::Result<()> {
+/// mapper.batch_save(&new).delete([User::key("gone"), User::key("left")]).await?;
+/// # Ok(()) }
+/// ```
+pub struct BatchWrite<'a, M> {
+    mapper: &'a Mapper,
+    requests: Result<Vec<(Key, WriteRequest)>>,
+    _m: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<'a, M: Model> BatchWrite<'a, M> {
+    pub(crate) fn new(mapper: &'a Mapper) -> Self {
+        BatchWrite {
+            mapper,
+            requests: refuse_versioned::<M>().map(|_| Vec::new()),
+            _m: std::marker::PhantomData,
+        }
+    }
+
+    fn extend(mut self, more: Result<Vec<(Key, WriteRequest)>>) -> Self {
+        self.requests = match (self.requests, more) {
+            (Ok(mut r), Ok(more)) => {
+                r.extend(more);
+                Ok(r)
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        self
+    }
+
+    /// Puts these whole items too.
+    pub fn save<'i>(self, items: impl IntoIterator<Item = &'i M>) -> Self
+    where
+        M: 'i,
+    {
+        self.extend(puts(items))
+    }
+
+    /// Deletes the items with these keys too.
+    pub fn delete(self, keys: impl IntoIterator<Item = Key>) -> Self {
+        self.extend(deletes::<M>(keys))
+    }
+
+    /// Sends the batches: the same as `.await` on the builder.
+    pub fn send(self) -> Boxed<'a, ()> {
+        self.into_future()
+    }
+}
+
+impl<'a, M: Model> IntoFuture for BatchWrite<'a, M> {
+    type Output = Result<()>;
+    type IntoFuture = Boxed<'a, ()>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { write::<M>(self.mapper, self.requests?).await })
+    }
+}
+
+async fn write<M: Model>(mapper: &Mapper, requests: Vec<(Key, WriteRequest)>) -> Result<()> {
     let sleep = mapper.client.config().sleep_impl();
     let table = mapper.resolve(M::TABLE);
     for chunk in dedupe(requests).chunks(BATCH_WRITE_MAX) {
@@ -81,15 +151,12 @@ pub(crate) async fn write<M: Model>(
     Ok(())
 }
 
-pub(crate) fn puts<'a, M: Model>(
-    items: impl IntoIterator<Item = &'a M>,
-) -> Result<Vec<(Item, WriteRequest)>> {
-    refuse_versioned::<M>()?;
+fn puts<'a, M: Model>(items: impl IntoIterator<Item = &'a M>) -> Result<Vec<(Key, WriteRequest)>> {
     items
         .into_iter()
         .map(|m| {
             let raw = to_raw(m)?;
-            let key = Key::of::<M>(&raw)?.item::<M>()?;
+            let key = Key::of::<M>(&raw)?;
             let put = PutRequest::builder()
                 .set_item(Some(raw))
                 .build()
@@ -99,15 +166,11 @@ pub(crate) fn puts<'a, M: Model>(
         .collect()
 }
 
-pub(crate) fn deletes<M: Model>(
-    keys: impl IntoIterator<Item = Key>,
-) -> Result<Vec<(Item, WriteRequest)>> {
-    refuse_versioned::<M>()?;
+fn deletes<M: Model>(keys: impl IntoIterator<Item = Key>) -> Result<Vec<(Key, WriteRequest)>> {
     keys.into_iter()
-        .map(|k| {
-            let key = k.item::<M>()?;
+        .map(|key| {
             let delete = DeleteRequest::builder()
-                .set_key(Some(key.clone()))
+                .set_key(Some(key.item::<M>()?))
                 .build()
                 .map_err(|e| Error::Expression(e.to_string()))?;
             Ok((key, WriteRequest::builder().delete_request(delete).build()))

@@ -64,7 +64,7 @@ mod transaction;
 mod update;
 mod write;
 
-pub use batch_write::BATCH_WRITE_MAX;
+pub use batch_write::{BatchWrite, BATCH_WRITE_MAX};
 pub use capacity::{Consumed, Pricing};
 #[cfg(feature = "streams")]
 pub use change::{Change, ChangeKind};
@@ -87,8 +87,8 @@ pub use table::{Billing, CreateTable};
 /// The date-time crate [`Iso8601`] and [`EpochSeconds`] wrap.
 pub use time;
 pub use transaction::{TransactGet, TransactItems, Transaction, TRANSACTION_MAX};
-pub use update::Update;
-pub use write::{Delete, Save, SaveChanges, Tracked};
+pub use update::{Update, UpdateItem};
+pub use write::{Delete, InsertAutoIncrement, Save, SaveChanges, Tracked};
 
 use aws_sdk_dynamodb::Client;
 use capacity::Ledger;
@@ -180,17 +180,18 @@ impl Mapper {
     }
 
     /// Writes many items (BatchWriteItem, 25 per request, unprocessed items retried with
-    /// backoff). Unconditional: refused for models with a version attribute.
-    pub async fn batch_save<'a, M: Model + 'a>(
+    /// backoff); `.delete(keys)` adds deletes to the same batches. Unconditional: refused for
+    /// models with a version attribute.
+    pub fn batch_save<'i, M: Model + 'i>(
         &self,
-        items: impl IntoIterator<Item = &'a M>,
-    ) -> Result<()> {
-        batch_write::write::<M>(self, batch_write::puts(items)?).await
+        items: impl IntoIterator<Item = &'i M>,
+    ) -> BatchWrite<'_, M> {
+        BatchWrite::new(self).save(items)
     }
 
-    /// Deletes many items by key (BatchWriteItem, 25 per request).
-    pub async fn batch_delete<M: Model>(&self, keys: impl IntoIterator<Item = Key>) -> Result<()> {
-        batch_write::write::<M>(self, batch_write::deletes::<M>(keys)?).await
+    /// Deletes many items by key (BatchWriteItem, 25 per request); `.save(items)` adds puts.
+    pub fn batch_delete<M: Model>(&self, keys: impl IntoIterator<Item = Key>) -> BatchWrite<'_, M> {
+        BatchWrite::new(self).delete(keys)
     }
 
     /// Reads one item by key (GetItem).
@@ -243,6 +244,7 @@ impl Mapper {
             mapper: self,
             item,
             raise: false,
+            version_check: true,
             condition: None,
         }
     }
@@ -258,14 +260,7 @@ impl Mapper {
 
     /// Deletes an item by key.
     pub fn delete<M: Model>(&self, key: Key) -> Delete<'_, M> {
-        Delete {
-            mapper: self,
-            key: Ok(key),
-            original: None,
-            raise: false,
-            condition: None,
-            _m: std::marker::PhantomData,
-        }
+        Delete::new(self, Ok(key), None)
     }
 
     /// Deletes an item; with a version attribute, only if the stored version is the item's.
@@ -274,39 +269,34 @@ impl Mapper {
             Ok(raw) => (Key::of::<M>(&raw), M::VERSION_ATTRIBUTE.map(|_| raw)),
             Err(e) => (Err(e), None),
         };
-        Delete {
-            mapper: self,
-            key,
-            original,
-            raise: false,
-            condition: None,
-            _m: std::marker::PhantomData,
-        }
+        Delete::new(self, key, original)
     }
 
     /// Deletes a loaded item; `.raise_on_conflict(true)` checks it is unchanged.
     pub fn delete_tracked<'a, M: Model>(&'a self, item: &Tracked<M>) -> Delete<'a, M> {
-        Delete {
+        Delete::new(
+            self,
+            Key::of::<M>(item.original()),
+            Some(item.original().clone()),
+        )
+    }
+
+    /// Applies a partial update (UpdateItem); awaiting it gives the whole item as it is now.
+    pub fn update<M: Model>(&self, update: Update<M>) -> UpdateItem<'_, M> {
+        UpdateItem {
             mapper: self,
-            key: Key::of::<M>(item.original()),
-            original: Some(item.original().clone()),
-            raise: false,
-            condition: None,
-            _m: std::marker::PhantomData,
+            update,
         }
     }
 
-    /// Applies a partial update and returns the whole item as it is now.
-    pub async fn update<M: Model>(&self, update: Update<M>) -> Result<M> {
-        let stored = write::Write::update(&update)?.send(self).await?;
-        model::from_raw(stored.unwrap_or_default())
-    }
-
     /// Saves a new item under the next number of the table's counter (an atomic UpdateItem ADD
-    /// on the counter item, as the Python dynamodb-mapper's autoincrement_int did); sets the
-    /// item's hash key and returns it.
-    pub async fn insert_auto_increment<M: Model + Sync>(&self, item: &mut M) -> Result<i64> {
-        write::insert_auto_increment(self, item).await
+    /// on the counter item, as the Python dynamodb-mapper's autoincrement_int did); awaiting it
+    /// sets the item's hash key and gives the number.
+    pub fn insert_auto_increment<'a, M: Model + Sync>(
+        &'a self,
+        item: &'a mut M,
+    ) -> InsertAutoIncrement<'a, M> {
+        InsertAutoIncrement { mapper: self, item }
     }
 
     /// A PartiQL statement whose items decode as `M`, e.g.

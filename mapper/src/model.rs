@@ -121,65 +121,6 @@ pub trait Model: Serialize + DeserializeOwned + Send + 'static {
         let _ = item;
         Err(format!("no migration from schema version {from}"))
     }
-
-    /// The primary key of a hash-only model, of the hash key field's type (or anything that
-    /// converts into it): the compiler checks it.
-    ///
-    /// ```
-    /// use dynamodb_mapper::Model;
-    /// #[derive(serde::Serialize, serde::Deserialize, Model)]
-    /// #[dynamodb(table = "users", hash_key = "name")]
-    /// struct User {
-    ///     name: String,
-    /// }
-    /// let key = User::key("ann").unwrap();
-    /// ```
-    ///
-    /// A number for a string key does not compile:
-    ///
-    /// ```compile_fail
-    /// use dynamodb_mapper::Model;
-    /// #[derive(serde::Serialize, serde::Deserialize, Model)]
-    /// #[dynamodb(table = "users", hash_key = "name")]
-    /// struct User {
-    ///     name: String,
-    /// }
-    /// let key = User::key(42).unwrap();
-    /// ```
-    fn key(hash: impl Into<Self::HashKey>) -> Result<Key> {
-        Key::hash(hash.into())
-    }
-    /// The primary key of a model with a range key, each part of its field's type.
-    ///
-    /// ```
-    /// use dynamodb_mapper::Model;
-    /// #[derive(serde::Serialize, serde::Deserialize, Model)]
-    /// #[dynamodb(table = "posts", hash_key = "id", range_key = "revision")]
-    /// struct Post {
-    ///     id: String,
-    ///     revision: u32,
-    /// }
-    /// let key = Post::key_with_range("intro", 3u32).unwrap();
-    /// ```
-    ///
-    /// A string for a numeric sort key does not compile:
-    ///
-    /// ```compile_fail
-    /// use dynamodb_mapper::Model;
-    /// #[derive(serde::Serialize, serde::Deserialize, Model)]
-    /// #[dynamodb(table = "posts", hash_key = "id", range_key = "revision")]
-    /// struct Post {
-    ///     id: String,
-    ///     revision: u32,
-    /// }
-    /// let key = Post::key_with_range("intro", "three").unwrap();
-    /// ```
-    fn key_with_range(
-        hash: impl Into<Self::HashKey>,
-        range: impl Into<Self::RangeKey>,
-    ) -> Result<Key> {
-        Key::hash_range(hash.into(), range.into())
-    }
 }
 
 pub(crate) fn value(v: impl Serialize) -> Result<AttributeValue> {
@@ -187,30 +128,109 @@ pub(crate) fn value(v: impl Serialize) -> Result<AttributeValue> {
 }
 
 /// A primary key: the partition key, and the sort key for models that have one.
+///
+/// `#[derive(Model)]` gives every model a `key` function taking each key part as its field's
+/// type, so the compiler checks a key against the model: `User::key("ann")` for a model keyed
+/// by a string, `Post::key("intro", 3)` for one with a numeric sort key. A key is usable
+/// everywhere one is taken (get, batch_get, delete, batch_delete, updates, transactions);
+/// a key that does not fit the model's key schema fails the request, not the construction.
+///
+/// ```
+/// use dynamodb_mapper::Model;
+/// #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// #[dynamodb(table = "posts", hash_key = "id", range_key = "revision")]
+/// struct Post {
+///     id: String,
+///     revision: u32,
+/// }
+/// let key = Post::key("intro", 3);
+/// assert_eq!(key, dynamodb_mapper::Key::hash_range("intro", 3u32));
+/// ```
+///
+/// A string for a numeric sort key does not compile:
+///
+/// ```compile_fail
+/// use dynamodb_mapper::Model;
+/// #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// #[dynamodb(table = "posts", hash_key = "id", range_key = "revision")]
+/// struct Post {
+///     id: String,
+///     revision: u32,
+/// }
+/// let key = Post::key("intro", "three");
+/// ```
+///
+/// Nor does a number for a string partition key, or a sort key for a model without one:
+///
+/// ```compile_fail
+/// use dynamodb_mapper::Model;
+/// #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// #[dynamodb(table = "users", hash_key = "name")]
+/// struct User {
+///     name: String,
+/// }
+/// let key = User::key(42);
+/// ```
+///
+/// ```compile_fail
+/// use dynamodb_mapper::Model;
+/// #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// #[dynamodb(table = "users", hash_key = "name")]
+/// struct User {
+///     name: String,
+/// }
+/// let key = User::key("ann", 1);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
     pub(crate) hash: AttributeValue,
     pub(crate) range: Option<AttributeValue>,
+    /// Why a part did not convert to an attribute value; reported when the key is used, so
+    /// building a key never fails (as [`Update`](crate::Update) defers its errors).
+    invalid: Option<String>,
 }
 
 impl Key {
-    /// The key of a model with a partition key only.
-    pub fn hash(h: impl Serialize) -> Result<Key> {
-        Ok(Key {
-            hash: value(h)?,
-            range: None,
-        })
+    /// The key of a model with a partition key only, untyped (for generic code; models have
+    /// their typed `key`).
+    pub fn hash(h: impl Serialize) -> Key {
+        match value(h) {
+            Ok(hash) => Key {
+                hash,
+                range: None,
+                invalid: None,
+            },
+            Err(e) => Key::invalid(e),
+        }
     }
-    /// The key of a model with a partition and a sort key.
-    pub fn hash_range(h: impl Serialize, r: impl Serialize) -> Result<Key> {
-        Ok(Key {
-            hash: value(h)?,
-            range: Some(value(r)?),
-        })
+    /// The key of a model with a partition and a sort key, untyped.
+    pub fn hash_range(h: impl Serialize, r: impl Serialize) -> Key {
+        match (value(h), value(r)) {
+            (Ok(hash), Ok(range)) => Key {
+                hash,
+                range: Some(range),
+                invalid: None,
+            },
+            (Err(e), _) | (_, Err(e)) => Key::invalid(e),
+        }
+    }
+
+    fn invalid(e: Error) -> Key {
+        Key {
+            hash: AttributeValue::Null(true),
+            range: None,
+            invalid: Some(e.to_string()),
+        }
     }
 
     /// The key as the item map DynamoDB takes, checked against the model's key schema.
     pub fn item<M: Model>(&self) -> Result<Item> {
+        if let Some(why) = &self.invalid {
+            return Err(Error::Key(format!(
+                "a {} key does not convert: {why}",
+                M::TABLE
+            )));
+        }
         let mut k = HashMap::from([(M::HASH_KEY.to_string(), self.hash.clone())]);
         match (M::RANGE_KEY, &self.range) {
             (Some(r), Some(v)) => {
@@ -235,6 +255,7 @@ impl Key {
         Ok(Key {
             hash: get(M::HASH_KEY)?,
             range: M::RANGE_KEY.map(get).transpose()?,
+            invalid: None,
         })
     }
 

@@ -61,7 +61,7 @@ impl<'a> Transaction<'a> {
     /// written one bumped; the caller's copy keeps the old version (reload after the commit).
     pub fn save<M: Model>(self, item: &M) -> Self {
         let raise = self.raise;
-        self.push(Write::save(item, raise, None).map(|(w, _)| w))
+        self.push(Write::save(item, raise, true, None).map(|(w, _)| w))
     }
 
     /// Writes what changed in a loaded item (nothing is added when nothing changed).
@@ -82,14 +82,14 @@ impl<'a> Transaction<'a> {
     /// Adds a delete of an item.
     pub fn delete<M: Model>(self, key: Key) -> Self {
         let raise = self.raise;
-        self.push(Write::delete::<M>(key, None, raise, None))
+        self.push(Write::delete::<M>(key, None, raise, true, None))
     }
 
     /// Deletes a loaded item, checking it is unchanged under raise_on_conflict.
     pub fn delete_tracked<M: Model>(self, item: &Tracked<M>) -> Self {
         let raise = self.raise;
         let w = Key::of::<M>(item.original())
-            .and_then(|k| Write::delete::<M>(k, Some(item.original()), raise, None));
+            .and_then(|k| Write::delete::<M>(k, Some(item.original()), raise, true, None));
         self.push(w)
     }
 
@@ -102,6 +102,7 @@ impl<'a> Transaction<'a> {
                 key,
                 Some(&raw),
                 raise && M::VERSION_ATTRIBUTE.is_none(),
+                true,
                 None,
             )
         });

@@ -3,7 +3,9 @@
 
 use crate::error::{Error, Result};
 use crate::expr::{Condition, Field, Path, Placeholders};
-use crate::model::{value, Key, Model};
+use crate::model::{from_raw, value, Key, Model};
+use crate::write::{Boxed, Write};
+use crate::Mapper;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 
@@ -166,5 +168,30 @@ impl<M: Model> Update<M> {
             }
         }
         Ok(clauses.join(" "))
+    }
+}
+
+/// An [`Update`] on its way to the table (UpdateItem); `.await` it for the whole item as it is
+/// after the update.
+pub struct UpdateItem<'a, M> {
+    pub(crate) mapper: &'a Mapper,
+    pub(crate) update: Update<M>,
+}
+
+impl<'a, M: Model> UpdateItem<'a, M> {
+    /// Sends the update: the same as `.await` on the builder.
+    pub fn send(self) -> Boxed<'a, M> {
+        std::future::IntoFuture::into_future(self)
+    }
+}
+
+impl<'a, M: Model> std::future::IntoFuture for UpdateItem<'a, M> {
+    type Output = Result<M>;
+    type IntoFuture = Boxed<'a, M>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let stored = Write::update(&self.update)?.send(self.mapper).await?;
+            from_raw(stored.unwrap_or_default())
+        })
     }
 }

@@ -90,24 +90,32 @@ fn version_of(raw: &Item, attribute: &str) -> Result<i64> {
     }
 }
 
-/// Adds the version check to `conditions` and bumps the version in `raw`; returns whether the
-/// model is versioned.
+/// Bumps the version in `raw` and, when `check`, adds the version check to `conditions`;
+/// returns whether the write is version-checked.
 fn versioned<M: Model>(
     current: &Item,
     raw: &mut Item,
     conditions: &mut Vec<Condition>,
+    check: bool,
 ) -> Result<bool> {
     let Some(v) = M::VERSION_ATTRIBUTE else {
         return Ok(false);
     };
     let n = version_of(current, v)?;
-    conditions.push(if n == 0 {
-        attr(v).not_exists()
-    } else {
-        attr(v).eq(n)
-    });
+    if check {
+        conditions.push(version_is(v, n));
+    }
     raw.insert(v.to_string(), AttributeValue::N((n + 1).to_string()));
-    Ok(true)
+    Ok(check)
+}
+
+/// The stored version is `n` (0: the item was never saved).
+fn version_is(attribute: &str, n: i64) -> Condition {
+    if n == 0 {
+        attr(attribute).not_exists()
+    } else {
+        attr(attribute).eq(n)
+    }
 }
 
 /// raise_on_conflict on an item that was read: every attribute still equals its stored form
@@ -146,13 +154,14 @@ impl Write {
     pub(crate) fn save<M: Model>(
         item: &M,
         raise: bool,
+        version_check: bool,
         user: Option<Condition>,
     ) -> Result<(Write, Item)> {
         let mut raw = to_raw(item)?;
         let key = Key::of::<M>(&raw)?;
         let mut conditions = Vec::new();
         let current = raw.clone();
-        let versioned = versioned::<M>(&current, &mut raw, &mut conditions)?;
+        let versioned = versioned::<M>(&current, &mut raw, &mut conditions, version_check)?;
         if raise && !versioned {
             conditions.push(attr(M::HASH_KEY).not_exists());
         }
@@ -203,7 +212,7 @@ impl Write {
             return Ok(None);
         }
         let mut conditions = Vec::new();
-        let versioned = versioned::<M>(&tracked.original, &mut raw, &mut conditions)?;
+        let versioned = versioned::<M>(&tracked.original, &mut raw, &mut conditions, true)?;
         if let Some(v) = M::VERSION_ATTRIBUTE {
             if !changed.iter().any(|c| c == v) {
                 changed.push(v.to_string());
@@ -260,17 +269,13 @@ impl Write {
         key: Key,
         original: Option<&Item>,
         raise: bool,
+        version_check: bool,
         user: Option<Condition>,
     ) -> Result<Write> {
         let mut conditions = Vec::new();
         let mut conflict = false;
-        if let (Some(v), Some(o)) = (M::VERSION_ATTRIBUTE, original) {
-            let n = version_of(o, v)?;
-            conditions.push(if n == 0 {
-                attr(v).not_exists()
-            } else {
-                attr(v).eq(n)
-            });
+        if let (Some(v), Some(o), true) = (M::VERSION_ATTRIBUTE, original, version_check) {
+            conditions.push(version_is(v, version_of(o, v)?));
             conflict = true;
         }
         if raise {
@@ -446,6 +451,7 @@ pub struct Save<'a, M> {
     pub(crate) mapper: &'a Mapper,
     pub(crate) item: &'a mut M,
     pub(crate) raise: bool,
+    pub(crate) version_check: bool,
     pub(crate) condition: Option<Condition>,
 }
 
@@ -453,6 +459,14 @@ impl<M: Model> Save<'_, M> {
     /// Fail with `Error::Conflict` if an item with this key already exists.
     pub fn raise_on_conflict(mut self, on: bool) -> Self {
         self.raise = on;
+        self
+    }
+    /// For a model with a version attribute: `false` writes whatever version is stored (an
+    /// administrative overwrite; PynamoDB's `add_version_condition=False`). The item's own
+    /// version is still bumped and written, so anyone holding another version conflicts on
+    /// their next checked save.
+    pub fn check_version(mut self, on: bool) -> Self {
+        self.version_check = on;
         self
     }
     /// Only if this condition holds on the stored item.
@@ -467,7 +481,8 @@ impl<'a, M: Model + Sync> IntoFuture for Save<'a, M> {
     type IntoFuture = Boxed<'a, ()>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
-            let (write, raw) = Write::save(&*self.item, self.raise, self.condition)?;
+            let (write, raw) =
+                Write::save(&*self.item, self.raise, self.version_check, self.condition)?;
             write.send(self.mapper).await?;
             if M::VERSION_ATTRIBUTE.is_some() {
                 *self.item = serde_dynamo::from_item(raw)?;
@@ -516,8 +531,23 @@ pub struct Delete<'a, M> {
     pub(crate) key: Result<Key>,
     pub(crate) original: Option<Item>,
     pub(crate) raise: bool,
+    pub(crate) version_check: bool,
     pub(crate) condition: Option<Condition>,
     pub(crate) _m: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<'a, M> Delete<'a, M> {
+    pub(crate) fn new(mapper: &'a Mapper, key: Result<Key>, original: Option<Item>) -> Self {
+        Delete {
+            mapper,
+            key,
+            original,
+            raise: false,
+            version_check: true,
+            condition: None,
+            _m: std::marker::PhantomData,
+        }
+    }
 }
 
 impl<M: Model> Delete<'_, M> {
@@ -532,6 +562,12 @@ impl<M: Model> Delete<'_, M> {
         self.condition = Some(c);
         self
     }
+    /// Deleting an item of a model with a version attribute: `false` deletes whatever version
+    /// is stored (PynamoDB's `add_version_condition=False`).
+    pub fn check_version(mut self, on: bool) -> Self {
+        self.version_check = on;
+        self
+    }
 }
 
 impl<'a, M: Model> IntoFuture for Delete<'a, M> {
@@ -543,6 +579,7 @@ impl<'a, M: Model> IntoFuture for Delete<'a, M> {
                 self.key?,
                 self.original.as_ref(),
                 self.raise,
+                self.version_check,
                 self.condition,
             )?;
             write.send(self.mapper).await?;
@@ -551,11 +588,29 @@ impl<'a, M: Model> IntoFuture for Delete<'a, M> {
     }
 }
 
+/// A save under the next number of the table's counter; `.await` it for the number.
+pub struct InsertAutoIncrement<'a, M> {
+    pub(crate) mapper: &'a Mapper,
+    pub(crate) item: &'a mut M,
+}
+
+impl<'a, M: Model + Sync> InsertAutoIncrement<'a, M> {
+    /// Sends the save: the same as `.await` on the builder.
+    pub fn send(self) -> Boxed<'a, i64> {
+        self.into_future()
+    }
+}
+
+impl<'a, M: Model + Sync> IntoFuture for InsertAutoIncrement<'a, M> {
+    type Output = Result<i64>;
+    type IntoFuture = Boxed<'a, i64>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(insert_auto_increment(self.mapper, self.item))
+    }
+}
+
 /// Assigns the next number of the table's counter item to a new item's hash key and saves it.
-pub(crate) async fn insert_auto_increment<M: Model + Sync>(
-    mapper: &Mapper,
-    item: &mut M,
-) -> Result<i64> {
+async fn insert_auto_increment<M: Model + Sync>(mapper: &Mapper, item: &mut M) -> Result<i64> {
     if M::RANGE_KEY.is_some() || M::HASH_KEY_TYPE != crate::ScalarType::N {
         return Err(Error::Key(format!(
             "auto-increment keys need a numeric hash key and no range key ({})",
@@ -593,7 +648,7 @@ pub(crate) async fn insert_auto_increment<M: Model + Sync>(
     raw.insert(M::HASH_KEY.to_string(), AttributeValue::N(n.to_string()));
     *item = serde_dynamo::from_item(raw)?;
     // The number is ours alone (ADD is atomic), so a plain conflict check guards the rest.
-    let (write, raw) = Write::save(&*item, true, None)?;
+    let (write, raw) = Write::save(&*item, true, true, None)?;
     write.send(mapper).await?;
     *item = serde_dynamo::from_item(raw)?;
     Ok(n)

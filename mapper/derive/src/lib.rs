@@ -359,6 +359,12 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         let (ident, attr) = (&f.ident, &f.attribute);
         quote!(#ident: ::dynamodb_mapper::Field::new(#attr))
     });
+    let key_fn = key_fn(
+        name,
+        vis,
+        hash_field,
+        c.range.as_deref().map(find).transpose()?,
+    );
     let fields_doc = format!(
         "Typed handles on the attributes of [`{name}`], for conditions, filters and updates."
     );
@@ -391,5 +397,73 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
             #migrate
         }
+
+        #key_fn
     })
+}
+
+/// Numeric primitives are taken by value, so a literal key part (`Post::key("intro", 3)`)
+/// infers its type; every other key type is taken as anything that converts into it.
+fn key_param(f: &FieldInfo) -> Tokens {
+    let (ident, ty) = (&f.ident, &f.ty);
+    let numeric = matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some_and(|i| {
+        matches!(i.to_string().as_str(), "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8"
+            | "i16" | "i32" | "i64" | "i128" | "isize" | "f32" | "f64")
+    }));
+    if numeric {
+        quote!(#ident: #ty)
+    } else {
+        quote!(#ident: impl ::core::convert::Into<#ty>)
+    }
+}
+
+/// The model's typed `key` function: one name whatever the key's shape.
+fn key_fn(
+    name: &syn::Ident,
+    vis: &syn::Visibility,
+    hash: &FieldInfo,
+    range: Option<&FieldInfo>,
+) -> Tokens {
+    let h = &hash.ident;
+    let hp = key_param(hash);
+    let hty = &hash.ty;
+    match range {
+        None => {
+            let doc = format!(
+                "The primary key of a [`{name}`]: its `{}` attribute, of the field's type.",
+                hash.attribute
+            );
+            quote! {
+                impl #name {
+                    #[doc = #doc]
+                    #[allow(dead_code)]
+                    #vis fn key(#hp) -> ::dynamodb_mapper::Key {
+                        let #h: #hty = ::core::convert::Into::into(#h);
+                        ::dynamodb_mapper::Key::hash(#h)
+                    }
+                }
+            }
+        }
+        Some(range) => {
+            let r = &range.ident;
+            let rp = key_param(range);
+            let rty = &range.ty;
+            let doc = format!(
+                "The primary key of a [`{name}`]: its `{}` and `{}` attributes, each of its \
+                 field's type.",
+                hash.attribute, range.attribute
+            );
+            quote! {
+                impl #name {
+                    #[doc = #doc]
+                    #[allow(dead_code)]
+                    #vis fn key(#hp, #rp) -> ::dynamodb_mapper::Key {
+                        let #h: #hty = ::core::convert::Into::into(#h);
+                        let #r: #rty = ::core::convert::Into::into(#r);
+                        ::dynamodb_mapper::Key::hash_range(#h, #r)
+                    }
+                }
+            }
+        }
+    }
 }

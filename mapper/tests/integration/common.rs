@@ -219,18 +219,15 @@ pub async fn chuck_norris(m: Mapper) {
         email: Some("chuck@example.com".into()),
     };
     m.save(&mut chuck).await.unwrap();
-    let got = load::<User>(&m, User::key("Chuck Norris").unwrap()).await;
+    let got = load::<User>(&m, User::key("Chuck Norris")).await;
     assert_eq!(got, Some(chuck.clone()));
     assert_eq!(
-        m.get::<User>(User::key("Nobody").unwrap())
-            .send()
-            .await
-            .unwrap(),
+        m.get::<User>(User::key("Nobody")).send().await.unwrap(),
         None
     );
     // Projections: only `name` and `power` come back; the model's defaults fill the rest.
     let slim = m
-        .get::<User>(User::key("Chuck Norris").unwrap())
+        .get::<User>(User::key("Chuck Norris"))
         .consistent(true)
         .project(["name", "power"])
         .send()
@@ -240,7 +237,7 @@ pub async fn chuck_norris(m: Mapper) {
     assert_eq!((slim.power, slim.tags.len(), slim.email), (9001, 0, None));
     // A key of the wrong shape is a typed error, not a panic.
     assert!(matches!(
-        m.get::<Post>(Key::hash("x").unwrap()).send().await,
+        m.get::<Post>(Key::hash("x")).send().await,
         Err(Error::Key(_))
     ));
     // A raise_on_conflict save of a new item refuses to overwrite an existing one.
@@ -251,24 +248,18 @@ pub async fn chuck_norris(m: Mapper) {
         .await
         .unwrap_err();
     assert!(e.is_conflict(), "{e}");
-    m.delete::<User>(User::key("Chuck Norris").unwrap())
-        .await
-        .unwrap();
-    let gone = load::<User>(&m, User::key("Chuck Norris").unwrap()).await;
+    m.delete::<User>(User::key("Chuck Norris")).await.unwrap();
+    let gone = load::<User>(&m, User::key("Chuck Norris")).await;
     assert_eq!(gone, None);
     // Deleting by key with raise_on_conflict: the item must exist.
     let e = m
-        .delete::<User>(User::key("Chuck Norris").unwrap())
+        .delete::<User>(User::key("Chuck Norris"))
         .raise_on_conflict(true)
         .await
         .unwrap_err();
     assert!(e.is_conflict());
     // A service error keeps DynamoDB's code.
-    let e = m
-        .get::<Ghost>(Ghost::key("x").unwrap())
-        .send()
-        .await
-        .unwrap_err();
+    let e = m.get::<Ghost>(Ghost::key("x")).send().await.unwrap_err();
     assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e}");
 }
 
@@ -298,6 +289,9 @@ pub async fn blog_revisions(m: Mapper) {
         .unwrap()
         .unwrap();
     assert_eq!(latest.revision, 12);
+    // One typed key function whatever the key's shape; a literal sort key infers its type.
+    let third = load::<Post>(&m, Post::key("intro", 3)).await.unwrap();
+    assert_eq!(third.body, "v3");
     let revs = |v: Vec<Post>| v.into_iter().map(|p| p.revision).collect::<Vec<_>>();
     let all = m
         .query::<Post>("intro")
@@ -469,11 +463,11 @@ pub async fn scan_filters_and_types(m: Mapper) {
         let mut t = thing(id, if id < 20 { "rock" } else { "paper" }, id as i64 - 10);
         m.save(&mut t).await.unwrap();
     }
-    let mut got = load::<Thing>(&m, Thing::key(7u64).unwrap()).await.unwrap();
+    let mut got = load::<Thing>(&m, Thing::key(7u64)).await.unwrap();
     got.cache = 0;
     assert_eq!(got, thing(7, "rock", -3));
     let raw = m
-        .get::<Thing>(Thing::key(8u64).unwrap())
+        .get::<Thing>(Thing::key(8u64))
         .consistent(true)
         .send_raw()
         .await
@@ -588,7 +582,7 @@ pub async fn batch_reads(m: Mapper) {
     }
     let keys = (0..250)
         .chain([5, 5, 7])
-        .map(|i| User::key(format!("u{i:03}")).unwrap());
+        .map(|i| User::key(format!("u{i:03}")));
     let mut s = m.batch_get::<User>(keys).consistent(true).stream();
     let mut names = BTreeSet::new();
     while let Some(u) = s.try_next().await.unwrap() {
@@ -623,9 +617,9 @@ pub async fn batch_writes(m: Mapper) {
     assert_eq!(c.write_units, 60.0);
     let all = m.scan::<User>().consistent(true).collect().await.unwrap();
     assert_eq!(all.len(), 60);
-    let b00 = load::<User>(&m, User::key("b00").unwrap()).await;
+    let b00 = load::<User>(&m, User::key("b00")).await;
     assert_eq!(b00.unwrap().power, 1000);
-    m.batch_delete::<User>((0..30).map(|i| User::key(format!("b{i:02}")).unwrap()))
+    m.batch_delete::<User>((0..30).map(|i| User::key(format!("b{i:02}"))))
         .await
         .unwrap();
     assert_eq!(
@@ -644,13 +638,29 @@ pub async fn batch_writes(m: Mapper) {
     }];
     assert!(matches!(m.batch_save(&accounts).await, Err(Error::Key(_))));
     m.batch_save(Vec::<&User>::new()).await.unwrap();
+    // Puts and deletes in the same batches; a key with the wrong shape fails before any write.
+    let fresh_users: Vec<User> = (0..5).map(|i| user(&format!("n{i}"), i)).collect();
+    m.take_consumed();
+    m.batch_save(&fresh_users)
+        .delete((30..40).map(|i| User::key(format!("b{i:02}"))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(m.take_consumed().requests, 1, "15 requests fit one batch");
+    let all = m.scan::<User>().consistent(true).collect().await.unwrap();
+    assert_eq!(all.len(), 30 - 10 + 5);
+    let bad = m
+        .batch_save(&fresh_users)
+        .delete([Key::hash_range("n0", 1)])
+        .await;
+    assert!(matches!(bad, Err(Error::Key(_))), "{bad:?}");
 }
 
 /// Loaded items save only what changed; raise_on_conflict catches concurrent writers.
 pub async fn conflicts(m: Mapper) {
     fresh::<User>(&m).await;
     m.save(&mut user("ann", 1)).await.unwrap();
-    let key = || User::key("ann").unwrap();
+    let key = || User::key("ann");
     let mut mine = m
         .get::<User>(key())
         .consistent(true)
@@ -754,7 +764,7 @@ pub async fn versions(m: Mapper) {
     assert!(m.save(&mut dup).await.unwrap_err().is_conflict());
     // Change-only saves check and bump the version as well.
     let mut t = m
-        .get::<Account>(Account::key("acc").unwrap())
+        .get::<Account>(Account::key("acc"))
         .consistent(true)
         .send_tracked()
         .await
@@ -764,7 +774,17 @@ pub async fn versions(m: Mapper) {
     m.save_changes(&mut t).await.unwrap();
     assert_eq!((t.balance, t.version), (25, 3));
     assert!(m.delete_item(&other).await.unwrap_err().is_conflict());
-    m.delete_item(&*t).await.unwrap();
+    // An administrative overwrite (PynamoDB's add_version_condition=False): the stale item is
+    // written with its own version bumped (1 -> 2), so whoever holds version 3 now conflicts.
+    let mut admin = other.clone();
+    admin.balance = 7;
+    m.save(&mut admin).check_version(false).await.unwrap();
+    assert_eq!(admin.version, 2, "bumped from the item's own version");
+    let stored = load::<Account>(&m, Account::key("acc")).await.unwrap();
+    assert_eq!((stored.balance, stored.version), (7, 2));
+    assert!(m.delete_item(&*t).await.unwrap_err().is_conflict());
+    m.delete_item(&*t).check_version(false).await.unwrap();
+    assert!(load::<Account>(&m, Account::key("acc")).await.is_none());
 }
 
 /// Partial updates with every action; conditions the caller writes fail as ConditionFailed.
@@ -773,7 +793,7 @@ pub async fn updates(m: Mapper) {
     let mut t = thing(1, "rock", 5);
     m.save(&mut t).await.unwrap();
     let f = Thing::fields();
-    let key = || Thing::key(1u64).unwrap();
+    let key = || Thing::key(1u64);
     let after = m
         .update(
             Update::<Thing>::new(key())
@@ -803,6 +823,12 @@ pub async fn updates(m: Mapper) {
     assert!(matches!(e, Error::ConditionFailed { .. }), "{e}");
     let e = m.update(Update::<Thing>::new(key())).await.unwrap_err();
     assert!(matches!(e, Error::Expression(_)));
+    let sent = m
+        .update(Update::<Thing>::new(key()).increment(f.score, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.score, 16);
 }
 
 /// Transactions: all or nothing, with one reason per action when cancelled.
@@ -821,9 +847,9 @@ pub async fn transactions(m: Mapper) {
         .unwrap();
     let both = m
         .transact_get()
-        .get::<User>(User::key("tx1").unwrap())
-        .get::<Account>(Account::key("tx").unwrap())
-        .get::<User>(User::key("missing").unwrap())
+        .get::<User>(User::key("tx1"))
+        .get::<Account>(Account::key("tx"))
+        .get::<User>(User::key("missing"))
         .send()
         .await
         .unwrap();
@@ -854,17 +880,14 @@ pub async fn transactions(m: Mapper) {
         }
         other => panic!("expected a cancellation, got {other}"),
     }
-    assert!(load::<User>(&m, User::key("tx2").unwrap()).await.is_none());
+    assert!(load::<User>(&m, User::key("tx2")).await.is_none());
     // Condition checks and raise_on_conflict inside a transaction.
     let f = User::fields();
     let e = m
         .transaction()
         .raise_on_conflict(true)
         .save(&user("tx1", 9))
-        .condition_check::<Account>(
-            Account::key("tx").unwrap(),
-            Account::fields().balance.gt(100),
-        )
+        .condition_check::<Account>(Account::key("tx"), Account::fields().balance.gt(100))
         .commit()
         .await
         .unwrap_err();
@@ -880,7 +903,7 @@ pub async fn transactions(m: Mapper) {
         "{reasons:?}"
     );
     let tracked = m
-        .get::<User>(User::key("tx1").unwrap())
+        .get::<User>(User::key("tx1"))
         .consistent(true)
         .send_tracked()
         .await
@@ -888,8 +911,8 @@ pub async fn transactions(m: Mapper) {
         .unwrap();
     m.transaction()
         .raise_on_conflict(true)
-        .update(&Update::<User>::new(User::key("tx1").unwrap()).increment(f.power, 1))
-        .delete::<Account>(Account::key("tx").unwrap())
+        .update(&Update::<User>::new(User::key("tx1")).increment(f.power, 1))
+        .delete::<Account>(Account::key("tx"))
         .commit()
         .await
         .unwrap();
@@ -914,7 +937,11 @@ pub async fn auto_increment(m: Mapper) {
             number: 0,
             title: title.into(),
         };
-        let n = m.insert_auto_increment(&mut t).await.unwrap();
+        let n = if title == "c" {
+            m.insert_auto_increment(&mut t).send().await.unwrap()
+        } else {
+            m.insert_auto_increment(&mut t).await.unwrap()
+        };
         assert_eq!(t.number as i64, n);
         numbers.push(n);
     }
@@ -948,7 +975,7 @@ pub async fn migrations(m: Mapper) {
         .send()
         .await
         .unwrap();
-    let key = |id: &str| Person::key(id).unwrap();
+    let key = |id: &str| Person::key(id);
     let grace = load::<Person>(&m, key("p1")).await.unwrap();
     assert_eq!(
         (grace.first.as_str(), grace.last.as_str(), grace.since),
@@ -1222,7 +1249,7 @@ pub async fn time_to_live(m: Mapper) {
     );
     let later =
         dynamodb_mapper::time::OffsetDateTime::now_utc() + dynamodb_mapper::time::Duration::days(1);
-    let key = |id: &str| Session::key(id).unwrap();
+    let key = |id: &str| Session::key(id);
     for (id, expires) in [("a", Some(EpochSeconds(later))), ("b", None)] {
         m.save(&mut Session {
             id: id.into(),
@@ -1240,7 +1267,7 @@ pub async fn time_to_live(m: Mapper) {
 pub async fn one_idiom(m: Mapper) {
     drop_table::<User>(&m).await;
     m.create_table::<User>().await.unwrap();
-    let key = |name: &str| User::key(name).unwrap();
+    let key = |name: &str| User::key(name);
     let mut ann = user("ann", 3);
     m.save(&mut ann).await.unwrap();
     ann.power = 4;

@@ -65,7 +65,7 @@ async fn eventual_reads_can_be_stale_consistent_reads_are_not() {
     m.save(&mut user("ann", 1)).await.unwrap();
     e.advance(Duration::from_secs(1));
     m.save(&mut user("ann", 2)).await.unwrap();
-    let key = || User::key("ann").unwrap();
+    let key = || User::key("ann");
     let eventual = m.get::<User>(key()).send().await.unwrap().unwrap();
     assert_eq!(eventual.power, 1, "the old item");
     let strong = load::<User>(&m, key()).await.unwrap();
@@ -108,7 +108,7 @@ async fn batch_get_retries_unprocessed_keys() {
         .await
         .unwrap();
     }
-    let keys = (0..60u32).map(|r| Key::hash_range("big", r).unwrap());
+    let keys = (0..60u32).map(|r| Key::hash_range("big", r));
     let mut s = m.batch_get::<Post>(keys).stream();
     let mut n = 0;
     while let Some(p) = s.try_next().await.unwrap() {
@@ -204,7 +204,7 @@ async fn stream_records_decode_into_the_model() {
     m.save(&mut u).await.unwrap();
     u.power = 2;
     m.save(&mut u).await.unwrap();
-    m.delete::<User>(User::key("chuck").unwrap()).await.unwrap();
+    m.delete::<User>(User::key("chuck")).await.unwrap();
 
     let streams = dynamodb_test_support::streams_client_for(&e.endpoint_url());
     let arn = streams
@@ -283,16 +283,14 @@ async fn the_mapper_recovers_from_injected_faults() {
     fault(FaultKind::ServiceUnavailable, "PutItem");
     m.save(&mut a).await.unwrap();
     fault(FaultKind::ResetBeforeApply, "GetItem");
-    let loaded = load::<Account>(&m, Account::key("acc").unwrap()).await;
+    let loaded = load::<Account>(&m, Account::key("acc")).await;
     assert_eq!(loaded.unwrap().version, 1);
     // The first attempt is applied (version 2) and its answer lost; the retry's version check
     // finds version 2, which is this save's own item: success, not a conflict.
     fault(FaultKind::ResetAfterApply, "PutItem");
     a.balance = 20;
     m.save(&mut a).await.unwrap();
-    let loaded = load::<Account>(&m, Account::key("acc").unwrap())
-        .await
-        .unwrap();
+    let loaded = load::<Account>(&m, Account::key("acc")).await.unwrap();
     assert_eq!((loaded.balance, loaded.version), (20, 2));
     // A genuinely stale save is still a conflict. (One that would store exactly the item
     // that is there changes nothing and succeeds.)
@@ -380,10 +378,7 @@ async fn an_expired_item_of_a_ttl_model_is_deleted() {
         expires: Some(past),
     };
     m.save(&mut old).await.unwrap();
-    assert_eq!(
-        load::<Session>(&m, Session::key("old").unwrap()).await,
-        None
-    );
+    assert_eq!(load::<Session>(&m, Session::key("old")).await, None);
 }
 
 /// A sleep that records what it is asked for and answers at once: a paced read, measured
