@@ -32,6 +32,13 @@ impl Path {
         self.0.push(Segment::Name(name.into()));
         self
     }
+    /// The top-level attribute the path starts at.
+    pub(crate) fn root(&self) -> Option<&str> {
+        match self.0.first() {
+            Some(Segment::Name(n)) => Some(n),
+            _ => None,
+        }
+    }
     /// An element of a list attribute.
     pub fn index(mut self, i: usize) -> Path {
         self.0.push(Segment::Index(i));

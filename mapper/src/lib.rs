@@ -16,6 +16,10 @@
 //! * Writes that detect conflicting writers: `raise_on_conflict` compares the stored item with
 //!   the one loaded ([`Tracked`]), or a version attribute does optimistic locking; loaded items
 //!   save only what changed. Transactions ([`Mapper::transaction`], [`Mapper::transact_get`]).
+//! * Typed keys: every model has one `key` function, each part of its field's type
+//!   (`User::key("ann")`, `Post::key("intro", 3)`), taken by every request that takes a key.
+//! * Polymorphic models: an enum tagged with `#[serde(tag = "kind")]` keeps several kinds of
+//!   item in one table and decodes each as its own variant ([`Model::DISCRIMINATOR`]).
 //! * Tables from models ([`Mapper::create_table`]), auto-increment keys, schema migrations.
 //!
 //! ```

@@ -106,6 +106,56 @@ pub trait Model: Serialize + DeserializeOwned + Send + 'static {
     /// DynamoDB then deletes expired items in the background (within days, not at once) and
     /// a stream marks those deletions as made by the service.
     const TTL_ATTRIBUTE: Option<&'static str> = None;
+    /// For a polymorphic model (an enum with `#[serde(tag = "...")]`): the attribute naming
+    /// which variant an item is. Several kinds of item then share one table, as single-table
+    /// designs put them, and every read decodes each item as its own variant. Every variant
+    /// holds the key attributes; the attributes all variants share (same name, same type)
+    /// get typed handles, and so does the discriminator, to filter one kind.
+    ///
+    /// ```
+    /// use dynamodb_mapper::Model;
+    /// #[derive(serde::Serialize, serde::Deserialize, Model)]
+    /// #[serde(tag = "kind")]
+    /// #[dynamodb(table = "library", hash_key = "shelf", range_key = "slot")]
+    /// enum Holding {
+    ///     Book { shelf: String, slot: u32, title: String, pages: u32 },
+    ///     #[serde(rename = "dvd")]
+    ///     Film { shelf: String, slot: u32, title: String, minutes: u32 },
+    /// }
+    /// assert_eq!(Holding::DISCRIMINATOR, Some("kind"));
+    /// assert_eq!(Holding::VARIANTS, ["Book", "dvd"]);
+    /// let f = Holding::fields();
+    /// let (_films, _dunes) = (f.kind.eq("dvd"), f.title.begins_with("Dune"));
+    /// let _key = Holding::key("a", 1);
+    /// ```
+    ///
+    /// An enum that serde does not tag internally cannot be a model (its fields would not be
+    /// top-level attributes):
+    ///
+    /// ```compile_fail
+    /// use dynamodb_mapper::Model;
+    /// #[derive(serde::Serialize, serde::Deserialize, Model)]
+    /// #[dynamodb(table = "library", hash_key = "shelf")]
+    /// enum Holding {
+    ///     Book { shelf: String },
+    /// }
+    /// ```
+    ///
+    /// Nor can one whose variants do not all hold the key:
+    ///
+    /// ```compile_fail
+    /// use dynamodb_mapper::Model;
+    /// #[derive(serde::Serialize, serde::Deserialize, Model)]
+    /// #[serde(tag = "kind")]
+    /// #[dynamodb(table = "library", hash_key = "shelf")]
+    /// enum Holding {
+    ///     Book { shelf: String },
+    ///     Film { title: String },
+    /// }
+    /// ```
+    const DISCRIMINATOR: Option<&'static str> = None;
+    /// A polymorphic model's variants, as stored in the discriminator.
+    const VARIANTS: &'static [&'static str] = &[];
     /// The hash key field's type.
     type HashKey: Serialize;
     /// The range key field's type, `()` without one.

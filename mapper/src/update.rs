@@ -21,13 +21,26 @@ enum Action {
 }
 
 /// An UpdateItem on one item of model `M`, built clause by clause.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Update<M> {
     pub(crate) key: Key,
     actions: Vec<Action>,
     pub(crate) condition: Option<Condition>,
     error: Option<String>,
     _m: std::marker::PhantomData<fn() -> M>,
+}
+
+// By hand: a derive would ask `M: Clone`, which the update does not hold.
+impl<M> Clone for Update<M> {
+    fn clone(&self) -> Self {
+        Update {
+            key: self.key.clone(),
+            actions: self.actions.clone(),
+            condition: self.condition.clone(),
+            error: self.error.clone(),
+            _m: std::marker::PhantomData,
+        }
+    }
 }
 
 impl<M: Model> Update<M> {
@@ -107,6 +120,35 @@ impl<M: Model> Update<M> {
             None => c,
         });
         self
+    }
+
+    /// Whether an action writes (anything inside) the top-level attribute `name`.
+    fn touches(&self, name: &str) -> bool {
+        self.actions.iter().any(|a| {
+            let path = match a {
+                Action::Set(p, _)
+                | Action::SetIfNotExists(p, _)
+                | Action::Increment(p, _)
+                | Action::Append(p, _)
+                | Action::Remove(p)
+                | Action::Add(p, _)
+                | Action::Delete(p, _) => p,
+            };
+            path.root() == Some(name)
+        })
+    }
+
+    /// The update as it is sent: for a model with a version attribute, every update also moves
+    /// the version on (unless it writes the version itself), so a save still holding the
+    /// version read before the update conflicts instead of silently undoing it. An update
+    /// takes no read, so it does not check the version; add a condition for that.
+    pub(crate) fn versioned(&self) -> std::borrow::Cow<'_, Self> {
+        match M::VERSION_ATTRIBUTE {
+            Some(v) if !self.touches(v) && self.error.is_none() && !self.actions.is_empty() => {
+                std::borrow::Cow::Owned(self.clone().increment(crate::expr::attr(v), 1))
+            }
+            _ => std::borrow::Cow::Borrowed(self),
+        }
     }
 
     pub(crate) fn render(&self, p: &mut Placeholders) -> Result<String> {

@@ -248,6 +248,7 @@ impl Write {
     }
 
     pub(crate) fn update<M: Model>(update: &Update<M>) -> Result<Write> {
+        let update = update.versioned();
         let mut placeholders = Placeholders::default();
         let expression = update.render(&mut placeholders)?;
         let condition = render(

@@ -8,6 +8,13 @@
 //! struct User { name: String, team: String, age: u32 }
 //! ```
 //!
+//! An internally tagged enum (`#[serde(tag = "kind")]`) of struct variants is a polymorphic
+//! model: every variant holds the key attributes, the attributes all variants share get typed
+//! handles, and so does the discriminator.
+//!
+//! The derive also gives the type an inherent `key` function taking each key part as its
+//! field's type: `User::key("ann")`, `Post::key("intro", 3)`.
+//!
 //! Attribute names follow serde: a field's `#[serde(rename = "...")]` and the container's
 //! `#[serde(rename_all = "...")]` are honoured, and skipped or flattened fields get no typed
 //! [`Field`](../dynamodb_mapper/struct.Field.html) handle.
@@ -51,6 +58,11 @@ struct Container {
     migrate: Option<syn::Path>,
     indexes: Vec<Index>,
     rename_all: Option<String>,
+    rename_all_fields: Option<String>,
+    /// serde's `tag`: the discriminator attribute of an internally tagged enum.
+    tag: Option<String>,
+    /// serde's `content` or `untagged`, which a model cannot be.
+    not_internally_tagged: bool,
 }
 
 /// Consumes a serde meta item we do not interpret (`default`, `with = "..."`, `rename(...)`).
@@ -139,6 +151,15 @@ fn container(input: &DeriveInput) -> syn::Result<Container> {
                 if meta.path.is_ident("rename_all") && meta.input.peek(syn::Token![=]) {
                     c.rename_all = Some(string(&meta)?);
                     Ok(())
+                } else if meta.path.is_ident("rename_all_fields") {
+                    c.rename_all_fields = Some(string(&meta)?);
+                    Ok(())
+                } else if meta.path.is_ident("tag") {
+                    c.tag = Some(string(&meta)?);
+                    Ok(())
+                } else if meta.path.is_ident("content") || meta.path.is_ident("untagged") {
+                    c.not_internally_tagged = true;
+                    skip_meta(&meta)
                 } else {
                     skip_meta(&meta)
                 }
@@ -179,19 +200,34 @@ struct FieldInfo {
     ty: Type,
 }
 
-fn fields(input: &DeriveInput, rule: Option<&str>) -> syn::Result<Vec<FieldInfo>> {
-    let Data::Struct(data) = &input.data else {
-        return Err(syn::Error::new_spanned(
-            &input.ident,
-            "#[derive(Model)] needs a struct",
-        ));
-    };
-    let Fields::Named(named) = &data.fields else {
-        return Err(syn::Error::new_spanned(
-            &input.ident,
-            "#[derive(Model)] needs a struct with named fields",
-        ));
-    };
+/// serde's `rename_all` rules, applied to a PascalCase variant name.
+fn rename_variant(rule: Option<&str>, variant: &str) -> String {
+    let mut snake = String::new();
+    for (i, ch) in variant.char_indices() {
+        if ch.is_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.extend(ch.to_lowercase());
+    }
+    match rule {
+        Some("lowercase") => variant.to_lowercase(),
+        Some("UPPERCASE") => variant.to_uppercase(),
+        Some("camelCase") => {
+            let mut c = variant.chars();
+            c.next()
+                .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        }
+        Some("snake_case") => snake,
+        Some("SCREAMING_SNAKE_CASE") => snake.to_uppercase(),
+        Some("kebab-case") => snake.replace('_', "-"),
+        Some("SCREAMING-KEBAB-CASE") => snake.replace('_', "-").to_uppercase(),
+        _ => variant.to_string(),
+    }
+}
+
+/// The serialized fields of a struct, or of one variant of an enum.
+fn named_fields(named: &syn::FieldsNamed, rule: Option<&str>) -> syn::Result<Vec<FieldInfo>> {
     let mut out = Vec::new();
     for f in &named.named {
         let ident = f.ident.clone().expect("named field");
@@ -225,6 +261,102 @@ fn fields(input: &DeriveInput, rule: Option<&str>) -> syn::Result<Vec<FieldInfo>
     Ok(out)
 }
 
+/// What the derive learns from the type's body: the fields every item has, and for an enum
+/// its variants' names as stored in the discriminator.
+struct Shape {
+    fields: Vec<FieldInfo>,
+    variants: Vec<String>,
+}
+
+fn shape(input: &DeriveInput, c: &Container) -> syn::Result<Shape> {
+    let name = &input.ident;
+    match &input.data {
+        Data::Struct(data) => {
+            let Fields::Named(named) = &data.fields else {
+                return Err(syn::Error::new_spanned(
+                    name,
+                    "#[derive(Model)] needs a struct with named fields",
+                ));
+            };
+            Ok(Shape {
+                fields: named_fields(named, c.rename_all.as_deref())?,
+                variants: Vec::new(),
+            })
+        }
+        Data::Enum(data) => {
+            if c.tag.is_none() || c.not_internally_tagged {
+                return Err(syn::Error::new_spanned(
+                    name,
+                    "#[derive(Model)] on an enum needs an internally tagged enum: \
+                     #[serde(tag = \"...\")] names the discriminator attribute",
+                ));
+            }
+            let mut common: Option<Vec<FieldInfo>> = None;
+            let mut variants = Vec::new();
+            for v in &data.variants {
+                let mut stored = rename_variant(c.rename_all.as_deref(), &v.ident.to_string());
+                let mut rule = c.rename_all_fields.clone();
+                let mut skipped = false;
+                for attr in v.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+                    attr.parse_nested_meta(|meta| {
+                        if meta.path.is_ident("rename") && meta.input.peek(syn::Token![=]) {
+                            stored = string(&meta)?;
+                        } else if meta.path.is_ident("rename_all")
+                            && meta.input.peek(syn::Token![=])
+                        {
+                            rule = Some(string(&meta)?);
+                        } else if meta.path.is_ident("skip")
+                            || meta.path.is_ident("skip_deserializing")
+                        {
+                            skipped = true;
+                        } else {
+                            skip_meta(&meta)?;
+                        }
+                        Ok(())
+                    })?;
+                }
+                if skipped {
+                    continue;
+                }
+                let Fields::Named(named) = &v.fields else {
+                    return Err(syn::Error::new_spanned(
+                        &v.ident,
+                        "#[derive(Model)]: each variant of a model enum is a struct variant \
+                         holding the key attributes",
+                    ));
+                };
+                let fields = named_fields(named, rule.as_deref())?;
+                common = Some(match common {
+                    None => fields,
+                    Some(before) => before
+                        .into_iter()
+                        .filter(|f| {
+                            let ft = &f.ty;
+                            fields.iter().any(|g| {
+                                let gt = &g.ty;
+                                g.attribute == f.attribute
+                                    && quote!(#gt).to_string() == quote!(#ft).to_string()
+                            })
+                        })
+                        .collect(),
+                });
+                variants.push(stored);
+            }
+            let Some(fields) = common else {
+                return Err(syn::Error::new_spanned(
+                    name,
+                    "a model enum needs a variant",
+                ));
+            };
+            Ok(Shape { fields, variants })
+        }
+        Data::Union(_) => Err(syn::Error::new_spanned(
+            name,
+            "#[derive(Model)] needs a struct or an internally tagged enum",
+        )),
+    }
+}
+
 fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let name = &input.ident;
     if !input.generics.params.is_empty() {
@@ -240,12 +372,19 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             "#[dynamodb(table = \"...\", hash_key = \"...\")] is required",
         ));
     };
-    let fields = fields(input, c.rename_all.as_deref())?;
+    let Shape { fields, variants } = shape(input, &c)?;
     let find = |attr: &str| -> syn::Result<&FieldInfo> {
         fields.iter().find(|f| f.attribute == attr).ok_or_else(|| {
             syn::Error::new_spanned(
                 name,
-                format!("no serialized field is stored as the attribute `{attr}`"),
+                if variants.is_empty() {
+                    format!("no serialized field is stored as the attribute `{attr}`")
+                } else {
+                    format!(
+                        "not every variant has a field stored as the attribute `{attr}` \
+                         (of one type)"
+                    )
+                },
             )
         })
     };
@@ -350,15 +489,46 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     }
     let vis = &input.vis;
     let fields_name = format_ident!("{}Fields", name);
-    let field_decls = fields.iter().map(|f| {
-        let (ident, ty) = (&f.ident, &f.ty);
-        let doc = format!("The `{}` attribute.", f.attribute);
-        quote!(#[doc = #doc] pub #ident: ::dynamodb_mapper::Field<#ty>)
-    });
-    let field_inits = fields.iter().map(|f| {
-        let (ident, attr) = (&f.ident, &f.attribute);
-        quote!(#ident: ::dynamodb_mapper::Field::new(#attr))
-    });
+    let mut field_decls: Vec<Tokens> = fields
+        .iter()
+        .map(|f| {
+            let (ident, ty) = (&f.ident, &f.ty);
+            let doc = format!("The `{}` attribute.", f.attribute);
+            quote!(#[doc = #doc] pub #ident: ::dynamodb_mapper::Field<#ty>)
+        })
+        .collect();
+    let mut field_inits: Vec<Tokens> = fields
+        .iter()
+        .map(|f| {
+            let (ident, attr) = (&f.ident, &f.attribute);
+            quote!(#ident: ::dynamodb_mapper::Field::new(#attr))
+        })
+        .collect();
+    let discriminator = match &c.tag {
+        Some(tag) if !variants.is_empty() => {
+            // A handle on the discriminator, for filters on one variant, when the tag can
+            // name a field (`kind`, or `r#type` for "type").
+            let ident = syn::parse_str::<syn::Ident>(tag)
+                .ok()
+                .or_else(|| syn::parse_str::<syn::Ident>(&format!("r#{tag}")).ok());
+            if let Some(ident) = ident {
+                if fields.iter().any(|f| f.ident == ident) {
+                    return Err(syn::Error::new_spanned(
+                        name,
+                        format!("the discriminator `{tag}` is also a field"),
+                    ));
+                }
+                let doc = format!(
+                    "The `{tag}` attribute: which variant an item is ({}).",
+                    variants.join(", ")
+                );
+                field_decls.push(quote!(#[doc = #doc] pub #ident: ::dynamodb_mapper::Field<::std::string::String>));
+                field_inits.push(quote!(#ident: ::dynamodb_mapper::Field::new(#tag)));
+            }
+            quote!(::core::option::Option::Some(#tag))
+        }
+        _ => quote!(::core::option::Option::None),
+    };
     let key_fn = key_fn(
         name,
         vis,
@@ -386,6 +556,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             const VERSION_ATTRIBUTE: ::core::option::Option<&'static str> = #version;
             const SCHEMA_VERSION: u32 = #schema_version;
             const TTL_ATTRIBUTE: ::core::option::Option<&'static str> = #ttl;
+            const DISCRIMINATOR: ::core::option::Option<&'static str> = #discriminator;
+            const VARIANTS: &'static [&'static str] = &[#(#variants),*];
             type HashKey = #hash_ty;
             type RangeKey = #range_ty;
             type Fields = #fields_name;

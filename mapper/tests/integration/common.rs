@@ -63,7 +63,8 @@ macro_rules! scenarios {
             table_management,
             statements,
             one_idiom,
-            time_to_live
+            time_to_live,
+            polymorphic_models
         );
     };
 }
@@ -1290,4 +1291,111 @@ pub async fn one_idiom(m: Mapper) {
     m.delete::<User>(key("cy")).await.unwrap();
     assert!(load::<User>(&m, key("bob")).await.is_none());
     assert!(load::<User>(&m, key("cy")).await.is_none());
+}
+
+/// Two kinds of item in one table (a single-table design): an enum tagged by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[serde(tag = "kind")]
+#[dynamodb(
+    table = "mapper_library",
+    hash_key = "shelf",
+    range_key = "slot",
+    version = "version"
+)]
+pub enum Holding {
+    Book {
+        shelf: String,
+        slot: u32,
+        title: String,
+        pages: u32,
+        #[serde(default)]
+        version: u64,
+    },
+    #[serde(rename = "dvd")]
+    Film {
+        shelf: String,
+        slot: u32,
+        title: String,
+        minutes: u32,
+        #[serde(default)]
+        version: u64,
+    },
+}
+
+/// Polymorphic models: each item decodes as its own variant, the discriminator filters one
+/// kind, the shared attributes have typed handles, versions and updates work on every variant,
+/// and an item of a kind the model does not know is a conversion error, not a wrong value.
+pub async fn polymorphic_models(m: Mapper) {
+    assert_eq!(Holding::DISCRIMINATOR, Some("kind"));
+    assert_eq!(Holding::VARIANTS, ["Book", "dvd"]);
+    fresh::<Holding>(&m).await;
+    let mut book = Holding::Book {
+        shelf: "a".into(),
+        slot: 1,
+        title: "Dune".into(),
+        pages: 412,
+        version: 0,
+    };
+    let mut film = Holding::Film {
+        shelf: "a".into(),
+        slot: 2,
+        title: "Alien".into(),
+        minutes: 117,
+        version: 0,
+    };
+    m.save(&mut book).await.unwrap();
+    m.save(&mut film).await.unwrap();
+    assert!(matches!(film, Holding::Film { version: 1, .. }), "{film:?}");
+    let shelf = m
+        .query::<Holding>("a")
+        .consistent(true)
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(shelf, vec![book.clone(), film.clone()]);
+    let f = Holding::fields();
+    let films = m
+        .query::<Holding>("a")
+        .consistent(true)
+        .filter(f.kind.eq("dvd"))
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(films, vec![film.clone()]);
+    let titled = m
+        .scan::<Holding>()
+        .consistent(true)
+        .filter(f.title.begins_with("Du"))
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(titled, vec![book.clone()]);
+    let renamed = m
+        .update(Update::<Holding>::new(Holding::key("a", 2)).set(f.title, "Aliens"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&renamed, Holding::Film { title, minutes: 117, version: 2, .. } if title == "Aliens"),
+        "an update moves the version on: {renamed:?}"
+    );
+    // So the film read before the update (version 1) cannot silently undo it.
+    assert!(m.save(&mut film).await.unwrap_err().is_conflict());
+    m.client()
+        .put_item()
+        .table_name(m.table_name::<Holding>())
+        .item("shelf", AttributeValue::S("a".into()))
+        .item("slot", AttributeValue::N("3".into()))
+        .item("kind", AttributeValue::S("vinyl".into()))
+        .item("title", AttributeValue::S("Blue".into()))
+        .send()
+        .await
+        .unwrap();
+    let e = m
+        .query::<Holding>("a")
+        .consistent(true)
+        .collect()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Conversion(_)), "{e}");
+    assert!(e.to_string().contains("vinyl"), "{e}");
 }

@@ -2,7 +2,8 @@
 //! `DYNAMODB_ENDPOINT=URL` they run against that endpoint instead, and with
 //! `MAPPER_TEST_TARGET=aws` against AWS with the usual environment's credentials and region
 //! (tables named `mapper_*` are created and dropped; use `--test-threads=1`, as scenarios
-//! recreate their tables).
+//! recreate their tables). `MAPPER_TABLE_PREFIX=ci-42-` prefixes every table name, so runs
+//! sharing an account or endpoint do not meet.
 
 use super::common;
 
@@ -13,6 +14,19 @@ use dynamodb_mapper::{Error, Key, Mapper, Model};
 use std::time::Duration;
 
 async fn mapper_on(builder: EmulatorBuilder) -> (Option<Emulator>, Mapper) {
+    let (emulator, mapper) = target(builder).await;
+    (emulator, prefixed(mapper))
+}
+
+/// The mapper with `MAPPER_TABLE_PREFIX`'s table names, when it is set.
+fn prefixed(mapper: Mapper) -> Mapper {
+    match std::env::var("MAPPER_TABLE_PREFIX") {
+        Ok(prefix) => mapper.with_table_names(dynamodb_mapper::TableNames::prefix(prefix)),
+        Err(_) => mapper,
+    }
+}
+
+async fn target(builder: EmulatorBuilder) -> (Option<Emulator>, Mapper) {
     if std::env::var("MAPPER_TEST_TARGET").as_deref() == Ok("aws") {
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         return (None, Mapper::new(aws_sdk_dynamodb::Client::new(&config)));
@@ -146,13 +160,13 @@ async fn throttling_is_retried_by_the_sdk() {
         .send()
         .await
         .unwrap();
-    let no_retry = Mapper::new(aws_sdk_dynamodb::Client::from_conf(
+    let no_retry = prefixed(Mapper::new(aws_sdk_dynamodb::Client::from_conf(
         m.client()
             .config()
             .to_builder()
             .retry_config(RetryConfig::disabled())
             .build(),
-    ));
+    )));
     let big = |name: &str| User {
         name: name.into(),
         power: 0,
@@ -177,7 +191,8 @@ async fn throttling_is_retried_by_the_sdk() {
     // The emulator saw both throttles: the retried attempt and the unretried save.
     let report = e.unwrap().capacity_report();
     assert_eq!(
-        report["Tables"]["mapper_users"]["ThrottledWrites"], 2,
+        report["Tables"][m.table_name::<User>()]["ThrottledWrites"],
+        2,
         "{report}"
     );
 }
