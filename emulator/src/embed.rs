@@ -161,6 +161,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serve the web console at `GET /console` (default on): tables and items, partitions and
+    /// replicas, live capacity, throttle and lag plots, the request log, and the control API's
+    /// clock, presets and faults, in one page embedded in the binary (no network needed). It
+    /// needs the control API, and is not served with [`credentials`](Self::credentials): a
+    /// page in a browser cannot sign its requests.
+    pub fn console(mut self, on: bool) -> Self {
+        self.server.console = on;
+        self
+    }
+
     /// Require every HTTP request to be SigV4-signed by one of these keys (default: any
     /// request is accepted, signed or not).
     pub fn credentials(mut self, credentials: Credentials) -> Self {

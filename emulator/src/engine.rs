@@ -91,6 +91,9 @@ pub struct RequestLogEntry {
     pub sequence: u64,
     pub clock_milliseconds: u64,
     pub operation: &'static str,
+    /// The tables the request used (none when it failed before naming one it found).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<String>,
     /// `ok`, or the error type.
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -217,6 +220,7 @@ impl Engine {
     pub fn log_request(
         &self,
         operation: &'static str,
+        tables: Vec<String>,
         outcome: &'static str,
         read: Option<&crate::replication::ReadInfo>,
         fault: Option<&'static str>,
@@ -227,6 +231,7 @@ impl Engine {
             sequence,
             clock_milliseconds: self.clock.now().as_millis() as u64,
             operation,
+            tables,
             outcome,
             replica: read.map(|r| r.replica),
             stale: read.map(|r| r.stale),

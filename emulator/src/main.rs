@@ -80,6 +80,10 @@ struct Args {
     /// Do not serve the `Emulator.*` control API (clock, reset, inspection) over HTTP.
     #[arg(long)]
     no_control_api: bool,
+    /// Do not serve the web console at `/console` (it needs the control API; it is off with
+    /// --auth, since a browser page cannot sign requests).
+    #[arg(long)]
+    no_console: bool,
     /// Also accept this Host name while bound to loopback (repeatable); localhost and IP
     /// literals are always accepted.
     #[arg(long, value_name = "NAME")]
@@ -206,7 +210,8 @@ async fn main() {
         })
         .max_connections(args.max_connections)
         .shutdown_grace(args.shutdown_grace)
-        .control_api(!args.no_control_api);
+        .control_api(!args.no_control_api)
+        .console(!args.no_console);
     if !args.auth.is_empty() {
         let credentials = args
             .auth

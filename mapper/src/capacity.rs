@@ -8,6 +8,20 @@
 use aws_sdk_dynamodb::types::ConsumedCapacity;
 
 /// Capacity units consumed, and the number of requests that consumed them.
+///
+/// Streams and the [`Mapper`](crate::Mapper) add up every page's consumption; a total adds
+/// like a number and prints with its estimated price.
+///
+/// ```
+/// use dynamodb_mapper::Consumed;
+/// // A page of 20 items of 3 KB (60 KB) read eventually consistent: 7.5 RCU.
+/// let page = Consumed { read_units: 7.5, write_units: 0.0, requests: 1 };
+/// let mut total = Consumed::default();
+/// total += page;
+/// total += page;
+/// assert_eq!(total, Consumed { read_units: 15.0, write_units: 0.0, requests: 2 });
+/// assert_eq!(total.to_string(), "15 RCU, 0 WCU in 2 requests (~$0.000001875)");
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Consumed {
     /// Read capacity units (RCU, or RRU for on-demand tables): 1 per 4 KB strongly consistent,
@@ -20,6 +34,18 @@ pub struct Consumed {
 }
 
 /// Prices per million request units, in US dollars.
+///
+/// [`Consumed::estimated_cost`] uses on-demand us-east-1 prices; for another region or a
+/// negotiated price, pass your own to [`Consumed::estimated_cost_at`].
+///
+/// ```
+/// use dynamodb_mapper::{Consumed, Pricing};
+/// let month = Consumed { read_units: 40e6, write_units: 4e6, requests: 1_000_000 };
+/// // 40 million reads at $0.125, 4 million writes at $0.625: writes cost five times more.
+/// assert_eq!(month.estimated_cost_at(Pricing::ON_DEMAND_US_EAST_1), 7.5);
+/// let doubled = Pricing { per_million_reads: 0.25, per_million_writes: 1.25 };
+/// assert_eq!(month.estimated_cost_at(doubled), 15.0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pricing {
     /// Dollars per million read request units (or RCU-hours, for provisioned estimates).

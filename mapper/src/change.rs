@@ -10,6 +10,33 @@ use crate::model::{from_raw, Item, Model};
 use aws_sdk_dynamodbstreams::types::{OperationType, Record};
 
 /// What the change did to the item.
+///
+/// DynamoDB Streams names it by the operation's effect, not its API call: a PutItem that
+/// replaces an item is a `Modify`, an UpdateItem that creates one an `Insert`.
+///
+/// ```
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// use aws_sdk_dynamodbstreams::types::{OperationType, Record};
+/// use dynamodb_mapper::{Change, ChangeKind};
+/// # use aws_sdk_dynamodbstreams::types::{AttributeValue as V, StreamRecord};
+/// # let image = StreamRecord::builder()
+/// #     .new_image("name", V::S("ann".into()))
+/// #     .new_image("age", V::N("41".into()))
+/// #     .build();
+/// // A record from GetRecords (or a Lambda event) of the `users` table:
+/// let record = Record::builder().event_name(OperationType::Insert).dynamodb(image).build();
+/// let change = Change::<User>::from_record(&record)?;
+/// let event = match change.kind {
+///     ChangeKind::Insert => "user.created",
+///     ChangeKind::Modify => "user.updated",
+///     ChangeKind::Remove => "user.deleted",
+/// };
+/// assert_eq!(event, "user.created");
+/// # Ok::<(), dynamodb_mapper::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeKind {
     /// A new item.
@@ -21,6 +48,35 @@ pub enum ChangeKind {
 }
 
 /// One change of a model's item.
+///
+/// Which images a record carries depends on the table's stream view type
+/// ([`CreateTable::stream`](crate::CreateTable::stream)); items that time to live deletes
+/// arrive as removals made by the DynamoDB service itself, which `by_ttl` tells apart.
+///
+/// ```
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// use aws_sdk_dynamodbstreams::types::{Identity, OperationType, Record};
+/// use dynamodb_mapper::{Change, ChangeKind};
+/// # use aws_sdk_dynamodbstreams::types::{AttributeValue as V, StreamRecord};
+/// # let old_image = StreamRecord::builder()
+/// #     .old_image("name", V::S("ann".into()))
+/// #     .old_image("age", V::N("41".into()))
+/// #     .build();
+/// // Time to live deleting an item: a REMOVE whose principal is the DynamoDB service.
+/// let ttl = Identity::builder().principal_id("dynamodb.amazonaws.com").r#type("Service");
+/// let record = Record::builder()
+///     .event_name(OperationType::Remove)
+///     .user_identity(ttl.build())
+///     .dynamodb(old_image)
+///     .build();
+/// let change = Change::<User>::from_record(&record)?;
+/// assert_eq!((change.kind, change.by_ttl), (ChangeKind::Remove, true));
+/// assert_eq!((change.new.is_none(), change.old.map(|u| u.age)), (true, Some(41)));
+/// # Ok::<(), dynamodb_mapper::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change<M> {
     /// What the change did.

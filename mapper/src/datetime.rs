@@ -12,11 +12,39 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// A UTC date-time stored as a fixed-width ISO 8601 string, `2012-12-21T13:37:00.000000Z`:
 /// always six fraction digits, so lexicographic order (DynamoDB's order for S) is time order.
+///
+/// As a sort key, range conditions on it (`.gt(t)`, `.between(a, b)`) select time spans.
+///
+/// ```
+/// use dynamodb_mapper::Iso8601;
+/// // Any offset is converted to UTC, so every stored string compares on one clock.
+/// let t = Iso8601::parse("2012-12-21T14:37:00+01:00").unwrap();
+/// assert_eq!(t, Iso8601::from_ymd_hms(2012, 12, 21, 13, 37, 0).unwrap());
+/// assert_eq!(t.to_string(), "2012-12-21T13:37:00.000000Z");
+/// // Fixed width: half a second later also sorts later as a string.
+/// let later = Iso8601::parse("2012-12-21T13:37:00.5Z").unwrap();
+/// assert!(later > t && later.to_string() > t.to_string());
+/// assert_eq!(Iso8601::parse("2012-12-21 13:37"), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Iso8601(pub OffsetDateTime);
 
 /// A date-time stored as a number of seconds since the Unix epoch (with up to six fraction
 /// digits): sortable as N, and the format DynamoDB's Time to Live expects.
+///
+/// ```
+/// use dynamodb_mapper::{time::Duration, EpochSeconds, Model};
+/// #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// #[dynamodb(table = "sessions", hash_key = "id", ttl = "expires")]
+/// struct Session { id: String, expires: EpochSeconds }
+/// // TTL deletes the session some time after this instant (within days, not at once).
+/// let expires = EpochSeconds(EpochSeconds::now().0 + Duration::days(7));
+/// let session = Session { id: "s-1".into(), expires };
+/// assert!(session.expires > EpochSeconds::now());
+/// assert_eq!(Session::TTL_ATTRIBUTE, Some("expires"));
+/// // Stored as N, a plain count of seconds (here 2012-12-21T13:37:00Z):
+/// assert_eq!(EpochSeconds::from_unix(1_356_097_020).unwrap().to_string(), "1356097020");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EpochSeconds(pub OffsetDateTime);
 
@@ -215,6 +243,18 @@ impl From<Iso8601> for EpochSeconds {
 }
 
 /// Bytes stored as DynamoDB's binary type B (a plain `Vec<u8>` serializes as a list of numbers).
+///
+/// Binary is one of the three types a key can have (a list cannot be a key).
+///
+/// ```
+/// use dynamodb_mapper::{Bytes, Key, Model, ScalarType};
+/// #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// #[dynamodb(table = "blobs", hash_key = "digest")]
+/// struct Blob { digest: Bytes, name: String }
+/// assert_eq!(Blob::HASH_KEY_TYPE, ScalarType::B);
+/// let key = Blob::key(vec![0xde, 0xad, 0xbe, 0xef]);
+/// assert_eq!(key, Key::hash(Bytes(vec![0xde, 0xad, 0xbe, 0xef])));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Bytes(pub Vec<u8>);
 

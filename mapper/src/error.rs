@@ -9,6 +9,27 @@ type Source = Box<dyn std::error::Error + Send + Sync>;
 ///
 /// DynamoDB cancels the whole transaction when any action fails and reports a reason per action
 /// (`None` for the actions that would have succeeded).
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// use dynamodb_mapper::{CancelReason, Error};
+/// let (ann, bob) = (User { name: "ann".into(), age: 41 }, User { name: "bob".into(), age: 7 });
+/// // Both users are created, or neither: raise_on_conflict makes each save create-only.
+/// let tx = mapper.transaction().raise_on_conflict(true).save(&ann).save(&bob);
+/// match tx.commit().await {
+///     Err(Error::TransactionCanceled(reasons)) => {
+///         for r in &reasons {
+///             if let CancelReason::Conflict { key, .. } = r { println!("{key} is taken") }
+///         }
+///     }
+///     other => other?,
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum CancelReason {
     /// This action was fine; another one cancelled the transaction.
@@ -44,6 +65,26 @@ pub enum CancelReason {
 }
 
 /// Everything that can go wrong.
+///
+/// The mapper's own checks have their own variants; whatever DynamoDB refuses is
+/// [`Error::Service`], with DynamoDB's code ([`Error::code`]) and the SDK error as its source.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let mut ann = User { name: "ann".into(), age: 41 };
+/// match mapper.save(&mut ann).raise_on_conflict(true).await {
+///     Ok(()) => println!("created"),
+///     // The mapper's check failed: an item with this key already exists.
+///     Err(e) if e.is_conflict() => println!("ann is taken"),
+///     Err(e) if e.code() == Some("ResourceNotFoundException") => println!("no users table"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub enum Error {
     /// DynamoDB (or the transport) answered with an error: its code, message and the SDK error.

@@ -12,6 +12,18 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 
 /// A path to an attribute, possibly nested: `attr("address").key("city")`, `attr("tags").index(0)`.
+///
+/// Untyped, for what the model's fields do not name: attributes inside maps and lists, or
+/// attributes another writer added. Each name is sent as a placeholder, so reserved words
+/// (`name`, `status`, `data`) need no quoting.
+///
+/// ```
+/// use dynamodb_mapper::{attr, Path};
+/// let city = attr("address").key("city");
+/// assert_eq!(city, Path::from("address").key("city"));
+/// // Sent as `#n0.#n1 = :v0` and `begins_with(#n2[0], :v1)`:
+/// let in_paris = city.eq("Paris") & attr("tags").index(0).begins_with("vip");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Path(Vec<Segment>);
 
@@ -117,6 +129,25 @@ impl Path {
 }
 
 /// The types `attribute_type` tests for.
+///
+/// An `Option` field without `skip_serializing_if` stores `None` as NULL: the attribute
+/// exists, so `exists()` matches it, and only `attribute_type` tells NULL from a value.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// use dynamodb_mapper::{attr, AttributeType};
+/// let unset = attr("email").attribute_type(AttributeType::Null) | attr("email").not_exists();
+/// let without_email = mapper.scan::<User>().filter(unset).count().await?;
+/// // An attribute another writer stored with another type (a string age, say):
+/// let f = User::fields();
+/// let odd = f.age.exists() & !f.age.attribute_type(AttributeType::N);
+/// let odd_users = mapper.scan::<User>().filter(odd).count().await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttributeType {
     /// String.
@@ -159,6 +190,25 @@ impl AttributeType {
 }
 
 /// `size(path)`, compared with numbers.
+///
+/// A string's size is its length in bytes (UTF-8), a binary's its length, a set's, list's or
+/// map's its number of elements.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// use dynamodb_mapper::{attr, Update};
+/// // Append a tag only while the list holds fewer than ten: DynamoDB checks the condition
+/// // and writes in one step, so two writers cannot both pass at nine.
+/// let tag = Update::<User>::new(User::key("ann"))
+///     .append("tags", vec!["admin"])
+///     .condition(attr("tags").size().lt(10) | attr("tags").not_exists());
+/// mapper.update(tag).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Size(Path);
 
@@ -201,6 +251,22 @@ impl Size {
 
 /// A typed handle on one attribute of a model, made by `#[derive(Model)]`: comparisons take
 /// values of the field's own type, so a date-time field is compared as the date-time it stores.
+///
+/// `User::fields().age` is a `Field<u32>`: it takes `u32`s, so a string for the number does not
+/// compile.
+///
+/// ```
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// use dynamodb_mapper::{attr, Path};
+/// let f = User::fields();
+/// assert_eq!(f.age.name(), "age");
+/// assert_eq!(Path::from(f.age), attr("age"));
+/// let teens = f.age.between(13u32, 19u32);
+/// let ann_or_bob = f.name.is_in(["ann", "bob"]);
+/// ```
 pub struct Field<T> {
     pub(crate) name: &'static str,
     _t: PhantomData<fn() -> T>,
@@ -320,6 +386,25 @@ pub enum Operand {
 
 /// A condition on an item: for ConditionExpression (writes), FilterExpression (reads) and
 /// condition checks in transactions.
+///
+/// Conditions are values: combine them with `&`, `|` and `!`, keep them, clone them, or fold a
+/// list of them with [`Condition::all`]. A value that does not convert is reported when the
+/// request is sent.
+///
+/// ```
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// use dynamodb_mapper::{attr, Condition};
+/// let f = User::fields();
+/// let adult = f.age.ge(18u32);
+/// let c = (adult.clone() & !f.name.begins_with("test-")) | attr("vip").eq(true);
+/// // The filters a user picked in a search form; none picked is no filter at all.
+/// let picked = Condition::all([adult, f.name.ne("root")]);
+/// assert!(picked.is_some());
+/// assert!(Condition::all(Vec::new()).is_none());
+/// ```
 #[derive(Debug, Clone)]
 pub enum Condition {
     #[doc(hidden)]

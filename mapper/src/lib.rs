@@ -99,6 +99,23 @@ use capacity::Ledger;
 use serde::Serialize;
 
 /// The entry point: a client, and the capacity its calls consumed. Clones share the total.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f() -> dynamodb_mapper::Result<()> {
+/// // The emulator or DynamoDB Local; for AWS, `Mapper::new` over a client from the environment.
+/// let mapper = Mapper::for_endpoint("http://localhost:8000");
+/// mapper.create_table::<User>().await?;
+/// mapper.save(&mut User { name: "ann".into(), age: 41 }).await?;
+/// // An eventual read may miss the write just made; a consistent one cannot.
+/// let ann = mapper.get::<User>(User::key("ann")).consistent(true).await?;
+/// assert_eq!(ann.map(|u| u.age), Some(41));
+/// println!("{}", mapper.consumed()); // "1 RCU, 1 WCU in 2 requests (~$0.000000750)"
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Mapper {
     client: Client,

@@ -21,6 +21,16 @@ pub const COUNTER_ATTRIBUTE: &str = "__max_hash_key__";
 pub const COUNTER_KEY: i64 = -1;
 
 /// The scalar types a key attribute can have: DynamoDB keys are strings, numbers or binary.
+///
+/// ```
+/// use dynamodb_mapper::{Model, ScalarType};
+/// #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// #[dynamodb(table = "posts", hash_key = "id", range_key = "revision")]
+/// struct Post { id: String, revision: u32, body: String }
+/// // The key schema `create_table` sends, typed from the key fields.
+/// assert_eq!(Post::HASH_KEY_TYPE, ScalarType::S);
+/// assert_eq!(Post::RANGE_KEY_TYPE, Some(ScalarType::N));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalarType {
     /// String.
@@ -45,6 +55,21 @@ impl ScalarType {
 /// A Rust type that can be a key attribute, and the DynamoDB type it is stored as. The derive
 /// uses it to type the table's key schema from the key fields, so a key field of any other type
 /// is a compile error rather than a ValidationException at CreateTable.
+///
+/// Implement it for a newtype that serializes as its inner value, to use it as a key:
+///
+/// ```
+/// use dynamodb_mapper::{Iso8601, KeyAttribute, Model, ScalarType};
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct OrderId(u64);
+/// impl KeyAttribute for OrderId { const TYPE: ScalarType = ScalarType::N; }
+/// #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// #[dynamodb(table = "orders", hash_key = "id", range_key = "placed")]
+/// struct Order { id: OrderId, placed: Iso8601, total: u32 }
+/// assert_eq!(Order::HASH_KEY_TYPE, ScalarType::N);
+/// assert_eq!(Order::RANGE_KEY_TYPE, Some(<Iso8601 as KeyAttribute>::TYPE)); // S
+/// let key = Order::key(OrderId(7), Iso8601::now());
+/// ```
 pub trait KeyAttribute {
     /// The DynamoDB type the Rust type is stored as.
     const TYPE: ScalarType;
@@ -59,6 +84,22 @@ key_attribute!(ScalarType::N; u8, u16, u32, u64, u128, usize, i8, i16, i32, i64,
 key_attribute!(ScalarType::B; crate::Bytes);
 
 /// What a secondary index copies from the table.
+///
+/// Each write to the table also writes what its indexes copy (and is charged for it): a
+/// keys-only index is the cheapest to keep, but a query on it returns only keys, so the model
+/// must default the other fields (or fetch the items by key).
+///
+/// ```
+/// use dynamodb_mapper::{Model, Projection};
+/// #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// #[dynamodb(table = "posts", hash_key = "id")]
+/// #[dynamodb(gsi(name = "by_author", hash_key = "author", projection = "keys_only"))]
+/// #[dynamodb(gsi(name = "by_day", hash_key = "day", projection = "include:title,author"))]
+/// struct Post { id: String, author: String, day: String, title: String, body: String }
+/// let indexes = Post::indexes();
+/// assert_eq!(indexes[0].projection, Projection::KeysOnly);
+/// assert_eq!(indexes[1].projection, Projection::Include(&["title", "author"]));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Projection {
     /// Every attribute.
@@ -70,6 +111,18 @@ pub enum Projection {
 }
 
 /// A secondary index declared on a model with `#[dynamodb(gsi(...))]` or `#[dynamodb(lsi(...))]`.
+///
+/// ```
+/// use dynamodb_mapper::{Model, ScalarType};
+/// #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// #[dynamodb(table = "orders", hash_key = "customer", range_key = "order")]
+/// #[dynamodb(lsi(name = "by_total", range_key = "total", projection = "keys_only"))]
+/// struct Order { customer: String, order: u32, total: u32 }
+/// let lsi = &Order::indexes()[0];
+/// // A local index shares the table's partition key, so it sorts a partition another way.
+/// assert!(lsi.local && lsi.hash_key.is_none());
+/// assert_eq!((lsi.name, lsi.range_key), ("by_total", Some(("total", ScalarType::N))));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexSpec {
     /// The index name.
@@ -85,6 +138,18 @@ pub struct IndexSpec {
 }
 
 /// A type stored in a DynamoDB table. Implement it with `#[derive(Model)]`.
+///
+/// ```
+/// use dynamodb_mapper::Model;
+/// #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// #[dynamodb(table = "accounts", hash_key = "id", version = "version")]
+/// struct Account { id: String, balance: i64, #[serde(default)] version: u64 }
+/// assert_eq!((Account::TABLE, Account::HASH_KEY, Account::RANGE_KEY), ("accounts", "id", None));
+/// // Saves check and bump `version`: a writer holding a stale copy gets Error::Conflict.
+/// assert_eq!(Account::VERSION_ATTRIBUTE, Some("version"));
+/// let overdrawn = Account::fields().balance.lt(0);
+/// let key = Account::key("acc-1");
+/// ```
 pub trait Model: Serialize + DeserializeOwned + Send + 'static {
     /// The table name.
     const TABLE: &'static str;

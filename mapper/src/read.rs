@@ -147,6 +147,24 @@ macro_rules! paged_source {
 }
 
 /// A GetItem being built.
+///
+/// `.await` it for the item, or `None`. The default read is eventually consistent (half the
+/// cost), and may miss a write made just before it.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let ann: Option<User> = mapper.get::<User>(User::key("ann")).consistent(true).await?;
+/// if let Some(ann) = ann {
+///     println!("{} is {}", ann.name, ann.age);
+/// }
+/// // A projection the model cannot hold (it needs `age` too) is read raw.
+/// let name_only = mapper.get::<User>(User::key("ann")).project(["name"]).send_raw().await?;
+/// # Ok(()) }
+/// ```
 pub struct Get<'a, M> {
     mapper: &'a Mapper,
     key: Key,
@@ -231,6 +249,25 @@ enum Range {
 
 /// A Query on one partition key, built step by step; `R` is the sort key's type, so a
 /// date-time sort key is compared as a date-time.
+///
+/// Items come back in sort key order (numbers numerically: 10 after 9), highest first with
+/// `.reverse()`.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "posts", hash_key = "id", range_key = "revision")]
+/// # struct Post { id: String, revision: u32, body: String }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// // The latest revision: `first` sends Limit=1, so one item is read, not the partition.
+/// let latest = mapper.query::<Post>("intro").reverse().first().await?;
+/// // Sort key conditions take the sort key's type, u32 here.
+/// let recent = mapper.query::<Post>("intro").ge(10u32).consistent(true).collect().await?;
+/// // Filters apply after the read: the items they drop are charged too.
+/// let f = Post::fields();
+/// let drafts = mapper.query::<Post>("intro").filter(f.body.begins_with("TODO")).count().await?;
+/// # Ok(()) }
+/// ```
 pub struct Query<'a, M, R> {
     mapper: &'a Mapper,
     index: Option<String>,
@@ -410,6 +447,24 @@ impl<'a, M: Model, R: Serialize> Query<'a, M, R> {
 paged_source!(QuerySource, QueryFluentBuilder);
 
 /// A Scan of a table or index, built step by step.
+///
+/// A scan reads the whole table and is charged for every item it reads, whatever its filter
+/// keeps; prefer a query (or an index) for anything asked often.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let f = User::fields();
+/// let adults = mapper.scan::<User>().filter(f.age.ge(18u32)).collect().await?;
+/// // Counted by DynamoDB (Select=COUNT): no item sent back, the same read units charged.
+/// let how_many = mapper.scan::<User>().filter(f.age.ge(18u32)).count().await?;
+/// // A large table read as four segments at once, each a scan of its share of the keys.
+/// let all = mapper.scan::<User>().parallel(4).collect().await?;
+/// # Ok(()) }
+/// ```
 pub struct Scan<'a, M> {
     mapper: &'a Mapper,
     index: Option<String>,
@@ -532,6 +587,22 @@ pub const BATCH_GET_MAX: usize = 100;
 const BATCH_ATTEMPTS: u32 = 10;
 
 /// A BatchGetItem over any number of keys.
+///
+/// The keys are sent 100 per request, each key once, and the keys DynamoDB leaves unprocessed
+/// (when a request hits its 16 MB or throughput limits) are retried with backoff.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let keys = ["ann", "bob", "cy", "ann"].map(User::key);
+/// let users = mapper.batch_get::<User>(keys).consistent(true).collect().await?;
+/// // Missing keys are simply absent, and the order is DynamoDB's, not the keys'.
+/// assert!(users.len() <= 3);
+/// # Ok(()) }
+/// ```
 pub struct BatchGet<'a, M> {
     mapper: &'a Mapper,
     keys: Result<Vec<Item>>,

@@ -14,6 +14,25 @@ use serde::Serialize;
 use std::marker::PhantomData;
 
 /// An ExecuteStatement being built; its items decode as `M`.
+///
+/// A statement names its table in its text, so take the name the mapper sends
+/// ([`Mapper::table_name`], which applies its [`TableNames`](crate::TableNames)).
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let users = format!("\"{}\"", mapper.table_name::<User>());
+/// // A WHERE on the partition key runs as a Query; without one, the statement scans the table.
+/// let select = format!("SELECT * FROM {users} WHERE \"name\" = ?");
+/// let ann = mapper.statement::<User>(select).param("ann").consistent(true).first().await?;
+/// // INSERT fails (DuplicateItemException) when the key exists, unlike PutItem.
+/// let insert = format!("INSERT INTO {users} VALUE {{'name': ?, 'age': ?}}");
+/// mapper.statement::<User>(insert).param("bob").param(30u32).execute().await?;
+/// # Ok(()) }
+/// ```
 pub struct Statement<'a, M> {
     mapper: &'a Mapper,
     text: String,

@@ -37,6 +37,31 @@ fn at_most(limit: Option<i32>, items: f64) -> Option<i32> {
 }
 
 /// Why a stream ended.
+///
+/// A read with a budget (`.max_rcu(n)`) ends with [`End::Budget`] when it is spent, and the
+/// stream's [`resume_key`](ItemStream::resume_key) goes on from there later (a nightly export
+/// in slices that leave capacity to the application, say).
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// use dynamodb_mapper::End;
+/// let mut start = None;
+/// loop {
+///     let mut s = mapper.scan::<User>().max_rcu(50.0).start_from(start).stream();
+///     while let Some(user) = s.try_next().await? {
+///         println!("{}", user.name);
+///     }
+///     match s.end() {
+///         Some(End::Budget) => start = s.resume_key().cloned(),
+///         _ => break, // End::Complete: everything was read
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum End {
     /// Every item was read.
@@ -50,6 +75,25 @@ pub enum End {
 /// A lazy stream of items of model `M`: a `futures::Stream` of `Result<M>`, with
 /// [`try_next`](ItemStream::try_next) and [`collect`](ItemStream::collect) helpers, the capacity
 /// it consumed, and the key to resume from when it stopped early.
+///
+/// DynamoDB answers a query or scan a page (up to 1 MB) at a time; the stream asks for the next
+/// page only when the items before it have been taken, so stopping early stops paying.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "posts", hash_key = "id", range_key = "revision")]
+/// # struct Post { id: String, revision: u32, body: String }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let mut s = mapper.query::<Post>("intro").stream();
+/// while let Some(post) = s.try_next().await? {
+///     if post.body.contains("published") {
+///         break;
+///     }
+/// }
+/// println!("{} pages: {}", s.consumed().requests, s.consumed());
+/// # Ok(()) }
+/// ```
 pub struct ItemStream<M> {
     source: Box<dyn Source>,
     ledger: Ledger,
@@ -299,6 +343,25 @@ impl<M: Model> Stream for ItemStream<M> {
 
 /// Several scan segments read concurrently (DynamoDB's parallel scan): items arrive from
 /// whichever segment has them.
+///
+/// One scan reads the table's key space in order, one page at a time; `parallel(n)` gives each
+/// of `n` segments its own share to read concurrently, so a large table is read up to `n`
+/// times faster (and its capacity spent as much faster).
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let mut s = mapper.scan::<User>().parallel(4);
+/// let mut adults = 0;
+/// while let Some(user) = s.try_next().await? {
+///     adults += usize::from(user.age >= 18);
+/// }
+/// println!("{adults} adults; {}", s.consumed()); // at least one request per segment
+/// # Ok(()) }
+/// ```
 pub struct ParallelScan<M> {
     segments: Vec<ItemStream<M>>,
     turn: usize,

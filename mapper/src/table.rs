@@ -13,6 +13,22 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 /// How a table is paid for.
+///
+/// On demand (the default) needs no plan: it is paid per request. Provisioned capacity is paid
+/// by the hour whether used or not; requests beyond it are throttled (and retried by the SDK).
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// use dynamodb_mapper::Billing;
+/// // 5 RCU and 5 WCU for the table, and as much again for each of its global indexes.
+/// let billing = Billing::Provisioned { read: 5, write: 5 };
+/// mapper.create_table::<User>().billing(billing).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Billing {
     /// PAY_PER_REQUEST: no capacity to plan, throttled only by DynamoDB's on-demand limits.
@@ -54,6 +70,22 @@ fn projection(p: Proj) -> Projection {
 }
 
 /// A CreateTable for model `M`; `.send()` creates it and waits until it is ACTIVE.
+///
+/// CreateTable alone returns while the table is still CREATING, and requests to it fail until
+/// it is ACTIVE; the builder waits, then turns time to live on for the model's `ttl` attribute.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// use aws_sdk_dynamodb::types::StreamViewType;
+/// // Keys typed from the key fields, indexes from the model's declarations, on demand.
+/// mapper.create_table::<User>().stream(StreamViewType::NewAndOldImages).await?;
+/// mapper.save(&mut User { name: "ann".into(), age: 41 }).await?;
+/// # Ok(()) }
+/// ```
 pub struct CreateTable<'a, M> {
     mapper: &'a Mapper,
     billing: Billing,

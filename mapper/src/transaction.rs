@@ -15,6 +15,28 @@ use aws_sdk_dynamodb::types::{Get as TxGet, ReturnConsumedCapacity, TransactGetI
 pub const TRANSACTION_MAX: usize = 100;
 
 /// A write transaction being collected; nothing is sent before [`commit`](Transaction::commit).
+///
+/// TransactWriteItems applies every action or none, at twice the write cost; no two actions
+/// may touch the same item.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let f = User::fields();
+/// mapper
+///     .transaction()
+///     .raise_on_conflict(true) // `bob` must not exist yet, `old` must still exist
+///     .save(&User { name: "bob".into(), age: 30 })
+///     .delete::<User>(User::key("old"))
+///     // Checked, not written: the commit happens only while ann is still an adult.
+///     .condition_check::<User>(User::key("ann"), f.age.ge(18u32))
+///     .commit()
+///     .await?;
+/// # Ok(()) }
+/// ```
 pub struct Transaction<'a> {
     mapper: &'a Mapper,
     writes: Vec<Write>,
@@ -192,6 +214,24 @@ fn reason(
 }
 
 /// A consistent read of several items, possibly of different models, as of one moment.
+///
+/// Unlike a batch get, no write can fall between the reads (at twice the cost of strong reads);
+/// the results come back by position, each decoded as the model asked for.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let items = mapper
+///     .transact_get()
+///     .get::<User>(User::key("ann"))
+///     .get::<User>(User::key("bob"))
+///     .await?;
+/// let (ann, bob): (Option<User>, Option<User>) = (items.get(0)?, items.get(1)?);
+/// # Ok(()) }
+/// ```
 pub struct TransactGet<'a> {
     mapper: &'a Mapper,
     gets: Vec<TransactGetItem>,
@@ -253,6 +293,23 @@ impl<'a> TransactGet<'a> {
 }
 
 /// The results of a [`TransactGet`], by position.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let items = mapper
+///     .transact_get()
+///     .get::<User>(User::key("ann"))
+///     .get::<User>(User::key("nobody"))
+///     .await?;
+/// assert_eq!(items.len(), 2); // one result per get, in order
+/// // A missing item is `None`, not an error.
+/// assert!(items.get::<User>(1)?.is_none());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct TransactItems(Vec<Option<Item>>);
 

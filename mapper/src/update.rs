@@ -21,6 +21,27 @@ enum Action {
 }
 
 /// An UpdateItem on one item of model `M`, built clause by clause.
+///
+/// Only the named attributes travel, so a concurrent writer of other attributes is not undone
+/// (as a whole-item save would undo it). Nothing is sent until it is passed to
+/// [`Mapper::update`] or a [`Transaction`](crate::Transaction).
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// use dynamodb_mapper::{attr, Update};
+/// let f = User::fields();
+/// let birthday = Update::<User>::new(User::key("ann"))
+///     .increment(f.age, 1) // atomic: two concurrent birthdays add two
+///     .set_path("greeted", false)
+///     .remove(attr("cake"))
+///     .condition(f.name.exists()); // update only: UpdateItem would create a missing item
+/// let ann = mapper.update(birthday).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Update<M> {
     pub(crate) key: Key,
@@ -215,6 +236,26 @@ impl<M: Model> Update<M> {
 
 /// An [`Update`] on its way to the table (UpdateItem); `.await` it for the whole item as it is
 /// after the update.
+///
+/// It is sent with ReturnValues=ALL_NEW, so the item comes back as it is after the update, with
+/// the attributes other writers set.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// use dynamodb_mapper::{Error, Update};
+/// let f = User::fields();
+/// let older = Update::<User>::new(User::key("ann")).increment(f.age, 1);
+/// match mapper.update(older.condition(f.age.lt(130u32))).await {
+///     Ok(ann) => println!("ann is now {}", ann.age),
+///     Err(Error::ConditionFailed { .. }) => println!("ann is old enough"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 pub struct UpdateItem<'a, M> {
     pub(crate) mapper: &'a Mapper,
     pub(crate) update: Update<M>,

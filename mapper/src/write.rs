@@ -17,6 +17,24 @@ use std::pin::Pin;
 
 /// An item loaded through the mapper, with the stored form it was loaded from: saving it sends
 /// only what changed, and conflict checking compares the stored item with that form.
+///
+/// Load one with [`Get::send_tracked`](crate::Get::send_tracked) or
+/// [`ItemStream::try_next_tracked`](crate::ItemStream::try_next_tracked); it derefs to the
+/// model.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let loaded = mapper.get::<User>(User::key("ann")).consistent(true).send_tracked().await?;
+/// let Some(mut ann) = loaded else { return Ok(()) };
+/// ann.age += 1;
+/// // Sends `age` alone, and only if the stored item is still the one loaded (Error::Conflict).
+/// mapper.save_changes(&mut ann).raise_on_conflict(true).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Tracked<M> {
     item: M,
@@ -448,6 +466,27 @@ impl Write {
 pub(crate) type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
 /// A whole-item save (PutItem); `.await` it.
+///
+/// PutItem replaces the whole stored item, so attributes the model does not know are lost;
+/// [`Mapper::save_changes`] writes only what changed in a loaded item.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let mut ann = User { name: "ann".into(), age: 41 };
+/// // Create-only: Error::Conflict if an item with this key exists.
+/// match mapper.save(&mut ann).raise_on_conflict(true).await {
+///     Err(e) if e.is_conflict() => println!("ann is taken"),
+///     other => other?,
+/// }
+/// // Or a condition of your own: never lower a stored age (else Error::ConditionFailed).
+/// ann.age = 42;
+/// mapper.save(&mut ann).condition(User::fields().age.lt(42u32)).await?;
+/// # Ok(()) }
+/// ```
 pub struct Save<'a, M> {
     pub(crate) mapper: &'a Mapper,
     pub(crate) item: &'a mut M,
@@ -494,6 +533,24 @@ impl<'a, M: Model + Sync> IntoFuture for Save<'a, M> {
 }
 
 /// A change-only save of a loaded item (UpdateItem); `.await` it.
+///
+/// An item that did not change sends nothing (and costs nothing).
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let mut users = mapper.scan::<User>().stream();
+/// while let Some(mut user) = users.try_next_tracked().await? {
+///     if user.age < 18 {
+///         user.age = 18; // an UpdateItem of `age` alone, whatever else the item holds
+///     }
+///     mapper.save_changes(&mut user).await?;
+/// }
+/// # Ok(()) }
+/// ```
 pub struct SaveChanges<'a, M> {
     pub(crate) mapper: &'a Mapper,
     pub(crate) item: &'a mut Tracked<M>,
@@ -527,6 +584,22 @@ impl<'a, M: Model + Sync> IntoFuture for SaveChanges<'a, M> {
 }
 
 /// A DeleteItem; `.await` it.
+///
+/// DeleteItem succeeds whether or not the item exists; `.raise_on_conflict(true)` makes a
+/// missing item (or, for [`Mapper::delete_tracked`], a changed one) an `Error::Conflict`.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "users", hash_key = "name")]
+/// # struct User { name: String, age: u32 }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// mapper.delete::<User>(User::key("ann")).await?;
+/// mapper.delete::<User>(User::key("ann")).await?; // again: nothing to delete, no error
+/// let e = mapper.delete::<User>(User::key("ann")).raise_on_conflict(true).await.unwrap_err();
+/// assert!(e.is_conflict());
+/// # Ok(()) }
+/// ```
 pub struct Delete<'a, M> {
     pub(crate) mapper: &'a Mapper,
     pub(crate) key: Result<Key>,
@@ -590,6 +663,21 @@ impl<'a, M: Model> IntoFuture for Delete<'a, M> {
 }
 
 /// A save under the next number of the table's counter; `.await` it for the number.
+///
+/// The number comes from an atomic ADD on a counter item in the model's table (hash key -1,
+/// which scans and queries skip), so concurrent inserts never get the same one.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Mapper, Model};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[dynamodb(table = "tickets", hash_key = "number")]
+/// # struct Ticket { number: u64, title: String }
+/// # async fn f(mapper: Mapper) -> dynamodb_mapper::Result<()> {
+/// let mut ticket = Ticket { number: 0, title: "printer on fire".into() };
+/// let n = mapper.insert_auto_increment(&mut ticket).await?;
+/// assert_eq!(ticket.number, n as u64); // the hash key is set to it
+/// # Ok(()) }
+/// ```
 pub struct InsertAutoIncrement<'a, M> {
     pub(crate) mapper: &'a Mapper,
     pub(crate) item: &'a mut M,

@@ -21,5 +21,5 @@ pub use consumed::{Consumed, Split};
 pub use quota::{Quotas, Reservations};
 pub use report::Usage;
 pub use table::TableCapacity;
-pub use throttle::{Buckets, CapacityConfig, Kind, Limit, OnDemandLimits};
+pub use throttle::{Buckets, BurstLevels, CapacityConfig, Kind, Limit, OnDemandLimits};
 pub use units::{consumed, consumed_list, read_units, write_units};

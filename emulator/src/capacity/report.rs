@@ -64,6 +64,9 @@ pub struct Second {
     pub provisioned_read_units: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provisioned_write_units: Option<f64>,
+    /// Write units each global secondary index consumed that second.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub index_write_units: BTreeMap<String, f64>,
 }
 
 /// Totals for one table.
@@ -147,6 +150,7 @@ impl Usage {
             }
             for (k, v) in indexes {
                 *u.index_write_units.entry(k.clone()).or_default() += v;
+                *sec.index_write_units.entry(k.clone()).or_default() += v;
             }
             trim(&mut u.series);
         });

@@ -64,6 +64,12 @@ impl TableCapacity {
         }
     }
 
+    /// A provisioned table's own buckets at `now` (its burst), None on demand.
+    pub fn burst(&self, now: Duration) -> Option<super::throttle::BurstLevels> {
+        self.rates?;
+        self.provisioned.lock().levels(now)
+    }
+
     /// Applies a throughput or billing change (UpdateTable), and the GSIs created, deleted or
     /// re-provisioned.
     pub fn reprovision(

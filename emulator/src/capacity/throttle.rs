@@ -54,6 +54,12 @@ impl Bucket {
             last: now,
         }
     }
+    /// The tokens the bucket would hold at `now`, and the most it can hold.
+    fn level(&self, now: Duration) -> (f64, f64) {
+        let mut b = self.clone();
+        b.refill(now);
+        (b.tokens, b.rate * b.burst)
+    }
     fn refill(&mut self, now: Duration) {
         if now > self.last {
             let dt = (now - self.last).as_secs_f64();
@@ -151,6 +157,16 @@ impl Heat {
             last + 1 >= now.as_secs() && last + 1 - first >= HEAT_SPLIT_SECONDS
         })
     }
+}
+
+/// What the inspection API shows of a pair of buckets: tokens left and the most each holds.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BurstLevels {
+    pub read_tokens: f64,
+    pub read_capacity: f64,
+    pub write_tokens: f64,
+    pub write_capacity: f64,
 }
 
 /// Read and write token buckets: a provisioned share (with 300 s of burst), the hard
@@ -258,6 +274,21 @@ impl Buckets {
     /// [`HEAT_SPLIT_SECONDS`] in a row, up to `now`: DynamoDB would split it for heat.
     pub fn hot_for_split(&self, now: Duration) -> bool {
         self.heat.due(now)
+    }
+
+    /// How full the buckets are at `now` (the provisioned pair where there is one, else the
+    /// hard limits'): what burst capacity is left before requests are throttled. Negative
+    /// tokens are a debt that a request's cost, known only after it ran, left behind.
+    pub fn levels(&self, now: Duration) -> Option<BurstLevels> {
+        let (r, w) = self.provisioned.as_ref().or(self.hard.as_ref())?;
+        let ((read_tokens, read_capacity), (write_tokens, write_capacity)) =
+            (r.level(now), w.level(now));
+        Some(BurstLevels {
+            read_tokens,
+            read_capacity,
+            write_tokens,
+            write_capacity,
+        })
     }
 
     /// Forgets the heat (after a split: each half starts cold).

@@ -303,6 +303,7 @@ pub fn dispatch(engine: &Engine, request: &RequestContext, operation: &str, body
     let Some((name, handler)) = find(operation).copied().or_else(test_only(operation)) else {
         engine.log_request(
             "Unknown",
+            Vec::new(),
             ErrorKind::UnknownOperation.short_name(),
             None,
             None,
@@ -376,8 +377,16 @@ pub fn dispatch(engine: &Engine, request: &RequestContext, operation: &str, body
             }
         }
     }
+    let mut tables: Vec<String> = ctx
+        .used
+        .iter()
+        .chain(ctx.more_used.iter())
+        .map(|t| t.read().def.name.clone())
+        .collect();
+    tables.dedup();
     engine.log_request(
         name,
+        tables,
         outcome,
         ctx.read.as_ref(),
         kind.map(FaultKind::as_str),

@@ -10,7 +10,7 @@
 //! | `SetConsistency` | `{"Consistency": "worst-case", "Lag": "fixed:200ms", "GsiLag": "exponential:50ms"}` | changes replication settings |
 //! | `Settle` | `{}` | applies every pending write on every replica |
 //! | `ScriptStaleReads` | `{"TableName": "t", "Key": {...}, "Reads": 2}` | the next N eventual reads of the key are stale |
-//! | `DescribePartitions` | `{"TableName": "t"}` | partitions, replicas, applied positions, pending writes |
+//! | `DescribePartitions` | `{"TableName": "t"}` | partitions (token ranges, items, bytes, burst buckets), replicas (applied positions, pending writes, how long until caught up), a provisioned table's burst |
 //! | `CapacityReport` | `{}` | units, throttles, items read vs returned, per-second series, cost |
 //! | `ContributorInsights` | `{"TableName": "t", "Limit": 10}` | with insights on: the most accessed and most throttled keys, counted exactly |
 //! | `RequestLog` | `{"Reads": 100}` | the last N requests: operation, outcome, replica, staleness |
@@ -161,13 +161,19 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
             let t = table(&input)?;
             let t = t.read();
             let (lsn, versions, bytes) = t.replication_stats();
-            Ok(json!({
+            let now = engine.clock.now();
+            let mut out = json!({
                 "TableName": t.def.name,
+                "ClockMilliseconds": now.as_millis() as u64,
                 "WritePosition": lsn,
                 "VersionsKept": versions,
                 "VersionBytes": bytes,
-                "Partitions": t.describe_partitions(engine.clock.now()),
-            }))
+                "Partitions": t.describe_partitions(now),
+            });
+            if let Some(b) = t.burst(now) {
+                out["TableBurst"] = json!(b);
+            }
+            Ok(out)
         }
         "CapacityReport" => Ok(engine.capacity.usage.report()),
         "ContributorInsights" => {

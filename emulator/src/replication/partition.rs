@@ -71,6 +71,13 @@ impl ReplicaQueue {
         self.pending.len()
     }
 
+    /// How long after `now` the replica will have applied every write it has been sent.
+    pub fn behind_at(&self, now: Duration) -> Duration {
+        self.pending
+            .back()
+            .map_or(Duration::ZERO, |(_, at)| at.saturating_sub(now))
+    }
+
     /// Writes not yet applied at `now`.
     pub fn pending_at(&self, now: Duration) -> usize {
         self.pending.len() - self.pending.partition_point(|(_, at)| *at <= now)
@@ -229,6 +236,9 @@ pub struct PartitionInfo {
     pub item_count: u64,
     pub size_bytes: u64,
     pub replicas: Vec<ReplicaInfo>,
+    /// The partition's hard-limit buckets (3,000 RCU / 1,000 WCU per second).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst: Option<crate::capacity::BurstLevels>,
 }
 
 /// What the inspection API shows of a replica.
@@ -238,6 +248,8 @@ pub struct ReplicaInfo {
     pub name: String,
     pub applied_position: u64,
     pub pending_writes: usize,
+    /// How long until it has applied every write sent to it.
+    pub behind_milliseconds: u64,
 }
 
 #[cfg(test)]

@@ -666,8 +666,10 @@ impl ReplicaSet {
                             },
                             applied_position: q.position(now),
                             pending_writes: q.pending_at(now),
+                            behind_milliseconds: q.behind_at(now).as_millis() as u64,
                         })
                         .collect(),
+                    burst: part.buckets.lock().levels(now),
                 }
             })
             .collect()

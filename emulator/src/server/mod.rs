@@ -33,6 +33,7 @@ use tokio::task::JoinSet;
 
 pub mod auth;
 pub mod connection;
+pub mod console;
 pub mod host;
 
 pub use auth::Credentials;
@@ -63,6 +64,9 @@ pub struct ServerOptions {
     pub shutdown_grace: Duration,
     /// Whether `X-Amz-Target: Emulator.*` (clock, reset, inspection) is served.
     pub control_api: bool,
+    /// Whether the web console is served at `GET /console` (with the control API, without
+    /// credentials).
+    pub console: bool,
     /// When set, every request must carry a valid SigV4 signature by one of these keys.
     pub credentials: Option<Arc<Credentials>>,
     /// Host names accepted (besides `localhost` and IP literals) while bound to loopback.
@@ -79,6 +83,7 @@ impl Default for ServerOptions {
             max_connections: 8192,
             shutdown_grace: Duration::from_secs(10),
             control_api: true,
+            console: true,
             credentials: None,
             allowed_hosts: Vec::new(),
             body_memory: 1024 * 1024 * 1024,
@@ -421,6 +426,15 @@ async fn answer(
     if req.method() == Method::GET {
         if let Some(table) = req.uri().path().strip_prefix(EXPORT_PATH) {
             return export(shared, table, request_id, ct);
+        }
+        if console::serves(req.uri().path()) {
+            let on = shared.options.console
+                && shared.options.control_api
+                && shared.options.credentials.is_none();
+            return match on {
+                true => console::page(request_id),
+                false => not_found(request_id),
+            };
         }
         // DynamoDB answers health checks on GET /.
         let body = Bytes::from(format!(

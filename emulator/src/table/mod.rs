@@ -509,6 +509,11 @@ impl Table {
         self.replicas.describe_partitions(now)
     }
 
+    /// A provisioned table's own burst buckets at `now`.
+    pub fn burst(&self, now: Duration) -> Option<crate::capacity::BurstLevels> {
+        self.capacity.burst(now)
+    }
+
     /// Write log position, versions kept and their bytes.
     pub fn replication_stats(&self) -> (u64, usize, usize) {
         self.replicas.stats()

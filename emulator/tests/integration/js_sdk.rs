@@ -14,18 +14,28 @@ const PACKAGES: &[&str] = &[
 
 /// A directory whose `node_modules` has the SDK packages.
 fn sdk_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("js");
-    let installed = dir.join("node_modules/@aws-sdk/client-dynamodb-streams/package.json");
-    if !installed.exists() {
+    npm_dir("js", PACKAGES)
+}
+
+/// A directory under the target directory whose `node_modules` has `packages` (pinned
+/// `name@version`), installed once.
+pub(crate) fn npm_dir(name: &str, packages: &[&str]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let stamp = dir.join(format!(
+        ".installed-{}",
+        packages.join(",").replace('/', "_")
+    ));
+    if !stamp.exists() {
         std::fs::create_dir_all(&dir).expect("the target directory is writable");
         let ok = Command::new("npm")
             .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
             .arg(&dir)
-            .args(PACKAGES)
+            .args(packages)
             .status()
             .expect("npm runs")
             .success();
-        assert!(ok, "npm install of the AWS SDK for JavaScript failed");
+        assert!(ok, "npm install of {packages:?} failed");
+        std::fs::write(&stamp, "").expect("the target directory is writable");
     }
     dir
 }

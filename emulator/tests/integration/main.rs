@@ -1,6 +1,7 @@
 //! The crate's integration tests, in one binary (one link instead of one per file).
 
 mod boto3_sdk;
+mod console;
 mod determinism;
 mod js_sdk;
 mod signals;
