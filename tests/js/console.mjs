@@ -98,26 +98,37 @@ check("the tables are listed", tables.includes("Catalog") && tables.includes("Ho
 // worst-case consistency would miss the writes of the last lag window, as DynamoDB's can).
 await page.click('#table-list li[data-table="Catalog"]');
 await page.waitForFunction(() => document.getElementById("t-name").textContent === "Catalog");
+await page.waitForSelector("#pg-info[data-generation]");
 check("describe shows the key", (await page.textContent("#t-desc")).includes("sku S (partition)"));
+// Each click's answer is the one awaited: its generation is newer than any before it.
+const generation = async () => Number(await page.getAttribute("#pg-info", "data-generation"));
+const clickAndWait = async (selector, pageNumber) => {
+  const before = await generation();
+  await page.click(selector);
+  await page.waitForFunction(([g, n]) => {
+    const info = document.getElementById("pg-info").dataset;
+    return Number(info.generation) > g && info.page === String(n);
+  }, [before, pageNumber]);
+};
 await page.fill("#q-limit", "250");
 await page.check("#q-consistent");
-await page.click("#q-run");
+await clickAndWait("#q-run", 1);
 const seen = new Set();
+const infos = [];
 let pages = 0;
 for (;;) {
-  await page.waitForFunction((n) => document.getElementById("pg-info").dataset.page === String(n), pages + 1);
+  infos.push(await page.textContent("#pg-info"));
   const skus = await page.$$eval("#items tbody tr td:first-child", (c) => c.map((e) => e.textContent));
   for (const s of skus) seen.add(s);
   pages += 1;
   if ((await page.getAttribute("#pg-info", "data-last")) === "true" || pages > 100) break;
-  await page.click("#pg-next");
+  await clickAndWait("#pg-next", pages + 1);
 }
-check("the item browser pages through every item", seen.size === 10000, `${seen.size} items in ${pages} pages`);
+check("the item browser pages through every item", seen.size === 10000, `${seen.size} items in ${pages} pages: ${infos.join(" | ")}`);
 check("pages hold the page size", pages === 40 || pages === 41, String(pages));
 
 // One item as JSON, edited and saved from the page; then deleted.
-await page.click("#pg-first");
-await page.waitForFunction(() => document.getElementById("pg-info").dataset.page === "1");
+await clickAndWait("#pg-first", 1);
 await page.click("#items tbody tr:first-child");
 const shown = JSON.parse(await page.inputValue("#item-json"));
 check("an item is shown as DynamoDB JSON", shown.sku && shown.sku.S && shown.price && shown.price.N, JSON.stringify(shown));
@@ -148,6 +159,17 @@ check("partitions are listed", parts.length >= 1, JSON.stringify(parts));
 const items = parts.reduce((n, p) => n + Number(p[2].replace(/,/g, "")), 0);
 check("partition item counts add up to the table", items === 10000, String(items));
 check("each partition shows its replicas", parts.every((p) => p[6].startsWith("at ") && p[8].startsWith("at ")));
+// Splits as they happen: the emulator runs with --partition-size 40000, so doubling the
+// catalog while the page watches pushes partitions past it.
+for (let b = 0; b < 400; b += 1) {
+  const more = [];
+  for (let i = 0; i < 25; i += 1) more.push({ PutRequest: { Item: { sku: { S: `more-${b}-${i}` }, price: { N: "1" } } } });
+  await db.send(new BatchWriteItemCommand({ RequestItems: { Catalog: more } }));
+}
+await page.waitForSelector("#split-log li");
+await page.waitForFunction((n) => document.querySelectorAll("#partitions tbody tr").length > n, parts.length);
+const split = await page.textContent("#split-log li");
+check("a split is shown as it happens", / \d+ → \d+ partitions/.test(split), split);
 if (shots) await page.screenshot({ path: `${shots}/console-partitions.png` });
 
 // Capacity of the throttled table: plots with data.
@@ -234,7 +256,7 @@ check("a table deleted from the page is gone", !(await db.send(new ListTablesCom
 check("the page made no request elsewhere", elsewhere.length === 0, elsewhere.join());
 check("the page threw no error", errors.length === 0, errors.join("; "));
 const scan = await db.send(new ScanCommand({ TableName: "Catalog", Select: "COUNT", ConsistentRead: true }));
-check("the catalog still holds its items", scan.Count === 10000, String(scan.Count));
+check("the catalog still holds its items", scan.Count === 20000, String(scan.Count));
 await browser.close();
 console.log(`console: page ${(weight / 1024).toFixed(1)} KB, ${pages} pages of items, ${parts.length} partitions, ${throttled} throttles, ${stale} stale reads`);
 console.log(`${passed} passed, ${failed} failed`);

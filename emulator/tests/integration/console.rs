@@ -50,6 +50,8 @@ fn headless_chromium_renders_the_console_after_traffic() {
         "fixed:500ms",
         "--seed",
         "7",
+        "--partition-size",
+        "40000",
     ]);
     let out = Command::new("node")
         .arg("--no-warnings")
