@@ -92,8 +92,8 @@ pub struct RequestLogEntry {
     pub clock_milliseconds: u64,
     pub operation: &'static str,
     /// The tables the request used (none when it failed before naming one it found).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tables: Vec<String>,
+    #[serde(skip_serializing_if = "LoggedTables::is_empty")]
+    pub tables: LoggedTables,
     /// `ok`, or the error type.
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,6 +105,44 @@ pub struct RequestLogEntry {
     /// The injected fault the request got (`faults::FaultKind::as_str`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<&'static str>,
+}
+
+/// The tables a logged request used. Most requests use one table with a short name, kept
+/// inline without an allocation: the log is written on every request.
+#[derive(Debug, Clone, Default)]
+pub struct LoggedTables {
+    first: Option<crate::value::Name>,
+    more: Vec<crate::value::Name>,
+}
+
+impl LoggedTables {
+    /// Adds a table, once.
+    pub fn push(&mut self, name: &str) {
+        match &self.first {
+            None => self.first = Some(name.into()),
+            Some(f) if f == name || self.more.iter().any(|m| m == name) => {}
+            Some(_) => self.more.push(name.into()),
+        }
+    }
+
+    /// Whether the request used no table.
+    pub fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    /// The tables, in the order the request used them.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.first
+            .iter()
+            .chain(self.more.iter())
+            .map(|n| n.as_str())
+    }
+}
+
+impl serde::Serialize for LoggedTables {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// Entries the request log keeps.
@@ -220,7 +258,7 @@ impl Engine {
     pub fn log_request(
         &self,
         operation: &'static str,
-        tables: Vec<String>,
+        tables: LoggedTables,
         outcome: &'static str,
         read: Option<&crate::replication::ReadInfo>,
         fault: Option<&'static str>,

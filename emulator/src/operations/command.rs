@@ -12,7 +12,7 @@
 //! usage report's request counts).
 
 use super::RequestContext;
-use crate::engine::Engine;
+use crate::engine::{Engine, LoggedTables};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::faults::FaultKind;
 use crate::replication::ReadInfo;
@@ -303,7 +303,7 @@ pub fn dispatch(engine: &Engine, request: &RequestContext, operation: &str, body
     let Some((name, handler)) = find(operation).copied().or_else(test_only(operation)) else {
         engine.log_request(
             "Unknown",
-            Vec::new(),
+            LoggedTables::default(),
             ErrorKind::UnknownOperation.short_name(),
             None,
             None,
@@ -345,11 +345,16 @@ pub fn dispatch(engine: &Engine, request: &RequestContext, operation: &str, body
     if let Some(d) = ctx.latency.take() {
         sleep(d);
     }
+    // The tables the command looked up, for the report and the log.
+    let mut tables = LoggedTables::default();
+    for t in ctx.used.iter().chain(ctx.more_used.iter()) {
+        tables.push(&t.read().def.name);
+    }
     let outcome = match &result {
         _ if kind == Some(FaultKind::ResetBeforeApply) => "ConnectionReset",
         Ok(_) => {
-            for table in ctx.used.iter().chain(ctx.more_used.iter()) {
-                engine.capacity.usage.request(&table.read().def.name, name);
+            for table in tables.iter() {
+                engine.capacity.usage.request(table, name);
             }
             "ok"
         }
@@ -363,27 +368,19 @@ pub fn dispatch(engine: &Engine, request: &RequestContext, operation: &str, body
     if let Err(e) = &result {
         if lost_to_a_transaction(e) {
             // The tables the command looked up, or (injected before it ran) the request's.
-            let mut tables: Vec<String> = ctx
-                .used
-                .iter()
-                .chain(ctx.more_used.iter())
-                .map(|t| t.read().def.name.clone())
-                .collect();
-            if tables.is_empty() {
-                tables = fault.iter().flat_map(|f| f.tables.clone()).collect();
-            }
-            for table in &tables {
+            let injected: Vec<&str> = match tables.is_empty() {
+                true => fault
+                    .iter()
+                    .flat_map(|f| f.tables.iter())
+                    .map(String::as_str)
+                    .collect(),
+                false => tables.iter().collect(),
+            };
+            for table in injected {
                 engine.capacity.usage.conflict(table, name);
             }
         }
     }
-    let mut tables: Vec<String> = ctx
-        .used
-        .iter()
-        .chain(ctx.more_used.iter())
-        .map(|t| t.read().def.name.clone())
-        .collect();
-    tables.dedup();
     engine.log_request(
         name,
         tables,
