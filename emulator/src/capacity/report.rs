@@ -64,9 +64,13 @@ pub struct Second {
     pub provisioned_read_units: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provisioned_write_units: Option<f64>,
-    /// Write units each global secondary index consumed that second.
+    /// Write units each secondary index consumed that second.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub index_write_units: BTreeMap<String, f64>,
+    /// Read units that queries and scans of each index consumed that second (also counted
+    /// in the table's `read_units`, as DynamoDB bills them to the table).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub index_read_units: BTreeMap<String, f64>,
 }
 
 /// Totals for one table.
@@ -85,6 +89,9 @@ pub struct TableUsage {
     pub items_returned: u64,
     pub bytes_read: u64,
     pub index_write_units: BTreeMap<String, f64>,
+    /// Read units of queries and scans of each index (part of `read_units`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub index_read_units: BTreeMap<String, f64>,
     pub operations: BTreeMap<String, OperationUsage>,
     /// Keyed by whole seconds of the emulator's clock.
     pub series: BTreeMap<u64, Second>,
@@ -126,7 +133,8 @@ impl Usage {
         self.with(table, |u| u.provisioned = throughput);
     }
 
-    /// Records units consumed by operation `op`.
+    /// Records units consumed by operation `op`; `indexes` are the units of each index the
+    /// request read (`read`) or wrote.
     pub fn consumed(
         &self,
         table: &str,
@@ -148,9 +156,13 @@ impl Usage {
                 op.write_units += units;
                 sec.write_units += units;
             }
+            let (total, this_second) = match read {
+                true => (&mut u.index_read_units, &mut sec.index_read_units),
+                false => (&mut u.index_write_units, &mut sec.index_write_units),
+            };
             for (k, v) in indexes {
-                *u.index_write_units.entry(k.clone()).or_default() += v;
-                *sec.index_write_units.entry(k.clone()).or_default() += v;
+                *total.entry(k.clone()).or_default() += v;
+                *this_second.entry(k.clone()).or_default() += v;
             }
             trim(&mut u.series);
         });
@@ -203,10 +215,19 @@ impl Usage {
 
     /// Everything, as JSON, with the money estimate.
     pub fn report(&self) -> serde_json::Value {
+        self.report_of(None)
+    }
+
+    /// The report of one table only (`Some(name)`), or of every table: a page polling one
+    /// table each second need not copy every table's hour of series.
+    pub fn report_of(&self, only: Option<&str>) -> serde_json::Value {
         let prices = self.prices.lock().clone();
         let tables = self.tables.lock();
         let mut out = serde_json::Map::new();
-        for (name, u) in tables.iter() {
+        for (name, u) in tables
+            .iter()
+            .filter(|(n, _)| only.is_none_or(|o| o == n.as_str()))
+        {
             let mut v = serde_json::to_value(u).unwrap_or_default();
             v["OnDemandCostUsd"] = serde_json::json!(
                 u.read_units / 1e6 * prices.per_million_read_request_units

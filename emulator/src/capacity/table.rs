@@ -211,12 +211,24 @@ impl TableCapacity {
                 .map(|b| b.charge(Kind::Read, units, now))
                 .is_some()
         });
-        if charged {
-            self.config
-                .usage
-                .consumed(&self.table, op, true, units, &BTreeMap::new(), now);
-        } else {
-            self.charge(op, partition, Kind::Read, units, now);
+        // A read of an index is billed to the table, and reported per index as well.
+        let idx: BTreeMap<String, f64> = index
+            .map(|i| BTreeMap::from([(i.to_string(), units)]))
+            .unwrap_or_default();
+        if !charged {
+            self.take(partition, Kind::Read, units, now);
+        }
+        self.config
+            .usage
+            .consumed(&self.table, op, true, units, &idx, now);
+    }
+
+    /// Takes `units` from `partition`'s buckets and the table's.
+    fn take(&self, partition: &Mutex<Buckets>, kind: Kind, units: f64, now: Duration) {
+        partition.lock().charge(kind, units, now);
+        match self.rates {
+            Some(_) => self.provisioned.lock().charge(kind, units, now),
+            None => self.on_demand.lock().charge(kind, units, now),
         }
     }
 
@@ -229,11 +241,7 @@ impl TableCapacity {
         units: f64,
         now: Duration,
     ) {
-        partition.lock().charge(kind, units, now);
-        match self.rates {
-            Some(_) => self.provisioned.lock().charge(kind, units, now),
-            None => self.on_demand.lock().charge(kind, units, now),
-        }
+        self.take(partition, kind, units, now);
         self.config.usage.consumed(
             &self.table,
             op,

@@ -11,9 +11,9 @@
 //! | `Settle` | `{}` | applies every pending write on every replica |
 //! | `ScriptStaleReads` | `{"TableName": "t", "Key": {...}, "Reads": 2}` | the next N eventual reads of the key are stale |
 //! | `DescribePartitions` | `{"TableName": "t"}` | partitions (token ranges, items, bytes, burst buckets), replicas (applied positions, pending writes, how long until caught up), a provisioned table's burst |
-//! | `CapacityReport` | `{}` | units, throttles, items read vs returned, per-second series, cost |
+//! | `CapacityReport` | `{}` or `{"TableName": "t"}` | units, throttles, items read vs returned, per-second series, cost (of every table, or of one) |
 //! | `ContributorInsights` | `{"TableName": "t", "Limit": 10}` | with insights on: the most accessed and most throttled keys, counted exactly |
-//! | `RequestLog` | `{"Reads": 100}` | the last N requests: operation, outcome, replica, staleness |
+//! | `RequestLog` | `{"Reads": 100, "TableName": "t"}` | the last N requests (of one table, if named): operation, tables, outcome, replica, staleness, fault |
 //! | `Reset` | `{}` | deletes every table |
 //! | `Compact` | `{}` | with `--data-dir`: writes a snapshot and deletes the logs it covers |
 //! | `InjectFaults` | `{"Faults": [{"Kind": "InternalServerError", "Operation": "PutItem", "Nth": 3}]}` | adds fault rules (see `faults`); answers their ids |
@@ -175,7 +175,7 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
             }
             Ok(out)
         }
-        "CapacityReport" => Ok(engine.capacity.usage.report()),
+        "CapacityReport" => Ok(engine.capacity.usage.report_of(input.table_name.as_deref())),
         "ContributorInsights" => {
             let t = table(&input)?;
             let t = t.read();
@@ -197,7 +197,15 @@ pub fn control(engine: &Engine, action: &str, body: &[u8]) -> Result<Value> {
         "RequestLog" => {
             let log = engine.request_log.lock();
             let last = input.reads.unwrap_or(100) as usize;
-            let entries: Vec<_> = log.iter().rev().take(last).rev().cloned().collect();
+            let table = input.table_name.as_deref();
+            let mut entries: Vec<_> = log
+                .iter()
+                .rev()
+                .filter(|e| table.is_none_or(|t| e.tables.iter().any(|n| n == t)))
+                .take(last)
+                .cloned()
+                .collect();
+            entries.reverse();
             Ok(json!({ "Requests": entries }))
         }
         "Compact" => match crate::persistence::compact(engine) {

@@ -824,6 +824,20 @@ async fn an_under_provisioned_gsi_throttles_the_writes_that_update_it() {
         assert!(reads < 700, "index reads never throttled");
     }
     assert_eq!(reads, 600);
+    // The report counts those reads per index too, in total and per second.
+    let report = env
+        .emulator
+        .control("CapacityReport", &serde_json::json!({"TableName": "Gsi"}))
+        .unwrap();
+    let gsi = &report["Tables"]["Gsi"];
+    assert_eq!(gsi["IndexReadUnits"]["byG"], 300.0);
+    let per_second: f64 = gsi["Series"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|s| s["IndexReadUnits"]["byG"].as_f64())
+        .sum();
+    assert_eq!(per_second, 300.0);
     c.get_item()
         .table_name("Gsi")
         .key("id", s("i0"))

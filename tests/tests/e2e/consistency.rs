@@ -388,6 +388,47 @@ async fn the_request_log_records_which_replica_served_each_read() {
     assert_eq!(entries[2]["Stale"], false);
     assert_eq!(entries[3]["Outcome"], "ResourceNotFoundException");
     assert!(entries[3].get("Replica").is_none());
+    // Each entry names the tables it used (none for a table that does not exist), and the
+    // log and the capacity report can be asked for one table.
+    assert_eq!(entries[0]["Tables"], serde_json::json!(["Docs"]));
+    assert!(entries[3].get("Tables").is_none());
+    let docs = env
+        .emulator
+        .control(
+            "RequestLog",
+            &serde_json::json!({"Reads": 100, "TableName": "Docs"}),
+        )
+        .unwrap();
+    let docs = docs["Requests"].as_array().unwrap();
+    assert!(docs.len() >= 3 && docs.iter().all(|e| e["Tables"][0] == "Docs"));
+    let report = env
+        .emulator
+        .control("CapacityReport", &serde_json::json!({"TableName": "Docs"}))
+        .unwrap();
+    let tables = report["Tables"].as_object().unwrap();
+    assert_eq!(tables.keys().collect::<Vec<_>>(), ["Docs"]);
+    // The replicas that have not applied the write say how long until they will have.
+    let parts = env
+        .emulator
+        .control(
+            "DescribePartitions",
+            &serde_json::json!({"TableName": "Docs"}),
+        )
+        .unwrap();
+    let replicas: Vec<&serde_json::Value> = parts["Partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["Replicas"].as_array().unwrap())
+        .collect();
+    assert!(replicas
+        .iter()
+        .any(|r| r["PendingWrites"] == 1 && r["BehindMilliseconds"].as_u64().unwrap() > 0));
+    assert!(replicas
+        .iter()
+        .all(|r| r["PendingWrites"] != 0 || r["BehindMilliseconds"] == 0));
+    let burst = &parts["Partitions"][0]["Burst"];
+    assert_eq!(burst["WriteCapacity"], 2000.0, "1,000 WCU for two seconds");
 }
 
 #[tokio::test]
