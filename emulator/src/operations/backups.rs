@@ -108,7 +108,7 @@ fn create(ctx: &mut Context<'_>, i: BackupInput) -> Result<Value> {
     // What TTL has expired is not in the backup.
     crate::table::catalog::expire_before_read(&t, now);
     let t = t.read();
-    let items: Vec<Item> = t.items().cloned().collect();
+    let items: Vec<Item> = t.items().collect();
     let b = Backup {
         arn: format!(
             "{}/backup/{:014}-{}",

@@ -224,8 +224,8 @@ impl Command for BatchGetItem {
                 *units.entry(name.clone()).or_default() += read.units;
                 if let Some(item) = read.item {
                     let out = match &projection {
-                        Some(p) => p.apply(item),
-                        None => item.clone(),
+                        Some(p) => p.apply(&item),
+                        None => item.into_owned(),
                     };
                     response_bytes += item_size(&out);
                     items.push(serde_json::to_value(&out).expect("serialisable"));

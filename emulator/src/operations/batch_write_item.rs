@@ -181,7 +181,7 @@ impl Command for BatchWriteItem {
                         // the service: `The provided key element does not match the schema`).
                         let key = t.def.schema.key_from_request(&t.def.schema.key_of(&item))?;
                         check_index_keys(&t, &item)?;
-                        t.check_collection(&key, t.get(&key), &item)?;
+                        t.check_collection(&key, t.get(&key).as_ref(), &item)?;
                         request_bytes += item_size(&item);
                         Write::Put(key, item)
                     }

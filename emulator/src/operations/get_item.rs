@@ -128,8 +128,8 @@ impl Command for GetItem {
         }
         let read = read_item(ctx.operation, &t, &key, self.consistent, now)?;
         let item = read.item.map(|i| match &self.projection {
-            Some(p) => p.apply(i),
-            None => i.clone(),
+            Some(p) => p.apply(&i),
+            None => i.into_owned(),
         });
         let units = read.units;
         ctx.observe(read.info);

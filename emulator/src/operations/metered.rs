@@ -21,6 +21,7 @@ use crate::replication::ReadInfo;
 use crate::storage::StoredKey;
 use crate::table::Table;
 use crate::value::{item_size, Item};
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// What a write does to its item, decided by the command from the item as it is.
@@ -37,6 +38,8 @@ pub(super) enum Change {
 pub(super) struct Planned {
     key: StoredKey,
     change: Change,
+    /// The item as the plan found it (committed right after, under the same lock: still so).
+    old: Option<Item>,
     cost: Consumed,
 }
 
@@ -68,9 +71,9 @@ pub(super) fn plan_write(
     t.count_access(&key, admitted.is_err());
     admitted.map_err(|e| Refusal::Throttled(Box::new(e)))?;
     let old = t.get(&key);
-    let change = decide(t, old).map_err(|error| Refusal::Rejected {
+    let change = decide(t, old.as_ref()).map_err(|error| Refusal::Rejected {
         error: Box::new(error),
-        old_size: old.map(item_size).unwrap_or(0),
+        old_size: old.as_ref().map(item_size).unwrap_or(0),
     })?;
     finish_plan(op, t, key, old, change, now).map_err(|(refusal, _)| refusal)
 }
@@ -97,10 +100,11 @@ fn finish_plan(
     op: &str,
     t: &Table,
     key: StoredKey,
-    old: Option<&Item>,
+    old_item: Option<Item>,
     change: Change,
     now: Duration,
 ) -> std::result::Result<Planned, (Refusal, Change)> {
+    let old = old_item.as_ref();
     let old_size = old.map(item_size).unwrap_or(0);
     let (mut cost, new_size) = match &change {
         Change::Put(new) => {
@@ -117,7 +121,12 @@ fn finish_plan(
         return Err((Refusal::Throttled(Box::new(e)), change));
     }
     cost.table = capacity::write_units(old_size.max(new_size));
-    Ok(Planned { key, change, cost })
+    Ok(Planned {
+        key,
+        change,
+        old: old_item,
+        cost,
+    })
 }
 
 /// What a committed write did.
@@ -137,15 +146,20 @@ pub(super) fn commit_write(
     now: Duration,
     scale: f64,
 ) -> Written {
-    let Planned { key, change, cost } = planned;
+    let Planned {
+        key,
+        change,
+        old,
+        cost,
+    } = planned;
     let cost = if scale == 1.0 {
         cost
     } else {
         cost.scaled(scale)
     };
     let old = match change {
-        Change::Put(item) => t.put(key.clone(), item, now),
-        Change::Delete => t.delete(&key, now),
+        Change::Put(item) => t.replace(key.clone(), item, old, now),
+        Change::Delete => t.delete_known(&key, old, now),
         Change::Keep => None,
     };
     t.charge(op, key.token, Kind::Write, cost.total(), now);
@@ -178,7 +192,7 @@ pub(super) fn write_item(
 
 /// One item read through a replica view.
 pub(super) struct Read<'t> {
-    pub item: Option<&'t Item>,
+    pub item: Option<Cow<'t, Item>>,
     /// Read units charged (rounded up per item, halved for eventually consistent reads).
     pub units: f64,
     /// Which replica served it and how stale it was.
@@ -199,7 +213,7 @@ pub(super) fn read_item<'t>(
     admitted?;
     let mut view = t.read_view(consistent, false, now);
     let item = t.get_in(&mut view, key, now);
-    let units = capacity::read_units(item.map(item_size).unwrap_or(0), consistent);
+    let units = capacity::read_units(item.as_deref().map(item_size).unwrap_or(0), consistent);
     t.charge(op, key.token, Kind::Read, units, now);
     Ok(Read {
         item,
@@ -230,14 +244,14 @@ pub(super) fn admit_transactional_reads<'a>(
 }
 
 /// Reads one item of a transaction from the leader, charged twice a strongly consistent read.
-pub(super) fn transactional_read<'t>(
+pub(super) fn transactional_read(
     op: &str,
-    t: &'t Table,
+    t: &Table,
     key: &StoredKey,
     now: Duration,
-) -> (Option<&'t Item>, f64) {
+) -> (Option<Item>, f64) {
     let item = t.get(key);
-    let units = 2.0 * capacity::read_units(item.map(item_size).unwrap_or(0), true);
+    let units = 2.0 * capacity::read_units(item.as_ref().map(item_size).unwrap_or(0), true);
     t.charge(op, key.token, Kind::Read, units, now);
     (item, units)
 }

@@ -240,7 +240,7 @@ impl PageResult<'_> {
 
 /// Walks candidate items (already in order and after the start key) and cuts one page.
 pub(super) fn run_page<'t>(
-    candidates: impl Iterator<Item = &'t Item>,
+    candidates: impl Iterator<Item = Cow<'t, Item>>,
     t: &Table,
     index: Option<&IndexDefinition>,
     plan: &ReadPlan,
@@ -271,42 +271,31 @@ pub(super) fn run_page<'t>(
     let mut page_bytes = 0usize;
     for item in candidates {
         // What the index holds of the item (GSIs and KEYS_ONLY/INCLUDE LSIs).
-        let view: Cow<'t, Item> = match index {
+        let projected: Option<Item> = match index {
             Some(idx) if idx.projection.ty != ProjectionType::All => {
-                Cow::Owned(idx.project(item, &t.def.schema))
+                Some(idx.project(&item, &t.def.schema))
             }
-            _ => Cow::Borrowed(item),
+            _ => None,
         };
-        out.bytes_read += item_size(&view);
-        page_bytes += page_size(&view, range_key);
+        let view: &Item = projected.as_ref().unwrap_or(&item);
+        out.bytes_read += item_size(view);
+        page_bytes += page_size(view, range_key);
         out.scanned += 1;
         // An LSI read that needs attributes the index does not project fetches the table item,
         // and DynamoDB charges that read too.
         if lsi_fetch {
-            out.bytes_fetched += item_size(item);
+            out.bytes_fetched += item_size(&item);
         }
         let source: &Item = match (plan.select, index) {
             // An LSI read that needs more than the index holds fetches the table item.
             (Select::All | Select::Specific, Some(idx))
                 if idx.throughput.is_none() && !is_global(t, idx) =>
             {
-                item
+                &item
             }
-            _ => &view,
+            _ => view,
         };
         let passes = plan.filter.as_ref().is_none_or(|f| f.evaluate(source));
-        if passes {
-            out.count += 1;
-            match plan.select {
-                Select::Count => {}
-                Select::Specific => out.items.push(Cow::Owned(
-                    plan.projection.as_ref().expect("checked").apply(source),
-                )),
-                // ALL_ATTRIBUTES is only allowed where the source is the whole item.
-                Select::All => out.items.push(Cow::Borrowed(item)),
-                Select::AllProjected => out.items.push(view.clone()),
-            }
-        }
         let at_end = plan
             .end
             .as_ref()
@@ -317,7 +306,24 @@ pub(super) fn run_page<'t>(
         // against the service).
         let by_size = page_bytes >= MAX_PAGE_BYTES;
         if by_limit || by_size {
-            out.last_evaluated = Some(last_key(item, t, index));
+            out.last_evaluated = Some(last_key(&item, t, index));
+        }
+        if passes {
+            out.count += 1;
+            match plan.select {
+                Select::Count => {}
+                Select::Specific => out.items.push(Cow::Owned(
+                    plan.projection.as_ref().expect("checked").apply(source),
+                )),
+                // ALL_ATTRIBUTES is only allowed where the source is the whole item.
+                Select::All => out.items.push(item),
+                Select::AllProjected => out.items.push(match projected {
+                    Some(p) => Cow::Owned(p),
+                    None => item,
+                }),
+            }
+        }
+        if by_limit || by_size {
             break;
         }
     }

@@ -194,7 +194,7 @@ impl Command for TransactGetItems {
             *units.entry(name.clone()).or_default() += u;
             responses.push(match found {
                 Some(i) => {
-                    json!({"Item": match projection { Some(p) => p.apply(i), None => i.clone() }})
+                    json!({"Item": match projection { Some(p) => p.apply(&i), None => i }})
                 }
                 None => json!({}),
             });

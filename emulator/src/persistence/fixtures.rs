@@ -85,7 +85,7 @@ pub fn export(engine: &Engine, table: &str, mut out: impl Write) -> io::Result<u
     let mut n = 0;
     for item in t.items() {
         out.write_all(b"{\"Item\":")?;
-        serde_json::to_writer(&mut out, item)?;
+        serde_json::to_writer(&mut out, &item)?;
         out.write_all(b"}\n")?;
         n += 1;
     }

@@ -444,7 +444,7 @@ pub fn compact(engine: &Engine) -> io::Result<Option<CompactionReport>> {
             record::encode(
                 &Entry::Item {
                     table: &t.def.id,
-                    item,
+                    item: &item,
                 },
                 &mut buf,
             );

@@ -15,10 +15,11 @@ use super::{
 use crate::storage::key::{IndexTie, StoredKey};
 use crate::storage::store::IndexEntry;
 use crate::storage::{IndexDefinition, ItemStore};
-use crate::value::{item_size, Item};
+use crate::value::Item;
 use parking_lot::Mutex;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
@@ -290,13 +291,14 @@ impl ReplicaSet {
             let (start, end) = self.partitions.range_of(i);
             let mid = start + width / 2;
             let lo = token_start(mid);
-            let range = match end {
-                Some(e) => store.range(lo..token_start(e)),
-                None => store.range(lo..),
+            let hi = match end {
+                Some(e) => Bound::Excluded(token_start(e)),
+                None => Bound::Unbounded,
             };
+            let range = store.range((Bound::Included(lo), hi));
             let (mut bytes, mut items) = (0u64, 0u64);
-            for (_, v) in range {
-                bytes += item_size(v) as u64;
+            for e in range {
+                bytes += e.size();
                 items += 1;
             }
             self.partitions.split(i, mid, bytes, items);
@@ -338,7 +340,7 @@ impl ReplicaSet {
         };
         let tokens: Vec<(u64, u64)> = store
             .range((Bound::Included(token_start(start)), hi))
-            .map(|(k, v)| (k.token, item_size(v) as u64))
+            .map(|e| (e.token(), e.size()))
             .collect();
         let total: u64 = tokens.iter().map(|(t, size)| weight(*t, *size)).sum();
         let half = total / 2;
@@ -475,8 +477,8 @@ impl ReplicaSet {
         view: &mut ReadView,
         key: &StoredKey,
         now: Duration,
-    ) -> Option<&'a Item> {
-        let current = store.get(key);
+    ) -> Option<Cow<'a, Item>> {
+        let current = || store.get(key);
         if !view.consistent {
             let mut scripted = self.scripted.lock();
             if let Some(n) = scripted.get_mut(key).filter(|n| **n > 0) {
@@ -495,7 +497,7 @@ impl ReplicaSet {
             }
         }
         match self.position(view, key.token, now) {
-            None => current,
+            None => current().map(Cow::Owned),
             Some(pos) => {
                 let part = self.partition(key.token);
                 match view.kind {
@@ -528,7 +530,7 @@ impl ReplicaSet {
         hi: Bound<StoredKey>,
         reverse: bool,
         now: Duration,
-    ) -> Box<dyn Iterator<Item = (&'a StoredKey, &'a Item)> + 'a> {
+    ) -> Box<dyn Iterator<Item = (StoredKey, Cow<'a, Item>)> + 'a> {
         if matches!(view.kind, ViewKind::Current)
             || self
                 .versions
@@ -536,7 +538,9 @@ impl ReplicaSet {
                 .next()
                 .is_none()
         {
-            let r = store.range((lo, hi));
+            let r = store
+                .range((lo, hi))
+                .map(|e| (e.key(), Cow::Owned(e.item())));
             return if reverse {
                 Box::new(r.rev())
             } else {
@@ -545,17 +549,18 @@ impl ReplicaSet {
         }
         // Union of current keys and keys with older versions, each at the view's position,
         // merged lazily: a page that stops after a few items reads only those.
-        let items = store.range((lo.clone(), hi.clone())).map(|(k, _)| k);
-        let versioned = self.versions.keys_in((lo, hi));
-        let keys: Box<dyn Iterator<Item = &'a StoredKey> + 'a> = if reverse {
-            Box::new(merge_sorted(items.rev(), versioned.rev(), true, |k| *k))
+        let items = store.range((lo.clone(), hi.clone())).map(|e| e.key());
+        let versioned = self.versions.keys_in((lo, hi)).cloned();
+        let keys: Box<dyn Iterator<Item = StoredKey> + 'a> = if reverse {
+            Box::new(merge_sorted(items.rev(), versioned.rev(), true, |k| k))
         } else {
-            Box::new(merge_sorted(items, versioned, false, |k| *k))
+            Box::new(merge_sorted(items, versioned, false, |k| k))
         };
         let view = view.clone();
         Box::new(keys.filter_map(move |k| {
             let pos = self.position(&view, k.token, now)?;
-            self.versions.at(k, pos, store.get(k)).map(|v| (k, v))
+            let v = self.versions.at(&k, pos, || store.get(&k))?;
+            Some((k, v))
         }))
     }
 
@@ -571,13 +576,15 @@ impl ReplicaSet {
         hi: Bound<IndexEntry>,
         reverse: bool,
         now: Duration,
-    ) -> Box<dyn Iterator<Item = (StoredKey, &'a Item)> + 'a> {
+    ) -> Box<dyn Iterator<Item = (StoredKey, Cow<'a, Item>)> + 'a> {
         let Some(entries) = store.index(&idx.name) else {
             return Box::new(std::iter::empty());
         };
         if matches!(view.kind, ViewKind::Current) || self.versions.is_empty() {
             let r = entries.range((lo, hi));
-            let it = r.filter_map(move |(ik, tk)| store.get(&tk.key).map(|v| (ik.clone(), v)));
+            let it = r.filter_map(move |(ik, tk)| {
+                store.get(&tk.key).map(|v| (ik.clone(), Cow::Owned(v)))
+            });
             return if reverse {
                 Box::new(it.rev())
             } else {
@@ -605,21 +612,23 @@ impl ReplicaSet {
             .filter_map(move |(ik, tie)| {
                 let tk = &tie.key;
                 let v = match self.position(&view_now, tk.token, now) {
-                    None => store.get(tk),
-                    Some(pos) => self.versions.at(tk, pos, store.get(tk)),
+                    None => store.get(tk).map(Cow::Owned),
+                    Some(pos) => self.versions.at(tk, pos, || store.get(tk)),
                 }?;
-                (idx.entry_key(v).as_ref() == Some(ik)).then(|| ((ik.clone(), tie.clone()), v))
+                (idx.entry_key(&v).as_ref() == Some(ik)).then(|| ((ik.clone(), tie.clone()), v))
             });
-        let mut past: Vec<(IndexEntry, &'a Item)> = Vec::new();
+        let mut past: Vec<(IndexEntry, Cow<'a, Item>)> = Vec::new();
         for tk in self.versions.keys_in(..) {
             let Some(pos) = self.position(view, tk.token, now) else {
                 continue;
             };
-            let Some(v) = self.versions.at(tk, pos, store.get(tk)) else {
+            let Some(v) = self.versions.at(tk, pos, || store.get(tk)) else {
                 continue;
             };
-            let Some(ik) = idx.entry_key(v) else { continue };
-            let current_ik = store.get(tk).and_then(|c| idx.entry_key(c));
+            let Some(ik) = idx.entry_key(&v) else {
+                continue;
+            };
+            let current_ik = store.get(tk).and_then(|c| idx.entry_key(&c));
             if current_ik.as_ref() == Some(&ik) {
                 continue;
             }
@@ -629,7 +638,7 @@ impl ReplicaSet {
             }
         }
         past.sort_by(|a, b| a.0.cmp(&b.0));
-        let merged: Box<dyn Iterator<Item = (IndexEntry, &'a Item)> + 'a> = if reverse {
+        let merged: Box<dyn Iterator<Item = (IndexEntry, Cow<'a, Item>)> + 'a> = if reverse {
             Box::new(merge_sorted(
                 current.rev(),
                 past.into_iter().rev(),
@@ -686,10 +695,10 @@ impl ReplicaSet {
     /// Checks each partition's item count and bytes against the store, and the version chains.
     pub fn check_invariants(&self, store: &ItemStore) -> std::result::Result<(), String> {
         let mut parts = vec![(0u64, 0u64); self.partitions.parts.len()];
-        for (k, v) in store.iter() {
-            let p = &mut parts[self.partitions.index_of(k.token)];
+        for e in store.iter() {
+            let p = &mut parts[self.partitions.index_of(e.token())];
             p.0 += 1;
-            p.1 += item_size(v) as u64;
+            p.1 += e.size();
         }
         for (i, (items, bytes)) in parts.into_iter().enumerate() {
             let p = &self.partitions.parts[i];

@@ -3,6 +3,7 @@
 
 use crate::storage::StoredKey;
 use crate::value::{item_size, Item};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::RangeBounds;
 
@@ -36,18 +37,19 @@ impl VersionChains {
         self.log.push_back((lsn, key.clone()));
     }
 
-    /// The value of `key` seen at log position `pos`, given its current value.
+    /// The value of `key` seen at log position `pos`, given how to read its current value
+    /// (only read if no older version answers).
     pub fn at<'a>(
         &'a self,
         key: &StoredKey,
         pos: u64,
-        current: Option<&'a Item>,
-    ) -> Option<&'a Item> {
+        current: impl FnOnce() -> Option<Item>,
+    ) -> Option<Cow<'a, Item>> {
         match self.chains.get(key) {
-            None => current,
+            None => current().map(Cow::Owned),
             Some(chain) => match chain.iter().find(|v| v.lsn > pos) {
-                Some(v) => v.before.as_ref(),
-                None => current,
+                Some(v) => v.before.as_ref().map(Cow::Borrowed),
+                None => current().map(Cow::Owned),
             },
         }
     }

@@ -9,7 +9,9 @@
 
 use super::definition::{IndexDefinition, TableDefinition};
 use super::key::{IndexTie, KeyValue, StoredKey};
+use super::stored::{KeyOrder, StoredItem};
 use crate::error::{DynamoError, ErrorKind, Result};
+use crate::value::packed::Names;
 use crate::value::{item_size, Item};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::{Bound, RangeBounds};
@@ -74,10 +76,51 @@ fn entry_bytes(idx: &IndexDefinition, def: &TableDefinition, item: &Item) -> u64
     item_size(&idx.project(item, &def.schema)) as u64 + INDEX_ITEM_OVERHEAD
 }
 
+/// One stored item, as a range of the store yields it: its key, size and attributes are
+/// decoded when asked for (a page that only counts sizes or seeks keys decodes nothing else).
+#[derive(Clone, Copy)]
+pub struct Entry<'a> {
+    stored: &'a StoredItem,
+    names: &'a Names,
+}
+
+impl<'a> Entry<'a> {
+    /// The item's key.
+    pub fn key(&self) -> StoredKey {
+        self.stored.key()
+    }
+
+    /// The partition key's hash.
+    pub fn token(&self) -> u64 {
+        self.stored.token()
+    }
+
+    /// The item's size by DynamoDB's rules.
+    pub fn size(&self) -> u64 {
+        self.stored.size()
+    }
+
+    /// The item.
+    pub fn item(&self) -> Item {
+        self.stored.item(self.names)
+    }
+}
+
+/// A bound of a range of keys, as the item set is searched.
+fn as_order(b: Bound<&StoredKey>) -> Bound<&dyn KeyOrder> {
+    b.map(|k| k as &dyn KeyOrder)
+}
+
 /// A table's items, index entries, sizes, TTL schedule and item collection sizes.
+///
+/// Items are kept packed ([`StoredItem`]): a B-tree of boxed byte strings ordered by key,
+/// their top-level attribute names interned in one list per table. Reads decode the items they
+/// return, so the store hands out owned items, never references into itself.
 #[derive(Debug, Default)]
 pub struct ItemStore {
-    items: BTreeMap<StoredKey, Item>,
+    items: BTreeSet<StoredItem>,
+    /// The attribute names the packed items refer to by number.
+    names: Names,
     size_bytes: u64,
     /// Entries of every secondary index of the definition, by index name.
     indexes: BTreeMap<String, IndexEntries>,
@@ -103,21 +146,34 @@ impl ItemStore {
         }
     }
 
-    pub fn get(&self, key: &StoredKey) -> Option<&Item> {
-        self.items.get(key)
+    /// The item stored at `key`, decoded.
+    pub fn get(&self, key: &StoredKey) -> Option<Item> {
+        self.items
+            .get(key as &dyn KeyOrder)
+            .map(|s| s.item(&self.names))
     }
 
     /// Items in a key range, in key order.
     pub fn range(
         &self,
         range: impl RangeBounds<StoredKey>,
-    ) -> std::collections::btree_map::Range<'_, StoredKey, Item> {
-        self.items.range(range)
+    ) -> impl DoubleEndedIterator<Item = Entry<'_>> + '_ {
+        let bounds = (as_order(range.start_bound()), as_order(range.end_bound()));
+        let names = &self.names;
+        self.items
+            .range::<dyn KeyOrder, _>(bounds)
+            .map(move |stored| Entry { stored, names })
     }
 
     /// Every item, in key order (snapshots, exports and the state checker).
-    pub fn iter(&self) -> std::collections::btree_map::Iter<'_, StoredKey, Item> {
-        self.items.iter()
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Entry<'_>> + '_ {
+        let names = &self.names;
+        self.items.iter().map(move |stored| Entry { stored, names })
+    }
+
+    /// Every item decoded with its key, in key order.
+    pub fn items(&self) -> impl Iterator<Item = (StoredKey, Item)> + '_ {
+        self.iter().map(|e| (e.key(), e.item()))
     }
 
     /// Items in the table (`ItemCount`).
@@ -140,37 +196,85 @@ impl ItemStore {
     pub fn put(
         &mut self,
         def: &TableDefinition,
-        key: StoredKey,
-        item: Item,
+        key: &StoredKey,
+        item: &Item,
     ) -> (Option<Item>, Option<u64>, u64) {
-        let (old, old_size) = match self.delete(def, &key) {
-            Some((old, size)) => (Some(old), Some(size)),
-            None => (None, None),
-        };
-        let size = item_size(&item) as u64;
+        let old = self.get(key);
+        let (old_size, size) = self.replace(def, key, item, old.as_ref());
+        (old, old_size, size)
+    }
+
+    /// [`ItemStore::put`] given the item stored at `key` as the caller just read it (`old`),
+    /// so it is not decoded again; returns the previous item's size (if any) and the new one's.
+    pub fn replace(
+        &mut self,
+        def: &TableDefinition,
+        key: &StoredKey,
+        item: &Item,
+        old: Option<&Item>,
+    ) -> (Option<u64>, u64) {
+        let size = item_size(item) as u64;
+        let stored = StoredItem::new(key, item, size, &mut self.names);
+        let previous = self.items.replace(stored);
+        let old_size = previous.as_ref().map(StoredItem::size);
+        if let Some(previous) = previous {
+            // The caller's `old` is the stored item; only a caller that read none (it cannot
+            // have) would make the store decode it.
+            let decoded;
+            let old = match old {
+                Some(o) => o,
+                None => {
+                    decoded = previous.item(&self.names);
+                    &decoded
+                }
+            };
+            debug_assert!(*old == previous.item(&self.names), "a stale old item");
+            self.forget(def, key, old, previous.size());
+        }
         self.size_bytes += size;
         if !def.lsis.is_empty() {
-            *self.collections.entry(key.hash.clone()).or_default() += collection_bytes(def, &item);
+            *self.collections.entry(key.hash.clone()).or_default() += collection_bytes(def, item);
         }
         for idx in def.indexes() {
             if let Some(entries) = self.indexes.get_mut(&idx.name) {
-                entries.add(idx, def, &key, &item);
+                entries.add(idx, def, key, item);
             }
         }
-        if let Some(expiry) = def.expiry_of(&item) {
+        if let Some(expiry) = def.expiry_of(item) {
             self.ttl_schedule.insert((expiry, key.clone()));
         }
-        self.items.insert(key, item);
-        (old, old_size, size)
+        (old_size, size)
     }
 
     /// Removes an item; returns it and its size.
     pub fn delete(&mut self, def: &TableDefinition, key: &StoredKey) -> Option<(Item, u64)> {
-        let old = self.items.remove(key)?;
-        let size = item_size(&old) as u64;
+        let stored = self.items.take(key as &dyn KeyOrder)?;
+        let size = stored.size();
+        let old = stored.item(&self.names);
+        self.forget(def, key, &old, size);
+        Some((old, size))
+    }
+
+    /// [`ItemStore::delete`] given the item stored at `key` as the caller just read it;
+    /// returns its size (None: nothing was stored there).
+    pub fn delete_known(
+        &mut self,
+        def: &TableDefinition,
+        key: &StoredKey,
+        old: &Item,
+    ) -> Option<u64> {
+        let stored = self.items.take(key as &dyn KeyOrder)?;
+        debug_assert!(*old == stored.item(&self.names), "a stale old item");
+        let size = stored.size();
+        self.forget(def, key, old, size);
+        Some(size)
+    }
+
+    /// Takes a removed item out of the sizes, indexes, item collections and TTL schedule.
+    fn forget(&mut self, def: &TableDefinition, key: &StoredKey, old: &Item, size: u64) {
         self.size_bytes = self.size_bytes.saturating_sub(size);
         if !def.lsis.is_empty() {
-            let c = collection_bytes(def, &old);
+            let c = collection_bytes(def, old);
             if let Some(total) = self.collections.get_mut(&key.hash) {
                 *total = total.saturating_sub(c);
                 if *total == 0 {
@@ -180,13 +284,12 @@ impl ItemStore {
         }
         for idx in def.indexes() {
             if let Some(entries) = self.indexes.get_mut(&idx.name) {
-                entries.remove(idx, def, key, &old);
+                entries.remove(idx, def, key, old);
             }
         }
-        if let Some(expiry) = def.expiry_of(&old) {
+        if let Some(expiry) = def.expiry_of(old) {
             self.ttl_schedule.remove(&(expiry, key.clone()));
         }
-        Some((old, size))
     }
 
     /// Forgets every item (a deleted table keeps only its streams).
@@ -205,8 +308,8 @@ impl ItemStore {
     pub fn add_index(&mut self, def: &TableDefinition, name: &str) {
         let Some(idx) = def.index(name) else { return };
         let mut entries = IndexEntries::default();
-        for (k, item) in &self.items {
-            entries.add(idx, def, k, item);
+        for (k, item) in self.items() {
+            entries.add(idx, def, &k, &item);
         }
         self.indexes.insert(name.to_string(), entries);
     }
@@ -218,11 +321,11 @@ impl ItemStore {
 
     /// Rebuilds the TTL schedule after the definition's TTL settings changed.
     pub fn reschedule_ttl(&mut self, def: &TableDefinition) {
-        self.ttl_schedule = self
-            .items
-            .iter()
-            .filter_map(|(k, item)| def.expiry_of(item).map(|e| (e, k.clone())))
+        let schedule = self
+            .items()
+            .filter_map(|(k, item)| def.expiry_of(&item).map(|e| (e, k)))
             .collect();
+        self.ttl_schedule = schedule;
     }
 
     /// Whether some item's TTL has passed at `now_secs` (cheap: the schedule is ordered).
@@ -280,7 +383,13 @@ impl ItemStore {
     /// each index's entries and size, the TTL schedule and the item collections. A failure is
     /// an emulator bug.
     pub fn check_invariants(&self, def: &TableDefinition) -> std::result::Result<(), String> {
-        let size: u64 = self.items.values().map(|i| item_size(i) as u64).sum();
+        let size: u64 = self.items().map(|(_, i)| item_size(&i) as u64).sum();
+        if let Some(e) = self
+            .iter()
+            .find(|e| e.size() != item_size(&e.item()) as u64)
+        {
+            return Err(format!("the item at {:?} keeps a wrong size", e.key()));
+        }
         if size != self.size_bytes {
             return Err(format!(
                 "TableSizeBytes is {}, the items sum to {size}",
@@ -299,8 +408,8 @@ impl ItemStore {
                 return Err(format!("index {} has no entries", idx.name));
             };
             let mut expected = IndexEntries::default();
-            for (k, v) in &self.items {
-                expected.add(idx, def, k, v);
+            for (k, v) in self.items() {
+                expected.add(idx, def, &k, &v);
             }
             if expected.entries != have.entries {
                 return Err(format!(
@@ -318,9 +427,8 @@ impl ItemStore {
             }
         }
         let schedule: BTreeSet<(u64, StoredKey)> = self
-            .items
-            .iter()
-            .filter_map(|(k, v)| def.expiry_of(v).map(|e| (e, k.clone())))
+            .items()
+            .filter_map(|(k, v)| def.expiry_of(&v).map(|e| (e, k)))
             .collect();
         if schedule != self.ttl_schedule {
             return Err(format!(
@@ -331,8 +439,8 @@ impl ItemStore {
         }
         if !def.lsis.is_empty() {
             let mut collections: HashMap<KeyValue, u64> = HashMap::new();
-            for (k, v) in &self.items {
-                *collections.entry(k.hash.clone()).or_default() += collection_bytes(def, v);
+            for (k, v) in self.items() {
+                *collections.entry(k.hash.clone()).or_default() += collection_bytes(def, &v);
             }
             if collections != self.collections {
                 return Err("item collection sizes do not match their items".into());
@@ -365,7 +473,7 @@ mod tests {
         let def = definition();
         let mut s = ItemStore::new(&def, u64::MAX);
         let (k, a) = item(&def, "p", 1, &[("g", "x")], None);
-        assert!(s.put(&def, k.clone(), a.clone()).0.is_none());
+        assert!(s.put(&def, &k, &a).0.is_none());
         assert_eq!(s.len(), 1);
         assert_eq!(s.size_bytes(), item_size(&a) as u64);
         let g = s.index("g").expect("the GSI");
@@ -376,7 +484,7 @@ mod tests {
         assert_eq!(s.index("l").expect("the LSI").len(), 0);
         // A replacement without `g` leaves the GSI.
         let (_, b) = item(&def, "p", 1, &[("l", "y")], None);
-        assert_eq!(s.put(&def, k.clone(), b.clone()).0, Some(a));
+        assert_eq!(s.put(&def, &k, &b).0, Some(a));
         assert_eq!(s.index("g").map(IndexEntries::len), Some(0));
         assert_eq!(s.index("l").map(IndexEntries::len), Some(1));
         assert_eq!(s.size_bytes(), item_size(&b) as u64);
@@ -402,7 +510,7 @@ mod tests {
                 Err(_) => AttributeValue::S(ttl.into()),
             };
             i.insert("ttl", v);
-            s.put(&def, k, i);
+            s.put(&def, &k, &i);
         }
         assert!(!s.has_expired(99));
         assert!(s.has_expired(100));
@@ -426,7 +534,7 @@ mod tests {
         let mut s = ItemStore::new(&def, limit);
         s.check_collection(&def, &k, None, &i)
             .expect("exactly at the limit");
-        s.put(&def, k.clone(), i.clone());
+        s.put(&def, &k, &i);
         // Replacing the item by itself keeps the collection's size.
         s.check_collection(&def, &k, Some(&i), &i)
             .expect("a replacement");
@@ -451,7 +559,7 @@ mod tests {
                 &[("h", if n % 2 == 0 { "even" } else { "odd" })],
                 None,
             );
-            s.put(&def, k, i);
+            s.put(&def, &k, &i);
         }
         let mut h = def.gsis[0].clone();
         h.name = "h".into();
@@ -475,7 +583,7 @@ mod tests {
         let def = definition();
         let mut s = ItemStore::new(&def, u64::MAX);
         let (k, i) = item(&def, "a", 1, &[("g", "x")], None);
-        s.put(&def, k, i);
+        s.put(&def, &k, &i);
         s.check_invariants(&def).expect("consistent");
         s.size_bytes += 1;
         assert!(s

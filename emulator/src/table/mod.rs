@@ -31,6 +31,7 @@ use crate::storage::store::IndexEntry;
 use crate::storage::{IndexDefinition, ItemStore, TableDefinition, TableStatus};
 use crate::stream::{Change, TableStreams};
 use crate::value::{item_size, Item};
+use std::borrow::Cow;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Duration;
@@ -277,33 +278,46 @@ impl Table {
     }
 
     /// The current item (the leader's).
-    pub fn get(&self, key: &StoredKey) -> Option<&Item> {
+    pub fn get(&self, key: &StoredKey) -> Option<Item> {
         self.store.get(key)
     }
 
     /// Stores an item (replacing any previous one) as of `now`, maintaining indexes, sizes, the
     /// TTL schedule and the replicas.
     pub fn put(&mut self, key: StoredKey, item: Item, now: Duration) -> Option<Item> {
-        let (old, old_size, new_size) = self.store.put(&self.def, key.clone(), item);
+        let old = self.store.get(&key);
+        self.replace(key, item, old, now)
+    }
+
+    /// [`Table::put`] when the caller has just read the item stored at `key` (`old`): the
+    /// store need not decode it again.
+    pub fn replace(
+        &mut self,
+        key: StoredKey,
+        item: Item,
+        old: Option<Item>,
+        now: Duration,
+    ) -> Option<Item> {
+        let (old_size, new_size) = self.store.replace(&self.def, &key, &item, old.as_ref());
         self.replicas.resize(key.token, old_size, Some(new_size));
         let fed = self.replicas.record(&self.store, &key, old.clone(), now);
-        self.stream_change(&key, old.as_ref(), false, fed, now);
-        if let (Some(j), Some(item)) = (&self.journal, self.store.get(&key)) {
+        self.stream_change(&key, old.as_ref(), Some(&item), false, fed, now);
+        if let Some(j) = &self.journal {
             j.append(&Entry::Put {
                 table: &self.def.id,
                 at: now,
-                item,
+                item: &item,
             });
         }
-        self.pitr_record(key, now);
+        self.pitr_record(key, Some(item), now);
         old
     }
 
-    /// Hands a committed change of `key` to the point-in-time history, if PITR is on.
-    fn pitr_record(&mut self, key: StoredKey, now: Duration) {
+    /// Hands a committed change of `key` (to `new`) to the point-in-time history, if PITR is
+    /// on.
+    fn pitr_record(&mut self, key: StoredKey, new: Option<Item>, now: Duration) {
         if let (Some(h), Some((_, days))) = (&mut self.pitr, self.def.pitr) {
-            let item = self.store.get(&key).cloned();
-            h.record(now, key, item, crate::backup::DAY * days);
+            h.record(now, key, new, crate::backup::DAY * days);
         }
     }
 
@@ -314,7 +328,7 @@ impl Table {
             (Some(d), Some((since, _))) => self.def.pitr = Some((since, d)),
             (Some(d), None) => {
                 self.def.pitr = Some((now, d));
-                let items = self.store.iter().map(|(k, v)| (k.clone(), v.clone()));
+                let items = self.store.items();
                 self.pitr = Some(crate::backup::PointInTime::starting(now, items));
             }
             (None, _) => {
@@ -329,7 +343,7 @@ impl Table {
     pub fn resume_pitr(&mut self, at: Duration) {
         match (self.def.pitr.is_some(), self.pitr.is_some()) {
             (true, false) => {
-                let items = self.store.iter().map(|(k, v)| (k.clone(), v.clone()));
+                let items = self.store.items();
                 self.pitr = Some(crate::backup::PointInTime::starting(at, items));
             }
             (false, true) => self.pitr = None,
@@ -348,14 +362,14 @@ impl Table {
         if let Some(h) = &mut self.pitr {
             h.restore(key.clone(), item.clone());
         }
-        let (old, old_size, new_size) = self.store.put(&self.def, key.clone(), item);
+        let (old, old_size, new_size) = self.store.put(&self.def, &key, &item);
         self.replicas.resize(key.token, old_size, Some(new_size));
         self.replicas.record(&self.store, &key, old, now);
     }
 
-    /// Every item (the leader's), in key order.
-    pub fn items(&self) -> impl Iterator<Item = &Item> {
-        self.store.iter().map(|(_, item)| item)
+    /// Every item (the leader's), in key order, decoded.
+    pub fn items(&self) -> impl Iterator<Item = Item> + '_ {
+        self.store.iter().map(|e| e.item())
     }
 
     /// Hands a committed change of `key` (the item was `old`; it is now the store's) to the
@@ -364,6 +378,7 @@ impl Table {
         &mut self,
         key: &StoredKey,
         old: Option<&Item>,
+        new: Option<&Item>,
         by_ttl: bool,
         fed: Duration,
         now: Duration,
@@ -376,7 +391,7 @@ impl Table {
             keys: self.def.schema.key_item(key),
             token: key.token,
             old,
-            new: self.store.get(key),
+            new,
             by_ttl,
             at: now,
             visible_at: fed,
@@ -386,19 +401,45 @@ impl Table {
 
     /// Removes an item as of `now`, maintaining indexes, sizes, the TTL schedule and the
     /// replicas.
+    #[cfg(test)]
     pub fn delete(&mut self, key: &StoredKey, now: Duration) -> Option<Item> {
         self.remove(key, false, now)
+    }
+
+    /// [`Table::delete`] when the caller has just read the item stored at `key` (`old`).
+    pub fn delete_known(
+        &mut self,
+        key: &StoredKey,
+        old: Option<Item>,
+        now: Duration,
+    ) -> Option<Item> {
+        let old = old?;
+        let size = self.store.delete_known(&self.def, key, &old)?;
+        self.removed(key, old, size, false, now)
     }
 
     /// Removes an item as of `now`; `by_ttl` when DynamoDB's TTL process removes it (the
     /// stream record says so).
     pub fn remove(&mut self, key: &StoredKey, by_ttl: bool, now: Duration) -> Option<Item> {
         let (old, size) = self.store.delete(&self.def, key)?;
+        self.removed(key, old, size, by_ttl, now)
+    }
+
+    /// What follows the removal of `old` (`size` bytes) from the store: replicas, stream,
+    /// journal, point-in-time history.
+    fn removed(
+        &mut self,
+        key: &StoredKey,
+        old: Item,
+        size: u64,
+        by_ttl: bool,
+        now: Duration,
+    ) -> Option<Item> {
         self.replicas.resize(key.token, Some(size), None);
         let fed = self
             .replicas
             .record(&self.store, key, Some(old.clone()), now);
-        self.stream_change(key, Some(&old), by_ttl, fed, now);
+        self.stream_change(key, Some(&old), None, by_ttl, fed, now);
         if let Some(j) = &self.journal {
             j.append(&Entry::Delete {
                 table: &self.def.id,
@@ -407,7 +448,7 @@ impl Table {
                 ttl: by_ttl,
             });
         }
-        self.pitr_record(key.clone(), now);
+        self.pitr_record(key.clone(), None, now);
         Some(old)
     }
 
@@ -463,7 +504,12 @@ impl Table {
     }
 
     /// An item as a view sees it.
-    pub fn get_in(&self, view: &mut ReadView, key: &StoredKey, now: Duration) -> Option<&Item> {
+    pub fn get_in(
+        &self,
+        view: &mut ReadView,
+        key: &StoredKey,
+        now: Duration,
+    ) -> Option<Cow<'_, Item>> {
         self.replicas.get(&self.store, view, key, now)
     }
 
@@ -475,7 +521,7 @@ impl Table {
         hi: Bound<StoredKey>,
         reverse: bool,
         now: Duration,
-    ) -> Box<dyn Iterator<Item = (&'a StoredKey, &'a Item)> + 'a> {
+    ) -> Box<dyn Iterator<Item = (StoredKey, Cow<'a, Item>)> + 'a> {
         self.replicas.range(&self.store, view, lo, hi, reverse, now)
     }
 
@@ -488,7 +534,7 @@ impl Table {
         hi: Bound<IndexEntry>,
         reverse: bool,
         now: Duration,
-    ) -> Box<dyn Iterator<Item = (StoredKey, &'a Item)> + 'a> {
+    ) -> Box<dyn Iterator<Item = (StoredKey, Cow<'a, Item>)> + 'a> {
         self.replicas
             .index_range(&self.store, view, idx, lo, hi, reverse, now)
     }

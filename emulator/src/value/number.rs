@@ -64,6 +64,17 @@ impl Number {
         Self::checked(negative, mantissa, exponent as i64)
     }
 
+    /// The number of [`Number::parts`] that came from a number: no checks (a packed store
+    /// reads back only what it packed). Out of DynamoDB's range only if the parts were not a
+    /// number's, which gives a wrong value, never a panic.
+    pub(crate) fn from_trusted_parts(negative: bool, mantissa: u128, exponent: i32) -> Number {
+        Number {
+            negative: negative && mantissa != 0,
+            mantissa: [(mantissa >> 64) as u64, mantissa as u64],
+            exponent: if mantissa == 0 { 0 } else { exponent },
+        }
+    }
+
     /// Zero.
     pub const ZERO: Number = Number {
         negative: false,

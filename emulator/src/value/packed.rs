@@ -1,4 +1,4 @@
-//! Items packed into one byte string: the compact form a table can keep its items in.
+//! Items packed into one byte string: the form a table keeps its items in.
 //!
 //! An [`Item`] is built for working on: a vector of (name, value) entries, 56 bytes each
 //! whatever their size, with strings over 24 bytes and every container on the heap. A small
@@ -7,30 +7,108 @@
 //! bytes, numbers as their sign, exponent and digits in LEB128 varints. Attributes stay in name
 //! order, so unpacking gives back the identical item (and every response the same bytes).
 //!
+//! A table's items repeat the same few attribute names, so the store packs its items'
+//! top-level names as numbers into a per-table [`Names`] list (nested maps keep theirs).
+//!
 //! Layout (all lengths and counts are unsigned LEB128 varints):
-//! `item = count, (name_len, name, value)*`; `value = tag, payload`, where the tag is
-//! `S`=0 (len, UTF-8), `N`=1 (number), `B`=2 (len, bytes), false=3, true=4, `NULL`=5, `SS`=6,
-//! `NS`=7, `BS`=8 (count, then each element's payload), `L`=9 (count, values), `M`=10 (item);
-//! `number = sign (0/1), zigzag exponent, mantissa`.
+//! `item = count, (name, value)*`; `name = id * 2` (an interned name) or `len * 2 + 1, UTF-8`;
+//! `value = tag, payload`, where the tag is `S`=0 (len, UTF-8), `N`=1 (number), `B`=2 (len,
+//! bytes), false=3, true=4, `NULL`=5, `SS`=6, `NS`=7, `BS`=8 (count, then each element's
+//! payload), `L`=9 (count, values), `M`=10 (item); `number = sign (0/1), zigzag exponent,
+//! mantissa`.
 
-use super::{AttributeValue, Item, Number};
+use super::{AttributeValue, Item, Name, Number};
+use std::collections::HashMap;
 
-/// Packs an item.
+/// Most names a table interns; later new names are packed as text (a table whose items all
+/// have different attribute names gains nothing from a list of them).
+const MAX_NAMES: usize = 1 << 16;
+
+/// Up to this many names, a name is looked up by comparing it with each.
+const LINEAR_NAMES: usize = 16;
+
+/// The attribute names a table's packed items refer to by number. Names are only added (an
+/// item's packing stays valid as long as its table), so the list is as long as the number of
+/// distinct top-level names the table has seen, up to 65,536.
+#[derive(Debug, Default, Clone)]
+pub struct Names {
+    names: Vec<Name>,
+    ids: HashMap<Name, u32>,
+}
+
+impl Names {
+    /// An empty list.
+    pub fn new() -> Names {
+        Names::default()
+    }
+
+    /// Names interned so far.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    fn id(&mut self, name: &Name) -> Option<u32> {
+        // Most tables have a few names: comparing them beats hashing one.
+        if self.names.len() <= LINEAR_NAMES {
+            if let Some(i) = self.names.iter().position(|n| n == name) {
+                return Some(i as u32);
+            }
+        } else if let Some(id) = self.ids.get(name) {
+            return Some(*id);
+        }
+        if self.names.len() >= MAX_NAMES {
+            return None;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.clone());
+        self.ids.insert(name.clone(), id);
+        Some(id)
+    }
+}
+
+/// Packs an item (names as text).
 pub fn pack(item: &Item) -> Box<[u8]> {
     let mut out = Vec::with_capacity(64);
-    put_item(&mut out, item);
+    put_item(&mut out, item, None);
     out.into_boxed_slice()
 }
 
 /// Unpacks what [`pack`] made; `None` if the bytes are not such a packing (never for bytes
 /// [`pack`] returned).
 pub fn unpack(bytes: &[u8]) -> Option<Item> {
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = Reader {
+        bytes,
+        at: 0,
+        names: None,
+        trusted: false,
+    };
     let item = r.item(0)?;
     (r.at == bytes.len()).then_some(item)
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u128) {
+/// Appends an item's packing to `out`, its top-level names interned in `names`.
+pub(crate) fn pack_into(out: &mut Vec<u8>, item: &Item, names: &mut Names) {
+    put_item(out, item, Some(names));
+}
+
+/// Unpacks an item [`pack_into`] appended at `bytes[at..]`, with the same `names`; `None` only
+/// if the bytes are not such a packing. The numbers are taken as they were packed, unchecked.
+pub(crate) fn unpack_from(bytes: &[u8], at: usize, names: &Names) -> Option<Item> {
+    Reader {
+        bytes,
+        at,
+        names: Some(names),
+        trusted: true,
+    }
+    .item(0)
+}
+
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u128) {
     loop {
         let byte = (v & 0x7f) as u8;
         v >>= 7;
@@ -42,22 +120,28 @@ fn put_varint(out: &mut Vec<u8>, mut v: u128) {
     }
 }
 
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     put_varint(out, b.len() as u128);
     out.extend_from_slice(b);
 }
 
-fn put_number(out: &mut Vec<u8>, n: &Number) {
+pub(crate) fn put_number(out: &mut Vec<u8>, n: &Number) {
     let (negative, mantissa, exponent) = n.parts();
     out.push(negative as u8);
     put_varint(out, ((exponent << 1) ^ (exponent >> 31)) as u32 as u128);
     put_varint(out, mantissa);
 }
 
-fn put_item(out: &mut Vec<u8>, item: &Item) {
+fn put_item(out: &mut Vec<u8>, item: &Item, mut names: Option<&mut Names>) {
     put_varint(out, item.len() as u128);
     for (name, value) in item.iter() {
-        put_bytes(out, name.as_bytes());
+        match names.as_deref_mut().and_then(|n| n.id(name)) {
+            Some(id) => put_varint(out, (id as u128) << 1),
+            None => {
+                put_varint(out, ((name.len() as u128) << 1) | 1);
+                out.extend_from_slice(name.as_bytes());
+            }
+        }
         put_value(out, value);
     }
 }
@@ -100,26 +184,45 @@ fn put_value(out: &mut Vec<u8>, v: &AttributeValue) {
         }
         AttributeValue::M(map) => {
             out.push(10);
-            put_item(out, map);
+            put_item(out, map, None);
         }
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+/// Reads packed bytes from `at` on.
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) at: usize,
+    names: Option<&'a Names>,
+    /// Numbers taken as packed, without DynamoDB's range checks.
+    trusted: bool,
 }
 
 impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Option<u8> {
+    /// A reader of bytes [`put_varint`], [`put_bytes`] and [`put_number`] wrote.
+    pub(crate) fn new(bytes: &'a [u8], at: usize) -> Reader<'a> {
+        Reader {
+            bytes,
+            at,
+            names: None,
+            trusted: true,
+        }
+    }
+
+    pub(crate) fn byte(&mut self) -> Option<u8> {
         let b = *self.bytes.get(self.at)?;
         self.at += 1;
         Some(b)
     }
 
-    fn varint(&mut self) -> Option<u128> {
-        let mut v = 0u128;
-        for shift in (0..128).step_by(7) {
+    pub(crate) fn varint(&mut self) -> Option<u128> {
+        // Most varints (lengths, counts, small numbers) are one byte.
+        let first = self.byte()?;
+        if first & 0x80 == 0 {
+            return Some(first as u128);
+        }
+        let mut v = (first & 0x7f) as u128;
+        for shift in (7..128).step_by(7) {
             let b = self.byte()?;
             v |= ((b & 0x7f) as u128).checked_shl(shift)?;
             if b & 0x80 == 0 {
@@ -135,9 +238,13 @@ impl<'a> Reader<'a> {
         (n <= self.bytes.len() - self.at).then_some(n)
     }
 
-    fn slice(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn slice(&mut self) -> Option<&'a [u8]> {
         let n = self.count()?;
-        let s = &self.bytes[self.at..self.at + n];
+        self.take(n)
+    }
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let s = self.bytes.get(self.at..self.at.checked_add(n)?)?;
         self.at += n;
         Some(s)
     }
@@ -146,7 +253,7 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(self.slice()?).ok()
     }
 
-    fn number(&mut self) -> Option<Number> {
+    pub(crate) fn number(&mut self) -> Option<Number> {
         let negative = match self.byte()? {
             0 => false,
             1 => true,
@@ -154,14 +261,28 @@ impl<'a> Reader<'a> {
         };
         let z = u32::try_from(self.varint()?).ok()?;
         let exponent = ((z >> 1) as i32) ^ -((z & 1) as i32);
-        Number::from_parts(negative, self.varint()?, exponent).ok()
+        let mantissa = self.varint()?;
+        if self.trusted {
+            Some(Number::from_trusted_parts(negative, mantissa, exponent))
+        } else {
+            Number::from_parts(negative, mantissa, exponent).ok()
+        }
+    }
+
+    fn name(&mut self, interned: Option<&Names>) -> Option<Name> {
+        let v = usize::try_from(self.varint()?).ok()?;
+        if v & 1 == 0 {
+            return interned?.names.get(v >> 1).cloned();
+        }
+        std::str::from_utf8(self.take(v >> 1)?).ok().map(Name::from)
     }
 
     fn item(&mut self, depth: usize) -> Option<Item> {
         let n = self.count()?;
+        let names = if depth == 0 { self.names } else { None };
         let mut entries = Vec::with_capacity(n);
         for _ in 0..n {
-            let name = self.text()?.into();
+            let name = self.name(names)?;
             entries.push((name, self.value(depth)?));
         }
         // Packed in name order: taken as it is, after a check that it is.
@@ -263,6 +384,16 @@ mod tests {
         }
 
         #[test]
+        fn interned_names_give_back_the_item(entries in proptest::collection::vec(("[a-c]{1,2}", value()), 0..8)) {
+            let item: Item = entries.into_iter().collect();
+            let mut names = Names::new();
+            let mut out = vec![7];
+            pack_into(&mut out, &item, &mut names);
+            prop_assert!(out.len() <= 1 + pack(&item).len());
+            prop_assert_eq!(unpack_from(&out, 1, &names), Some(item));
+        }
+
+        #[test]
         fn any_bytes_unpack_to_an_item_or_none(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
             let _ = unpack(&bytes);
         }
@@ -271,8 +402,8 @@ mod tests {
     #[test]
     fn attributes_out_of_name_order_are_not_a_packing() {
         // {"b": NULL, "a": NULL}: two attributes, names "b" then "a".
-        assert_eq!(unpack(&[2, 1, b'b', 5, 1, b'a', 5]), None);
-        assert!(unpack(&[2, 1, b'a', 5, 1, b'b', 5]).is_some());
+        assert_eq!(unpack(&[2, 3, b'b', 5, 3, b'a', 5]), None);
+        assert!(unpack(&[2, 3, b'a', 5, 3, b'b', 5]).is_some());
     }
 
     #[test]
