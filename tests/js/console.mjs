@@ -237,7 +237,9 @@ check("the page advances the virtual clock", after - before >= 60000, `${before}
 await page.selectOption("#preset", "strong");
 await page.click("#apply-consistency");
 await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("set consistency"));
-check("the page switches the consistency preset", (await control("GetState")).Consistency === "strong");
+const state = await control("GetState");
+check("the page switches the consistency preset", state.Consistency === "strong",
+  `${await page.textContent("#status")} / ${state.Consistency}`);
 
 // A table created and deleted from the page.
 await page.click("#create-table summary");

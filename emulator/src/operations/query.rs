@@ -473,7 +473,9 @@ fn read_partition<'t>(
             }
             let range = t.range_in(view, lo, hi, !forward, now);
             run_page(
-                range.filter(|(k, _)| sort_ok(k)).map(|(_, v)| v),
+                range
+                    .filter(|f| kc.sort.is_none() || sort_ok(&f.key()))
+                    .map(|f| f.item),
                 t,
                 None,
                 &r.plan,

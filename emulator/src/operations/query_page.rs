@@ -13,7 +13,7 @@ use crate::error::{Constraints, DynamoError, Result};
 use crate::expression::{self, Condition, Placeholders, Projection};
 use crate::storage::definition::IndexDefinition;
 use crate::storage::key::{key_piece, KeyRole};
-use crate::storage::{KeyAttribute, KeySchema, ProjectionType, StoredKey};
+use crate::storage::{KeyAttribute, KeySchema, ProjectionType, ReadItem, StoredKey};
 use crate::table::Table;
 use crate::value::{item_size, page_size, AttributeValue, Item};
 use serde::Serialize;
@@ -198,7 +198,7 @@ pub(super) fn last_key(item: &Item, t: &Table, index: Option<&IndexDefinition>) 
 }
 
 pub(super) struct PageResult<'t> {
-    pub(super) items: Vec<Cow<'t, Item>>,
+    pub(super) items: Vec<ReadItem<'t>>,
     pub(super) count: usize,
     pub(super) scanned: usize,
     pub(super) last_evaluated: Option<Item>,
@@ -240,7 +240,7 @@ impl PageResult<'_> {
 
 /// Walks candidate items (already in order and after the start key) and cuts one page.
 pub(super) fn run_page<'t>(
-    candidates: impl Iterator<Item = Cow<'t, Item>>,
+    candidates: impl Iterator<Item = ReadItem<'t>>,
     t: &Table,
     index: Option<&IndexDefinition>,
     plan: &ReadPlan,
@@ -269,57 +269,78 @@ pub(super) fn run_page<'t>(
     };
     let range_key = t.def.schema.range.as_ref().map(|r| r.name.as_str());
     let mut page_bytes = 0usize;
-    for item in candidates {
+    for found in candidates {
         // What the index holds of the item (GSIs and KEYS_ONLY/INCLUDE LSIs).
         let projected: Option<Item> = match index {
             Some(idx) if idx.projection.ty != ProjectionType::All => {
-                Some(idx.project(&item, &t.def.schema))
+                Some(idx.project(&found.item(), &t.def.schema))
             }
             _ => None,
         };
-        let view: &Item = projected.as_ref().unwrap_or(&item);
-        out.bytes_read += item_size(view);
-        page_bytes += page_size(view, range_key);
+        let (view_size, view_page) = match &projected {
+            Some(p) => (item_size(p), page_size(p, range_key)),
+            None => (found.size() as usize, found.page_size(range_key) as usize),
+        };
+        out.bytes_read += view_size;
+        page_bytes += view_page;
         out.scanned += 1;
         // An LSI read that needs attributes the index does not project fetches the table item,
         // and DynamoDB charges that read too.
         if lsi_fetch {
-            out.bytes_fetched += item_size(&item);
+            out.bytes_fetched += found.size() as usize;
         }
-        let source: &Item = match (plan.select, index) {
-            // An LSI read that needs more than the index holds fetches the table item.
+        // The whole item is decoded only when something must look into it.
+        let whole_needed =
+            plan.filter.is_some() || plan.end.is_some() || plan.select == Select::Specific;
+        let whole: Option<Cow<'_, Item>> = whole_needed.then(|| found.item());
+        // An LSI read that needs more than the index holds fetches the table item.
+        let from_table = matches!(
+            (plan.select, index),
             (Select::All | Select::Specific, Some(idx))
-                if idx.throughput.is_none() && !is_global(t, idx) =>
-            {
-                &item
-            }
-            _ => view,
+                if idx.throughput.is_none() && !is_global(t, idx)
+        );
+        let source: Option<&Item> = match (&projected, &whole) {
+            (Some(p), _) if !from_table => Some(p),
+            (_, Some(w)) => Some(w),
+            _ => None,
         };
-        let passes = plan.filter.as_ref().is_none_or(|f| f.evaluate(source));
+        let passes = plan
+            .filter
+            .as_ref()
+            .is_none_or(|f| source.is_some_and(|s| f.evaluate(s)));
         let at_end = plan
             .end
             .as_ref()
-            .is_some_and(|(name, v)| item.get(name) == Some(v));
+            .is_some_and(|(name, v)| whole.as_ref().and_then(|w| w.get(name)) == Some(v));
         let by_limit = plan.limit.is_some_and(|l| out.scanned >= l) && !plan.single_item && !at_end;
         // The page stops once it holds 1 MB by the service's internal measure, and says so
         // with a LastEvaluatedKey even when nothing follows (dynalite's suite, recorded
         // against the service).
         let by_size = page_bytes >= MAX_PAGE_BYTES;
         if by_limit || by_size {
+            let item = match &whole {
+                Some(w) => Cow::Borrowed(&**w),
+                None => found.item(),
+            };
             out.last_evaluated = Some(last_key(&item, t, index));
         }
+        let specific = match (passes, plan.select, &plan.projection, source) {
+            (true, Select::Specific, Some(p), Some(source)) => Some(p.apply(source)),
+            _ => None,
+        };
+        drop(whole);
         if passes {
             out.count += 1;
             match plan.select {
                 Select::Count => {}
-                Select::Specific => out.items.push(Cow::Owned(
-                    plan.projection.as_ref().expect("checked").apply(source),
-                )),
+                Select::Specific => out
+                    .items
+                    .push(ReadItem::Decoded(Cow::Owned(specific.unwrap_or_default()))),
                 // ALL_ATTRIBUTES is only allowed where the source is the whole item.
-                Select::All => out.items.push(item),
+                Select::All => out.items.push(found),
                 Select::AllProjected => out.items.push(match projected {
-                    Some(p) => Cow::Owned(p),
-                    None => item,
+                    Some(p) => ReadItem::Decoded(Cow::Owned(p)),
+                    None => found,
                 }),
             }
         }
@@ -339,7 +360,7 @@ pub(super) fn is_global(t: &Table, idx: &IndexDefinition) -> bool {
 #[serde(rename_all = "PascalCase")]
 pub(super) struct PageOutput<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    items: Option<&'a [Cow<'a, Item>]>,
+    items: Option<&'a [ReadItem<'a>]>,
     count: usize,
     scanned_count: usize,
     #[serde(skip_serializing_if = "Option::is_none")]

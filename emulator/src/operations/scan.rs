@@ -352,7 +352,9 @@ fn read_segment<'t>(
             };
             let range = t.range_in(view, lo, Bound::Unbounded, false, now);
             run_page(
-                range.take_while(|(k, _)| in_segment(k)).map(|(_, v)| v),
+                range
+                    .take_while(|f| tok_hi.is_none_or(|hi| f.token() < hi))
+                    .map(|f| f.item),
                 t,
                 None,
                 plan,

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::storage::key::{IndexTie, StoredKey};
 use crate::storage::store::IndexEntry;
-use crate::storage::{IndexDefinition, ItemStore};
+use crate::storage::{Found, IndexDefinition, ItemStore, ReadItem};
 use crate::value::Item;
 use parking_lot::Mutex;
 use rand::{Rng, SeedableRng};
@@ -530,7 +530,7 @@ impl ReplicaSet {
         hi: Bound<StoredKey>,
         reverse: bool,
         now: Duration,
-    ) -> Box<dyn Iterator<Item = (StoredKey, Cow<'a, Item>)> + 'a> {
+    ) -> Box<dyn Iterator<Item = Found<'a>> + 'a> {
         if matches!(view.kind, ViewKind::Current)
             || self
                 .versions
@@ -538,9 +538,7 @@ impl ReplicaSet {
                 .next()
                 .is_none()
         {
-            let r = store
-                .range((lo, hi))
-                .map(|e| (e.key(), Cow::Owned(e.item())));
+            let r = store.range((lo, hi)).map(Found::packed);
             return if reverse {
                 Box::new(r.rev())
             } else {
@@ -559,8 +557,11 @@ impl ReplicaSet {
         let view = view.clone();
         Box::new(keys.filter_map(move |k| {
             let pos = self.position(&view, k.token, now)?;
-            let v = self.versions.at(&k, pos, || store.get(&k))?;
-            Some((k, v))
+            let v = match self.versions.older(&k, pos) {
+                Some(before) => ReadItem::Decoded(Cow::Borrowed(before?)),
+                None => ReadItem::Packed(store.entry(&k)?),
+            };
+            Some(Found::at(k, v))
         }))
     }
 
@@ -576,14 +577,16 @@ impl ReplicaSet {
         hi: Bound<IndexEntry>,
         reverse: bool,
         now: Duration,
-    ) -> Box<dyn Iterator<Item = (StoredKey, Cow<'a, Item>)> + 'a> {
+    ) -> Box<dyn Iterator<Item = (StoredKey, ReadItem<'a>)> + 'a> {
         let Some(entries) = store.index(&idx.name) else {
             return Box::new(std::iter::empty());
         };
         if matches!(view.kind, ViewKind::Current) || self.versions.is_empty() {
             let r = entries.range((lo, hi));
             let it = r.filter_map(move |(ik, tk)| {
-                store.get(&tk.key).map(|v| (ik.clone(), Cow::Owned(v)))
+                store
+                    .entry(&tk.key)
+                    .map(|e| (ik.clone(), ReadItem::Packed(e)))
             });
             return if reverse {
                 Box::new(it.rev())
@@ -648,7 +651,7 @@ impl ReplicaSet {
         } else {
             Box::new(merge_sorted(current, past.into_iter(), false, |e| &e.0))
         };
-        Box::new(merged.map(|((ik, _), v)| (ik, v)))
+        Box::new(merged.map(|((ik, _), v)| (ik, ReadItem::Decoded(v))))
     }
 
     /// Partitions and replicas, for the inspection API.

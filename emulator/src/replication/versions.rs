@@ -45,13 +45,20 @@ impl VersionChains {
         pos: u64,
         current: impl FnOnce() -> Option<Item>,
     ) -> Option<Cow<'a, Item>> {
-        match self.chains.get(key) {
+        match self.older(key, pos) {
+            Some(before) => before.map(Cow::Borrowed),
             None => current().map(Cow::Owned),
-            Some(chain) => match chain.iter().find(|v| v.lsn > pos) {
-                Some(v) => v.before.as_ref().map(Cow::Borrowed),
-                None => current().map(Cow::Owned),
-            },
         }
+    }
+
+    /// The older value of `key` a reader at log position `pos` sees (`Some(None)`: the item
+    /// did not exist then), or `None` if it sees the current value.
+    pub fn older<'a>(&'a self, key: &StoredKey, pos: u64) -> Option<Option<&'a Item>> {
+        let chain = self.chains.get(key)?;
+        chain
+            .iter()
+            .find(|v| v.lsn > pos)
+            .map(|v| v.before.as_ref())
     }
 
     /// Log position of the latest recorded write to `key`.

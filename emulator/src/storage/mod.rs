@@ -17,4 +17,4 @@ pub use definition::{
     BillingMode, IndexDefinition, Projection, ProjectionType, TableDefinition, TableStatus,
 };
 pub use key::{IndexTie, KeyAttribute, KeySchema, KeyValue, StoredKey};
-pub use store::ItemStore;
+pub use store::{Found, ItemStore, ReadItem};

@@ -12,7 +12,8 @@ use super::key::{IndexTie, KeyValue, StoredKey};
 use super::stored::{KeyOrder, StoredItem};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::value::packed::Names;
-use crate::value::{item_size, Item};
+use crate::value::{item_size, page_size, Item};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::{Bound, RangeBounds};
 
@@ -100,9 +101,105 @@ impl<'a> Entry<'a> {
         self.stored.size()
     }
 
+    /// The item's size by a page's measure ([`crate::value::page_size`] with the table's sort
+    /// key).
+    pub fn page_size(&self) -> u64 {
+        self.stored.page_size()
+    }
+
     /// The item.
     pub fn item(&self) -> Item {
         self.stored.item(self.names)
+    }
+}
+
+/// An item a read found: still packed in the store, or decoded (an older version a replica
+/// still shows, an index's projection). A page answers packed items from their bytes, and
+/// decodes one only to filter or project it.
+#[derive(Clone)]
+pub enum ReadItem<'a> {
+    /// The store's current item.
+    Packed(Entry<'a>),
+    /// An item outside the store, or already decoded.
+    Decoded(Cow<'a, Item>),
+}
+
+impl ReadItem<'_> {
+    /// The item's size by DynamoDB's rules.
+    pub fn size(&self) -> u64 {
+        match self {
+            ReadItem::Packed(e) => e.size(),
+            ReadItem::Decoded(i) => item_size(i) as u64,
+        }
+    }
+
+    /// The item's size by a page's measure, `range_key` being the table's sort key.
+    pub fn page_size(&self, range_key: Option<&str>) -> u64 {
+        match self {
+            ReadItem::Packed(e) => e.page_size(),
+            ReadItem::Decoded(i) => page_size(i, range_key) as u64,
+        }
+    }
+
+    /// The item, decoded if it is not yet.
+    pub fn item(&self) -> Cow<'_, Item> {
+        match self {
+            ReadItem::Packed(e) => Cow::Owned(e.item()),
+            ReadItem::Decoded(i) => Cow::Borrowed(i),
+        }
+    }
+}
+
+/// An item a range of the table found, with its key (decoded only if asked for).
+pub struct Found<'a> {
+    /// The key, when the read already had it (an older version's).
+    key: Option<StoredKey>,
+    /// The item.
+    pub item: ReadItem<'a>,
+}
+
+impl<'a> Found<'a> {
+    /// The store's current item.
+    pub fn packed(entry: Entry<'a>) -> Found<'a> {
+        Found {
+            key: None,
+            item: ReadItem::Packed(entry),
+        }
+    }
+
+    /// An item found at `key`.
+    pub fn at(key: StoredKey, item: ReadItem<'a>) -> Found<'a> {
+        Found {
+            key: Some(key),
+            item,
+        }
+    }
+
+    /// The item's key.
+    pub fn key(&self) -> Cow<'_, StoredKey> {
+        match (&self.key, &self.item) {
+            (Some(k), _) => Cow::Borrowed(k),
+            (None, ReadItem::Packed(e)) => Cow::Owned(e.key()),
+            (None, ReadItem::Decoded(_)) => unreachable!("a decoded item is found with its key"),
+        }
+    }
+
+    /// The partition key's hash.
+    pub fn token(&self) -> u64 {
+        match (&self.key, &self.item) {
+            (Some(k), _) => k.token,
+            (None, ReadItem::Packed(e)) => e.token(),
+            (None, ReadItem::Decoded(_)) => unreachable!("a decoded item is found with its key"),
+        }
+    }
+}
+
+impl serde::Serialize for ReadItem<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            ReadItem::Packed(e) => e.stored.json(e.names).serialize(s),
+            ReadItem::Decoded(i) => i.serialize(s),
+        }
     }
 }
 
@@ -121,6 +218,8 @@ pub struct ItemStore {
     items: BTreeSet<StoredItem>,
     /// The attribute names the packed items refer to by number.
     names: Names,
+    /// Where an item is packed before it gets its own allocation.
+    scratch: Vec<u8>,
     size_bytes: u64,
     /// Entries of every secondary index of the definition, by index name.
     indexes: BTreeMap<String, IndexEntries>,
@@ -151,6 +250,14 @@ impl ItemStore {
         self.items
             .get(key as &dyn KeyOrder)
             .map(|s| s.item(&self.names))
+    }
+
+    /// The item stored at `key`, still packed.
+    pub fn entry(&self, key: &StoredKey) -> Option<Entry<'_>> {
+        let names = &self.names;
+        self.items
+            .get(key as &dyn KeyOrder)
+            .map(|stored| Entry { stored, names })
     }
 
     /// Items in a key range, in key order.
@@ -214,7 +321,9 @@ impl ItemStore {
         old: Option<&Item>,
     ) -> (Option<u64>, u64) {
         let size = item_size(item) as u64;
-        let stored = StoredItem::new(key, item, size, &mut self.names);
+        let range_key = def.schema.range.as_ref().map(|r| r.name.as_str());
+        let page = page_size(item, range_key) as u64;
+        let stored = StoredItem::new(key, item, (size, page), &mut self.names, &mut self.scratch);
         let previous = self.items.replace(stored);
         let old_size = previous.as_ref().map(StoredItem::size);
         if let Some(previous) = previous {
@@ -384,10 +493,11 @@ impl ItemStore {
     /// an emulator bug.
     pub fn check_invariants(&self, def: &TableDefinition) -> std::result::Result<(), String> {
         let size: u64 = self.items().map(|(_, i)| item_size(&i) as u64).sum();
-        if let Some(e) = self
-            .iter()
-            .find(|e| e.size() != item_size(&e.item()) as u64)
-        {
+        let range_key = def.schema.range.as_ref().map(|r| r.name.as_str());
+        if let Some(e) = self.iter().find(|e| {
+            e.size() != item_size(&e.item()) as u64
+                || e.page_size() != page_size(&e.item(), range_key) as u64
+        }) {
             return Err(format!("the item at {:?} keeps a wrong size", e.key()));
         }
         if size != self.size_bytes {

@@ -10,7 +10,8 @@
 //! they return.
 //!
 //! Layout: `token` (8 bytes, big-endian), the partition key's value, the sort key's (`0` none,
-//! `1` and a value), the size (a varint), the packed item. A key value is a tag in
+//! `1` and a value), the size and the page size (varints: [`crate::value::item_size`] and
+//! [`crate::value::page_size`]), the packed item. A key value is a tag in
 //! [`KeyValue`]'s order (`B`=0, `N`=1, `S`=2, `Tuple`=3, `Max`=4) and its payload, so bytes
 //! compare as the keys do.
 
@@ -29,13 +30,23 @@ pub struct StoredItem(Box<[u8]>);
 const TOKEN: usize = 8;
 
 impl StoredItem {
-    /// Packs an item of `size` bytes (by DynamoDB's rules) stored at `key`.
-    pub fn new(key: &StoredKey, item: &Item, size: u64, names: &mut Names) -> StoredItem {
-        let mut out = Vec::with_capacity(size as usize + 24);
-        put_key(&mut out, key);
-        put_varint(&mut out, size as u128);
-        packed::pack_into(&mut out, item, names);
-        StoredItem(out.into_boxed_slice())
+    /// Packs an item of `size` bytes (by DynamoDB's rules; `page` by a page's measure)
+    /// stored at `key`, in `scratch` first: the item gets one allocation of exactly its length
+    /// (growing a vector and shrinking it to fit would leave the heap strewn with the
+    /// difference).
+    pub fn new(
+        key: &StoredKey,
+        item: &Item,
+        (size, page): (u64, u64),
+        names: &mut Names,
+        scratch: &mut Vec<u8>,
+    ) -> StoredItem {
+        scratch.clear();
+        put_key(scratch, key);
+        put_varint(scratch, size as u128);
+        put_varint(scratch, page as u128);
+        packed::pack_into(scratch, item, names);
+        StoredItem(Box::from(&scratch[..]))
     }
 
     /// A key alone, packed (tests of the order).
@@ -81,11 +92,28 @@ impl StoredItem {
         self.after_key().varint().unwrap_or(0) as u64
     }
 
-    /// The item, decoded with the names of the store that packed it.
-    pub fn item(&self, names: &Names) -> Item {
+    /// The item's size by a page's measure, as it was stored.
+    pub fn page_size(&self) -> u64 {
         let mut r = self.after_key();
         let _size = r.varint();
-        packed::unpack_from(&self.0, r.at, names).unwrap_or_default()
+        r.varint().unwrap_or(0) as u64
+    }
+
+    /// Where the packed item starts.
+    fn body(&self) -> usize {
+        let mut r = self.after_key();
+        let _sizes = (r.varint(), r.varint());
+        r.at
+    }
+
+    /// The item, decoded with the names of the store that packed it.
+    pub fn item(&self, names: &Names) -> Item {
+        packed::unpack_from(&self.0, self.body(), names).unwrap_or_default()
+    }
+
+    /// The item as DynamoDB JSON, written from the packed bytes.
+    pub fn json<'a>(&'a self, names: &'a Names) -> packed::PackedJson<'a> {
+        packed::PackedJson::new(&self.0, self.body(), names)
     }
 }
 
@@ -392,12 +420,17 @@ mod tests {
         .into_iter()
         .collect();
         let mut names = Names::new();
-        let s = StoredItem::new(&key, &item, 1234, &mut names);
+        let s = StoredItem::new(&key, &item, (1234, 99), &mut names, &mut Vec::new());
         assert_eq!(
             (s.key(), s.size(), s.token()),
             (key.clone(), 1234, key.token)
         );
+        assert_eq!(s.page_size(), 99);
         assert_eq!(s.item(&names), item);
+        assert_eq!(
+            serde_json::to_string(&s.json(&names)).unwrap(),
+            serde_json::to_string(&item).unwrap()
+        );
         assert_eq!(names.len(), 3);
         assert_eq!(s, StoredItem::probe(&key), "equal by key");
     }

@@ -28,7 +28,7 @@ use crate::replication::{PartitionInfo, ReadView, ReplicaSet, ReplicationConfig}
 use crate::storage::definition::initial_partitions;
 use crate::storage::key::StoredKey;
 use crate::storage::store::IndexEntry;
-use crate::storage::{IndexDefinition, ItemStore, TableDefinition, TableStatus};
+use crate::storage::{Found, IndexDefinition, ItemStore, ReadItem, TableDefinition, TableStatus};
 use crate::stream::{Change, TableStreams};
 use crate::value::{item_size, Item};
 use std::borrow::Cow;
@@ -521,7 +521,7 @@ impl Table {
         hi: Bound<StoredKey>,
         reverse: bool,
         now: Duration,
-    ) -> Box<dyn Iterator<Item = (StoredKey, Cow<'a, Item>)> + 'a> {
+    ) -> Box<dyn Iterator<Item = Found<'a>> + 'a> {
         self.replicas.range(&self.store, view, lo, hi, reverse, now)
     }
 
@@ -534,7 +534,7 @@ impl Table {
         hi: Bound<IndexEntry>,
         reverse: bool,
         now: Duration,
-    ) -> Box<dyn Iterator<Item = (StoredKey, Cow<'a, Item>)> + 'a> {
+    ) -> Box<dyn Iterator<Item = (StoredKey, ReadItem<'a>)> + 'a> {
         self.replicas
             .index_range(&self.store, view, idx, lo, hi, reverse, now)
     }

@@ -195,7 +195,7 @@ impl fmt::Debug for AttributeValue {
 // Wire form
 // ---------------------------------------------------------------------------------------------
 
-fn b64(b: &[u8]) -> String {
+pub(crate) fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 

@@ -277,6 +277,54 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(self.take(v >> 1)?).ok().map(Name::from)
     }
 
+    /// A name, borrowed from the names list or the bytes.
+    fn name_ref(&mut self, interned: Option<&'a Names>) -> Option<&'a str> {
+        let v = usize::try_from(self.varint()?).ok()?;
+        if v & 1 == 0 {
+            return interned?.names.get(v >> 1).map(Name::as_str);
+        }
+        std::str::from_utf8(self.take(v >> 1)?).ok()
+    }
+
+    /// Steps over one value.
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        if depth > super::item::MAX_NESTING {
+            return None;
+        }
+        match self.byte()? {
+            0 | 2 => {
+                self.slice()?;
+            }
+            1 => {
+                self.number()?;
+            }
+            3..=5 => {}
+            6 | 8 => {
+                for _ in 0..self.count()? {
+                    self.slice()?;
+                }
+            }
+            7 => {
+                for _ in 0..self.count()? {
+                    self.number()?;
+                }
+            }
+            9 => {
+                for _ in 0..self.count()? {
+                    self.skip_value(depth + 1)?;
+                }
+            }
+            10 => {
+                for _ in 0..self.count()? {
+                    self.name_ref(None)?;
+                    self.skip_value(depth + 1)?;
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
     fn item(&mut self, depth: usize) -> Option<Item> {
         let n = self.count()?;
         let names = if depth == 0 { self.names } else { None };
@@ -332,6 +380,167 @@ impl<'a> Reader<'a> {
             10 => AttributeValue::M(self.item(depth + 1)?),
             _ => return None,
         })
+    }
+}
+
+/// A packed item written as DynamoDB JSON straight from its bytes, the same text the decoded
+/// [`Item`] serializes to: a Query or Scan page of packed items is answered without decoding
+/// (and allocating) each one.
+pub(crate) struct PackedJson<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    names: Option<&'a Names>,
+    depth: usize,
+}
+
+impl<'a> PackedJson<'a> {
+    /// The item [`pack_into`] appended at `bytes[at..]` with `names`.
+    pub(crate) fn new(bytes: &'a [u8], at: usize, names: &'a Names) -> PackedJson<'a> {
+        PackedJson {
+            bytes,
+            at,
+            names: Some(names),
+            depth: 0,
+        }
+    }
+}
+
+fn corrupt<E: serde::ser::Error>() -> E {
+    E::custom("a stored item does not unpack")
+}
+
+impl serde::Serialize for PackedJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut r = Reader::new(self.bytes, self.at);
+        let n = r.count().ok_or_else(corrupt::<S::Error>)?;
+        let mut m = s.serialize_map(Some(n))?;
+        for _ in 0..n {
+            let name = r.name_ref(self.names).ok_or_else(corrupt::<S::Error>)?;
+            let start = r.at;
+            r.skip_value(self.depth).ok_or_else(corrupt::<S::Error>)?;
+            let value = PackedValueJson {
+                bytes: &self.bytes[start..r.at],
+                depth: self.depth,
+            };
+            m.serialize_entry(name, &value)?;
+        }
+        m.end()
+    }
+}
+
+/// One packed value as DynamoDB JSON (as [`AttributeValue`]'s serialization writes it).
+struct PackedValueJson<'a> {
+    bytes: &'a [u8],
+    depth: usize,
+}
+
+/// The elements of a packed set or list, each written by `one`.
+struct PackedSeq<'a, F> {
+    bytes: &'a [u8],
+    at: usize,
+    count: usize,
+    one: F,
+}
+
+impl<'a, F, T> serde::Serialize for PackedSeq<'a, F>
+where
+    F: Fn(&mut Reader<'a>) -> Option<T>,
+    T: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut r = Reader::new(self.bytes, self.at);
+        let mut seq = s.serialize_seq(Some(self.count))?;
+        for _ in 0..self.count {
+            seq.serialize_element(&(self.one)(&mut r).ok_or_else(corrupt::<S::Error>)?)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'a> serde::Serialize for PackedValueJson<'a> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let bytes = self.bytes;
+        let mut r = Reader::new(bytes, 0);
+        let depth = self.depth;
+        let tag = r.byte().ok_or_else(corrupt::<S::Error>)?;
+        let mut map = s.serialize_map(Some(1))?;
+        match tag {
+            0 => map.serialize_entry("S", r.text().ok_or_else(corrupt::<S::Error>)?)?,
+            1 => {
+                let n = r.number().ok_or_else(corrupt::<S::Error>)?;
+                map.serialize_entry("N", &n.to_string())?
+            }
+            2 => {
+                let b = r.slice().ok_or_else(corrupt::<S::Error>)?;
+                map.serialize_entry("B", &super::attribute::b64(b))?
+            }
+            3 | 4 => map.serialize_entry("BOOL", &(tag == 4))?,
+            5 => map.serialize_entry("NULL", &true)?,
+            6..=9 => {
+                let count = r.count().ok_or_else(corrupt::<S::Error>)?;
+                let at = r.at;
+                let key = ["SS", "NS", "BS", "L"][tag as usize - 6];
+                match tag {
+                    6 => map.serialize_entry(
+                        key,
+                        &PackedSeq {
+                            bytes,
+                            at,
+                            count,
+                            one: |r: &mut Reader<'a>| r.text(),
+                        },
+                    )?,
+                    7 => map.serialize_entry(
+                        key,
+                        &PackedSeq {
+                            bytes,
+                            at,
+                            count,
+                            one: |r: &mut Reader<'a>| r.number().map(|n| n.to_string()),
+                        },
+                    )?,
+                    8 => map.serialize_entry(
+                        key,
+                        &PackedSeq {
+                            bytes,
+                            at,
+                            count,
+                            one: |r: &mut Reader<'a>| r.slice().map(super::attribute::b64),
+                        },
+                    )?,
+                    _ => map.serialize_entry(
+                        key,
+                        &PackedSeq {
+                            bytes,
+                            at,
+                            count,
+                            one: |r: &mut Reader<'a>| {
+                                let start = r.at;
+                                r.skip_value(depth + 1)?;
+                                Some(PackedValueJson {
+                                    bytes: &bytes[start..r.at],
+                                    depth: depth + 1,
+                                })
+                            },
+                        },
+                    )?,
+                }
+            }
+            10 => map.serialize_entry(
+                "M",
+                &PackedJson {
+                    bytes,
+                    at: 1,
+                    names: None,
+                    depth: depth + 1,
+                },
+            )?,
+            _ => return Err(corrupt()),
+        }
+        map.end()
     }
 }
 
@@ -391,6 +600,16 @@ mod tests {
             pack_into(&mut out, &item, &mut names);
             prop_assert!(out.len() <= 1 + pack(&item).len());
             prop_assert_eq!(unpack_from(&out, 1, &names), Some(item));
+        }
+
+        #[test]
+        fn packed_json_is_the_items_json(entries in proptest::collection::vec(("[a-c]{1,2}", value()), 0..8)) {
+            let item: Item = entries.into_iter().collect();
+            let mut names = Names::new();
+            let mut out = vec![7];
+            pack_into(&mut out, &item, &mut names);
+            let direct = serde_json::to_string(&PackedJson::new(&out, 1, &names)).unwrap();
+            prop_assert_eq!(direct, serde_json::to_string(&item).unwrap());
         }
 
         #[test]
