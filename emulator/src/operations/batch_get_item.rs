@@ -223,12 +223,17 @@ impl Command for BatchGetItem {
                 // BatchGetItem rounds each item up to 4 KB separately.
                 *units.entry(name.clone()).or_default() += read.units;
                 if let Some(item) = read.item {
-                    let out = match &projection {
-                        Some(p) => p.apply(&item),
-                        None => item.into_owned(),
-                    };
-                    response_bytes += item_size(&out);
-                    items.push(serde_json::to_value(&out).expect("serialisable"));
+                    match &projection {
+                        Some(p) => {
+                            let out = p.apply(&item.item());
+                            response_bytes += item_size(&out);
+                            items.push(serde_json::to_value(&out).expect("serialisable"));
+                        }
+                        None => {
+                            response_bytes += item.size() as usize;
+                            items.push(serde_json::to_value(&item).expect("serialisable"));
+                        }
+                    }
                 }
             }
             responses.insert(name.clone(), Value::Array(items));

@@ -128,7 +128,7 @@ impl Command for GetItem {
         }
         let read = read_item(ctx.operation, &t, &key, self.consistent, now)?;
         let item = read.item.map(|i| match &self.projection {
-            Some(p) => p.apply(&i),
+            Some(p) => p.apply(&i.item()),
             None => i.into_owned(),
         });
         let units = read.units;

@@ -18,10 +18,10 @@ use super::query_page::PageResult;
 use crate::capacity::{self, Consumed, Kind};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::replication::ReadInfo;
+use crate::storage::ReadItem;
 use crate::storage::StoredKey;
 use crate::table::Table;
 use crate::value::{item_size, Item};
-use std::borrow::Cow;
 use std::time::Duration;
 
 /// What a write does to its item, decided by the command from the item as it is.
@@ -192,7 +192,7 @@ pub(super) fn write_item(
 
 /// One item read through a replica view.
 pub(super) struct Read<'t> {
-    pub item: Option<Cow<'t, Item>>,
+    pub item: Option<ReadItem<'t>>,
     /// Read units charged (rounded up per item, halved for eventually consistent reads).
     pub units: f64,
     /// Which replica served it and how stale it was.
@@ -213,7 +213,8 @@ pub(super) fn read_item<'t>(
     admitted?;
     let mut view = t.read_view(consistent, false, now);
     let item = t.get_in(&mut view, key, now);
-    let units = capacity::read_units(item.as_deref().map(item_size).unwrap_or(0), consistent);
+    let size = item.as_ref().map_or(0, |i| i.size() as usize);
+    let units = capacity::read_units(size, consistent);
     t.charge(op, key.token, Kind::Read, units, now);
     Ok(Read {
         item,

@@ -233,6 +233,10 @@ impl ReplicaSet {
         self.collected_at = now;
         let table_cutoff = now.checked_sub(settings.table_lag.window());
         let gsi_cutoff = now.checked_sub(settings.gsi_lag.window());
+        // Only worst-case reads look back over the whole lag window; otherwise a version is
+        // needed only until every replica (and the GSI feed) has applied the write after it,
+        // which under the default lag is milliseconds, not the window's full second.
+        let worst_case = settings.consistency == Consistency::WorstCase;
         let mut frontier = self.lsn;
         for part in &mut self.partitions.parts {
             for r in &mut part.replicas {
@@ -240,13 +244,16 @@ impl ReplicaSet {
                 frontier = frontier.min(r.position(now));
             }
             part.commits.advance(table_cutoff);
-            frontier = frontier.min(part.commits.position_at(table_cutoff));
+            if worst_case {
+                frontier = frontier.min(part.commits.position_at(table_cutoff));
+            }
         }
         self.partitions.gsi_feed.advance(now);
         self.partitions.gsi_commits.advance(gsi_cutoff);
-        frontier = frontier
-            .min(self.partitions.gsi_feed.position(now))
-            .min(self.partitions.gsi_commits.position_at(gsi_cutoff));
+        frontier = frontier.min(self.partitions.gsi_feed.position(now));
+        if worst_case {
+            frontier = frontier.min(self.partitions.gsi_commits.position_at(gsi_cutoff));
+        }
         let scripted = self.scripted.lock();
         self.versions
             .collect(frontier, |k| scripted.get(k).is_some_and(|n| *n > 0));
@@ -477,8 +484,11 @@ impl ReplicaSet {
         view: &mut ReadView,
         key: &StoredKey,
         now: Duration,
-    ) -> Option<Cow<'a, Item>> {
-        let current = || store.get(key);
+    ) -> Option<ReadItem<'a>> {
+        let at = |pos: u64| match self.versions.older(key, pos) {
+            Some(before) => before.map(|b| ReadItem::Decoded(Cow::Borrowed(b))),
+            None => store.entry(key).map(ReadItem::Packed),
+        };
         if !view.consistent {
             let mut scripted = self.scripted.lock();
             if let Some(n) = scripted.get_mut(key).filter(|n| **n > 0) {
@@ -492,12 +502,12 @@ impl ReplicaSet {
                         stale: true,
                         behind: Duration::ZERO,
                     };
-                    return self.versions.at(key, latest - 1, current);
+                    return at(latest - 1);
                 }
             }
         }
         match self.position(view, key.token, now) {
-            None => current().map(Cow::Owned),
+            None => store.entry(key).map(ReadItem::Packed),
             Some(pos) => {
                 let part = self.partition(key.token);
                 match view.kind {
@@ -516,7 +526,7 @@ impl ReplicaSet {
                     ViewKind::Current | ViewKind::Gsi(_) => {}
                 }
                 view.info.stale = self.versions.latest_write(key).is_some_and(|l| l > pos);
-                self.versions.at(key, pos, current)
+                at(pos)
             }
         }
     }

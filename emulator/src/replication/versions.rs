@@ -30,9 +30,10 @@ impl VersionChains {
     /// Records that the write at `lsn` replaced `before` (None: the item did not exist).
     pub fn record(&mut self, key: &StoredKey, lsn: u64, before: Option<Item>) {
         self.bytes += before.as_ref().map(item_size).unwrap_or(0) + 64;
+        // Most chains hold one version: room for one, not a `VecDeque`'s default four.
         self.chains
             .entry(key.clone())
-            .or_default()
+            .or_insert_with(|| VecDeque::with_capacity(1))
             .push_back(Version { lsn, before });
         self.log.push_back((lsn, key.clone()));
     }

@@ -9,7 +9,7 @@
 
 use super::definition::{IndexDefinition, TableDefinition};
 use super::key::{IndexTie, KeyValue, StoredKey};
-use super::stored::{KeyOrder, StoredItem};
+use super::stored::{KeyNames, KeyOrder, StoredItem};
 use crate::error::{DynamoError, ErrorKind, Result};
 use crate::value::packed::Names;
 use crate::value::{item_size, page_size, Item};
@@ -83,6 +83,7 @@ fn entry_bytes(idx: &IndexDefinition, def: &TableDefinition, item: &Item) -> u64
 pub struct Entry<'a> {
     stored: &'a StoredItem,
     names: &'a Names,
+    key_names: &'a KeyNames,
 }
 
 impl<'a> Entry<'a> {
@@ -109,7 +110,7 @@ impl<'a> Entry<'a> {
 
     /// The item.
     pub fn item(&self) -> Item {
-        self.stored.item(self.names)
+        self.stored.item(self.names, self.key_names)
     }
 }
 
@@ -138,6 +139,14 @@ impl ReadItem<'_> {
         match self {
             ReadItem::Packed(e) => e.page_size(),
             ReadItem::Decoded(i) => page_size(i, range_key) as u64,
+        }
+    }
+
+    /// The item, decoded, owned.
+    pub fn into_owned(self) -> Item {
+        match self {
+            ReadItem::Packed(e) => e.item(),
+            ReadItem::Decoded(i) => i.into_owned(),
         }
     }
 
@@ -197,7 +206,7 @@ impl<'a> Found<'a> {
 impl serde::Serialize for ReadItem<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         match self {
-            ReadItem::Packed(e) => e.stored.json(e.names).serialize(s),
+            ReadItem::Packed(e) => e.stored.json(e.names, e.key_names).serialize(s),
             ReadItem::Decoded(i) => i.serialize(s),
         }
     }
@@ -218,6 +227,8 @@ pub struct ItemStore {
     items: BTreeSet<StoredItem>,
     /// The attribute names the packed items refer to by number.
     names: Names,
+    /// The key's attribute names (their values are packed once, in the key).
+    key_names: KeyNames,
     /// Where an item is packed before it gets its own allocation.
     scratch: Vec<u8>,
     size_bytes: u64,
@@ -241,6 +252,7 @@ impl ItemStore {
                 .map(|i| (i.name.clone(), IndexEntries::default()))
                 .collect(),
             collection_limit,
+            key_names: KeyNames::of(&def.schema),
             ..ItemStore::default()
         }
     }
@@ -249,15 +261,17 @@ impl ItemStore {
     pub fn get(&self, key: &StoredKey) -> Option<Item> {
         self.items
             .get(key as &dyn KeyOrder)
-            .map(|s| s.item(&self.names))
+            .map(|s| s.item(&self.names, &self.key_names))
     }
 
     /// The item stored at `key`, still packed.
     pub fn entry(&self, key: &StoredKey) -> Option<Entry<'_>> {
-        let names = &self.names;
-        self.items
-            .get(key as &dyn KeyOrder)
-            .map(|stored| Entry { stored, names })
+        let (names, key_names) = (&self.names, &self.key_names);
+        self.items.get(key as &dyn KeyOrder).map(|stored| Entry {
+            stored,
+            names,
+            key_names,
+        })
     }
 
     /// Items in a key range, in key order.
@@ -266,16 +280,24 @@ impl ItemStore {
         range: impl RangeBounds<StoredKey>,
     ) -> impl DoubleEndedIterator<Item = Entry<'_>> + '_ {
         let bounds = (as_order(range.start_bound()), as_order(range.end_bound()));
-        let names = &self.names;
+        let (names, key_names) = (&self.names, &self.key_names);
         self.items
             .range::<dyn KeyOrder, _>(bounds)
-            .map(move |stored| Entry { stored, names })
+            .map(move |stored| Entry {
+                stored,
+                names,
+                key_names,
+            })
     }
 
     /// Every item, in key order (snapshots, exports and the state checker).
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Entry<'_>> + '_ {
-        let names = &self.names;
-        self.items.iter().map(move |stored| Entry { stored, names })
+        let (names, key_names) = (&self.names, &self.key_names);
+        self.items.iter().map(move |stored| Entry {
+            stored,
+            names,
+            key_names,
+        })
     }
 
     /// Every item decoded with its key, in key order.
@@ -323,7 +345,14 @@ impl ItemStore {
         let size = item_size(item) as u64;
         let range_key = def.schema.range.as_ref().map(|r| r.name.as_str());
         let page = page_size(item, range_key) as u64;
-        let stored = StoredItem::new(key, item, (size, page), &mut self.names, &mut self.scratch);
+        let stored = StoredItem::new(
+            key,
+            item,
+            (size, page),
+            &mut self.names,
+            &mut self.scratch,
+            &self.key_names,
+        );
         let previous = self.items.replace(stored);
         let old_size = previous.as_ref().map(StoredItem::size);
         if let Some(previous) = previous {
@@ -333,11 +362,14 @@ impl ItemStore {
             let old = match old {
                 Some(o) => o,
                 None => {
-                    decoded = previous.item(&self.names);
+                    decoded = previous.item(&self.names, &self.key_names);
                     &decoded
                 }
             };
-            debug_assert!(*old == previous.item(&self.names), "a stale old item");
+            debug_assert!(
+                *old == previous.item(&self.names, &self.key_names),
+                "a stale old item"
+            );
             self.forget(def, key, old, previous.size());
         }
         self.size_bytes += size;
@@ -359,7 +391,7 @@ impl ItemStore {
     pub fn delete(&mut self, def: &TableDefinition, key: &StoredKey) -> Option<(Item, u64)> {
         let stored = self.items.take(key as &dyn KeyOrder)?;
         let size = stored.size();
-        let old = stored.item(&self.names);
+        let old = stored.item(&self.names, &self.key_names);
         self.forget(def, key, &old, size);
         Some((old, size))
     }
@@ -373,7 +405,10 @@ impl ItemStore {
         old: &Item,
     ) -> Option<u64> {
         let stored = self.items.take(key as &dyn KeyOrder)?;
-        debug_assert!(*old == stored.item(&self.names), "a stale old item");
+        debug_assert!(
+            *old == stored.item(&self.names, &self.key_names),
+            "a stale old item"
+        );
         let size = stored.size();
         self.forget(def, key, old, size);
         Some(size)

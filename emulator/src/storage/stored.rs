@@ -15,11 +15,36 @@
 //! [`KeyValue`]'s order (`B`=0, `N`=1, `S`=2, `Tuple`=3, `Max`=4) and its payload, so bytes
 //! compare as the keys do.
 
-use super::key::{KeyValue, StoredKey};
+use super::key::{KeySchema, KeyValue, StoredKey};
 use crate::value::packed::{self, put_bytes, put_number, put_varint, Names, Reader};
-use crate::value::Item;
+use crate::value::{AttributeValue, Item, Name};
 use std::borrow::Borrow;
 use std::cmp::Ordering;
+
+/// The names of a table's key attributes: their values are kept once, in an item's key, and
+/// left out of its packed attributes.
+#[derive(Debug, Default, Clone)]
+pub struct KeyNames {
+    hash: Name,
+    range: Option<Name>,
+}
+
+impl KeyNames {
+    /// A table's, from its key schema.
+    pub fn of(schema: &KeySchema) -> KeyNames {
+        KeyNames {
+            hash: schema.hash.name.as_str().into(),
+            range: schema.range.as_ref().map(|r| r.name.as_str().into()),
+        }
+    }
+
+    fn skip(&self) -> ([&str; 2], usize) {
+        match &self.range {
+            Some(r) => ([self.hash.as_str(), r.as_str()], 2),
+            None => ([self.hash.as_str(), ""], 1),
+        }
+    }
+}
 
 /// An item with its key, packed (see the module's documentation). Ordered, compared and
 /// equal by key alone; a set of them is searched with a [`StoredKey`] as a `&dyn KeyOrder`,
@@ -40,12 +65,14 @@ impl StoredItem {
         (size, page): (u64, u64),
         names: &mut Names,
         scratch: &mut Vec<u8>,
+        key_names: &KeyNames,
     ) -> StoredItem {
         scratch.clear();
         put_key(scratch, key);
         put_varint(scratch, size as u128);
         put_varint(scratch, page as u128);
-        packed::pack_into(scratch, item, names);
+        let (skip, n) = key_names.skip();
+        packed::pack_into(scratch, item, names, &skip[..n]);
         StoredItem(Box::from(&scratch[..]))
     }
 
@@ -106,14 +133,36 @@ impl StoredItem {
         r.at
     }
 
-    /// The item, decoded with the names of the store that packed it.
-    pub fn item(&self, names: &Names) -> Item {
-        packed::unpack_from(&self.0, self.body(), names).unwrap_or_default()
+    /// The key's attributes, as the item has them.
+    fn key_attributes(&self, key_names: &KeyNames) -> Vec<(Name, AttributeValue)> {
+        let attribute = |v: KeyValue| match v {
+            KeyValue::S(s) => Some(AttributeValue::S(s)),
+            KeyValue::N(n) => Some(AttributeValue::N(n)),
+            KeyValue::B(b) => Some(AttributeValue::B(b)),
+            KeyValue::Tuple(_) | KeyValue::Max => None,
+        };
+        let mut r = Reader::new(&self.0, TOKEN);
+        let mut out = Vec::with_capacity(2);
+        if let Some(v) = read_value(&mut r).and_then(attribute) {
+            out.push((key_names.hash.clone(), v));
+        }
+        if let (Some(1), Some(name)) = (r.byte(), &key_names.range) {
+            if let Some(v) = read_value(&mut r).and_then(attribute) {
+                out.push((name.clone(), v));
+            }
+        }
+        out
+    }
+
+    /// The item, decoded with the names and key names of the store that packed it.
+    pub fn item(&self, names: &Names, key_names: &KeyNames) -> Item {
+        packed::unpack_from(&self.0, self.body(), names, self.key_attributes(key_names))
+            .unwrap_or_default()
     }
 
     /// The item as DynamoDB JSON, written from the packed bytes.
-    pub fn json<'a>(&'a self, names: &'a Names) -> packed::PackedJson<'a> {
-        packed::PackedJson::new(&self.0, self.body(), names)
+    pub fn json<'a>(&'a self, names: &'a Names, key_names: &KeyNames) -> packed::PackedJson<'a> {
+        packed::PackedJson::new(&self.0, self.body(), names, self.key_attributes(key_names))
     }
 }
 
@@ -420,18 +469,29 @@ mod tests {
         .into_iter()
         .collect();
         let mut names = Names::new();
-        let s = StoredItem::new(&key, &item, (1234, 99), &mut names, &mut Vec::new());
+        let key_names = KeyNames {
+            hash: "pk".into(),
+            range: Some("sk".into()),
+        };
+        let s = StoredItem::new(
+            &key,
+            &item,
+            (1234, 99),
+            &mut names,
+            &mut Vec::new(),
+            &key_names,
+        );
         assert_eq!(
             (s.key(), s.size(), s.token()),
             (key.clone(), 1234, key.token)
         );
         assert_eq!(s.page_size(), 99);
-        assert_eq!(s.item(&names), item);
+        assert_eq!(s.item(&names, &key_names), item);
         assert_eq!(
-            serde_json::to_string(&s.json(&names)).unwrap(),
+            serde_json::to_string(&s.json(&names, &key_names)).unwrap(),
             serde_json::to_string(&item).unwrap()
         );
-        assert_eq!(names.len(), 3);
+        assert_eq!(names.len(), 1, "only the attribute outside the key");
         assert_eq!(s, StoredItem::probe(&key), "equal by key");
     }
 }

@@ -31,7 +31,6 @@ use crate::storage::store::IndexEntry;
 use crate::storage::{Found, IndexDefinition, ItemStore, ReadItem, TableDefinition, TableStatus};
 use crate::stream::{Change, TableStreams};
 use crate::value::{item_size, Item};
-use std::borrow::Cow;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Duration;
@@ -509,7 +508,7 @@ impl Table {
         view: &mut ReadView,
         key: &StoredKey,
         now: Duration,
-    ) -> Option<Cow<'_, Item>> {
+    ) -> Option<ReadItem<'_>> {
         self.replicas.get(&self.store, view, key, now)
     }
 

@@ -92,20 +92,47 @@ pub fn unpack(bytes: &[u8]) -> Option<Item> {
 }
 
 /// Appends an item's packing to `out`, its top-level names interned in `names`.
-pub(crate) fn pack_into(out: &mut Vec<u8>, item: &Item, names: &mut Names) {
-    put_item(out, item, Some(names));
+/// Attributes `skip` names are left out (the store keeps the key's attributes in the key).
+pub(crate) fn pack_into(out: &mut Vec<u8>, item: &Item, names: &mut Names, skip: &[&str]) {
+    put_varint(
+        out,
+        item.keys().filter(|n| !skip.contains(&n.as_str())).count() as u128,
+    );
+    for (name, value) in item.iter().filter(|(n, _)| !skip.contains(&n.as_str())) {
+        put_name(out, name, Some(&mut *names));
+        put_value(out, value);
+    }
 }
 
-/// Unpacks an item [`pack_into`] appended at `bytes[at..]`, with the same `names`; `None` only
-/// if the bytes are not such a packing. The numbers are taken as they were packed, unchecked.
-pub(crate) fn unpack_from(bytes: &[u8], at: usize, names: &Names) -> Option<Item> {
-    Reader {
+/// Unpacks an item [`pack_into`] appended at `bytes[at..]`, with the same `names`, adding
+/// back the attributes it left out (`extra`); `None` only if the bytes are not such a packing.
+/// The numbers are taken as they were packed, unchecked.
+pub(crate) fn unpack_from(
+    bytes: &[u8],
+    at: usize,
+    names: &Names,
+    extra: Vec<(Name, AttributeValue)>,
+) -> Option<Item> {
+    let mut r = Reader {
         bytes,
         at,
         names: Some(names),
         trusted: true,
+    };
+    let n = r.count()?;
+    let mut entries = Vec::with_capacity(n + extra.len());
+    for _ in 0..n {
+        let name = r.name(Some(names))?;
+        entries.push((name, r.value(0)?));
     }
-    .item(0)
+    if extra.is_empty() {
+        return Item::from_sorted(entries);
+    }
+    let mut item = Item::from_sorted(entries)?;
+    for (name, value) in extra {
+        item.insert(name, value);
+    }
+    Some(item)
 }
 
 pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u128) {
@@ -135,14 +162,18 @@ pub(crate) fn put_number(out: &mut Vec<u8>, n: &Number) {
 fn put_item(out: &mut Vec<u8>, item: &Item, mut names: Option<&mut Names>) {
     put_varint(out, item.len() as u128);
     for (name, value) in item.iter() {
-        match names.as_deref_mut().and_then(|n| n.id(name)) {
-            Some(id) => put_varint(out, (id as u128) << 1),
-            None => {
-                put_varint(out, ((name.len() as u128) << 1) | 1);
-                out.extend_from_slice(name.as_bytes());
-            }
-        }
+        put_name(out, name, names.as_deref_mut());
         put_value(out, value);
+    }
+}
+
+fn put_name(out: &mut Vec<u8>, name: &Name, names: Option<&mut Names>) {
+    match names.and_then(|n| n.id(name)) {
+        Some(id) => put_varint(out, (id as u128) << 1),
+        None => {
+            put_varint(out, ((name.len() as u128) << 1) | 1);
+            out.extend_from_slice(name.as_bytes());
+        }
     }
 }
 
@@ -391,16 +422,26 @@ pub(crate) struct PackedJson<'a> {
     at: usize,
     names: Option<&'a Names>,
     depth: usize,
+    /// Attributes the packing left out, in name order, written where they belong.
+    extra: Vec<(Name, AttributeValue)>,
 }
 
 impl<'a> PackedJson<'a> {
-    /// The item [`pack_into`] appended at `bytes[at..]` with `names`.
-    pub(crate) fn new(bytes: &'a [u8], at: usize, names: &'a Names) -> PackedJson<'a> {
+    /// The item [`pack_into`] appended at `bytes[at..]` with `names`, with the attributes it
+    /// left out (`extra`).
+    pub(crate) fn new(
+        bytes: &'a [u8],
+        at: usize,
+        names: &'a Names,
+        mut extra: Vec<(Name, AttributeValue)>,
+    ) -> PackedJson<'a> {
+        extra.sort_by(|a, b| a.0.cmp(&b.0));
         PackedJson {
             bytes,
             at,
             names: Some(names),
             depth: 0,
+            extra,
         }
     }
 }
@@ -414,9 +455,13 @@ impl serde::Serialize for PackedJson<'_> {
         use serde::ser::SerializeMap;
         let mut r = Reader::new(self.bytes, self.at);
         let n = r.count().ok_or_else(corrupt::<S::Error>)?;
-        let mut m = s.serialize_map(Some(n))?;
+        let mut m = s.serialize_map(Some(n + self.extra.len()))?;
+        let mut extra = self.extra.iter().peekable();
         for _ in 0..n {
             let name = r.name_ref(self.names).ok_or_else(corrupt::<S::Error>)?;
+            while let Some((k, v)) = extra.next_if(|(k, _)| k.as_str() < name) {
+                m.serialize_entry(k.as_str(), v)?;
+            }
             let start = r.at;
             r.skip_value(self.depth).ok_or_else(corrupt::<S::Error>)?;
             let value = PackedValueJson {
@@ -424,6 +469,9 @@ impl serde::Serialize for PackedJson<'_> {
                 depth: self.depth,
             };
             m.serialize_entry(name, &value)?;
+        }
+        for (k, v) in extra {
+            m.serialize_entry(k.as_str(), v)?;
         }
         m.end()
     }
@@ -536,6 +584,7 @@ impl<'a> serde::Serialize for PackedValueJson<'a> {
                     at: 1,
                     names: None,
                     depth: depth + 1,
+                    extra: Vec::new(),
                 },
             )?,
             _ => return Err(corrupt()),
@@ -597,9 +646,22 @@ mod tests {
             let item: Item = entries.into_iter().collect();
             let mut names = Names::new();
             let mut out = vec![7];
-            pack_into(&mut out, &item, &mut names);
+            pack_into(&mut out, &item, &mut names, &[]);
             prop_assert!(out.len() <= 1 + pack(&item).len());
-            prop_assert_eq!(unpack_from(&out, 1, &names), Some(item));
+            prop_assert_eq!(unpack_from(&out, 1, &names, Vec::new()), Some(item.clone()));
+            // Left out and added back, as the store does with the key's attributes.
+            let skip: Vec<&str> = item.keys().take(2).map(|k| k.as_str()).collect();
+            let extra: Vec<(Name, AttributeValue)> = item
+                .iter()
+                .filter(|(k, _)| skip.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .rev()
+                .collect();
+            let mut out = Vec::new();
+            pack_into(&mut out, &item, &mut names, &skip);
+            let json = serde_json::to_string(&PackedJson::new(&out, 0, &names, extra.clone())).unwrap();
+            prop_assert_eq!(json, serde_json::to_string(&item).unwrap());
+            prop_assert_eq!(unpack_from(&out, 0, &names, extra), Some(item));
         }
 
         #[test]
@@ -607,8 +669,8 @@ mod tests {
             let item: Item = entries.into_iter().collect();
             let mut names = Names::new();
             let mut out = vec![7];
-            pack_into(&mut out, &item, &mut names);
-            let direct = serde_json::to_string(&PackedJson::new(&out, 1, &names)).unwrap();
+            pack_into(&mut out, &item, &mut names, &[]);
+            let direct = serde_json::to_string(&PackedJson::new(&out, 1, &names, Vec::new())).unwrap();
             prop_assert_eq!(direct, serde_json::to_string(&item).unwrap());
         }
 
